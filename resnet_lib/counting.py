@@ -1,0 +1,251 @@
+"""Closed-form parameter and multiply-add counts, and weighted-layer counting.
+
+Everything here is arithmetic on the architecture (no model is built), so the book can
+derive a number step by step and then check it against ``sum(p.numel())`` of the built
+module. Conventions:
+
+* parameters are learnable tensors (BatchNorm's running statistics are buffers, not
+  parameters); a BatchNorm over ``C`` channels has ``2C`` parameters (scale and shift);
+* multiply-adds (MACs) count convolutions and the final linear layer, as the paper's
+  Table 1 and torchvision's ``GFLOPS`` metadata do; a k x k convolution producing a
+  ``C_out x H' x W'`` map from ``C_in`` channels costs ``k*k*C_in*C_out*H'*W'``;
+* the paper's *depth* counts weighted layers on the main path: the stem convolution, the
+  convolutions of every block and the final linear layer; not pooling, not BatchNorm and
+  not the 1x1 projection shortcuts (ResNet-101 = 1 + 3*(3+4+23+3) + 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from torch import nn
+
+from .blocks import _check_positive, _check_stride, check_shortcut_option, get_block
+from .models import ResNetConfig
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count split by kind: convolution weights, BatchNorm, shortcut, and linear layer."""
+
+    conv: int = 0
+    bn: int = 0
+    shortcut: int = 0
+    fc: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.conv + self.bn + self.shortcut + self.fc
+
+    def __add__(self, other: "Count") -> "Count":
+        return Count(self.conv + other.conv, self.bn + other.bn,
+                     self.shortcut + other.shortcut, self.fc + other.fc)
+
+
+def conv_out(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Spatial output size of a convolution or pooling: ``(size + 2p - k) // s + 1``."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _shortcut_shape_changes(in_channels: int, out_channels: int, stride: int) -> bool:
+    return stride != 1 or in_channels != out_channels
+
+
+def block_params(
+    block: str,
+    in_channels: int,
+    planes: int,
+    stride: int = 1,
+    shortcut: str = "B",
+    plain: bool = False,
+    preact: bool = False,
+) -> Count:
+    """Parameters of one block, in closed form.
+
+    BasicBlock: ``3*3*C_in*P + 3*3*P*P`` conv weights (73,728 for ``C_in = P = 64``).
+    Bottleneck: ``C_in*P + 3*3*P*P + P*4P`` (69,632 for ``C_in = 256, P = 64``).
+    BatchNorm: ``2*C`` per normalised map. A projection shortcut (option B where the shape
+    changes, option C always) adds ``C_in*C_out`` weights and, after a post-activation
+    block, a BatchNorm.
+    """
+    cls = get_block(block, plain, preact)
+    _check_positive(in_channels=in_channels, planes=planes)
+    _check_stride(stride)
+    option = check_shortcut_option(shortcut) if not plain else None
+    out = planes * cls.expansion
+    if cls.expansion == 1:
+        conv = 9 * in_channels * planes + 9 * planes * out
+        normed = [in_channels, planes] if preact else [planes, out]
+    else:
+        conv = in_channels * planes + 9 * planes * planes + planes * out
+        normed = [in_channels, planes, planes] if preact else [planes, planes, out]
+    sc = 0
+    if option == "C" or (option == "B" and _shortcut_shape_changes(in_channels, out, stride)):
+        sc = in_channels * out + (0 if preact else 2 * out)
+    return Count(conv=conv, bn=sum(2 * c for c in normed), shortcut=sc)
+
+
+def block_macs(
+    block: str,
+    in_channels: int,
+    planes: int,
+    stride: int,
+    height: int,
+    width: int,
+    shortcut: str = "B",
+    plain: bool = False,
+    stride_on: str = "3x3",
+) -> Count:
+    """Multiply-adds of one block's convolutions for an ``in_channels x height x width`` input.
+
+    ``stride_on="3x3"`` is torchvision's "ResNet V1.5" bottleneck; ``"1x1"`` the paper's
+    original, which strides the first 1x1 conv and so runs the 3x3 on the smaller map.
+    """
+    cls = get_block(block, plain)
+    if stride_on not in ("3x3", "1x1"):
+        raise ValueError(f"stride_on must be '3x3' or '1x1'; got {stride_on!r}")
+    out = planes * cls.expansion
+    h, w = conv_out(height, 3, stride, 1), conv_out(width, 3, stride, 1)  # output map
+    if cls.expansion == 1:
+        conv = (9 * in_channels * planes + 9 * planes * out) * h * w
+    elif stride_on == "3x3":
+        conv = in_channels * planes * height * width + (9 * planes * planes + planes * out) * h * w
+    else:
+        conv = (in_channels * planes + 9 * planes * planes + planes * out) * h * w
+    option = None if plain else check_shortcut_option(shortcut)
+    sc = 0
+    if option == "C" or (option == "B" and _shortcut_shape_changes(in_channels, out, stride)):
+        sc = in_channels * out * h * w
+    return Count(conv=conv, shortcut=sc)
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One row of a network's table: a stem, a stage or the head."""
+
+    name: str
+    blocks: int
+    out_channels: int
+    out_size: tuple[int, int]
+    params: Count
+    macs: Count
+    weighted_layers: int
+
+
+@dataclass(frozen=True)
+class NetworkCount:
+    """Closed-form totals of a whole network, with a row per stem / stage / head."""
+
+    rows: list[StageRow] = field(default_factory=list)
+
+    @property
+    def params(self) -> int:
+        return sum(r.params.total for r in self.rows)
+
+    @property
+    def macs(self) -> int:
+        return sum(r.macs.total for r in self.rows)
+
+    @property
+    def weighted_layers(self) -> int:
+        return sum(r.weighted_layers for r in self.rows)
+
+
+def network_count(
+    config: ResNetConfig, input_size: int | tuple[int, int] = 224, stride_on: str = "3x3"
+) -> NetworkCount:
+    """Parameters, multiply-adds and weighted layers of a ResNet, in closed form.
+
+    Args:
+        config: the architecture (see :class:`~resnet_lib.models.ResNetConfig`).
+        input_size: ``H`` (square) or ``(H, W)`` of the input image.
+        stride_on: where a bottleneck strides (``"3x3"``: torchvision; ``"1x1"``: paper).
+    """
+    h, w = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    _check_positive(height=h, width=w)
+    cls = config.block_class
+    base = config.base_width
+    convs_per_block = 2 if cls.expansion == 1 else 3
+    rows = []
+
+    # stem
+    if config.stem == "imagenet":
+        h, w = conv_out(h, 7, 2, 3), conv_out(w, 7, 2, 3)
+        stem_conv, stem_macs = 49 * config.in_channels * base, 49 * config.in_channels * base * h * w
+        h, w = conv_out(h, 3, 2, 1), conv_out(w, 3, 2, 1)  # max pool
+    else:
+        stem_conv, stem_macs = 9 * config.in_channels * base, 9 * config.in_channels * base * h * w
+    stem_bn = 0 if (config.preact and config.stem == "cifar") else 2 * base
+    rows.append(StageRow("stem", 0, base, (h, w), Count(conv=stem_conv, bn=stem_bn), Count(conv=stem_macs), 1))
+
+    channels = base
+    for i, (planes, n) in enumerate(zip(config.stage_widths, config.layers)):
+        params, macs = Count(), Count()
+        for j in range(n):
+            stride = 2 if (i > 0 and j == 0) else 1
+            params += block_params(config.block, channels, planes, stride, config.shortcut, config.plain, config.preact)
+            macs += block_macs(config.block, channels, planes, stride, h, w, config.shortcut, config.plain, stride_on)
+            h, w = conv_out(h, 3, stride, 1), conv_out(w, 3, stride, 1)
+            channels = planes * cls.expansion
+        rows.append(StageRow(f"layer{i + 1}", n, channels, (h, w), params, macs, n * convs_per_block))
+
+    head_bn = 2 * channels if config.preact else 0
+    fc = channels * config.num_classes + config.num_classes
+    rows.append(StageRow("fc", 0, config.num_classes, (1, 1), Count(bn=head_bn, fc=fc),
+                         Count(fc=channels * config.num_classes), 1))
+    return NetworkCount(rows)
+
+
+def count_params(model: nn.Module, trainable_only: bool = False) -> int:
+    """``sum(p.numel())`` over the model's parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def _is_shortcut(name: str) -> bool:
+    return "downsample" in name.split(".")
+
+
+def weighted_layers(model: nn.Module, include_shortcuts: bool = False) -> Iterator[tuple[str, nn.Module]]:
+    """Yield ``(name, module)`` for every convolution and linear layer, in registration order.
+
+    Registration order is input-to-output order for ResNets (ours and torchvision's).
+    Shortcut projections (any module under a ``downsample``) are skipped unless
+    ``include_shortcuts``, since the paper's depth does not count them.
+    """
+    for name, module in model.named_modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)) and (include_shortcuts or not _is_shortcut(name)):
+            yield name, module
+
+
+@dataclass(frozen=True)
+class LayerCount:
+    """Weighted layers of a model, per top-level part (``conv1``, ``layer1``, ..., ``fc``)."""
+
+    per_stage: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_stage.values())
+
+    def __int__(self) -> int:
+        return self.total
+
+    def formula(self) -> str:
+        """E.g. ``'1 + 9 + 12 + 69 + 9 + 1 = 101'``."""
+        return " + ".join(str(v) for v in self.per_stage.values()) + f" = {self.total}"
+
+
+def count_weighted_layers(model: nn.Module) -> LayerCount:
+    """Walk a built model and count its weighted layers the way the paper counts depth.
+
+    Works on this package's models and on torchvision's: ResNet-101 gives
+    ``{'conv1': 1, 'layer1': 9, 'layer2': 12, 'layer3': 69, 'layer4': 9, 'fc': 1}``.
+    """
+    per_stage: dict[str, int] = {}
+    for name, _ in weighted_layers(model):
+        top = name.split(".")[0] or name
+        per_stage[top] = per_stage.get(top, 0) + 1
+    if not per_stage:
+        raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layers to count")
+    return LayerCount(per_stage)
