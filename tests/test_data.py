@@ -1,0 +1,92 @@
+"""Data loading: the real CIFAR-10 layouts, clear errors, and a learnable offline stand-in."""
+
+import io
+import tarfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from resnet_lib.data import (
+    CIFAR10_CLASSES,
+    DataNotFoundError,
+    ImageData,
+    cifar10,
+    load_data,
+    normalize,
+    synthetic_cifar,
+)
+
+
+@pytest.fixture
+def tiny_folder(tmp_path, monkeypatch):
+    """A CIFAR-10-shaped image folder (3 images per class and split) and its .tar.gz."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    root = tmp_path / "cifar"
+    for split in ("train", "test"):
+        for c in CIFAR10_CLASSES:
+            (root / split / c).mkdir(parents=True)
+            for i in range(3):
+                Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(root / split / c / f"{i:04d}.png")
+    archive = tmp_path / "cifar.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(root / "train", arcname="train")
+        tf.add(root / "test", arcname="test")
+    return root, archive
+
+
+def test_image_folder_and_archive_give_the_same_data(tiny_folder):
+    root, archive = tiny_folder
+    a, b = cifar10("train", root=root), cifar10("train", root=archive)
+    assert a.images.shape == (30, 3, 32, 32) and a.images.dtype == torch.uint8
+    assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+    assert sorted(torch.bincount(a.labels).tolist()) == [3] * 10
+    first = np.array(Image.open(root / "train" / "airplane" / "0000.png")).transpose(2, 0, 1).copy()
+    assert torch.equal(a.images[0], torch.from_numpy(first))
+    assert torch.equal(cifar10("train", root=archive).images, b.images)  # from the decoded cache
+
+
+def test_missing_cifar_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("RESNET_DATA", raising=False)
+    with pytest.raises(DataNotFoundError, match=r"not found at .*download=True.*RESNET_DATA.*source='offline'"):
+        cifar10("train", root=tmp_path / "nothing")
+    with pytest.raises(DataNotFoundError):
+        load_data("cifar10", root=tmp_path / "nothing", download=False)
+    fallback = load_data("auto", root=tmp_path / "nothing", download=False, offline_per_class=5)
+    assert "offline" in fallback.source and len(fallback) == 50
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown data source 'imagenet'; allowed: auto, cifar10, offline"):
+        load_data("imagenet")
+    with pytest.raises(ValueError, match="split must be 'train' or 'test'; got 'val'"):
+        synthetic_cifar("val")
+    with pytest.raises(ValueError, match="labels must have shape"):
+        ImageData(torch.zeros(3, 3, 4, 4, dtype=torch.uint8), torch.zeros(2, dtype=torch.long), ("a",), "x")
+
+
+def test_synthetic_is_balanced_deterministic_and_split():
+    a, b = synthetic_cifar("train", 20), synthetic_cifar("train", 20)
+    assert torch.equal(a.images, b.images) and torch.bincount(a.labels).tolist() == [20] * 10
+    assert not torch.equal(synthetic_cifar("test", 20).images, a.images)
+    sub = a.balanced_subset(5, seed=1)
+    assert torch.bincount(sub.labels).tolist() == [5] * 10
+    assert a.resized(16).images.shape == (200, 3, 16, 16)
+
+
+def test_synthetic_colour_alone_does_not_give_the_class():
+    # a nearest-class-mean classifier on mean colour must stay near chance (0.9 error)
+    tr, te = synthetic_cifar("train", 200), synthetic_cifar("test", 100)
+    feats = lambda d: d.images.float().mean((2, 3))
+    means = torch.stack([feats(tr)[tr.labels == c].mean(0) for c in range(10)])
+    pred = torch.cdist(feats(te), means).argmin(1)
+    assert (pred != te.labels).float().mean() > 0.75
+
+
+def test_normalize_uses_cifar_statistics():
+    x = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
+    out = normalize(x)
+    assert out.dtype == torch.float32
+    assert out[0, 0, 0, 0].item() == pytest.approx((1 - 0.4914) / 0.2470, rel=1e-5)

@@ -1,0 +1,160 @@
+"""The trainer: learning, resumability, atomic checkpoints, clear errors."""
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+import torch
+
+from resnet_lib import cifar_resnet
+from resnet_lib.data import synthetic_cifar
+from resnet_lib.training import (
+    CheckpointError,
+    TrainConfig,
+    augment_batch,
+    evaluate,
+    fast_recipe,
+    fit,
+    load_checkpoint,
+    paper_recipe,
+    restore,
+    save_checkpoint,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return synthetic_cifar("train", 16, size=8), synthetic_cifar("test", 8, size=8)
+
+
+def _model(seed=0):
+    torch.manual_seed(seed)
+    return cifar_resnet(8, base_width=4)
+
+
+CFG = TrainConfig(iterations=12, batch_size=32, lr=0.05, schedule="multistep", milestones=(8,), eval_every=4)
+
+
+def test_paper_recipe_is_the_paper():
+    cfg = paper_recipe()
+    assert (cfg.iterations, cfg.batch_size, cfg.lr, cfg.momentum, cfg.weight_decay) == (64_000, 128, 0.1, 0.9, 1e-4)
+    assert cfg.milestones == (32_000, 48_000) and cfg.augment
+    assert [cfg.lr_at(s) for s in (0, 31_999, 32_000, 48_000)] == pytest.approx([0.1, 0.1, 0.01, 0.001])
+    warm = paper_recipe(warmup_iterations=400)  # ResNet-110
+    assert warm.lr_at(399) == 0.01 and warm.lr_at(400) == 0.1
+    assert paper_recipe(iterations=1000).milestones == (500, 750)
+
+
+def test_fast_recipe_schedule_peaks_then_anneals():
+    cfg = fast_recipe(iterations=100)
+    lrs = [cfg.lr_at(s) for s in range(100)]
+    assert max(lrs) == pytest.approx(cfg.lr, rel=0.05) and lrs[0] < 0.1 * cfg.lr and lrs[-1] < 0.01 * cfg.lr
+    assert cfg.label_smoothing == 0.1 and cfg.channels_last and cfg.amp
+
+
+def test_augmentation_is_crop_and_flip():
+    g = torch.Generator().manual_seed(0)
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8) + 1
+    y = augment_batch(x, g, pad=4)
+    assert y.shape == x.shape
+    for i in range(2):  # every output is a (flipped?) window of the zero-padded input
+        padded = torch.nn.functional.pad(x[i], (4, 4, 4, 4))
+        windows = [padded[:, a:a + 8, b:b + 8] for a in range(9) for b in range(9)]
+        assert any(torch.equal(y[i], w) or torch.equal(y[i], w.flip(-1)) for w in windows)
+
+
+def test_training_learns_the_offline_data():
+    train, test = synthetic_cifar("train", 100, size=16), synthetic_cifar("test", 30, size=16)
+    torch.manual_seed(0)
+    model = cifar_resnet(8, base_width=16)
+    before = evaluate(model, test)[1]
+    h = fit(model, train, TrainConfig(iterations=400, batch_size=50, lr=0.1, schedule="cosine", eval_every=0), test, progress=False)
+    assert before > 0.7 and h.test_error[-1] < 0.35  # chance is 0.9
+    assert h.train_loss[-1] < h.train_loss[0]
+    assert h.images_seen == 400 * 50 and h.images_per_second > 0
+
+
+def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
+    train, test = tiny  # 160 images / 32 = 5 steps per epoch
+    straight = _model()
+    h1 = fit(straight, train, CFG, test, checkpoint=tmp_path / "a.pt", progress=False)
+
+    killed = _model()
+    fit(killed, train, CFG, test, checkpoint=tmp_path / "b.pt", progress=False, stop_after=8)  # dies mid-epoch 2
+    assert load_checkpoint(tmp_path / "b.pt")["step"] == 5  # the last completed epoch
+    resumed = _model(seed=123)  # a fresh process: different init, overwritten by the checkpoint
+    h2 = fit(resumed, train, CFG, test, checkpoint=tmp_path / "b.pt", resume=True, progress=False)
+
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    assert h1.test_error == h2.test_error and h1.train_loss == h2.train_loss
+
+
+def test_interrupted_write_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "ck.pt"
+    save_checkpoint(path, {"step": 1, "model": {"w": torch.ones(3)}})
+
+    def dying_save(obj, f, *a, **k):
+        f.write(b"PK\x03\x04 half a zip file")
+        raise KeyboardInterrupt  # the process is killed mid-write
+
+    monkeypatch.setattr(torch, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, {"step": 2, "model": {"w": torch.zeros(3)}})
+    monkeypatch.undo()
+    state = load_checkpoint(path)
+    assert state["step"] == 1 and torch.equal(state["model"]["w"], torch.ones(3))
+    assert os.listdir(tmp_path) == ["ck.pt"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", None])
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path, content):
+    path = tmp_path / "ck.pt"
+    if content is None:  # truncated real checkpoint
+        save_checkpoint(path, {"step": 3, "model": _model().state_dict()})
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=r"cannot be read; it is corrupt or truncated.*Nothing was loaded"):
+        load_checkpoint(path)
+
+
+def test_foreign_or_malicious_pickle_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "resnet_lib.checkpoint/1", "obj": Path("x")}, path)  # not a plain tensor/dict
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        load_checkpoint(path)
+    torch.save({"model": {}}, path)
+    with pytest.raises(CheckpointError, match="not a resnet_lib checkpoint"):
+        load_checkpoint(path)
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_mismatched_checkpoint_is_refused_and_model_untouched(tmp_path):
+    path = tmp_path / "ck.pt"
+    src = cifar_resnet(20)
+    save_checkpoint(path, {"model": src.state_dict(), "model_signature": asdict(src.config)})
+    other = cifar_resnet(32)
+    before = {k: v.clone() for k, v in other.state_dict().items()}
+    with pytest.raises(CheckpointError, match="different model.*layers"):
+        restore(other, load_checkpoint(path), path=str(path))
+    assert all(torch.equal(before[k], v) for k, v in other.state_dict().items())
+
+
+def test_resume_with_other_recipe_is_refused(tiny, tmp_path):
+    train, _ = tiny
+    fit(_model(), train, CFG, checkpoint=tmp_path / "c.pt", progress=False, stop_after=5)
+    with pytest.raises(CheckpointError, match="different TrainConfig"):
+        fit(_model(), train, TrainConfig(iterations=12, batch_size=32, lr=0.1), checkpoint=tmp_path / "c.pt", resume=True, progress=False)
+
+
+def test_config_bad_input(tiny):
+    with pytest.raises(ValueError, match="unknown schedule 'step'; allowed"):
+        TrainConfig(schedule="step")
+    with pytest.raises(ValueError, match="iterations must be positive; got 0"):
+        TrainConfig(iterations=0)
+    with pytest.raises(ValueError, match="smaller than one batch"):
+        fit(_model(), tiny[0], TrainConfig(iterations=1, batch_size=1000), progress=False)
