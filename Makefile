@@ -1,0 +1,47 @@
+# Two entry points (see README): `make book` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The real CIFAR-10 (JPEGs) when the project's shared data folder is beside the checkout;
+# otherwise the chapters fall back to the offline stand-in (or a download on Colab).
+RESNET_DATA ?= $(firstword $(wildcard ../shared/data/cifar10-jpeg.tar.gz))
+export RESNET_DATA
+
+.PHONY: setup book student twins test unit bench clean
+
+setup: $(VENV)/.installed
+
+# torch/torchvision are pinned here (not in pyproject.toml, whose ranges stay loose for
+# Colab) to the builds known to work on the CI machines.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.14.1 torchvision==0.29.1
+	$(BIN)/pip install --quiet -e ".[book,test]"
+	touch $@
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+# The student edition: the same book with every solution removed from the HTML.
+student: setup
+	$(BIN)/python scripts/build_student.py
+	@echo "The student edition is at file://$(CURDIR)/_build/student/html/index.html"
+
+twins: setup
+	$(BIN)/python scripts/sync_notebooks.py
+
+unit: setup
+	$(BIN)/python -m pytest -m "not book" -n 2
+
+# library tests in parallel, then the built-book tests (one fresh venv, one browser) serially
+test: book
+	$(BIN)/python -m pytest -m "not book" -n 2
+	$(BIN)/python -m pytest -m book
+
+bench: setup
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf _build

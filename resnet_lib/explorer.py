@@ -1,0 +1,223 @@
+"""Explorers that respond in the static HTML book *and* live in a kernel.
+
+A saved ipywidget in a static page is a frozen snapshot: its slider moves but nothing
+happens. So an :class:`Explorer` has two faces, chosen when it is displayed:
+
+* **static** (while the book is built): every option of the main control is rendered
+  once, ahead of time, and the page gets a self-contained HTML+JavaScript block (a
+  slider or a select over precomputed frames, no CDN, no kernel). This is what
+  matplotlib's ``to_jshtml`` does for animations, applied to any render function.
+* **live** (Jupyter, Colab, VS Code): ipywidgets controls for every parameter; each
+  change calls the render function again, on the GPU when the chapter chose one.
+
+The book's build sets ``RESNET_BOOK_STATIC=1`` (a tiny Sphinx extension does it before
+notebooks are executed), so the same chapter cell gives the right face everywhere;
+``mode=`` overrides it. A render function returns a matplotlib ``Figure``, an HTML string
+or anything with ``_repr_html_``; if it raises ``ValueError`` (an impossible choice), the
+explorer shows the message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+STATIC_ENV = "RESNET_BOOK_STATIC"
+_ids = itertools.count()
+
+Options = Union[Sequence[Any], Mapping[str, Any]]
+
+
+def _as_pairs(options: Options) -> list[tuple[str, Any]]:
+    """``[(label, value), ...]`` from a list of values or a ``{label: value}`` mapping."""
+    if isinstance(options, Mapping):
+        pairs = [(str(k), v) for k, v in options.items()]
+    else:
+        pairs = [(str(v), v) for v in options]
+    if not pairs:
+        raise ValueError("a control needs at least one option")
+    return pairs
+
+
+def render_to_html(result: Any) -> str:
+    """HTML for what a render function returned: a Figure (as PNG), HTML, or text."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover
+        Figure = ()
+    if isinstance(result, Figure):
+        import matplotlib.pyplot as plt
+
+        buf = io.BytesIO()
+        result.savefig(buf, format="png", dpi=96, bbox_inches="tight", facecolor="white")
+        plt.close(result)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        return f'<img src="data:image/png;base64,{data}" style="max-width:100%;background:white" alt="explorer frame">'
+    if hasattr(result, "_repr_html_"):
+        return result._repr_html_()
+    if isinstance(result, str):
+        return result
+    return f"<pre>{html.escape(str(result))}</pre>"
+
+
+def error_html(message: str) -> str:
+    return (f'<div class="explorer-error" style="border-left:4px solid #b35900;padding:6px 10px">'
+            f"<b>Not possible:</b> {html.escape(message)}</div>")
+
+
+def _safe_render(render: Callable[..., Any], kwargs: dict) -> str:
+    try:
+        return render_to_html(render(**kwargs))
+    except (ValueError, TypeError) as err:
+        return error_html(str(err))
+
+
+def static_mode() -> bool:
+    """True while the book is being built (``RESNET_BOOK_STATIC`` is set)."""
+    return os.environ.get(STATIC_ENV, "") not in ("", "0")
+
+
+@dataclass
+class Explorer:
+    """An explorer over ``controls``; displays as precomputed frames or live widgets.
+
+    Args:
+        render: ``render(**values) -> Figure | HTML str | object with _repr_html_``.
+        controls: ``{name: options}``, options a list of values or ``{label: value}``;
+            the first control is the main one, precomputed for the static page.
+        defaults: starting value of each control (default: the first option; for the
+            main control of a slider, too).
+        static: the control to precompute (default: the first); the others stay at
+            their defaults in the static page, which says so.
+        title: a caption shown above the explorer.
+        kind: ``"slider"`` (ordered options, e.g. depth) or ``"select"`` for the main control.
+        mode: ``"static"``, ``"live"`` or ``None`` (decide from the environment).
+    """
+
+    render: Callable[..., Any]
+    controls: dict[str, Options]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    static: Optional[str] = None
+    title: str = ""
+    kind: str = "slider"
+    mode: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if not self.controls:
+            raise ValueError("an Explorer needs at least one control")
+        self.static = self.static or next(iter(self.controls))
+        if self.static not in self.controls:
+            raise ValueError(f"static control {self.static!r} is not one of {list(self.controls)}")
+        if self.kind not in ("slider", "select"):
+            raise ValueError(f"kind must be 'slider' or 'select'; got {self.kind!r}")
+        if self.mode not in (None, "static", "live"):
+            raise ValueError(f"mode must be 'static', 'live' or None; got {self.mode!r}")
+        self._pairs = {name: _as_pairs(opts) for name, opts in self.controls.items()}
+        for name, value in self.defaults.items():
+            if name not in self._pairs or value not in [v for _, v in self._pairs[name]]:
+                raise ValueError(f"default {name}={value!r} is not among its options")
+        self._cache: dict[tuple, str] = {}
+        self._widget = None
+
+    # ---------------------------------------------------------------- values
+
+    def default_values(self) -> dict[str, Any]:
+        return {name: self.defaults.get(name, pairs[0][1]) for name, pairs in self._pairs.items()}
+
+    def frame(self, **values: Any) -> str:
+        """HTML of one frame (cached by the control values)."""
+        full = {**self.default_values(), **values}
+        key = tuple(repr(full[name]) for name in self._pairs)
+        if key not in self._cache:
+            self._cache[key] = _safe_render(self.render, full)
+        return self._cache[key]
+
+    # ---------------------------------------------------------------- static face
+
+    def to_html(self) -> str:
+        """Self-contained HTML: precomputed frames of the main control and a control to flip them."""
+        uid = f"rexp{os.getpid()}x{next(_ids)}"
+        pairs = self._pairs[self.static]
+        base = self.default_values()
+        frames = [self.frame(**{**base, self.static: value}) for _, value in pairs]
+        start = [v for _, v in pairs].index(base[self.static])
+        fixed = [f"{n} = {html.escape(str(self._label(n, base[n])))}" for n in self._pairs if n != self.static]
+        note = (f'<div style="font-size:0.85em;opacity:0.8">Precomputed for this page with '
+                f'{", ".join(fixed)}; run the chapter (Colab / Jupyter) to change everything.</div>') if fixed else ""
+        labels = json.dumps([label for label, _ in pairs])
+        if self.kind == "slider":
+            control = (f'<input type="range" id="{uid}-in" min="0" max="{len(pairs) - 1}" step="1" value="{start}" '
+                       f'style="width:min(420px,90%)" aria-label="{html.escape(self.static)}">')
+        else:
+            opts = "".join(f'<option value="{i}"{" selected" if i == start else ""}>{html.escape(label)}</option>'
+                           for i, (label, _) in enumerate(pairs))
+            control = f'<select id="{uid}-in" aria-label="{html.escape(self.static)}">{opts}</select>'
+        divs = "".join(f'<div class="explorer-frame" data-index="{i}" style="display:{"block" if i == start else "none"}">{f}</div>'
+                       for i, f in enumerate(frames))
+        title = f'<div style="font-weight:bold">{html.escape(self.title)}</div>' if self.title else ""
+        return f"""<div class="resnet-explorer" id="{uid}" data-frames="{len(frames)}">{title}
+<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap">{html.escape(self.static)}: {control}
+<output id="{uid}-out" style="font-weight:bold">{html.escape(pairs[start][0])}</output></label>{note}
+<div class="explorer-frames">{divs}</div>
+<script>(function() {{
+  var root = document.getElementById("{uid}"), input = document.getElementById("{uid}-in"),
+      out = document.getElementById("{uid}-out"), labels = {labels};
+  function show() {{
+    var k = parseInt(input.value, 10);
+    root.querySelectorAll(".explorer-frame").forEach(function(f) {{
+      f.style.display = (parseInt(f.dataset.index, 10) === k) ? "block" : "none"; }});
+    out.textContent = labels[k];
+  }}
+  input.addEventListener("input", show); input.addEventListener("change", show);
+}})();</script></div>"""
+
+    def _label(self, name: str, value: Any) -> str:
+        return next((label for label, v in self._pairs[name] if v == value), str(value))
+
+    # ---------------------------------------------------------------- live face
+
+    def widget(self):
+        """The live ipywidgets UI (built once)."""
+        if self._widget is not None:
+            return self._widget
+        import ipywidgets as w
+
+        controls = {}
+        for name, pairs in self._pairs.items():
+            value = self.default_values()[name]
+            if name == self.static and self.kind == "slider":
+                controls[name] = w.SelectionSlider(options=pairs, value=value, description=name, continuous_update=False)
+            else:
+                controls[name] = w.Dropdown(options=pairs, value=value, description=name)
+        out = w.HTML(self.frame(**self.default_values()))
+
+        def update(_change=None) -> None:
+            out.value = self.frame(**{n: c.value for n, c in controls.items()})
+
+        for c in controls.values():
+            c.observe(update, names="value")
+        title = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+        self._widget = w.VBox(title + [w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
+        self._widget.update = update  # for tests and callers that change values programmatically
+        self._widget.controls = controls
+        self._widget.output = out
+        return self._widget
+
+    # ---------------------------------------------------------------- display
+
+    def resolved_mode(self) -> str:
+        return self.mode or ("static" if static_mode() else "live")
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, display
+
+        if self.resolved_mode() == "static":
+            display(HTML(self.to_html()))
+        else:
+            display(self.widget())

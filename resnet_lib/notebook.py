@@ -1,0 +1,63 @@
+"""Small helpers for the chapters: environment checks, showing library source, plot style.
+
+Nothing here runs at import; a chapter calls :func:`use_book_style` explicitly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import Any
+
+#: matplotlib settings of the book: opaque white figures (readable in light and dark
+#: themes), a colour-blind-safe cycle, and sizes that read well at the page width.
+BOOK_STYLE: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "figure.figsize": (7.0, 4.0),
+    "figure.dpi": 96,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 11,
+}
+#: the Okabe-Ito colour-blind-safe palette
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+
+def in_colab() -> bool:
+    """True when running on Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def use_book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib (call it once, at the top of a chapter)."""
+    import matplotlib as mpl
+
+    from cycler import cycler
+
+    mpl.rcParams.update({**BOOK_STYLE, "axes.prop_cycle": cycler(color=PALETTE)})
+
+
+def show_source(obj: Any):
+    """Display the source of a library class or function, highlighted (notebook twin of
+    the book's ``literalinclude``), so a chapter never pastes library code."""
+    from IPython.display import Code
+
+    return Code(inspect.getsource(obj), language="python")
+
+
+def glue(name: str, value: Any, display: bool = True) -> None:
+    """myst-nb's ``glue`` (puts a computed value into the book's prose) where myst-nb is
+    installed; on Colab or plain Jupyter, just shows the value if ``display``."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)

@@ -1,0 +1,33 @@
+"""Build the student edition: the same book with every solution removed from the HTML.
+
+It writes _build/student/_config.yml (the book's _config.yml with sphinx-exercise's
+``hide_solutions: true``) and builds into _build/student/html, reusing the execution
+cache of the full build, so it takes seconds once `make book` has run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "_build" / "student"
+
+
+def main() -> int:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["title"] = f"{config['title']} (student edition)"
+    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    OUT.mkdir(parents=True, exist_ok=True)
+    student_config = OUT / "_config.yml"
+    student_config.write_text(yaml.safe_dump(config, sort_keys=False))
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(student_config),
+           "--path-output", str(OUT), "-W", "-n", "--keep-going"]
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Keep every chapter's Colab setup cell and its .ipynb twin in sync.
+
+For each chapter listed in _toc.yml (a MyST Markdown notebook in book/):
+
+1. its first code cell is the Colab setup cell, written from the repository URL in
+   _config.yml (the one place it is configured);
+2. its twin notebooks/<name>.ipynb is regenerated with jupytext (no outputs).
+
+    python scripts/sync_notebooks.py          # write
+    python scripts/sync_notebooks.py --check  # exit 1 and list what is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TWINS = ROOT / "notebooks"
+FORMATS = "notebooks//ipynb,book//md:myst"
+SETUP_MARKER = "# Colab setup"
+
+
+def repository() -> tuple[str, str]:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]
+    return repo["url"].rstrip("/"), repo.get("branch", "main")
+
+
+def setup_cell_source() -> str:
+    url, branch = repository()
+    return (
+        f"{SETUP_MARKER}: install what Colab lacks (resnet_lib from this book's repository,\n"
+        "# torchinfo). Colab's own torch is kept; outside Colab nothing happens.\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install --quiet torchinfo "resnet_lib @ git+{url}@{branch}"'
+    )
+
+
+def chapters() -> list[Path]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    paths = [ROOT / f"{f}.md" for f in files]
+    return [p for p in paths if p.exists() and "jupytext" in p.read_text()[:400]]
+
+
+def expected(md: Path) -> tuple[str, nbformat.NotebookNode]:
+    """The chapter text with an up-to-date setup cell, and its twin notebook."""
+    nb = jupytext.read(md)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup = nbformat.v4.new_code_cell(setup_cell_source(), metadata={"tags": ["remove-cell"]})
+    if code and code[0].source.startswith(SETUP_MARKER):
+        nb.cells[nb.cells.index(code[0])] = setup
+    else:
+        first_code = nb.cells.index(code[0]) if code else len(nb.cells)
+        nb.cells.insert(first_code, setup)
+    nb.metadata.setdefault("jupytext", {})["formats"] = FORMATS
+    text = jupytext.writes(nb, fmt="md:myst")
+    twin = jupytext.reads(text, fmt="md:myst")
+    twin.metadata.get("jupytext", {}).pop("text_representation", None)
+    for i, cell in enumerate(twin.cells):  # stable ids, so an unchanged chapter gives an unchanged twin
+        cell.id = f"{md.stem[:40]}-{i}"
+    return text, twin
+
+
+def twin_path(md: Path) -> Path:
+    return TWINS / f"{md.stem}.ipynb"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report what is out of date")
+    args = parser.parse_args(argv)
+    stale = []
+    TWINS.mkdir(exist_ok=True)
+    for md in chapters():
+        text, twin = expected(md)
+        twin_text = nbformat.writes(twin) + "\n"
+        out = twin_path(md)
+        if md.read_text() != text:
+            stale.append(f"{md.relative_to(ROOT)} (setup cell or jupytext header)")
+            if not args.check:
+                md.write_text(text)
+        if not out.exists() or out.read_text() != twin_text:
+            stale.append(f"{out.relative_to(ROOT)} (twin of {md.name})")
+            if not args.check:
+                out.write_text(twin_text)
+    known = {twin_path(md).name for md in chapters()}
+    orphans = [p for p in TWINS.glob("*.ipynb") if p.name not in known]
+    for p in orphans:
+        stale.append(f"{p.relative_to(ROOT)} (no chapter in _toc.yml)")
+        if not args.check:
+            p.unlink()
+    if args.check and stale:
+        print("Out of date; run `make twins`:\n  " + "\n  ".join(stale))
+        return 1
+    print("\n".join(f"updated {s}" for s in stale) or "all chapters and twins in sync")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Tests of the built book (run `make book` first; `make test` does).
+
+They check what a reader, a Colab learner and CI would meet: every chapter built and
+executed, links and images that resolve, Colab links to twins that exist, twins in sync,
+every chapter running from a fresh virtual environment with resnet_lib installed by pip,
+and the pages working in a real browser (Debian's Chromium, driven by Playwright).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.book
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "scripts"))
+import sync_notebooks  # noqa: E402
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+CHAPTERS = [p for p in sync_notebooks.chapters()]  # executable chapters (jupytext notebooks)
+
+
+@pytest.fixture(scope="session")
+def html_dir() -> Path:
+    if not (HTML / "index.html").exists():
+        pytest.fail("the book is not built: run `make book` (or `make test`, which builds it) first")
+    return HTML
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("href", "src"):
+            if a.get(key):
+                self.refs.append((tag, a[key]))
+
+
+def parse(page: Path) -> _Links:
+    p = _Links()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p
+
+
+def test_every_toc_entry_is_built(html_dir):
+    for f in toc_files():
+        assert (html_dir / f"{f}.html").exists(), f
+
+
+def test_internal_links_and_images_resolve(html_dir):
+    broken = []
+    pages = list(html_dir.glob("book/*.html")) + [html_dir / "index.html"]
+    for page in pages:
+        for tag, ref in parse(page).refs:
+            url = urlparse(ref)
+            if url.scheme in ("http", "https", "mailto", "data", "javascript") or ref.startswith("#"):
+                continue
+            target = (page.parent / unquote(url.path)).resolve()
+            if not target.exists():
+                broken.append(f"{page.relative_to(html_dir)}: <{tag}> {ref}")
+            elif url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
+                broken.append(f"{page.relative_to(html_dir)}: <{tag}> {ref} (no such anchor)")
+    assert not broken, "\n".join(broken)
+
+
+def test_colab_and_binder_links_open_existing_twins(html_dir):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url, branch = config["repository"]["url"].rstrip("/"), config["repository"]["branch"]
+    org_repo = urlparse(url).path.strip("/")
+    tracked = set(subprocess.run(["git", "ls-files", "notebooks"], cwd=ROOT, capture_output=True, text=True).stdout.split())
+    for md in CHAPTERS:
+        page = (html_dir / md.relative_to(ROOT)).with_suffix(".html").read_text()
+        colab = re.findall(r'https://colab\.research\.google\.com/github/([^"]+)', page)
+        assert colab, f"no Colab button on {md.name}"
+        expected = f"{org_repo}/blob/{branch}/notebooks/{md.stem}.ipynb"
+        assert set(colab) == {expected}, (md.name, colab)
+        assert (ROOT / "notebooks" / f"{md.stem}.ipynb").is_file()
+        if tracked:  # in a git checkout, the twin must be committed (Colab reads GitHub)
+            assert f"notebooks/{md.stem}.ipynb" in tracked, f"notebooks/{md.stem}.ipynb is not committed"
+        assert f"urlpath=lab/tree/notebooks/{md.stem}.ipynb" in page  # Binder
+
+
+def test_twins_are_in_sync_with_their_chapters():
+    assert sync_notebooks.main(["--check"]) == 0, "run `make twins`"
+
+
+def test_colab_setup_cell_installs_only_what_colab_lacks():
+    url, branch = sync_notebooks.repository()
+    for md in CHAPTERS:
+        nb = json.loads((ROOT / "notebooks" / f"{md.stem}.ipynb").read_text())
+        first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        src = "".join(first["source"])
+        assert 'if "google.colab" in sys.modules:' in src, md.name
+        assert f"git+{url}@{branch}" in src
+        install = src.split("%pip install", 1)[1]
+        assert not re.search(r"\btorch(vision)?\b(?!info)", install), "the setup cell must not (re)install torch"
+        assert "--upgrade" not in install and "-U " not in install
+
+
+def test_environment_yml_mirrors_pyproject():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    env = (ROOT / "environment.yml").read_text()
+    missing = [d for d in wanted if d.split(";")[0].strip() not in env]
+    assert not missing, f"environment.yml lacks {missing}"
+
+
+def test_static_pages_hold_no_frozen_widgets_and_working_explorers(html_dir):
+    for page in html_dir.glob("book/*.html"):
+        text = page.read_text()
+        assert "application/vnd.jupyter.widget-state+json" not in text, f"{page.name} contains a frozen ipywidget"
+    intro = (html_dir / "book" / "intro.html").read_text()
+    assert intro.count('class="explorer-frame"') == 5  # one per ImageNet ResNet
+
+
+def test_every_page_reports_an_execution_time(html_dir):
+    table = (html_dir / "book" / "execution-times.html").read_text()
+    for md in CHAPTERS:
+        assert md.stem in table, f"{md.stem} missing from the execution-times table"
+
+
+# ---------------------------------------------------------------- fresh virtual environment
+
+
+def _fresh_venv() -> Path:
+    """A venv with resnet_lib installed by `pip install <repo>` (cached by source hash)."""
+    h = hashlib.sha256()
+    for f in sorted([ROOT / "pyproject.toml", *ROOT.glob("resnet_lib/**/*.py")]):
+        h.update(f.read_bytes())
+    venv = ROOT / ".venv-fresh"
+    stamp = venv / f".installed-{h.hexdigest()[:16]}"
+    if stamp.exists():
+        return venv
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(pip + ["torch==2.14.1", "torchvision==0.29.1", "ipykernel", "nbclient"], check=True)
+    for old in venv.glob(".installed-*"):
+        old.unlink()
+    # install from a copy of the repository: a regular (non-editable) install, as on Colab
+    src = ROOT / "_build" / "fresh-src"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv*", "_build", ".git", "*.egg-info", "__pycache__"))
+    subprocess.run(pip + ["--force-reinstall", "--no-deps", str(src)], check=True)
+    subprocess.run(pip + [str(src)], check=True)  # dependencies, leaving torch alone
+    shutil.rmtree(src, ignore_errors=True)
+    stamp.touch()
+    return venv
+
+
+RUNNER = r"""
+import sys, nbformat, resnet_lib
+from nbclient import NotebookClient
+assert "site-packages" in resnet_lib.__file__, resnet_lib.__file__
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+print("errors:", len(errors))
+sys.exit(1 if errors else 0)
+"""
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(md, tmp_path):
+    venv = _fresh_venv()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "RESNET_BOOK_STATIC", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}:{env.get('PATH', '')}"
+    env["MPLBACKEND"] = "Agg"
+    # cwd is an empty temp dir, so `import resnet_lib` cannot come from the source tree
+    result = subprocess.run([str(venv / "bin" / "python"), "-c", RUNNER, str(ROOT / "notebooks" / f"{md.stem}.ipynb"),
+                             str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+# ---------------------------------------------------------------- a real browser
+
+
+@pytest.fixture(scope="session")
+def server(html_dir):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_dir))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `apt-get install chromium` (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("page_file", toc_files())
+def test_page_renders_in_chromium_without_errors(browser, server, page_file):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{page_file}.html", wait_until="load")
+    page.wait_for_timeout(500)
+    assert not errors, errors
+    broken = page.evaluate("Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    assert not broken, broken
+    if page.locator(".math").count():
+        page.wait_for_selector("mjx-container", timeout=10_000)  # MathJax (served by the book) typeset the math
+    page.close()
+
+
+def test_explorer_responds_in_chromium(browser, server):
+    page = browser.new_page()
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    explorer = page.locator(".resnet-explorer").first
+    visible = lambda: explorer.locator(".explorer-frame").evaluate_all(
+        "fs => fs.filter(f => f.style.display !== 'none').map(f => f.dataset.index)")
+    assert visible() == ["2"]  # ResNet-50, the default
+    slider = explorer.locator("input[type=range]")
+    slider.fill("4")  # fires input/change like a user's drag
+    assert visible() == ["4"]
+    assert explorer.locator("output").inner_text() == "152"
+    assert explorer.locator(".explorer-frame[data-index='4'] img").evaluate("i => i.naturalWidth") > 100
+    page.close()
