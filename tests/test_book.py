@@ -254,7 +254,7 @@ def test_page_renders_in_chromium_without_errors(browser, server, page_file):
     broken = page.evaluate("Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
     assert not broken, broken
     if page.locator(".math").count():
-        page.wait_for_selector("mjx-container", timeout=10_000)  # MathJax (served by the book) typeset the math
+        page.wait_for_selector("mjx-container", state="attached", timeout=10_000)  # MathJax (served by the book) typeset the math
     page.close()
 
 

@@ -1,0 +1,146 @@
+"""The architecture builder: any ResNet you can describe, explained.
+
+:func:`describe` builds a network from a handful of choices (block type, blocks per stage,
+base width, stem, shortcut option, input size) and returns an :class:`ArchitectureReport`:
+torchinfo's summary, total parameters and multiply-adds, the paper's weighted-layer count
+with its per-stage breakdown, and how it differs from the nearest named ResNet. Reports
+are cached, so flipping back to a network already seen costs nothing.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional, Sequence
+
+import torch
+
+from .counting import LayerCount, StageRow, count_weighted_layers, network_count
+from .models import IMAGENET_SPECS, ResNet, ResNetConfig
+
+#: The named ResNets of the paper: ImageNet (Table 1) and CIFAR-10 (section 4.2).
+NAMED: dict[str, ResNetConfig] = {
+    **{f"ResNet-{d}": ResNetConfig(block, layers) for d, (block, layers) in IMAGENET_SPECS.items()},
+    **{f"CIFAR ResNet-{6 * n + 2}": ResNetConfig("basic", (n, n, n), 16, "cifar", "A", num_classes=10)
+       for n in (3, 5, 7, 9, 18)},
+}
+
+
+@dataclass(frozen=True)
+class ArchitectureReport:
+    """Everything the builder shows about one architecture."""
+
+    config: ResNetConfig
+    input_size: int
+    params: int
+    macs: int  # convolutions + fc, as the paper and torchvision count them
+    torchinfo_macs: int  # torchinfo's total (also counts BatchNorm and biases)
+    layers: LayerCount
+    rows: tuple[StageRow, ...]
+    summary: str
+    nearest: str
+    differences: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return next((n for n, c in NAMED.items() if c == self.config), "custom ResNet")
+
+    def table_html(self) -> str:
+        head = "<tr><th>part</th><th>blocks</th><th>output (C x H x W)</th><th>weighted layers</th><th>parameters</th><th>mult-adds</th></tr>"
+        body = "".join(
+            f"<tr><td>{r.name}</td><td>{r.blocks or ''}</td><td>{r.out_channels} x {r.out_size[0]} x {r.out_size[1]}</td>"
+            f"<td>{r.weighted_layers}</td><td>{r.params.total:,}</td><td>{r.macs.total:,}</td></tr>"
+            for r in self.rows
+        )
+        return f'<table class="table">{head}{body}</table>'
+
+    def _repr_html_(self) -> str:
+        diff = ("identical to it" if not self.differences else "differs in " + "; ".join(self.differences))
+        return (
+            f"<div><b>{html.escape(self.name)}</b> at {self.input_size}x{self.input_size}: "
+            f"<b>{self.params:,}</b> parameters, <b>{self.macs / 1e9:.3f} G</b> multiply-adds "
+            f"(torchinfo: {self.torchinfo_macs / 1e9:.3f} G, which adds BatchNorm and biases), "
+            f"<b>{self.layers.total}</b> weighted layers = {html.escape(self.layers.formula())}.<br>"
+            f"Nearest named network: <b>{html.escape(self.nearest)}</b>, {html.escape(diff)}.</div>"
+            f"{self.table_html()}"
+            f"<details><summary>torchinfo summary</summary><pre>{html.escape(self.summary)}</pre></details>"
+        )
+
+
+def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
+    """The named ResNet closest to ``config`` and the list of what differs."""
+    def differences(other: ResNetConfig) -> list[str]:
+        out = []
+        for field in ("stem", "block", "layers", "base_width", "shortcut", "plain", "preact", "num_classes", "in_channels"):
+            a, b = getattr(config, field), getattr(other, field)
+            if a != b:
+                out.append(f"{field} {a!r} (it has {b!r})")
+        return out
+
+    def distance(item) -> tuple:
+        name, other = item
+        depth_gap = abs(sum(config.layers) * (3 if config.block == "bottleneck" else 2)
+                        - sum(other.layers) * (3 if other.block == "bottleneck" else 2))
+        return (config.stem != other.stem, config.block != other.block, len(config.layers) != len(other.layers),
+                depth_gap, len(differences(other)))
+
+    name, other = min(NAMED.items(), key=distance)
+    return name, tuple(differences(other))
+
+
+@lru_cache(maxsize=64)
+def _report(config: ResNetConfig, input_size: int, device: str) -> ArchitectureReport:
+    import torchinfo
+
+    model = ResNet.from_config(config).to(device).eval()
+    stats = torchinfo.summary(model, input_size=(1, config.in_channels, input_size, input_size), device=device,
+                              depth=2, verbose=0, col_names=("output_size", "num_params", "mult_adds"))
+    counted = network_count(config, input_size)
+    nearest, diffs = nearest_named(config)
+    return ArchitectureReport(
+        config=config, input_size=input_size, params=counted.params, macs=counted.macs,
+        torchinfo_macs=int(stats.total_mult_adds), layers=count_weighted_layers(model),
+        rows=tuple(counted.rows), summary=str(stats), nearest=nearest, differences=diffs,
+    )
+
+
+def describe(
+    block: str = "basic",
+    layers: Sequence[int] = (2, 2, 2, 2),
+    base_width: int = 64,
+    stem: str = "imagenet",
+    shortcut: str = "B",
+    input_size: int = 224,
+    *,
+    plain: bool = False,
+    preact: bool = False,
+    num_classes: Optional[int] = None,
+    device: Optional[torch.device] = None,
+) -> ArchitectureReport:
+    """Build the described ResNet and report on it (cached by the description).
+
+    Raises:
+        ValueError: for an impossible description, with what was given and what is allowed.
+    """
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or not 8 <= input_size <= 1024:
+        raise ValueError(f"input_size must be a whole number of pixels from 8 to 1024; got {input_size!r}")
+    if isinstance(layers, str):
+        try:
+            layers = tuple(int(x) for x in layers.replace(",", " ").split())
+        except ValueError:
+            raise ValueError(f"blocks per stage must be whole numbers like '3 4 6 3'; got {layers!r}") from None
+    classes = num_classes if num_classes is not None else (10 if stem == "cifar" else 1000)
+    config = ResNetConfig(block=block, layers=tuple(layers), base_width=base_width, stem=stem, shortcut=shortcut,
+                          plain=plain, preact=preact, num_classes=classes)
+    dev = str(device) if device is not None else "cpu"
+    return _report(config, input_size, dev)
+
+
+def describe_named(name: str, input_size: Optional[int] = None, device: Optional[torch.device] = None) -> ArchitectureReport:
+    """:func:`describe` for one of :data:`NAMED` (224x224 for ImageNet nets, 32x32 for CIFAR)."""
+    if name not in NAMED:
+        raise ValueError(f"unknown network {name!r}; named ones: {', '.join(NAMED)}")
+    c = NAMED[name]
+    size = input_size or (32 if c.stem == "cifar" else 224)
+    return describe(c.block, c.layers, c.base_width, c.stem, c.shortcut, size, num_classes=c.num_classes, device=device)
