@@ -1,0 +1,217 @@
+"""Vanishing, exploding and shattered gradients: the experiments of the gradient chapter.
+
+By the chain rule, the gradient that reaches layer ``l`` of an ``L``-layer network is a
+product of ``L - l`` layer Jacobians. A product of many factors below 1 in size vanishes,
+above 1 explodes (:func:`product_norms`). A sigmoid's derivative is at most 1/4
+(:func:`sigmoid_derivative_max`), so deep sigmoid nets without normalisation vanish.
+
+:func:`gradient_net` builds a CIFAR-style convolutional network (6n+2 weighted layers,
+16/32/64 channels) with a chosen activation, normalisation and initialisation, plain or
+residual; :func:`gradient_profile` measures the gradient norm of every weighted layer at
+initialisation. With BatchNorm, deep *plain* CNNs explode toward the input (Yang et al.,
+"A Mean Field Theory of Batch Normalization", ICLR 2019), while residual twins stay
+within a small factor. :func:`shattering` reproduces the "shattered gradients" picture of
+Balduzzi et al. (ICML 2017): along a line of inputs, the gradient of a deep plain net looks
+like noise, that of a residual net stays correlated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .blocks import PadShortcut
+from .diagnostics import LayerGradient, gradient_norms
+from .models import cifar_depth_to_blocks
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+NORMS = ("batchnorm", "none")
+INITS = ("default", "xavier", "he")
+
+
+def sigmoid_derivative_max(points: int = 10_001) -> tuple[float, float]:
+    """Largest value of sigmoid'(x) on a grid over [-10, 10], by autograd: (max, argmax)."""
+    x = torch.linspace(-10, 10, points, requires_grad=True)
+    (grad,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
+    i = int(grad.argmax())
+    return grad[i].item(), x[i].item()
+
+
+def product_norms(depth: int, gain: float, width: int = 256, seed: int = 0) -> list[float]:
+    """Norm of ``W_L ... W_1 v`` after each layer, for random ``W`` with gain ``gain``.
+
+    Each ``W`` has i.i.d. entries of std ``gain / sqrt(width)``, so it scales a vector's norm
+    by about ``gain`` and the product by about ``gain ** L``: vanishing below 1, exploding
+    above. ``v`` is a random unit vector.
+    """
+    g = torch.Generator().manual_seed(seed)
+    v = torch.randn(width, generator=g)
+    v = v / v.norm()
+    norms = [1.0]
+    for _ in range(depth):
+        w = torch.randn(width, width, generator=g) * gain / width**0.5
+        v = w @ v
+        norms.append(v.norm().item())
+    return norms
+
+
+@dataclass(frozen=True)
+class GradientNetConfig:
+    """A network for the gradient explorer. ``depth`` counts weighted layers (6n+2)."""
+
+    depth: int = 20
+    residual: bool = False
+    activation: str = "relu"
+    norm: str = "batchnorm"
+    init: str = "he"
+
+    def __post_init__(self) -> None:
+        cifar_depth_to_blocks(self.depth)  # raises for a depth that is not 6n+2
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+        if self.norm not in NORMS:
+            raise ValueError(f"unknown normalisation {self.norm!r}; allowed: {', '.join(NORMS)}")
+        if self.init not in INITS:
+            raise ValueError(f"unknown initialisation {self.init!r}; allowed: {', '.join(INITS)}")
+
+
+class ConfigurableBlock(nn.Module):
+    """conv-norm-act-conv-norm (+ shortcut) -act: a BasicBlock with a chosen activation and norm.
+
+    ``(N, C_in, H, W) -> (N, C_out, H/stride, W/stride)``; option A shortcut, so the plain
+    and residual versions have the same parameters.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int, cfg: GradientNetConfig) -> None:
+        super().__init__()
+        norm = (lambda c: nn.BatchNorm2d(c)) if cfg.norm == "batchnorm" else (lambda c: nn.Identity())
+        bias = cfg.norm == "none"
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=bias)
+        self.bn1 = norm(out_channels)
+        self.act = ACTIVATIONS[cfg.activation]()
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=bias)
+        self.bn2 = norm(out_channels)
+        self.residual = cfg.residual
+        self.downsample = (PadShortcut(in_channels, out_channels, stride)
+                           if stride != 1 or in_channels != out_channels else nn.Identity())
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.bn2(self.conv2(self.act(self.bn1(self.conv1(x)))))
+        if self.residual:
+            out = out + self.downsample(x)
+        return self.act(out)
+
+
+def gradient_net(cfg: GradientNetConfig, num_classes: int = 10) -> nn.Sequential:
+    """The CIFAR-style network described by ``cfg`` (stem, three stages, pool, fc)."""
+    n = cifar_depth_to_blocks(cfg.depth)
+    norm = nn.BatchNorm2d(16) if cfg.norm == "batchnorm" else nn.Identity()
+    layers: list[nn.Module] = [nn.Conv2d(3, 16, 3, 1, 1, bias=cfg.norm == "none"), norm, ACTIVATIONS[cfg.activation]()]
+    channels = 16
+    for i, width in enumerate((16, 32, 64)):
+        for j in range(n):
+            layers.append(ConfigurableBlock(channels, width, 2 if (i > 0 and j == 0) else 1, cfg))
+            channels = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes)]
+    net = nn.Sequential(*layers)
+    if cfg.init != "default":  # "default" keeps PyTorch's own (Kaiming-uniform with a=sqrt(5))
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                if cfg.init == "he":
+                    nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                else:
+                    nn.init.xavier_normal_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+    return net
+
+
+def gradient_profile(
+    cfg: GradientNetConfig,
+    batch: int = 32,
+    size: int = 16,
+    seed: int = 0,
+    device: Optional[torch.device] = None,
+) -> list[LayerGradient]:
+    """Gradient norm of every weighted layer at initialisation, input to output.
+
+    One batch of standard-normal images and random labels; BatchNorm in training mode
+    (it normalises with the batch's statistics, as in the first training step).
+    """
+    torch.manual_seed(seed)
+    net = gradient_net(cfg).to(device).train()
+    g = torch.Generator().manual_seed(seed + 1)
+    x = torch.randn(batch, 3, size, size, generator=g).to(device)
+    y = torch.randint(0, 10, (batch,), generator=g).to(device)
+    return gradient_norms(net, x, y)
+
+
+def depth_sweep(depths, residual: bool, seed: int = 0, **kwargs) -> dict[int, float]:
+    """``{depth: |grad of first layer| / |grad of last layer|}`` at initialisation."""
+    out = {}
+    for d in depths:
+        prof = gradient_profile(GradientNetConfig(depth=d, residual=residual, **kwargs), seed=seed)
+        out[d] = prof[0].norm / prof[-1].norm
+    return out
+
+
+# ---------------------------------------------------------------- shattered gradients
+
+
+class _MLP(nn.Module):
+    def __init__(self, depth: int, width: int, residual: bool, batchnorm: bool) -> None:
+        super().__init__()
+        self.inp = nn.Linear(1, width)
+        self.hidden = nn.ModuleList(nn.Linear(width, width) for _ in range(depth))
+        self.norms = nn.ModuleList((nn.BatchNorm1d(width, momentum=None) if batchnorm else nn.Identity())
+                                   for _ in range(depth))
+        self.out = nn.Linear(width, 1)
+        self.residual = residual
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = torch.relu(self.inp(x))
+        for lin, norm in zip(self.hidden, self.norms):
+            f = torch.relu(norm(lin(h)))
+            h = h + f if self.residual else f
+        return self.out(h)
+
+
+@dataclass(frozen=True)
+class Shattering:
+    """Gradients ``dy/dx`` along a line of 1-D inputs and their lag-1 autocorrelation."""
+
+    inputs: tuple[float, ...]
+    gradients: tuple[float, ...]
+    correlation: float
+
+
+def shattering(depth: int, residual: bool, width: int = 200, points: int = 256, seed: int = 0,
+               batchnorm: bool = True) -> Shattering:
+    """Balduzzi et al.'s experiment: a ReLU net on 1-D inputs in [-2, 2]; ``dy/dx`` per input.
+
+    BatchNorm statistics are taken from the whole line of inputs once (one pass in training
+    mode), then frozen, so that each gradient belongs to one input alone. The correlation of
+    neighbouring gradients is near 1 for a smooth function and near 0 for noise.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1; got {depth}")
+    torch.manual_seed(seed)
+    net = _MLP(depth, width, residual, batchnorm)
+    x = torch.linspace(-2, 2, points).unsqueeze(1)
+    with torch.no_grad():
+        net.train()(x)  # momentum=None: running statistics = this batch's statistics
+    net.eval()
+    xs = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(net(xs).sum(), xs)
+    g = grad.squeeze(1)
+    a, b = g[:-1] - g[:-1].mean(), g[1:] - g[1:].mean()
+    corr = (a * b).sum() / (a.norm() * b.norm() + 1e-12)
+    return Shattering(tuple(x.squeeze(1).tolist()), tuple(g.tolist()), corr.item())
