@@ -1,0 +1,88 @@
+"""Checkers for the gradient and degradation chapters."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from .feedback import Feedback, as_integer
+
+SWEEP = (8, 14, 20, 26, 32, 38, 44, 50, 56)
+
+
+@lru_cache(maxsize=8)
+def _plain_sweep(seed: int = 0) -> tuple[tuple[int, float], ...]:
+    from ..gradients import depth_sweep
+
+    return tuple(depth_sweep(SWEEP, residual=False, seed=seed).items())
+
+
+def check_explosion_depth(answer, threshold: float = 100, seed: int = 0) -> Feedback:
+    """The smallest depth of :data:`SWEEP` whose plain BatchNorm net has first/last gradient > threshold."""
+    value, problem = as_integer(answer, "depth")
+    if problem is not None:
+        return problem
+    ratios = dict(_plain_sweep(seed))
+    over = [d for d, r in ratios.items() if r > threshold]
+    if not over:
+        return Feedback.wrong("no depth in the sweep exceeds that threshold", "try a smaller threshold")
+    expected = over[0]
+    if value == expected:
+        return Feedback.right(f"depth {expected} is the first whose first-layer gradient is {ratios[expected]:.0f} "
+                              f"times its last layer's (> {threshold:g}).")
+    if value not in ratios:
+        return Feedback.wrong(f"{value} is not one of the depths of the sweep {list(SWEEP)}",
+                              "depths of these CIFAR networks are 6n+2")
+    if ratios[value] > threshold:
+        return Feedback.wrong(f"at depth {value} the ratio ({ratios[value]:.0f}) does exceed {threshold:g}, "
+                              "but a smaller depth already does", "take the smallest such depth")
+    if ratios[value] < 1 / threshold:
+        return Feedback.wrong(f"at depth {value} the ratio is {ratios[value]:.2g}: you may have inverted it",
+                              "divide the FIRST layer's gradient norm by the LAST layer's")
+    return Feedback.wrong(f"at depth {value} the ratio is only {ratios[value]:.1f}",
+                          "the ratio grows with depth; look further")
+
+
+def check_vanishing_layers(answer, gain: float = 0.9, fraction: float = 0.01) -> Feedback:
+    """The smallest L with ``gain ** L < fraction``."""
+    if not 0 < gain < 1 or not 0 < fraction < 1:
+        raise ValueError(f"need 0 < gain < 1 and 0 < fraction < 1; got gain={gain}, fraction={fraction}")
+    value, problem = as_integer(answer, "number of layers")
+    if problem is not None:
+        return problem
+    exact = math.log(fraction) / math.log(gain)
+    expected = math.floor(exact) + 1
+    if value == expected:
+        return Feedback.right(f"{gain}^{expected} = {gain ** expected:.4f} < {fraction}, "
+                              f"while {gain}^{expected - 1} = {gain ** (expected - 1):.4f} is not.")
+    if value == expected - 1:
+        return Feedback.wrong(f"{gain}^{value} = {gain ** value:.4f} is not yet below {fraction}",
+                              "round the logarithm ratio up, not down")
+    if value == round(math.log(fraction) / math.log(1 - gain)) or value == round(1 / (1 - gain)):
+        return Feedback.wrong(f"{value} does not come from gain^L < fraction",
+                              f"solve L * ln({gain}) < ln({fraction}); mind that ln({gain}) is negative")
+    return Feedback.wrong(f"{gain}^{value} = {gain ** value:.4g}, which is {'below' if gain ** value < fraction else 'above'} "
+                          f"{fraction}, but {value} is not the smallest such L" if gain ** value < fraction else
+                          f"{gain}^{value} = {gain ** value:.4g} is still above {fraction}",
+                          "L = ln(fraction) / ln(gain), rounded up")
+
+
+def check_error_gap(answer, result, deep: str = "plain-56", shallow: str = "plain-20") -> Feedback:
+    """The gap in final *training* error (deep minus shallow, fraction 0..1) of a degradation run."""
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return Feedback.wrong(f"your gap should be a number; got {answer!r}",
+                              "use result.final_train_error(name) for both networks")
+    expected = result.final_train_error(deep) - result.final_train_error(shallow)
+    close = lambda a, b: abs(a - b) < 5e-3
+    if close(answer, expected):
+        return Feedback.right(f"{deep} ends with training error {expected:+.3f} relative to {shallow}"
+                              f"{': deeper is worse' if expected > 0 else ''}.")
+    if close(answer, -expected):
+        return Feedback.wrong("you subtracted the other way round", f"compute error({deep}) - error({shallow})")
+    if close(answer, 100 * expected):
+        return Feedback.wrong("that is the gap in percentage points", "give it as a fraction between -1 and 1")
+    test_gap = result.final_test_error(deep) - result.final_test_error(shallow)
+    if close(answer, test_gap):
+        return Feedback.wrong("that is the gap in TEST error", "degradation is about TRAINING error: use final_train_error")
+    return Feedback.wrong(f"{answer} is not the gap in final training error",
+                          "result.final_train_error(deep) - result.final_train_error(shallow)")
