@@ -49,7 +49,8 @@ class TrainConfig:
         warmup_iterations, warmup_lr: a constant low lr first (the paper's ResNet-110 uses
             0.01 for about 400 iterations, until training error is below 80%).
         label_smoothing: cross-entropy label smoothing.
-        augment: pad-4 random crop and horizontal flip.
+        augment: random crop of the zero-padded image and horizontal flip.
+        crop_padding: the padding of the random crop (the paper: 4 pixels of 32).
         amp: bfloat16/float16 autocast on CUDA (ignored on the CPU).
         channels_last: NHWC memory format (faster convolutions on CPUs and tensor cores).
         eval_every: evaluate on the test set every this many iterations (0: at the end only).
@@ -69,6 +70,7 @@ class TrainConfig:
     warmup_lr: float = 0.01
     label_smoothing: float = 0.0
     augment: bool = True
+    crop_padding: int = 4
     amp: bool = False
     channels_last: bool = False
     eval_every: int = 2_000
@@ -381,7 +383,7 @@ def fit(
             x = images[idx.to(device)]
             if config.augment:
                 # every rank draws the whole batch's offsets, so the stream stays in step
-                x = augment_batch(x, aug_gen)
+                x = augment_batch(x, aug_gen, pad=config.crop_padding)
             x, y = x[rank::world], labels[idx.to(device)][rank::world]
             x = normalize(x)
             if config.channels_last:

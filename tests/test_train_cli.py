@@ -1,0 +1,74 @@
+"""The training command line, alone and under torchrun with two CPU processes."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from resnet_lib.train import build_model, main
+from resnet_lib.training import load_checkpoint
+
+TINY = ["--data", "offline", "--train-per-class", "8", "--image-size", "8", "--iterations", "6",
+        "--batch-size", "16", "--no-progress", "--model", "resnet8"]
+
+
+def test_cli_trains_writes_and_resumes(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(TINY + ["--out", str(out)]) == 0
+    summary = json.loads((out / "history.json").read_text())
+    assert summary["model"] == "resnet8" and summary["config"]["iterations"] == 6
+    assert 0 <= summary["test_error"] <= 1 and summary["history"]["steps"][-1] == 6
+    state = load_checkpoint(out / "checkpoint.pt")
+    assert state["step"] == 6
+    assert "done: 6 iterations" in capsys.readouterr().out
+    # resuming a finished run changes nothing
+    before = {k: v.clone() for k, v in state["model"].items()}
+    assert main(TINY + ["--out", str(out), "--resume"]) == 0
+    after = load_checkpoint(out / "checkpoint.pt")["model"]
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_resnet110_gets_the_papers_warmup(tmp_path, monkeypatch):
+    seen = {}
+    import resnet_lib.train as cli
+
+    def fake_fit(model, train, config, *a, **k):
+        seen["config"] = config
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli, "fit", fake_fit)
+    with pytest.raises(SystemExit):
+        main(["--model", "resnet110", "--data", "offline", "--train-per-class", "2", "--image-size", "8",
+              "--out", str(tmp_path), "--no-progress"])
+    assert seen["config"].warmup_iterations == 400 and seen["config"].warmup_lr == 0.01
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "resnet21"], "6n+2"),
+    (["--model", "vgg16"], "unknown model 'vgg16'; use resnetN, plainN or preactN"),
+    (["--data", "cifar10", "--data-dir", "/nonexistent/cifar"], "CIFAR-10 was not found at /nonexistent/cifar"),
+])
+def test_cli_errors_are_messages_not_tracebacks(argv, message, tmp_path, capsys):
+    assert main(argv + ["--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_model_names():
+    assert build_model("plain56").config.plain and build_model("preact110").config.preact
+    assert build_model("resnet20").config.layers == (3, 3, 3)
+
+
+def test_torchrun_two_cpu_processes_agree(tmp_path):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "resnet_lib.train", *TINY, "--out", str(tmp_path / "ddp")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = re.findall(r"\[rank (\d)\] weights checksum (\S+) final train loss (\S+)", result.stdout)
+    assert sorted(r for r, _, _ in lines) == ["0", "1"], result.stdout
+    assert lines[0][1:] == lines[1][1:]  # identical weights, buffers and logged loss
+    summary = json.loads((tmp_path / "ddp" / "history.json").read_text())
+    assert summary["processes"] == 2 and summary["history"]["images_seen"] == 6 * 16
