@@ -13,8 +13,19 @@ happens. So an :class:`Explorer` has two faces, chosen when it is displayed:
 The book's build sets ``RESNET_BOOK_STATIC=1`` (a tiny Sphinx extension does it before
 notebooks are executed), so the same chapter cell gives the right face everywhere;
 ``mode=`` overrides it. A render function returns a matplotlib ``Figure``, an HTML string
-or anything with ``_repr_html_``; if it raises ``ValueError`` (an impossible choice), the
-explorer shows the message instead of a traceback.
+or anything with ``_repr_html_``.
+
+Errors: a ``ValueError`` or ``TypeError`` from the render function means "impossible
+choice" (e.g. a stage with 0 blocks) and is shown as a message in both faces. Any other
+exception is a bug: in the live face it is shown as a message too (a widget callback's
+traceback would vanish into the log), but while the book is built it propagates, so the
+cell fails and the build fails instead of publishing an error frame.
+
+Why a mode switch and not one MIME bundle with both faces: myst-nb can prefer
+``text/html`` over the widget view (``nb_mime_priority_overrides``), but then every
+display in a live kernel would precompute every frame nobody sees (a chapter's frames
+can cost seconds each), and the build would still create widgets and save their frozen
+state into the page. Choosing the face at display time does neither.
 """
 
 from __future__ import annotations
@@ -66,16 +77,27 @@ def render_to_html(result: Any) -> str:
     return f"<pre>{html.escape(str(result))}</pre>"
 
 
-def error_html(message: str) -> str:
+def error_html(message: str, prefix: str = "Not possible") -> str:
+    """A message box in place of a frame (never a traceback)."""
     return (f'<div class="explorer-error" style="border-left:4px solid #b35900;padding:6px 10px">'
-            f"<b>Not possible:</b> {html.escape(message)}</div>")
+            f"<b>{html.escape(prefix)}:</b> {html.escape(message)}</div>")
 
 
-def _safe_render(render: Callable[..., Any], kwargs: dict) -> str:
+#: exceptions that mean "this combination of values is impossible", not "bug"
+IMPOSSIBLE = (ValueError, TypeError)
+
+
+def _safe_render(render: Callable[..., Any], kwargs: dict, strict: bool) -> str:
+    """``render(**kwargs)`` as HTML; an impossible choice (or, unless ``strict``, any
+    error) becomes a message."""
     try:
         return render_to_html(render(**kwargs))
-    except (ValueError, TypeError) as err:
+    except IMPOSSIBLE as err:
         return error_html(str(err))
+    except Exception as err:
+        if strict:
+            raise
+        return error_html(f"{type(err).__name__}: {err}", prefix="Error")
 
 
 def static_mode() -> bool:
@@ -95,6 +117,8 @@ class Explorer:
             main control of a slider, too).
         static: the control to precompute (default: the first); the others stay at
             their defaults in the static page, which says so.
+        static_options: the values of the ``static`` control to precompute (default:
+            all of them); the live face still offers every option.
         title: a caption shown above the explorer.
         kind: ``"slider"`` (ordered options, e.g. depth) or ``"select"`` for the main control.
         mode: ``"static"``, ``"live"`` or ``None`` (decide from the environment).
@@ -104,6 +128,7 @@ class Explorer:
     controls: dict[str, Options]
     defaults: dict[str, Any] = field(default_factory=dict)
     static: Optional[str] = None
+    static_options: Optional[Sequence[Any]] = None
     title: str = ""
     kind: str = "slider"
     mode: Optional[str] = None
@@ -122,6 +147,11 @@ class Explorer:
         for name, value in self.defaults.items():
             if name not in self._pairs or value not in [v for _, v in self._pairs[name]]:
                 raise ValueError(f"default {name}={value!r} is not among its options")
+        if self.static_options is not None:
+            values = [v for _, v in self._pairs[self.static]]
+            unknown = [v for v in self.static_options if v not in values]
+            if unknown or not self.static_options:
+                raise ValueError(f"static_options must be a non-empty subset of {values}; got {list(self.static_options)}")
         self._cache: dict[tuple, str] = {}
         self._widget = None
 
@@ -135,7 +165,7 @@ class Explorer:
         full = {**self.default_values(), **values}
         key = tuple(repr(full[name]) for name in self._pairs)
         if key not in self._cache:
-            self._cache[key] = _safe_render(self.render, full)
+            self._cache[key] = _safe_render(self.render, full, strict=self.resolved_mode() == "static")
         return self._cache[key]
 
     # ---------------------------------------------------------------- static face
@@ -144,13 +174,17 @@ class Explorer:
         """Self-contained HTML: precomputed frames of the main control and a control to flip them."""
         uid = f"rexp{os.getpid()}x{next(_ids)}"
         pairs = self._pairs[self.static]
+        if self.static_options is not None:
+            pairs = [(label, v) for label, v in pairs if v in self.static_options]
         base = self.default_values()
+        if base[self.static] not in [v for _, v in pairs]:
+            base[self.static] = pairs[0][1]
         frames = [self.frame(**{**base, self.static: value}) for _, value in pairs]
         start = [v for _, v in pairs].index(base[self.static])
         fixed = [f"{n} = {html.escape(str(self._label(n, base[n])))}" for n in self._pairs if n != self.static]
         note = (f'<div style="font-size:0.85em;opacity:0.8">Precomputed for this page with '
                 f'{", ".join(fixed)}; run the chapter (Colab / Jupyter) to change everything.</div>') if fixed else ""
-        labels = json.dumps([label for label, _ in pairs])
+        labels = json.dumps([label for label, _ in pairs]).replace("</", "<\\/")  # safe inside <script>
         if self.kind == "slider":
             control = (f'<input type="range" id="{uid}-in" min="0" max="{len(pairs) - 1}" step="1" value="{start}" '
                        f'style="width:min(420px,90%)" aria-label="{html.escape(self.static)}">')

@@ -226,26 +226,9 @@ def server(html_dir):
     httpd.shutdown()
 
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `apt-get install chromium` (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("page_file", toc_files())
-def test_page_renders_in_chromium_without_errors(browser, server, page_file):
-    page = browser.new_page()
+def test_page_renders_in_chromium_without_errors(chromium, server, page_file):
+    page = chromium.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server}/{page_file}.html", wait_until="load")
@@ -255,11 +238,32 @@ def test_page_renders_in_chromium_without_errors(browser, server, page_file):
     assert not broken, broken
     if page.locator(".math").count():
         page.wait_for_selector("mjx-container", state="attached", timeout=10_000)  # MathJax (served by the book) typeset the math
+    # figures: every output image was decoded and has a size on the page
+    figures = page.evaluate("""Array.from(document.querySelectorAll('.cell_output img'))
+        .filter(i => !i.closest('.explorer-frame') || i.closest('.explorer-frame').style.display !== 'none')
+        .map(i => [i.complete && i.naturalWidth > 0, i.getBoundingClientRect().width > 0])""")
+    assert all(ok for pair in figures for ok in pair), figures
+    # explorers: each shows exactly one non-empty frame
+    for explorer in page.locator(".resnet-explorer").all():
+        shown = explorer.locator(".explorer-frame").evaluate_all(
+            "fs => fs.filter(f => f.style.display !== 'none').map(f => f.innerHTML.length)")
+        assert len(shown) == 1 and shown[0] > 0, shown
     page.close()
 
 
-def test_explorer_responds_in_chromium(browser, server):
-    page = browser.new_page()
+def test_the_book_shows_figures_in_chromium(chromium, server):
+    """The chapters' figures reach the reader (not only that nothing is broken)."""
+    page = chromium.new_page()
+    total = 0
+    for md in CHAPTERS:
+        page.goto(f"{server}/{md.relative_to(ROOT).with_suffix('.html').as_posix()}", wait_until="load")
+        total += page.evaluate("document.querySelectorAll('.cell_output img').length")
+    page.close()
+    assert total >= 3, f"only {total} figures in the executed chapters"
+
+
+def test_explorer_responds_in_chromium(chromium, server):
+    page = chromium.new_page()
     page.goto(f"{server}/book/intro.html", wait_until="load")
     explorer = page.locator(".resnet-explorer").first
     visible = lambda: explorer.locator(".explorer-frame").evaluate_all(
@@ -271,3 +275,39 @@ def test_explorer_responds_in_chromium(browser, server):
     assert explorer.locator("output").inner_text() == "152"
     assert explorer.locator(".explorer-frame[data-index='4'] img").evaluate("i => i.naturalWidth") > 100
     page.close()
+
+
+# ---------------------------------------------------------------- the chapters' own results
+
+
+def glued(chapter: str) -> dict:
+    """The values a chapter glued into its prose, from the build's execution cache."""
+    import ast
+
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
+    path = str(ROOT / "book" / f"{chapter}.md")
+    record = next((r for r in cache.list_cache_records() if r.uri == path), None)
+    if record is None:
+        pytest.fail(f"{chapter} has no executed notebook in the cache: run `make book`")
+    nb = cache.get_cache_bundle(record.pk).nb
+    values = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and "text/plain" in out.get("data", {}):
+                text = out["data"]["text/plain"]
+                try:
+                    values[name] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    values[name] = text
+    return values
+
+
+def test_built_degradation_chapter_shows_plain56_training_worse_than_plain20():
+    results = glued("degradation")["degradation_json"]
+    assert set(results) == {"plain-20", "plain-56", "ResNet-20", "ResNet-56"}
+    assert results["plain-56"]["train_error"] > results["plain-20"]["train_error"] + 0.02, results
+    # the residual half: depth must not hurt the ResNet (within batch noise)
+    assert results["ResNet-56"]["train_error"] < results["ResNet-20"]["train_error"] + 0.03, results

@@ -92,3 +92,49 @@ def test_mode_follows_the_book_build(monkeypatch):
 def test_bad_explorer_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Explorer(square, **kwargs)
+
+
+def test_static_options_precompute_a_subset_and_live_keeps_all():
+    ex = Explorer(square, {"n": [1, 2, 3, 4, 5]}, static_options=[2, 4], defaults={"n": 3})
+    page = ex.to_html()
+    assert re.findall(r'data-index="\d" style="display:\w+">(.*?)</div>', page) == ["<p>x: 4</p>", "<p>x: 16</p>"]
+    assert 'max="1"' in page
+    assert [v for _, v in ex.widget().controls["n"].options] == [1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="static_options must be a non-empty subset"):
+        Explorer(square, {"n": [1, 2]}, static_options=[7])
+
+
+def broken(n: int):
+    if n == 2:
+        raise RuntimeError("out of memory")
+    return str(n)
+
+
+def test_a_bug_is_a_message_live_but_fails_the_book_build():
+    live = Explorer(broken, {"n": [1, 2]}, mode="live").widget()
+    live.controls["n"].value = 2
+    assert "<b>Error:</b> RuntimeError: out of memory" in live.output.value and "Traceback" not in live.output.value
+    with pytest.raises(RuntimeError, match="out of memory"):  # a published error frame would hide the bug
+        Explorer(broken, {"n": [1, 2]}, mode="static").to_html()
+
+
+def test_static_explorer_works_in_chromium_with_no_kernel(chromium):
+    """The page's JavaScript parses and runs: moving the control flips the frame."""
+    ex = Explorer(square, {"n": {"one</script>": 1, "two": 2, "three": 3}}, mode="static")
+    sel = Explorer(square, {"label": ["a", "b"], "n": [1]}, kind="select", mode="static")
+    page = chromium.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_content(f"<html><body>{ex.to_html()}{sel.to_html()}</body></html>")
+    first, second = page.locator(".resnet-explorer").all()
+    shown = lambda root: root.locator(".explorer-frame").evaluate_all(
+        "fs => fs.filter(f => f.style.display !== 'none').map(f => f.textContent)")
+    assert shown(first) == ["x: 1"]
+    first.locator("input[type=range]").fill("2")
+    assert shown(first) == ["x: 9"] and first.locator("output").inner_text() == "three"
+    first.locator("input[type=range]").fill("0")
+    assert first.locator("output").inner_text() == "one</script>"
+    second.locator("select").select_option("1")
+    assert shown(second) == ["b: 1"]
+    assert not errors, errors
+    page.close()

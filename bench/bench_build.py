@@ -1,0 +1,75 @@
+"""Book build time: a clean build that executes every chapter, then an unchanged rebuild.
+
+Targets (issue 3), on the 2-core CI machine: clean build <= 10 min, unchanged rebuild
+< 1 min. Prints the times, their ratio to the targets, and each chapter's execution time
+from the jupyter-cache (the data myst-nb's execution-times page shows). No timed asserts.
+
+    make bench                      # or: .venv/bin/python bench/bench_build.py
+
+It deletes _build (and with it the execution cache) first. Data as `make book`: the real
+CIFAR-10 when RESNET_DATA points at it (the Makefile sets it), else the offline stand-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from jupyter_cache import get_cache
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+CLEAN_TARGET_S, REBUILD_TARGET_S = 600.0, 60.0
+
+
+def cache_dir() -> Path:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return ROOT / config.get("execute", {}).get("cache", "_build/.jupyter_cache")
+
+
+def build() -> float:
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def executed_since(start: dt.datetime) -> dict[str, float]:
+    """{chapter: execution seconds} of the notebooks executed after ``start``."""
+    cache = get_cache(str(cache_dir()))
+    return {Path(r.uri).stem: r.data.get("execution_seconds", float("nan"))
+            for r in cache.list_cache_records() if r.created >= start}
+
+
+def main() -> int:
+    print(f"data: {os.environ.get('RESNET_DATA') or 'offline stand-in (RESNET_DATA unset)'}; "
+          f"{os.cpu_count()} CPU cores")
+    shutil.rmtree(BUILD, ignore_errors=True)
+    shutil.rmtree(cache_dir(), ignore_errors=True)
+
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    clean = build()
+    chapters = executed_since(start)
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    rebuild = build()
+    reexecuted = executed_since(start)
+
+    print("\nper-chapter execution (clean build):")
+    for name, seconds in sorted(chapters.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<28} {seconds:7.1f} s")
+    executing = sum(chapters.values())
+    print(f"  {'all chapters':<28} {executing:7.1f} s  ({executing / clean:.0%} of the clean build)")
+    print(f"\nclean build        {clean:7.1f} s  = {clean / CLEAN_TARGET_S:.2f} x the 10-min target")
+    print(f"unchanged rebuild  {rebuild:7.1f} s  = {rebuild / REBUILD_TARGET_S:.2f} x the 1-min target"
+          f"  ({len(reexecuted)} notebooks re-executed: {sorted(reexecuted) or 'none'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
