@@ -15,9 +15,21 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 import torch
+from torch import nn
 
 from .counting import LayerCount, StageRow, count_weighted_layers, network_count
 from .models import IMAGENET_SPECS, ResNet, ResNetConfig
+from .tables import html_table
+from .threads import cpu_threads
+
+#: What the builder agrees to build and summarise (checked in closed form first, so an
+#: oversized request is refused in milliseconds instead of freezing the kernel). The
+#: paper's largest networks fit: ResNet-1202 (600 blocks, 19.4 M parameters) and
+#: ResNet-152 (60.2 M parameters, 11.5 G multiply-adds at 224x224; 60 G at 512x512).
+MAX_STAGES = 6
+MAX_BLOCKS = 600
+MAX_PARAMS = 250_000_000
+MAX_MACS = 100_000_000_000
 
 #: The named ResNets of the paper: ImageNet (Table 1) and CIFAR-10 (section 4.2).
 NAMED: dict[str, ResNetConfig] = {
@@ -47,13 +59,12 @@ class ArchitectureReport:
         return next((n for n, c in NAMED.items() if c == self.config), "custom ResNet")
 
     def table_html(self) -> str:
-        head = "<tr><th>part</th><th>blocks</th><th>output (C x H x W)</th><th>weighted layers</th><th>parameters</th><th>mult-adds</th></tr>"
-        body = "".join(
-            f"<tr><td>{r.name}</td><td>{r.blocks or ''}</td><td>{r.out_channels} x {r.out_size[0]} x {r.out_size[1]}</td>"
-            f"<td>{r.weighted_layers}</td><td>{r.params.total:,}</td><td>{r.macs.total:,}</td></tr>"
-            for r in self.rows
+        """Per-part table: stem, every stage, the classifier."""
+        return html_table(
+            ("part", "blocks", "output (C x H x W)", "weighted layers", "parameters", "mult-adds"),
+            [(r.name, r.blocks or "", f"{r.out_channels} x {r.out_size[0]} x {r.out_size[1]}", r.weighted_layers,
+              r.params.total, r.macs.total) for r in self.rows],
         )
-        return f'<table class="table">{head}{body}</table>'
 
     def _repr_html_(self) -> str:
         diff = ("identical to it" if not self.differences else "differs in " + "; ".join(self.differences))
@@ -93,9 +104,10 @@ def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
 def _report(config: ResNetConfig, input_size: int, device: str) -> ArchitectureReport:
     import torchinfo
 
-    model = ResNet.from_config(config).to(device).eval()
-    stats = torchinfo.summary(model, input_size=(1, config.in_channels, input_size, input_size), device=device,
-                              depth=2, verbose=0, col_names=("output_size", "num_params", "mult_adds"))
+    with cpu_threads(1, device):  # on a busy 2-core CPU, 1 thread was 9x faster (see .threads)
+        model = ResNet.from_config(config).to(device).eval()
+        stats = torchinfo.summary(model, input_size=(1, config.in_channels, input_size, input_size), device=device,
+                                  depth=2, verbose=0, col_names=("output_size", "num_params", "mult_adds"))
     counted = network_count(config, input_size)
     nearest, diffs = nearest_named(config)
     return ArchitectureReport(
@@ -131,10 +143,59 @@ def describe(
         except ValueError:
             raise ValueError(f"blocks per stage must be whole numbers like '3 4 6 3'; got {layers!r}") from None
     classes = num_classes if num_classes is not None else (10 if stem == "cifar" else 1000)
-    config = ResNetConfig(block=block, layers=tuple(layers), base_width=base_width, stem=stem, shortcut=shortcut,
+    try:
+        layers = tuple(layers)
+    except TypeError:
+        raise ValueError(f"blocks per stage must be a list of whole numbers like [3, 4, 6, 3]; got {layers!r}") from None
+    config = ResNetConfig(block=block, layers=layers, base_width=base_width, stem=stem, shortcut=shortcut,
                           plain=plain, preact=preact, num_classes=classes)
+    check_size(config, input_size)
     dev = str(device) if device is not None else "cpu"
     return _report(config, input_size, dev)
+
+
+def check_size(config: ResNetConfig, input_size: int) -> None:
+    """Refuse networks too large for an interactive builder (see :data:`MAX_PARAMS` etc.).
+
+    Raises:
+        ValueError: saying what was asked for and the limit it exceeds.
+    """
+    stages, blocks = len(config.layers), sum(config.layers)
+    if stages > MAX_STAGES:
+        raise ValueError(f"at most {MAX_STAGES} stages (the paper uses 3 or 4); got {stages}")
+    if blocks > MAX_BLOCKS:
+        raise ValueError(f"at most {MAX_BLOCKS} blocks in all (ResNet-1202 has 600); got {blocks}")
+    counted = network_count(config, input_size)
+    if counted.params > MAX_PARAMS:
+        raise ValueError(f"this network has {counted.params / 1e6:,.0f} M parameters; the builder stops at "
+                         f"{MAX_PARAMS / 1e6:,.0f} M (ResNet-152 has 60 M): use fewer blocks or a smaller base width")
+    if counted.macs > MAX_MACS:
+        raise ValueError(f"this network costs {counted.macs / 1e9:,.0f} G multiply-adds per image; the builder stops at "
+                         f"{MAX_MACS / 1e9:,.0f} G (ResNet-152 at 224x224: 11.5 G): use a smaller input or network")
+
+
+def stage_shapes(model: nn.Module, input_size: int = 224) -> list[tuple[str, tuple[int, int, int]]]:
+    """Measured ``(part, (C, H, W))`` after the stem and after every stage of a built ResNet.
+
+    Forward hooks record what comes out of the stem's last module (``maxpool``, an
+    ``nn.Identity`` in the CIFAR stem) and of every ``layerN`` for one zero image, so the
+    sizes are the model's, not a formula's. Works on torchvision's ResNets too.
+    """
+    stages = getattr(model, "stage_names", ["layer1", "layer2", "layer3", "layer4"])
+    in_channels = model.conv1.in_channels
+    parts = [("stem", model.maxpool)] + [(name, getattr(model, name)) for name in stages]
+    seen: list[tuple[str, tuple[int, int, int]]] = []
+    hooks = [m.register_forward_hook(lambda _m, _i, o, n=n: seen.append((n, tuple(o.shape[1:])))) for n, m in parts]
+    was_training = model.training
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, in_channels, input_size, input_size,
+                                     device=next(model.parameters()).device))
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return seen
 
 
 def describe_named(name: str, input_size: Optional[int] = None, device: Optional[torch.device] = None) -> ArchitectureReport:

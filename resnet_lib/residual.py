@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import BasicBlock, PlainBasicBlock
+from .threads import cpu_threads
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,18 @@ def identity_learning(
 
     Inputs are non-negative (they come after a ReLU in a real network), so the identity
     is exactly representable by both kinds of stack. Adam, batch 32 of 8x8 maps, seeded.
+    On the CPU it runs single-threaded (see :mod:`resnet_lib.threads`).
     """
     if depth < 1 or steps < 1:
         raise ValueError(f"depth and steps must be >= 1; got depth={depth}, steps={steps}")
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
+    with cpu_threads(1, device):
+        return _train_identity(depth, channels, steps, plain, perturbation, lr, g, device)
+
+
+def _train_identity(depth: int, channels: int, steps: int, plain: bool, perturbation: float, lr: float,
+                    g: torch.Generator, device: Optional[torch.device]) -> IdentityRun:
     net = block_stack(depth, channels, plain).to(device)
     target_conv = torch.randn(channels, channels, 3, 3, generator=g).to(device) / (3 * channels**0.5)
     opt = torch.optim.Adam(net.parameters(), lr=lr)

@@ -1,26 +1,35 @@
 """The architecture builder and the residual-learning experiment."""
 
 import pytest
+import torch
 import torchinfo
 import torchvision
 
-from resnet_lib.architecture import NAMED, describe, describe_named, nearest_named
+from resnet_lib import cifar_resnet, resnet50
+from resnet_lib.architecture import NAMED, _report, describe, describe_named, nearest_named, stage_shapes
+from resnet_lib.explorer import Explorer
 from resnet_lib.models import ResNetConfig
 from resnet_lib.residual import identity_learning
 
 TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
 
 
-@pytest.mark.parametrize("depth", [18, 50, 152])
-def test_named_reports_match_torchvision_and_torchinfo(depth):
+TORCHVISION_GFLOPS = {18: 1.814, 34: 3.664, 50: 4.089, 101: 7.801, 152: 11.514}  # weights metadata
+
+
+@pytest.mark.parametrize("depth", [18, 152])
+def test_named_reports_match_torchvision(depth):
     r = describe_named(f"ResNet-{depth}")
-    assert r.params == TORCHVISION_PARAMS[depth]
+    assert r.params == TORCHVISION_PARAMS[depth] and round(r.macs / 1e9, 3) == TORCHVISION_GFLOPS[depth]
     assert r.layers.total == depth and r.name == f"ResNet-{depth}" and r.nearest == r.name and not r.differences
-    reference = torchinfo.summary(getattr(torchvision.models, f"resnet{depth}")(weights=None),
-                                  input_size=(1, 3, 224, 224), verbose=0)
-    assert r.torchinfo_macs == reference.total_mult_adds
     assert f"{r.params:,}" in r.summary  # torchinfo's own text is shown
     assert "<table" in r._repr_html_()
+
+
+def test_builder_totals_are_torchinfos_totals_of_torchvision():
+    r = describe_named("ResNet-18")
+    reference = torchinfo.summary(torchvision.models.resnet18(weights=None), input_size=(1, 3, 224, 224), verbose=0)
+    assert (r.params, r.torchinfo_macs) == (reference.total_params, reference.total_mult_adds)
 
 
 def test_cifar_named_network_is_recognised():
@@ -49,11 +58,28 @@ def test_reports_are_cached():
         ({"block": "wide"}, "unknown block 'wide'"),
         ({"input_size": 4}, "from 8 to 1024; got 4"),
         ({"base_width": 0}, "base_width must be a positive integer; got 0"),
+        ({"base_width": 2.5}, "base_width must be a positive integer; got 2.5"),
+        ({"layers": ""}, "at least one stage"),
+        ({"layers": 5}, r"list of whole numbers like \[3, 4, 6, 3\]; got 5"),
+        ({"layers": [3, 2.5]}, r"positive whole number of blocks; got \[3, 2.5\]"),
+        ({"shortcut": "D"}, "unknown shortcut option 'D'"),
+        ({"stem": "vgg"}, "unknown stem 'vgg'; allowed: 'imagenet', 'cifar'"),
+        ({"plain": True, "preact": True}, "cannot be combined"),
+        ({"num_classes": 0}, "num_classes must be a positive integer; got 0"),
+        ({"input_size": True}, "from 8 to 1024; got True"),
+        ({"input_size": 224.0}, "from 8 to 1024; got 224.0"),
+        ({"input_size": 2048}, "from 8 to 1024; got 2048"),
+        ({"layers": "1 1 1 1 1 1 1"}, "at most 6 stages .*; got 7"),
+        ({"layers": "200 200 201", "stem": "cifar", "base_width": 16}, "at most 600 blocks .*; got 601"),
+        ({"block": "bottleneck", "layers": "3 8 36 3", "base_width": 256}, "937 M parameters; the builder stops at 250 M"),
+        ({"block": "bottleneck", "layers": "3 8 36 3", "input_size": 1024}, "241 G multiply-adds .* stops at 100 G"),
     ],
 )
 def test_impossible_descriptions(kwargs, match):
+    misses = _report.cache_info().misses
     with pytest.raises(ValueError, match=match):
         describe(**kwargs)
+    assert _report.cache_info().misses == misses  # refused before anything was built
     with pytest.raises(ValueError, match="unknown network 'ResNet-20'; named ones"):
         describe_named("ResNet-20")
 
@@ -66,10 +92,38 @@ def test_every_named_config_builds_to_its_name():
 
 
 def test_residual_stack_learns_the_near_identity_faster_than_plain():
+    threads = torch.get_num_threads()
     res = identity_learning(depth=4, channels=8, steps=150, plain=False)
+    assert torch.get_num_threads() == threads  # the single-threaded run restores the setting
     plain = identity_learning(depth=4, channels=8, steps=150, plain=True)
     tail = lambda r: sum(r.losses[-10:]) / 10
     assert tail(res) < 0.3 * tail(plain)
     assert res.steps_to(tail(plain)) is not None and plain.steps_to(tail(res)) is None
     with pytest.raises(ValueError, match="depth and steps must be >= 1"):
         identity_learning(depth=0)
+
+
+def test_builder_ui_shows_a_message_not_a_traceback():
+    explorer = Explorer(lambda layers: describe("basic", layers, 16, "cifar", "A", 32),
+                        {"layers": ["1 1 1", "3 0 3"]}, mode="static")
+    assert "CIFAR" in explorer.frame(layers="1 1 1") or "custom ResNet" in explorer.frame(layers="1 1 1")
+    bad = explorer.frame(layers="3 0 3")
+    assert "Not possible" in bad and "positive whole number of blocks" in bad and "Traceback" not in bad
+
+
+def test_largest_allowed_networks_pass_the_size_check():
+    from resnet_lib.architecture import check_size
+
+    check_size(ResNetConfig("basic", (200, 200, 200), 16, "cifar", "A", num_classes=10), 32)  # ResNet-1202
+    check_size(NAMED["ResNet-152"], 512)
+
+
+def test_stage_shapes_match_torchvision_and_table_1():
+    ours = stage_shapes(resnet50())
+    assert stage_shapes(resnet50(), 64) == stage_shapes(torchvision.models.resnet50(weights=None), 64)
+    # Table 1: conv2_x .. conv5_x output 56, 28, 14, 7; ResNet-50 channels 256 ... 2048
+    assert ours == [("stem", (64, 56, 56)), ("layer1", (256, 56, 56)), ("layer2", (512, 28, 28)),
+                    ("layer3", (1024, 14, 14)), ("layer4", (2048, 7, 7))]
+    # section 4.2: CIFAR maps 32, 16, 8 with 16, 32, 64 filters
+    assert stage_shapes(cifar_resnet(20), 32)[1:] == [("layer1", (16, 32, 32)), ("layer2", (32, 16, 16)),
+                                                       ("layer3", (64, 8, 8))]
