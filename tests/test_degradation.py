@@ -1,18 +1,19 @@
 """The degradation experiment's code, on a tiny offline run (the real run is the chapter's)."""
 
-import json
-import os
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
+import torch
 
 from resnet_lib.data import synthetic_cifar
 from resnet_lib.degradation import (
     NETWORKS,
     cpu_config,
+    load_experiment_data,
     paper_config,
     parse_network,
     run_degradation,
+    summary,
 )
 from resnet_lib.models import cifar_resnet
 from resnet_lib.counting import count_params
@@ -37,11 +38,24 @@ def test_the_four_networks_are_the_papers_twins():
 
 def test_tiny_run_trains_every_network():
     cfg = cpu_config(networks=("plain-20", "ResNet-20"))
-    cfg = cfg.__class__(**{**cfg.__dict__, "train": cfg.train.__class__(
-        **{**cfg.train.__dict__, "iterations": 6, "eval_every": 3, "batch_size": 20})})
+    cfg = replace(cfg, train=replace(cfg.train, iterations=6, eval_every=3, batch_size=20))
     data = (synthetic_cifar("train", 4, size=8), synthetic_cifar("test", 2, size=8))
-    result = run_degradation(cfg, data=data, progress=False)
+    threads = torch.get_num_threads()
+    result = run_degradation(cfg, data=data, progress=False)  # on one CPU thread, restored after
+    assert torch.get_num_threads() == threads
     assert list(result.histories) == ["plain-20", "ResNet-20"]
     for name, h in result.histories.items():
         assert h.eval_steps == [3, 6] and 0 <= result.final_train_error(name) <= 1
     assert "offline" in result.data and result.seed == 0
+    numbers = summary(result)
+    assert set(numbers) == {"plain-20", "ResNet-20"}
+    assert numbers["plain-20"]["train_error"] == result.final_train_error("plain-20")
+    assert numbers["plain-20"]["seconds"] > 0
+
+
+def test_offline_data_has_the_sizes_the_chapter_says():
+    train, test = load_experiment_data(cpu_config(source="offline"))
+    assert (len(train), len(test)) == (2_500, 2_000)
+    assert train.images.shape[1:] == (3, 16, 16) and test.images.shape[1:] == (3, 16, 16)
+    assert train.labels.bincount().tolist() == [250] * 10 and test.labels.bincount().tolist() == [200] * 10
+    assert "offline" in train.source

@@ -8,8 +8,10 @@ import torch
 from resnet_lib.diagnostics import gradient_norms
 from resnet_lib.gradients import (
     GradientNetConfig,
+    ARCHITECTURES,
     depth_sweep,
     gradient_net,
+    gradient_plot,
     gradient_profile,
     product_norms,
     shattering,
@@ -42,7 +44,9 @@ def test_gradient_net_depth_and_parameter_equality():
 
 def test_profile_is_the_autograd_gradient():
     cfg = GradientNetConfig(20, residual=True)
+    threads = torch.get_num_threads()
     prof = gradient_profile(cfg, batch=8, seed=3)
+    assert torch.get_num_threads() == threads  # its one-thread setting is scoped
     torch.manual_seed(3)
     net = gradient_net(cfg).train()
     g = torch.Generator().manual_seed(4)
@@ -80,3 +84,23 @@ def test_shattered_gradients():
 def test_bad_configs(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GradientNetConfig(**kwargs)
+
+
+def test_gradient_plot_draws_the_profiles():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = gradient_plot(8, "plain vs residual", batch=4)
+    lines = fig.axes[0].get_lines()
+    assert [l.get_label().split()[0] for l in lines] == ["plain", "residual"]
+    expected = [p.norm for p in gradient_profile(GradientNetConfig(8, residual=True), batch=4)]
+    assert list(lines[1].get_ydata()) == pytest.approx(expected, rel=1e-5)
+    assert fig.axes[0].get_yscale() == "log"
+    plt.close(fig)
+    assert len(gradient_plot(8, "residual", batch=4).axes[0].get_lines()) == 1
+    plt.close("all")
+    assert set(ARCHITECTURES) == {"plain vs residual", "plain", "residual"}
+    with pytest.raises(ValueError, match="unknown architecture 'dense'"):
+        gradient_plot(8, "dense")
