@@ -46,8 +46,13 @@ class TrainConfig:
             ``"onecycle"`` (linear warm-up to ``lr`` over the first 25%, then cosine
             annealing towards zero) or ``"constant"``.
         milestones: iterations at which ``"multistep"`` divides the lr by 10.
-        warmup_iterations, warmup_lr: a constant low lr first (the paper's ResNet-110 uses
-            0.01 for about 400 iterations, until training error is below 80%).
+        warmup_iterations, warmup_lr: a constant low lr first, for ``warmup_iterations``
+            steps (with ``warmup_until_error``: at most that many).
+        warmup_until_error: end the warm-up as soon as the training error is below this
+            fraction, as the paper does for ResNet-110 ("we use 0.01 to warm up the training
+            until the training error is below 80% (about 400 iterations), and then go back to
+            0.1"). Checked at every logging point of :func:`fit` on that interval's mean
+            training error (all processes agree: it is all-reduced); ``None``: a fixed warm-up.
         label_smoothing: cross-entropy label smoothing.
         augment: random crop of the zero-padded image and horizontal flip.
         crop_padding: the padding of the random crop (the paper: 4 pixels of 32).
@@ -68,6 +73,7 @@ class TrainConfig:
     milestones: tuple[int, ...] = (32_000, 48_000)
     warmup_iterations: int = 0
     warmup_lr: float = 0.01
+    warmup_until_error: Optional[float] = None
     label_smoothing: float = 0.0
     augment: bool = True
     crop_padding: int = 4
@@ -84,11 +90,14 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive; got {getattr(self, name)}")
         if self.lr <= 0 or not 0 <= self.label_smoothing < 1:
             raise ValueError(f"need lr > 0 and 0 <= label_smoothing < 1; got lr={self.lr}, label_smoothing={self.label_smoothing}")
+        if self.warmup_until_error is not None and not 0 < self.warmup_until_error <= 1:
+            raise ValueError(f"warmup_until_error is a training error in (0, 1]; got {self.warmup_until_error}")
         object.__setattr__(self, "milestones", tuple(int(m) for m in self.milestones))
 
-    def lr_at(self, step: int) -> float:
-        """Learning rate for optimizer step ``step`` (0-based): a pure function of the step."""
-        if step < self.warmup_iterations:
+    def lr_at(self, step: int, warmup_end: Optional[int] = None) -> float:
+        """Learning rate for optimizer step ``step`` (0-based): a pure function of the step
+        and of the step at which the warm-up ended (default: ``warmup_iterations``)."""
+        if step < (self.warmup_iterations if warmup_end is None else warmup_end):
             return self.warmup_lr
         if self.schedule == "constant":
             return self.lr
@@ -110,11 +119,18 @@ def paper_recipe(**overrides) -> TrainConfig:
     divided by 10 at 32k and 48k iterations, 64k iterations, crop + flip augmentation.
 
     Milestones scale with ``iterations`` if only that is overridden (50% and 75%).
-    Pass ``warmup_iterations=400`` for ResNet-110 (lr 0.01 first).
+    For ResNet-110 use :func:`paper_warmup` (lr 0.01 until training error < 80%).
     """
     iterations = overrides.get("iterations", 64_000)
     overrides.setdefault("milestones", (iterations // 2, iterations * 3 // 4))
     return TrainConfig(**{"schedule": "multistep", **overrides})
+
+
+def paper_warmup() -> dict:
+    """The paper's ResNet-110 warm-up as ``TrainConfig`` overrides: lr 0.01 until the
+    training error is below 80% ("about 400 iterations"); at most 2,000 iterations, a
+    safety net that a healthy run never reaches."""
+    return dict(warmup_iterations=2_000, warmup_lr=0.01, warmup_until_error=0.8)
 
 
 def fast_recipe(**overrides) -> TrainConfig:
@@ -173,6 +189,7 @@ class History:
     test_error: list[float] = field(default_factory=list)
     seconds: float = 0.0
     images_seen: int = 0
+    warmup_end: Optional[int] = None  # the step at which the warm-up ended (None: none, or not yet)
 
     @property
     def images_per_second(self) -> float:
@@ -180,6 +197,16 @@ class History:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def summary(self, name: str = "run") -> str:
+        """One line for logs and built pages: iterations, time, speed, final errors."""
+        parts = [f"{name}: {self.steps[-1] if self.steps else 0:,} iterations in {self.seconds:.1f} s "
+                 f"({self.images_per_second:,.0f} images/s)"]
+        if self.train_error:
+            parts.append(f"train error {100 * self.train_error[-1]:.1f}%")
+        if self.test_error:
+            parts.append(f"test error {100 * self.test_error[-1]:.1f}%")
+        return ", ".join(parts)
 
     @classmethod
     def from_dict(cls, d: dict) -> "History":
@@ -270,6 +297,48 @@ def restore(model: nn.Module, state: dict, optimizer: Optional[torch.optim.Optim
         optimizer.load_state_dict(state["optimizer"])
 
 
+# ---------------------------------------------------------------- progress
+
+
+class Progress:
+    """What :func:`fit` shows while it trains, on rank 0 only.
+
+    A tqdm bar with loss, accuracy and images per second (a live widget in Jupyter and
+    Colab, text in a terminal); while the book is built (``RESNET_BOOK_STATIC`` set, see
+    :mod:`resnet_lib.explorer`) a frozen widget would show its first frame, "0%", so then
+    it prints about eight plain lines instead, which read well on a static page.
+    """
+
+    def __init__(self, total: int, initial: int, desc: str, enabled: bool, lines: Optional[bool] = None):
+        from .explorer import static_mode
+
+        self.total, self.desc, self.enabled = total, desc, enabled
+        self.lines = static_mode() if lines is None else lines
+        self.every = max(total // 8, 1)
+        self.bar = None
+        if enabled and not self.lines:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, desc=desc, mininterval=1.0, leave=True, dynamic_ncols=True)
+
+    def update(self, step: int, history: "History") -> None:
+        if not self.enabled or not history.train_loss:
+            return
+        if self.bar is not None:
+            self.bar.update(step - self.bar.n)
+            self.bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", acc=f"{1 - history.train_error[-1]:.3f}",
+                                 img_s=f"{history.images_per_second:.0f}", refresh=False)
+        elif step % self.every == 0 or step == self.total:
+            test = (f"  test acc {1 - history.test_error[-1]:6.1%}"
+                    if history.eval_steps and history.eval_steps[-1] == step else "")
+            print(f"{self.desc}: step {step:>{len(str(self.total))}}/{self.total}  loss {history.train_loss[-1]:.3f}  "
+                  f"train acc {1 - history.train_error[-1]:6.1%}{test}  {history.images_per_second:,.0f} img/s", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 # ---------------------------------------------------------------- the loop
 
 
@@ -327,13 +396,12 @@ def fit(
         device: defaults to the model's device.
         checkpoint: file written at the end of every epoch (atomically; rank 0 only).
         resume: continue from ``checkpoint`` if it exists (same result as not stopping).
-        progress: a tqdm bar with loss, accuracy and images per second.
+        progress: a tqdm bar with loss, accuracy and images per second (plain lines
+            while the book is built; see :class:`Progress`).
         log_every: iterations per history point (epoch ends are points too, so that a
             resumed run logs exactly what an uninterrupted one does).
         stop_after: stop (as if killed) after this many iterations; for tests and demos.
     """
-    from tqdm.auto import tqdm
-
     device = torch.device(device) if device is not None else next(model.parameters()).device
     rank, world = _world()
     if config.batch_size % world:
@@ -361,6 +429,9 @@ def fit(
             raise CheckpointError(f"{checkpoint} was written with a different TrainConfig; resume with the same recipe")
         restore(model, state, optimizer, path=str(checkpoint))
         step, history = state["step"], History.from_dict(state["history"])
+    adaptive_warmup = config.warmup_until_error is not None and config.warmup_iterations > 0
+    if not adaptive_warmup:
+        history.warmup_end = config.warmup_iterations or None
 
     images = train.images.to(device)
     labels = train.labels.to(device)
@@ -368,8 +439,7 @@ def fit(
     amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
     end = min(config.iterations, stop_after) if stop_after is not None else config.iterations
-    bar = tqdm(total=config.iterations, initial=step, desc=desc, disable=not progress or rank != 0,
-               mininterval=1.0, leave=True, dynamic_ncols=True)
+    bar = Progress(config.iterations, step, desc, enabled=progress and rank == 0)
     t0, seconds0, interval = time.perf_counter(), history.seconds, []
     net.train()
     while step < end:
@@ -388,7 +458,8 @@ def fit(
             x = normalize(x)
             if config.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            lr = config.lr_at(step)
+            # while an adaptive warm-up is undecided, step < warmup_iterations: lr is warmup_lr
+            lr = config.lr_at(step, history.warmup_end)
             for g in optimizer.param_groups:
                 g["lr"] = lr
             with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
@@ -411,6 +482,9 @@ def fit(
                 history.train_error.append(stats[1].item())
                 history.lr.append(lr)
                 interval = []
+                if adaptive_warmup and history.warmup_end is None:
+                    if stats[1].item() < config.warmup_until_error or step >= config.warmup_iterations:
+                        history.warmup_end = min(step, config.warmup_iterations)
             history.images_seen += config.batch_size
             if test is not None and ((config.eval_every and step % config.eval_every == 0) or step == config.iterations):
                 test_loss, test_err = evaluate(model, test, device, channels_last=config.channels_last)
@@ -419,11 +493,7 @@ def fit(
                 history.test_error.append(test_err)
                 net.train()
             history.seconds = seconds0 + time.perf_counter() - t0
-            if progress and rank == 0:
-                bar.update(1)
-                if history.train_loss:
-                    bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", acc=f"{1 - history.train_error[-1]:.3f}",
-                                    img_s=f"{history.images_per_second:.0f}", refresh=False)
+            bar.update(step, history)
 
         epoch_done = step % steps_per_epoch == 0 or step == config.iterations
         if world > 1 and step == config.iterations:

@@ -43,7 +43,8 @@ def test_resnet110_gets_the_papers_warmup(tmp_path, monkeypatch):
     with pytest.raises(SystemExit):
         main(["--model", "resnet110", "--data", "offline", "--train-per-class", "2", "--image-size", "8",
               "--out", str(tmp_path), "--no-progress"])
-    assert seen["config"].warmup_iterations == 400 and seen["config"].warmup_lr == 0.01
+    cfg = seen["config"]
+    assert cfg.warmup_lr == 0.01 and cfg.warmup_until_error == 0.8 and cfg.warmup_iterations >= 400
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -67,8 +68,17 @@ def test_torchrun_two_cpu_processes_agree(tmp_path):
            "-m", "resnet_lib.train", *TINY, "--out", str(tmp_path / "ddp")]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = re.findall(r"\[rank (\d)\] weights checksum (\S+) final train loss (\S+)", result.stdout)
-    assert sorted(r for r, _, _ in lines) == ["0", "1"], result.stdout
-    assert lines[0][1:] == lines[1][1:]  # identical weights, buffers and logged loss
+    lines = re.findall(r"\[rank (\d)\] weights checksum (\S+) history sha1 (\S+) final train loss (\S+)", result.stdout)
+    assert sorted(line[0] for line in lines) == ["0", "1"], result.stdout
+    assert lines[0][1:] == lines[1][1:]  # identical weights and buffers, identical logged history
     summary = json.loads((tmp_path / "ddp" / "history.json").read_text())
     assert summary["processes"] == 2 and summary["history"]["images_seen"] == 6 * 16
+
+
+def test_missing_data_from_the_shell_is_exit_code_2_without_traceback(tmp_path):
+    env = {k: v for k, v in __import__("os").environ.items() if k != "RESNET_DATA"}
+    result = subprocess.run([sys.executable, "-m", "resnet_lib.train", "--data", "cifar10", "--data-dir",
+                             str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "CIFAR-10 was not found" in result.stderr and "--download" in result.stderr and "--data offline" in result.stderr

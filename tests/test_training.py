@@ -11,6 +11,7 @@ from resnet_lib import cifar_resnet
 from resnet_lib.data import synthetic_cifar
 from resnet_lib.training import (
     CheckpointError,
+    History,
     TrainConfig,
     augment_batch,
     evaluate,
@@ -18,6 +19,7 @@ from resnet_lib.training import (
     fit,
     load_checkpoint,
     paper_recipe,
+    paper_warmup,
     restore,
     save_checkpoint,
 )
@@ -158,3 +160,54 @@ def test_config_bad_input(tiny):
         TrainConfig(iterations=0)
     with pytest.raises(ValueError, match="smaller than one batch"):
         fit(_model(), tiny[0], TrainConfig(iterations=1, batch_size=1000), progress=False)
+
+
+def test_adaptive_warmup_ends_when_training_error_drops(tiny):
+    train, _ = tiny  # 160 images / 32 = 5 steps per epoch
+    cfg = TrainConfig(iterations=10, batch_size=32, lr=0.05, schedule="constant", warmup_iterations=6,
+                      warmup_lr=0.001, eval_every=0)
+    easy = fit(_model(), train, TrainConfig(**{**asdict(cfg), "warmup_until_error": 1.0}), progress=False, log_every=2)
+    assert easy.warmup_end == 2  # below 100% error at the first check: the warm-up ends there
+    assert easy.lr == [0.001] + [0.05] * (len(easy.lr) - 1)
+    never = fit(_model(), train, TrainConfig(**{**asdict(cfg), "warmup_until_error": 1e-9}), progress=False, log_every=2)
+    assert never.warmup_end == 6  # never below the threshold: the cap ends it
+    assert {lr for s, lr in zip(never.steps, never.lr) if s <= 6} == {0.001}
+    assert {lr for s, lr in zip(never.steps, never.lr) if s > 6} == {0.05}
+    assert fit(_model(), train, cfg, progress=False).warmup_end == 6  # fixed warm-up
+    assert cfg.lr_at(3) == 0.001 and cfg.lr_at(3, warmup_end=2) == 0.05 and cfg.lr_at(5, warmup_end=None) == 0.001
+    with pytest.raises(ValueError, match="warmup_until_error"):
+        TrainConfig(warmup_until_error=80)
+
+
+def test_resume_mid_adaptive_warmup_equals_uninterrupted(tiny, tmp_path):
+    train, _ = tiny
+    cfg = TrainConfig(iterations=12, batch_size=32, lr=0.05, schedule="constant", warmup_iterations=10,
+                      warmup_until_error=0.97, eval_every=0)
+    h1 = fit(_model(), train, cfg, checkpoint=tmp_path / "a.pt", progress=False, log_every=1)
+    fit(_model(), train, cfg, checkpoint=tmp_path / "b.pt", progress=False, log_every=1, stop_after=7)
+    h2 = fit(_model(seed=1), train, cfg, checkpoint=tmp_path / "b.pt", resume=True, progress=False, log_every=1)
+    assert h1.warmup_end == h2.warmup_end and h1.lr == h2.lr and h1.train_loss == h2.train_loss
+
+
+def test_history_summary_is_one_line(tiny):
+    h = History(steps=[10], train_loss=[1.0], train_error=[0.25], test_error=[0.5], seconds=2.0, images_seen=640)
+    assert h.summary("resnet20") == "resnet20: 10 iterations in 2.0 s (320 images/s), train error 25.0%, test error 50.0%"
+
+
+def test_paper_warmup_is_lr_001_until_80_percent_error():
+    cfg = paper_recipe(**paper_warmup())
+    assert cfg.warmup_lr == 0.01 and cfg.warmup_until_error == 0.8 and cfg.lr == 0.1
+    assert cfg.lr_at(100, warmup_end=400) == 0.01 and cfg.lr_at(400, warmup_end=400) == 0.1
+
+
+def test_progress_on_a_static_page_is_a_few_plain_lines(tiny, monkeypatch, capsys):
+    train, test = tiny
+    monkeypatch.setenv("RESNET_BOOK_STATIC", "1")  # what the book's build sets
+    fit(_model(), train, CFG, test, progress=True, log_every=1, desc="r8")
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert 1 < len(lines) <= 13 and "\r" not in out + err and "%|" not in err  # no tqdm bar
+    assert lines[-1].startswith("r8: step 12/12  loss ") and "test acc" in lines[-1] and "img/s" in lines[-1]
+    monkeypatch.delenv("RESNET_BOOK_STATIC")
+    fit(_model(), train, CFG, test, progress=True, log_every=1, desc="r8")
+    assert "r8: 100%" in capsys.readouterr().err  # a tqdm bar in a terminal
