@@ -44,7 +44,8 @@ def setup_cell_source() -> str:
     )
 
 
-def chapters() -> list[Path]:
+def toc_files() -> list[str]:
+    """Every file of _toc.yml (without suffix), in book order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
 
@@ -57,7 +58,12 @@ def chapters() -> list[Path]:
     for part in toc.get("parts", []):
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
-    paths = [ROOT / f"{f}.md" for f in files]
+    return files
+
+
+def chapters() -> list[Path]:
+    """The executable chapters (MyST notebooks with a jupytext header) listed in _toc.yml."""
+    paths = [ROOT / f"{f}.md" for f in toc_files()]
     return [p for p in paths if p.exists() and "jupytext" in p.read_text()[:400]]
 
 

@@ -33,21 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import sync_notebooks  # noqa: E402
 
 
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for e in entries or []:
-            if "file" in e:
-                files.append(e["file"])
-            walk(e.get("sections"))
-            walk(e.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
+toc_files = sync_notebooks.toc_files
 
 
 CHAPTERS = [p for p in sync_notebooks.chapters()]  # executable chapters (jupytext notebooks)
