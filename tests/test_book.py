@@ -282,8 +282,9 @@ def glued(chapter: str) -> dict:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and "text/plain" in out.get("data", {}):
-                text = out["data"]["text/plain"]
+            # glue(..., display=False) stores its value as application/papermill.record/text/plain
+            text = next((v for k, v in out.get("data", {}).items() if k.endswith("text/plain")), None)
+            if name and text is not None:
                 try:
                     values[name] = ast.literal_eval(text)
                 except (ValueError, SyntaxError):
