@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The real CIFAR-10 (JPEGs) when the project's shared data folder is beside the checkout;
 # otherwise the chapters fall back to the offline stand-in (or a download on Colab).
-RESNET_DATA ?= $(firstword $(wildcard ../shared/data/cifar10-jpeg.tar.gz))
+# Absolute: chapters execute with book/ as their working directory.
+RESNET_DATA ?= $(abspath $(firstword $(wildcard ../shared/data/cifar10-jpeg.tar.gz)))
 export RESNET_DATA
 
 .PHONY: setup book student twins test unit bench clean

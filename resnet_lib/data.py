@@ -162,7 +162,13 @@ def cifar10(split: str = "train", root: Union[str, Path, None] = None, download:
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test'; got {split!r}")
+    from_env = root is None and bool(os.environ.get(ENV_VAR))
     root = Path(root or os.environ.get(ENV_VAR) or _cache_dir() / "cifar10").expanduser()
+    if from_env and not root.exists():
+        # a mistyped or relative RESNET_DATA must not fall back to the stand-in unnoticed
+        raise ValueError(f"the {ENV_VAR} environment variable is {os.environ[ENV_VAR]!r}, which does not exist "
+                         f"(resolved from {Path.cwd()}: {root.resolve()}); point it at a local copy of CIFAR-10 "
+                         f"(preferably an absolute path) or unset it")
     layout = _local_layout(root) if root.exists() else None
     if layout is None and not download:
         raise DataNotFoundError(

@@ -58,6 +58,17 @@ def test_missing_cifar_says_how_to_get_it(tmp_path, monkeypatch):
     assert "offline" in fallback.source and len(fallback) == 50
 
 
+def test_resnet_data_pointing_nowhere_is_an_error_not_a_silent_fallback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESNET_DATA", "../no/such/cifar10.tar.gz")
+    for call in (lambda: cifar10("train"), lambda: load_data("auto", "train", download=False)):
+        with pytest.raises(ValueError, match=r"RESNET_DATA environment variable is '../no/such/cifar10.tar.gz', "
+                                             r"which does not exist \(resolved from .*: .*/no/such/cifar10.tar.gz\)"):
+            call()
+    monkeypatch.setenv("RESNET_DATA", "")  # empty: not set (the Makefile exports it empty without the data)
+    assert "offline" in load_data("auto", "train", download=False, offline_per_class=5).source
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown data source 'imagenet'; allowed: auto, cifar10, offline"):
         load_data("imagenet")
