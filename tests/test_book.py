@@ -298,3 +298,14 @@ def test_built_degradation_chapter_shows_plain56_training_worse_than_plain20():
     assert results["plain-56"]["train_error"] > results["plain-20"]["train_error"] + 0.02, results
     # the residual half: depth must not hurt the ResNet (within batch noise)
     assert results["ResNet-56"]["train_error"] < results["ResNet-20"]["train_error"] + 0.03, results
+
+
+@pytest.mark.parametrize("chapter", ["degradation", "training-cifar10"])
+def test_training_chapters_used_the_data_this_machine_has(chapter):
+    """With RESNET_DATA set (`make` sets it when ../shared/data has CIFAR-10), the chapters
+    must have trained on the real data, not fallen back to the stand-in unnoticed."""
+    source = glued(chapter)["data_source"]
+    if os.environ.get("RESNET_DATA"):
+        assert source.startswith("CIFAR-10 train ("), source
+    else:
+        assert source.startswith("offline synthetic shapes"), source
