@@ -28,7 +28,6 @@ book: setup
 # The student edition: the same book with every solution removed from the HTML.
 student: setup
 	$(BIN)/python scripts/build_student.py
-	@echo "The student edition is at file://$(CURDIR)/_build/student/html/index.html"
 
 twins: setup
 	$(BIN)/python scripts/sync_notebooks.py
@@ -36,8 +35,8 @@ twins: setup
 unit: setup
 	$(BIN)/python -m pytest -m "not book" -n 2
 
-# library tests in parallel, then the built-book tests (one fresh venv, one browser) serially
-test: book
+# library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
+test: book student
 	$(BIN)/python -m pytest -m "not book" -n 2
 	$(BIN)/python -m pytest -m book
 

@@ -1,8 +1,9 @@
 """Build the student edition: the same book with every solution removed from the HTML.
 
 It writes _build/student/_config.yml (the book's _config.yml with sphinx-exercise's
-``hide_solutions: true``) and builds into _build/student/html, reusing the execution
-cache of the full build, so it takes seconds once `make book` has run.
+``hide_solutions: true``) and builds into _build/student/_build/html (Jupyter Book puts
+its output under ``<path-output>/_build``), reusing the execution cache of the full
+build, so once `make book` has run it executes nothing and only renders the pages.
 """
 
 from __future__ import annotations
@@ -15,18 +16,26 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "student"
+HTML = OUT / "_build" / "html"
 
 
 def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = f"{config['title']} (student edition)"
-    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    sphinx = config.setdefault("sphinx", {})
+    sphinx.setdefault("config", {})["hide_solutions"] = True
+    # Jupyter Book resolves local extensions relative to the config file, which moves here
+    for name, path in sphinx.get("local_extensions", {}).items():
+        sphinx["local_extensions"][name] = str(ROOT / path)
     OUT.mkdir(parents=True, exist_ok=True)
     student_config = OUT / "_config.yml"
     student_config.write_text(yaml.safe_dump(config, sort_keys=False))
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(student_config),
            "--path-output", str(OUT), "-W", "-n", "--keep-going"]
-    return subprocess.call(cmd, cwd=ROOT)
+    status = subprocess.call(cmd, cwd=ROOT)
+    if status == 0:
+        print(f"The student edition is at file://{HTML / 'index.html'}")
+    return status
 
 
 if __name__ == "__main__":
