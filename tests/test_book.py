@@ -267,16 +267,18 @@ def test_explorer_responds_in_chromium(chromium, server):
 
 
 def glued(chapter: str) -> dict:
-    """The values a chapter glued into its prose, from the build's execution cache."""
+    """The values a chapter glued into its prose, from the build's execution cache: the
+    record of the chapter's current code (the cache also keeps records of older versions)."""
     import ast
 
+    import jupytext
     from jupyter_cache import get_cache
 
     cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
-    path = str(ROOT / "book" / f"{chapter}.md")
-    record = next((r for r in cache.list_cache_records() if r.uri == path), None)
-    if record is None:
-        pytest.fail(f"{chapter} has no executed notebook in the cache: run `make book`")
+    try:
+        record = cache.match_cache_notebook(jupytext.read(ROOT / "book" / f"{chapter}.md"))
+    except KeyError:
+        pytest.fail(f"{chapter}'s current code has no executed notebook in the cache: run `make book`")
     nb = cache.get_cache_bundle(record.pk).nb
     values = {}
     for cell in nb.cells:
