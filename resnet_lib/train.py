@@ -132,8 +132,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     if world > 1:
         logged = json.dumps([history.steps, history.train_loss, history.train_error, history.lr])
-        print(f"[rank {rank}] weights checksum {checksum(model):.12e} history sha1 "
-              f"{hashlib.sha1(logged.encode()).hexdigest()[:16]} final train loss {history.train_loss[-1]:.6f}")
+        # one write per line: print() writes text and newline separately, and the ranks share stdout
+        sys.stdout.write(f"[rank {rank}] weights checksum {checksum(model):.12e} history sha1 "
+                         f"{hashlib.sha1(logged.encode()).hexdigest()[:16]} final train loss "
+                         f"{history.train_loss[-1]:.6f}\n")
+        sys.stdout.flush()
     if rank == 0:
         test_loss, test_error = evaluate(model, test, device)
         summary = {"model": args.model, "recipe": args.recipe, "config": asdict(config), "data": train.source,

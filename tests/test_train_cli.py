@@ -68,7 +68,8 @@ def test_torchrun_two_cpu_processes_agree(tmp_path):
            "-m", "resnet_lib.train", *TINY, "--out", str(tmp_path / "ddp")]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = re.findall(r"\[rank (\d)\] weights checksum (\S+) history sha1 (\S+) final train loss (\S+)", result.stdout)
+    lines = re.findall(r"\[rank (\d)\] weights checksum ([-+.e\d]+) history sha1 ([0-9a-f]{16}) final train loss ([-.\d]+)",
+                       result.stdout)
     assert sorted(line[0] for line in lines) == ["0", "1"], result.stdout
     assert lines[0][1:] == lines[1][1:]  # identical weights and buffers, identical logged history
     summary = json.loads((tmp_path / "ddp" / "history.json").read_text())
