@@ -60,7 +60,7 @@ class DegradationConfig:
 
 
 def cpu_config(seed: int = 0, **overrides) -> DegradationConfig:
-    """The shrunk experiment the book runs on a CPU (about 2-3 minutes for all four)."""
+    """The shrunk experiment the book runs on a CPU (about 4-5 minutes for all four on a quiet 2-core CPU)."""
     steps_per_epoch = 2_500 // 32
     train = TrainConfig(iterations=7 * steps_per_epoch, batch_size=32, lr=0.05, schedule="cosine",
                         weight_decay=1e-4, channels_last=True, eval_every=steps_per_epoch, seed=seed,
@@ -117,13 +117,15 @@ def run_degradation(
     device: Optional[torch.device] = None,
     data: Optional[tuple[ImageData, ImageData]] = None,
     progress: bool = True,
-    threads: Optional[int] = 1,
+    threads: Optional[int] = None,
 ) -> DegradationResult:
     """Train every network of ``cfg.networks`` with the same recipe and data.
 
-    ``threads``: CPU threads while training (ignored on a GPU; ``None``: PyTorch's default).
-    One, because these networks are small: on the book's busy 2-core machine, 60 iterations
-    of ResNet-56 took 7-25 s with one thread and 140-250 s with two.
+    ``threads``: CPU threads while training (ignored on a GPU; ``None``: PyTorch's default,
+    one per core). On a quiet 2-core machine the default was 1.5x faster than one thread
+    (80 iterations of the book's ResNet-56: 14.0 s vs 20-22 s); on one shared with other
+    busy processes, one thread can be far faster (60 iterations: 7-25 s vs 140-250 s with
+    two), because PyTorch's threads then wait on each other.
     """
     train, test = data if data is not None else load_experiment_data(cfg)
     result = DegradationResult(data=train.source, seed=cfg.train.seed)

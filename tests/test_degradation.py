@@ -41,7 +41,7 @@ def test_tiny_run_trains_every_network():
     cfg = replace(cfg, train=replace(cfg.train, iterations=6, eval_every=3, batch_size=20))
     data = (synthetic_cifar("train", 4, size=8), synthetic_cifar("test", 2, size=8))
     threads = torch.get_num_threads()
-    result = run_degradation(cfg, data=data, progress=False)  # on one CPU thread, restored after
+    result = run_degradation(cfg, data=data, progress=False, threads=1)  # one CPU thread, restored after
     assert torch.get_num_threads() == threads
     assert list(result.histories) == ["plain-20", "ResNet-20"]
     for name, h in result.histories.items():
