@@ -7,14 +7,19 @@ from resnet_lib.threads import cpu_threads
 
 
 def test_sets_and_restores_also_after_an_error():
-    before = torch.get_num_threads()
-    with cpu_threads(1):
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
-    with pytest.raises(RuntimeError, match="boom"):
-        with cpu_threads(1, "cpu"):
-            raise RuntimeError("boom")
-    assert torch.get_num_threads() == before
+    outer = torch.get_num_threads()
+    torch.set_num_threads(2)  # not 1, so that restoring is visible (xdist workers may start at 1)
+    try:
+        before = torch.get_num_threads()
+        with cpu_threads(1):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == before
+        with pytest.raises(RuntimeError, match="boom"):
+            with cpu_threads(1, "cpu"):
+                raise RuntimeError("boom")
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(outer)
 
 
 def test_leaves_other_devices_alone():

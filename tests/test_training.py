@@ -9,7 +9,6 @@ import torch
 
 from resnet_lib import cifar_resnet
 from resnet_lib.data import synthetic_cifar
-from resnet_lib.threads import cpu_threads
 from resnet_lib.training import (
     CheckpointError,
     History,
@@ -72,11 +71,7 @@ def test_training_learns_the_offline_data():
     torch.manual_seed(0)
     model = cifar_resnet(8, base_width=16)
     before = evaluate(model, test)[1]
-    # one thread: `make test` runs two pytest workers on two cores (with two threads each this
-    # test took 98 s instead of 19 s)
-    with cpu_threads(1):
-        h = fit(model, train, TrainConfig(iterations=400, batch_size=50, lr=0.1, schedule="cosine", eval_every=0), test,
-                progress=False)
+    h = fit(model, train, TrainConfig(iterations=400, batch_size=50, lr=0.1, schedule="cosine", eval_every=0), test, progress=False)
     assert before > 0.7 and h.test_error[-1] < 0.35  # chance is 0.9
     assert h.train_loss[-1] < h.train_loss[0]
     assert h.images_seen == 400 * 50 and h.images_per_second > 0
