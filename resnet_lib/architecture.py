@@ -1,7 +1,8 @@
 """The architecture builder: any ResNet you can describe, explained.
 
 :func:`describe` builds a network from a handful of choices (block type, blocks per stage,
-base width, stem, shortcut option, input size) and returns an :class:`ArchitectureReport`:
+base width, stem, shortcut option, input size; groups and width per group for ResNeXt
+and Wide ResNets) and returns an :class:`ArchitectureReport`:
 torchinfo's summary, total parameters and multiply-adds, the paper's weighted-layer count
 with its per-stage breakdown, and how it differs from the nearest named ResNet. Reports
 are cached, so flipping back to a network already seen costs nothing.
@@ -18,7 +19,7 @@ import torch
 from torch import nn
 
 from .counting import LayerCount, StageRow, count_weighted_layers, network_count
-from .models import IMAGENET_SPECS, ResNet, ResNetConfig
+from .models import CIFAR_PREACT_DEPTHS, IMAGENET_SPECS, TORCHVISION_SPECS, ResNet, ResNetConfig
 from .tables import html_table
 from .threads import cpu_threads
 
@@ -38,6 +39,27 @@ NAMED: dict[str, ResNetConfig] = {
        for n in (3, 5, 7, 9, 18)},
 }
 
+#: Named networks after 2015 (torchvision's ResNeXt and Wide ResNets; He et al. 2016b's
+#: pre-activation CIFAR nets), which :func:`describe_named` and :func:`nearest_named` know
+#: too. Kept apart from :data:`NAMED`, the paper's, which the builder chapter lists.
+LATER_NAMED: dict[str, ResNetConfig] = {
+    **{name: ResNetConfig(block, layers, groups=groups, width_per_group=width)
+       for name, (block, layers, groups, width) in {
+           "ResNeXt-50 32x4d": TORCHVISION_SPECS["resnext50_32x4d"],
+           "ResNeXt-101 32x8d": TORCHVISION_SPECS["resnext101_32x8d"],
+           "ResNeXt-101 64x4d": TORCHVISION_SPECS["resnext101_64x4d"],
+           "Wide ResNet-50-2": TORCHVISION_SPECS["wide_resnet50_2"],
+           "Wide ResNet-101-2": TORCHVISION_SPECS["wide_resnet101_2"],
+       }.items()},
+    **{f"CIFAR ResNet-{d} (pre-activation)": ResNetConfig("bottleneck", (n, n, n), 16, "cifar", "B", num_classes=10,
+                                                          ordering="full_preact", stride_on="1x1")
+       for d, n in CIFAR_PREACT_DEPTHS.items()},
+}
+
+
+def _all_named() -> dict[str, ResNetConfig]:
+    return {**NAMED, **LATER_NAMED}
+
 
 @dataclass(frozen=True)
 class ArchitectureReport:
@@ -56,7 +78,7 @@ class ArchitectureReport:
 
     @property
     def name(self) -> str:
-        return next((n for n, c in NAMED.items() if c == self.config), "custom ResNet")
+        return next((n for n, c in _all_named().items() if c == self.config), "custom ResNet")
 
     def table_html(self) -> str:
         """Per-part table: stem, every stage, the classifier."""
@@ -83,7 +105,8 @@ def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
     """The named ResNet closest to ``config`` and the list of what differs."""
     def differences(other: ResNetConfig) -> list[str]:
         out = []
-        for field in ("stem", "block", "layers", "base_width", "shortcut", "plain", "preact", "num_classes", "in_channels"):
+        for field in ("stem", "block", "layers", "base_width", "groups", "width_per_group", "shortcut", "plain",
+                      "ordering", "stride_on", "num_classes", "in_channels"):
             a, b = getattr(config, field), getattr(other, field)
             if a != b:
                 out.append(f"{field} {a!r} (it has {b!r})")
@@ -96,7 +119,7 @@ def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
         return (config.stem != other.stem, config.block != other.block, len(config.layers) != len(other.layers),
                 depth_gap, len(differences(other)))
 
-    name, other = min(NAMED.items(), key=distance)
+    name, other = min(_all_named().items(), key=distance)
     return name, tuple(differences(other))
 
 
@@ -129,8 +152,16 @@ def describe(
     preact: bool = False,
     num_classes: Optional[int] = None,
     device: Optional[torch.device] = None,
+    groups: int = 1,
+    width_per_group: int = 64,
+    ordering: Optional[str] = None,
+    stride_on: str = "3x3",
 ) -> ArchitectureReport:
     """Build the described ResNet and report on it (cached by the description).
+
+    ``groups`` and ``width_per_group`` are torchvision's (ResNeXt-50 32x4d: 32 and 4; Wide
+    ResNet-50-2: 1 and 128; bottleneck blocks only); ``ordering`` and ``stride_on`` those of
+    :class:`~resnet_lib.models.ResNetConfig`.
 
     Raises:
         ValueError: for an impossible description, with what was given and what is allowed.
@@ -148,7 +179,8 @@ def describe(
     except TypeError:
         raise ValueError(f"blocks per stage must be a list of whole numbers like [3, 4, 6, 3]; got {layers!r}") from None
     config = ResNetConfig(block=block, layers=layers, base_width=base_width, stem=stem, shortcut=shortcut,
-                          plain=plain, preact=preact, num_classes=classes)
+                          plain=plain, preact=preact, num_classes=classes, groups=groups,
+                          width_per_group=width_per_group, ordering=ordering, stride_on=stride_on)
     check_size(config, input_size)
     dev = str(device) if device is not None else "cpu"
     return _report(config, input_size, dev)
@@ -199,9 +231,12 @@ def stage_shapes(model: nn.Module, input_size: int = 224) -> list[tuple[str, tup
 
 
 def describe_named(name: str, input_size: Optional[int] = None, device: Optional[torch.device] = None) -> ArchitectureReport:
-    """:func:`describe` for one of :data:`NAMED` (224x224 for ImageNet nets, 32x32 for CIFAR)."""
-    if name not in NAMED:
-        raise ValueError(f"unknown network {name!r}; named ones: {', '.join(NAMED)}")
-    c = NAMED[name]
+    """:func:`describe` for one of :data:`NAMED` or :data:`LATER_NAMED` (224x224 for ImageNet
+    nets, 32x32 for CIFAR)."""
+    named = _all_named()
+    if name not in named:
+        raise ValueError(f"unknown network {name!r}; named ones: {', '.join(named)}")
+    c = named[name]
     size = input_size or (32 if c.stem == "cifar" else 224)
-    return describe(c.block, c.layers, c.base_width, c.stem, c.shortcut, size, num_classes=c.num_classes, device=device)
+    return describe(c.block, c.layers, c.base_width, c.stem, c.shortcut, size, num_classes=c.num_classes, device=device,
+                    groups=c.groups, width_per_group=c.width_per_group, ordering=c.ordering, stride_on=c.stride_on)

@@ -8,7 +8,8 @@ module. Conventions:
   parameters); a BatchNorm over ``C`` channels has ``2C`` parameters (scale and shift);
 * multiply-adds (MACs) count convolutions and the final linear layer, as the paper's
   Table 1 and torchvision's ``GFLOPS`` metadata do; a k x k convolution producing a
-  ``C_out x H' x W'`` map from ``C_in`` channels costs ``k*k*C_in*C_out*H'*W'``;
+  ``C_out x H' x W'`` map from ``C_in`` channels in ``g`` groups costs
+  ``k*k*(C_in/g)*C_out*H'*W'`` (and has ``k*k*(C_in/g)*C_out`` weights);
 * the paper's *depth* counts weighted layers on the main path: the stem convolution, the
   convolutions of every block and the final linear layer; not pooling, not BatchNorm and
   not the 1x1 projection shortcuts (ResNet-101 = 1 + 3*(3+4+23+3) + 1).
@@ -17,17 +18,26 @@ module. Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Optional
 
 from torch import nn
 
-from .blocks import _check_positive, _check_stride, check_shortcut_option, get_block
+from .blocks import (
+    _check_options,
+    _check_positive,
+    block_kind,
+    bottleneck_width,
+    check_shortcut_option,
+    check_stride_on,
+    get_block,
+    norm_factory,
+)
 from .models import ResNetConfig
 
 
 @dataclass(frozen=True)
 class Count:
-    """A count split by kind: convolution weights, BatchNorm, shortcut, and linear layer."""
+    """A count split by kind: convolution weights (and biases), norms, shortcut, and linear layer."""
 
     conv: int = 0
     bn: int = 0
@@ -52,6 +62,19 @@ def _shortcut_shape_changes(in_channels: int, out_channels: int, stride: int) ->
     return stride != 1 or in_channels != out_channels
 
 
+def _projects(option: Optional[str], in_channels: int, out_channels: int, stride: int) -> bool:
+    return option == "C" or (option == "B" and _shortcut_shape_changes(in_channels, out_channels, stride))
+
+
+def _main_convs(kind: str, in_channels: int, planes: int, out: int, groups: int,
+                width_per_group: int) -> list[tuple[int, int, int, int]]:
+    """``(kernel, c_in, c_out, groups)`` of every convolution on a block's main path."""
+    if kind == "basic":
+        return [(3, in_channels, planes, 1), (3, planes, out, 1)]
+    width = bottleneck_width(planes, groups, width_per_group)
+    return [(1, in_channels, width, 1), (3, width, width, groups), (1, width, out, 1)]
+
+
 def block_params(
     block: str,
     in_channels: int,
@@ -60,30 +83,40 @@ def block_params(
     shortcut: str = "B",
     plain: bool = False,
     preact: bool = False,
+    *,
+    groups: int = 1,
+    width_per_group: int = 64,
+    ordering: Optional[str] = None,
+    norm_layer: str = "batchnorm",
+    expansion: Optional[int] = None,
 ) -> Count:
     """Parameters of one block, in closed form.
 
     BasicBlock: ``3*3*C_in*P + 3*3*P*P`` conv weights (73,728 for ``C_in = P = 64``).
-    Bottleneck: ``C_in*P + 3*3*P*P + P*4P`` (69,632 for ``C_in = 256, P = 64``).
-    BatchNorm: ``2*C`` per normalised map. A projection shortcut (option B where the shape
-    changes, option C always) adds ``C_in*C_out`` weights and, after a post-activation
-    block, a BatchNorm.
+    Bottleneck: ``C_in*W + 3*3*W*W/groups + W*4P`` with ``W = int(P * width_per_group / 64)
+    * groups`` (69,632 for ``C_in = 256, P = 64``; ``W = P`` unless ResNeXt / Wide ResNet).
+    BatchNorm: ``2*C`` per normalised map (``C_in`` first in a full pre-activation unit).
+    A projection shortcut (option B where the shape changes, option C always) adds
+    ``C_in*C_out`` weights and, after a post-activation block, a BatchNorm. With
+    ``norm_layer="none"`` there are no norms and every convolution has a bias.
+    ``expansion`` overrides the block's (a subclass of ``Bottleneck`` with ``expansion = 2``).
     """
-    cls = get_block(block, plain, preact)
-    _check_positive(in_channels=in_channels, planes=planes)
-    _check_stride(stride)
+    cls = get_block(block, plain, preact, ordering)
+    kind = block_kind(cls)
+    _check_options(kind, in_channels, planes, stride, groups, width_per_group, 1)
     option = check_shortcut_option(shortcut) if not plain else None
-    out = planes * cls.expansion
-    if cls.expansion == 1:
-        conv = 9 * in_channels * planes + 9 * planes * out
-        normed = [in_channels, planes] if preact else [planes, out]
-    else:
-        conv = in_channels * planes + 9 * planes * planes + planes * out
-        normed = [in_channels, planes, planes] if preact else [planes, planes, out]
+    full_preact = cls.orderings == ("full_preact",)
+    normed = norm_factory(norm_layer) is not None
+    out = planes * (expansion or cls.expansion)
+    convs = _main_convs(kind, in_channels, planes, out, groups, width_per_group)
+    conv = sum(k * k * cin // g * cout for k, cin, cout, g in convs)
+    if not normed:
+        conv += sum(cout for _, _, cout, _ in convs)  # biases
+    channels = [in_channels] + [cout for _, _, cout, _ in convs[:-1]] if full_preact else [c for _, _, c, _ in convs]
     sc = 0
-    if option == "C" or (option == "B" and _shortcut_shape_changes(in_channels, out, stride)):
-        sc = in_channels * out + (0 if preact else 2 * out)
-    return Count(conv=conv, bn=sum(2 * c for c in normed), shortcut=sc)
+    if _projects(option, in_channels, out, stride):
+        sc = in_channels * out + (2 * out if normed and not full_preact else 0)
+    return Count(conv=conv, bn=sum(2 * c for c in channels) if normed else 0, shortcut=sc)
 
 
 def block_macs(
@@ -96,27 +129,32 @@ def block_macs(
     shortcut: str = "B",
     plain: bool = False,
     stride_on: str = "3x3",
+    *,
+    groups: int = 1,
+    width_per_group: int = 64,
+    expansion: Optional[int] = None,
 ) -> Count:
     """Multiply-adds of one block's convolutions for an ``in_channels x height x width`` input.
 
+    A k x k convolution in ``g`` groups costs ``k*k*(C_in/g)*C_out`` per output pixel.
     ``stride_on="3x3"`` is torchvision's "ResNet V1.5" bottleneck; ``"1x1"`` the paper's
     original, which strides the first 1x1 conv and so runs the 3x3 on the smaller map.
+    Dilation (which keeps the map's size) changes nothing here.
     """
     cls = get_block(block, plain)
-    if stride_on not in ("3x3", "1x1"):
-        raise ValueError(f"stride_on must be '3x3' or '1x1'; got {stride_on!r}")
-    out = planes * cls.expansion
+    check_stride_on(stride_on)
+    kind = block_kind(cls)
+    _check_options(kind, in_channels, planes, stride, groups, width_per_group, 1)
+    out = planes * (expansion or cls.expansion)
     h, w = conv_out(height, 3, stride, 1), conv_out(width, 3, stride, 1)  # output map
-    if cls.expansion == 1:
-        conv = (9 * in_channels * planes + 9 * planes * out) * h * w
-    elif stride_on == "3x3":
-        conv = in_channels * planes * height * width + (9 * planes * planes + planes * out) * h * w
+    convs = _main_convs(kind, in_channels, planes, out, groups, width_per_group)
+    per_pixel = [k * k * cin // g * cout for k, cin, cout, g in convs]
+    if kind == "bottleneck" and stride_on == "3x3":  # the first 1x1 runs on the input map
+        conv = per_pixel[0] * height * width + sum(per_pixel[1:]) * h * w
     else:
-        conv = (in_channels * planes + 9 * planes * planes + planes * out) * h * w
+        conv = sum(per_pixel) * h * w
     option = None if plain else check_shortcut_option(shortcut)
-    sc = 0
-    if option == "C" or (option == "B" and _shortcut_shape_changes(in_channels, out, stride)):
-        sc = in_channels * out * h * w
+    sc = in_channels * out * h * w if _projects(option, in_channels, out, stride) else 0
     return Count(conv=conv, shortcut=sc)
 
 
@@ -153,44 +191,66 @@ class NetworkCount:
 
 
 def network_count(
-    config: ResNetConfig, input_size: int | tuple[int, int] = 224, stride_on: str = "3x3"
+    config: ResNetConfig, input_size: int | tuple[int, int] = 224, stride_on: Optional[str] = None
 ) -> NetworkCount:
     """Parameters, multiply-adds and weighted layers of a ResNet, in closed form.
+
+    Covers every option of :class:`~resnet_lib.models.ResNetConfig` for our basic and
+    bottleneck blocks and their subclasses: groups and width (ResNeXt, Wide ResNet),
+    ``replace_stride_with_dilation`` (the dilated stages keep their map size), the unit
+    orderings, shortcut options A/B/C, plain twins and ``norm_layer="none"``.
 
     Args:
         config: the architecture (see :class:`~resnet_lib.models.ResNetConfig`).
         input_size: ``H`` (square) or ``(H, W)`` of the input image.
-        stride_on: where a bottleneck strides (``"3x3"``: torchvision; ``"1x1"``: paper).
+        stride_on: where a bottleneck strides (``"3x3"``: torchvision; ``"1x1"``: paper);
+            by default the config's.
     """
     h, w = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
     _check_positive(height=h, width=w)
+    stride_on = stride_on or config.stride_on
     cls = config.block_class
+    kind = block_kind(cls)
+    expansion = cls.expansion
+    normed = norm_factory(config.norm_layer) is not None
+    full_preact = config.ordering == "full_preact"
     base = config.base_width
-    convs_per_block = 2 if cls.expansion == 1 else 3
+    convs_per_block = 2 if kind == "basic" else 3
+    options = dict(groups=config.groups, width_per_group=config.width_per_group, expansion=expansion)
     rows = []
 
     # stem
+    k = 7 if config.stem == "imagenet" else 3
+    stem_conv = k * k * config.in_channels * base + (0 if normed else base)
     if config.stem == "imagenet":
         h, w = conv_out(h, 7, 2, 3), conv_out(w, 7, 2, 3)
-        stem_conv, stem_macs = 49 * config.in_channels * base, 49 * config.in_channels * base * h * w
+    stem_macs = k * k * config.in_channels * base * h * w
+    if config.stem == "imagenet":
         h, w = conv_out(h, 3, 2, 1), conv_out(w, 3, 2, 1)  # max pool
-    else:
-        stem_conv, stem_macs = 9 * config.in_channels * base, 9 * config.in_channels * base * h * w
-    stem_bn = 0 if (config.preact and config.stem == "cifar") else 2 * base
+    stem_bn = 0 if (full_preact and config.stem == "cifar") or not normed else 2 * base
     rows.append(StageRow("stem", 0, base, (h, w), Count(conv=stem_conv, bn=stem_bn), Count(conv=stem_macs), 1))
 
+    def block(channels: int, planes: int, stride: int, h: int, w: int) -> tuple[Count, Count]:
+        return (block_params(kind, channels, planes, stride, config.shortcut, config.plain, ordering=config.ordering,
+                             norm_layer="batchnorm" if normed else "none", **options),
+                block_macs(kind, channels, planes, stride, h, w, config.shortcut, config.plain, stride_on, **options))
+
+    seen: dict[tuple[int, ...], tuple[Count, Count]] = {}  # the blocks of a stage repeat: count each kind once
     channels = base
     for i, (planes, n) in enumerate(zip(config.stage_widths, config.layers)):
         params, macs = Count(), Count()
+        dilated = i > 0 and config.replace_stride_with_dilation[i - 1]
         for j in range(n):
-            stride = 2 if (i > 0 and j == 0) else 1
-            params += block_params(config.block, channels, planes, stride, config.shortcut, config.plain, config.preact)
-            macs += block_macs(config.block, channels, planes, stride, h, w, config.shortcut, config.plain, stride_on)
+            stride = 2 if (i > 0 and j == 0 and not dilated) else 1
+            key = (channels, planes, stride, h, w)
+            if key not in seen:
+                seen[key] = block(*key)
+            params, macs = params + seen[key][0], macs + seen[key][1]
             h, w = conv_out(h, 3, stride, 1), conv_out(w, 3, stride, 1)
-            channels = planes * cls.expansion
+            channels = planes * expansion
         rows.append(StageRow(f"layer{i + 1}", n, channels, (h, w), params, macs, n * convs_per_block))
 
-    head_bn = 2 * channels if config.preact else 0
+    head_bn = 2 * channels if full_preact and normed else 0
     fc = channels * config.num_classes + config.num_classes
     rows.append(StageRow("fc", 0, config.num_classes, (1, 1), Count(bn=head_bn, fc=fc),
                          Count(fc=channels * config.num_classes), 1))

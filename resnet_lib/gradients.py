@@ -5,9 +5,9 @@ product of ``L - l`` layer Jacobians. A product of many factors below 1 in size 
 above 1 explodes (:func:`product_norms`). A sigmoid's derivative is at most 1/4
 (:func:`sigmoid_derivative_max`), so deep sigmoid nets without normalisation vanish.
 
-:func:`gradient_net` builds a CIFAR-style convolutional network (6n+2 weighted layers,
-16/32/64 channels) with a chosen activation, normalisation and initialisation, plain or
-residual; :func:`gradient_profile` measures the gradient norm of every weighted layer at
+:func:`gradient_net` builds the paper's CIFAR ResNet (6n+2 weighted layers, 16/32/64
+channels) with a chosen activation, normalisation and initialisation, plain or residual,
+through the library's one ResNet family; :func:`gradient_profile` measures the gradient norm of every weighted layer at
 initialisation. With BatchNorm, deep *plain* CNNs explode toward the input (Yang et al.,
 "A Mean Field Theory of Batch Normalization", ICLR 2019), while residual twins stay
 within a small factor. :func:`shattering` reproduces the "shattered gradients" picture of
@@ -21,17 +21,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .blocks import PadShortcut
+from .blocks import ACTIVATIONS, NORMS
 from .diagnostics import LayerGradient, gradient_norms
-from .models import cifar_depth_to_blocks
+from .models import ResNet, cifar_depth_to_blocks, cifar_resnet
 from .threads import cpu_threads
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-NORMS = ("batchnorm", "none")
-INITS = ("default", "xavier", "he")
+INITS = ("default", "xavier", "he")  # of models.INITS, those the gradient chapter compares
 
 
 def sigmoid_derivative_max(points: int = 10_001) -> tuple[float, float]:
@@ -80,55 +77,19 @@ class GradientNetConfig:
             raise ValueError(f"unknown initialisation {self.init!r}; allowed: {', '.join(INITS)}")
 
 
-class ConfigurableBlock(nn.Module):
-    """conv-norm-act-conv-norm (+ shortcut) -act: a BasicBlock with a chosen activation and norm.
+def gradient_net(cfg: GradientNetConfig, num_classes: int = 10,
+                 generator: Optional[torch.Generator] = None) -> ResNet:
+    """The CIFAR ResNet described by ``cfg`` (stem, three stages, pool, fc), or its plain twin.
 
-    ``(N, C_in, H, W) -> (N, C_out, H/stride, W/stride)``; option A shortcut, so the plain
-    and residual versions have the same parameters.
+    Built by the library's one ResNet family (:func:`~resnet_lib.models.cifar_resnet`,
+    basic blocks in the original ordering, option A shortcuts, so the plain and residual
+    versions have the same parameters) with the chosen activation, normalisation
+    (without one, every convolution has a bias) and initialisation
+    (:func:`~resnet_lib.models.init_weights`). With ``generator``, every weight is drawn
+    from it and the global RNG is left untouched.
     """
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int, cfg: GradientNetConfig) -> None:
-        super().__init__()
-        norm = (lambda c: nn.BatchNorm2d(c)) if cfg.norm == "batchnorm" else (lambda c: nn.Identity())
-        bias = cfg.norm == "none"
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=bias)
-        self.bn1 = norm(out_channels)
-        self.act = ACTIVATIONS[cfg.activation]()
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=bias)
-        self.bn2 = norm(out_channels)
-        self.residual = cfg.residual
-        self.downsample = (PadShortcut(in_channels, out_channels, stride)
-                           if stride != 1 or in_channels != out_channels else nn.Identity())
-
-    def forward(self, x: Tensor) -> Tensor:
-        out = self.bn2(self.conv2(self.act(self.bn1(self.conv1(x)))))
-        if self.residual:
-            out = out + self.downsample(x)
-        return self.act(out)
-
-
-def gradient_net(cfg: GradientNetConfig, num_classes: int = 10) -> nn.Sequential:
-    """The CIFAR-style network described by ``cfg`` (stem, three stages, pool, fc)."""
-    n = cifar_depth_to_blocks(cfg.depth)
-    norm = nn.BatchNorm2d(16) if cfg.norm == "batchnorm" else nn.Identity()
-    layers: list[nn.Module] = [nn.Conv2d(3, 16, 3, 1, 1, bias=cfg.norm == "none"), norm, ACTIVATIONS[cfg.activation]()]
-    channels = 16
-    for i, width in enumerate((16, 32, 64)):
-        for j in range(n):
-            layers.append(ConfigurableBlock(channels, width, 2 if (i > 0 and j == 0) else 1, cfg))
-            channels = width
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes)]
-    net = nn.Sequential(*layers)
-    if cfg.init != "default":  # "default" keeps PyTorch's own (Kaiming-uniform with a=sqrt(5))
-        for m in net.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                if cfg.init == "he":
-                    nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-                else:
-                    nn.init.xavier_normal_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-    return net
+    return cifar_resnet(cfg.depth, "A", plain=not cfg.residual, num_classes=num_classes, block="basic",
+                        norm_layer=cfg.norm, act_layer=cfg.activation, init=cfg.init, generator=generator)
 
 
 def gradient_profile(
@@ -147,8 +108,7 @@ def gradient_profile(
     property of the architecture, not of the batch, to within a factor of about 2.
     """
     with cpu_threads(1, device):  # small ops: on a busy 2-core CPU, 1 thread was 1.5-10x faster than 2
-        torch.manual_seed(seed)
-        net = gradient_net(cfg).to(device).train()
+        net = gradient_net(cfg, generator=torch.Generator().manual_seed(seed)).to(device).train()
         g = torch.Generator().manual_seed(seed + 1)
         x = torch.randn(batch, 3, size, size, generator=g).to(device)
         y = torch.randint(0, 10, (batch,), generator=g).to(device)
@@ -196,7 +156,8 @@ def gradient_plot(depth: int, architecture: str = "plain vs residual", activatio
 
 
 class _MLP(nn.Module):
-    def __init__(self, depth: int, width: int, residual: bool, batchnorm: bool) -> None:
+    def __init__(self, depth: int, width: int, residual: bool, batchnorm: bool,
+                 generator: Optional[torch.Generator] = None) -> None:
         super().__init__()
         self.inp = nn.Linear(1, width)
         self.hidden = nn.ModuleList(nn.Linear(width, width) for _ in range(depth))
@@ -206,7 +167,7 @@ class _MLP(nn.Module):
         self.residual = residual
         for m in self.modules():
             if isinstance(m, nn.Linear):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=generator)
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -236,8 +197,9 @@ def shattering(depth: int, residual: bool, width: int = 200, points: int = 256, 
     """
     if depth < 1:
         raise ValueError(f"depth must be >= 1; got {depth}")
-    torch.manual_seed(seed)
-    net = _MLP(depth, width, residual, batchnorm)
+    g = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):  # construction draws PyTorch's default init: leave the global RNG be
+        net = _MLP(depth, width, residual, batchnorm, generator=g)
     x = torch.linspace(-2, 2, points).unsqueeze(1)
     with cpu_threads(1):
         with torch.no_grad():

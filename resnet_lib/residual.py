@@ -9,6 +9,7 @@ input plus a small fixed perturbation, and the loss curves are compared.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Optional
 
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import BasicBlock, PlainBasicBlock
+from .models import init_weights
 from .threads import cpu_threads
 
 
@@ -33,17 +35,17 @@ class IdentityRun:
         return next((i for i, loss in enumerate(self.losses) if loss < threshold), None)
 
 
-def block_stack(depth: int, channels: int, plain: bool, zero_init: bool = False) -> nn.Sequential:
-    """``depth`` BasicBlocks (or their plain twins) of ``channels`` channels, stride 1."""
+def block_stack(depth: int, channels: int, plain: bool, zero_init: bool = False,
+                generator: Optional[torch.Generator] = None) -> nn.Sequential:
+    """``depth`` BasicBlocks (or their plain twins) of ``channels`` channels, stride 1.
+
+    Initialised as the library's ResNets are (:func:`~resnet_lib.models.init_weights`,
+    torchvision's scheme); with ``generator``, from it alone, leaving the global RNG untouched.
+    """
     cls = PlainBasicBlock if plain else BasicBlock
-    blocks = [cls(channels, channels, 1) for _ in range(depth)]
-    for b in blocks:
-        for m in b.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        if zero_init and not plain:
-            nn.init.zeros_(b.last_bn().weight)
-    return nn.Sequential(*blocks)
+    with torch.random.fork_rng(devices=[]) if generator is not None else nullcontext():
+        stack = nn.Sequential(*(cls(channels, channels, 1) for _ in range(depth)))
+    return init_weights(stack, "torchvision", zero_init_residual=zero_init and not plain, generator=generator)
 
 
 def identity_learning(
@@ -59,20 +61,20 @@ def identity_learning(
     """Train a stack to map ``x -> x + perturbation * g(x)`` (``g`` a fixed random conv).
 
     Inputs are non-negative (they come after a ReLU in a real network), so the identity
-    is exactly representable by both kinds of stack. Adam, batch 32 of 8x8 maps, seeded.
+    is exactly representable by both kinds of stack. Adam, batch 32 of 8x8 maps, seeded
+    (a local generator: the global RNG is left as it was).
     On the CPU it runs single-threaded (see :mod:`resnet_lib.threads`).
     """
     if depth < 1 or steps < 1:
         raise ValueError(f"depth and steps must be >= 1; got depth={depth}, steps={steps}")
     g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     with cpu_threads(1, device):
         return _train_identity(depth, channels, steps, plain, perturbation, lr, g, device)
 
 
 def _train_identity(depth: int, channels: int, steps: int, plain: bool, perturbation: float, lr: float,
                     g: torch.Generator, device: Optional[torch.device]) -> IdentityRun:
-    net = block_stack(depth, channels, plain).to(device)
+    net = block_stack(depth, channels, plain, generator=g).to(device)
     target_conv = torch.randn(channels, channels, 3, 3, generator=g).to(device) / (3 * channels**0.5)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []

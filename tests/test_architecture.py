@@ -127,3 +127,30 @@ def test_stage_shapes_match_torchvision_and_table_1():
     # section 4.2: CIFAR maps 32, 16, 8 with 16, 32, 64 filters
     assert stage_shapes(cifar_resnet(20), 32)[1:] == [("layer1", (16, 32, 32)), ("layer2", (32, 16, 16)),
                                                        ("layer3", (64, 8, 8))]
+
+
+# torchvision 0.29 weights metadata (REFERENCE.md)
+LATER = {"ResNeXt-50 32x4d": (25_028_904, "4.23"), "Wide ResNet-50-2": (68_883_240, "11.398")}
+
+
+@pytest.mark.parametrize("name", sorted(LATER))
+def test_builder_knows_groups_and_width(name):
+    params, gflops = LATER[name]
+    r = describe_named(name)
+    assert r.params == params and f"{r.macs / 1e9:.{len(gflops.split('.')[1])}f}" == gflops
+    assert r.name == name and r.nearest == name and not r.differences and r.layers.total == 50
+    custom = describe("bottleneck", (3, 4, 6, 3), groups=32, width_per_group=8)
+    assert custom.name == "custom ResNet" and custom.nearest == "ResNeXt-50 32x4d"
+    assert custom.differences == ("width_per_group 8 (it has 4)",)
+
+
+def test_builder_refuses_grouped_basic_blocks_before_building():
+    misses = _report.cache_info().misses
+    with pytest.raises(ValueError, match="groups=1 and width_per_group=64.*got groups=32, width_per_group=4"):
+        describe("basic", (2, 2, 2, 2), groups=32, width_per_group=4)
+    assert _report.cache_info().misses == misses
+
+
+def test_builder_knows_the_preact_cifar_nets():
+    r = describe_named("CIFAR ResNet-164 (pre-activation)")
+    assert r.layers.total == 164 and round(r.params / 1e6, 1) == 1.7 and r.input_size == 32

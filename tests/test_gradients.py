@@ -47,8 +47,7 @@ def test_profile_is_the_autograd_gradient():
     threads = torch.get_num_threads()
     prof = gradient_profile(cfg, batch=8, seed=3)
     assert torch.get_num_threads() == threads  # its one-thread setting is scoped
-    torch.manual_seed(3)
-    net = gradient_net(cfg).train()
+    net = gradient_net(cfg, generator=torch.Generator().manual_seed(3)).train()
     g = torch.Generator().manual_seed(4)
     x, y = torch.randn(8, 3, 16, 16, generator=g), torch.randint(0, 10, (8,), generator=g)
     torch.nn.functional.cross_entropy(net(x), y).backward()
