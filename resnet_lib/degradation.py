@@ -21,6 +21,7 @@ from typing import Optional
 import torch
 
 from .data import ImageData, load_data
+from .device import seeded
 from .models import cifar_resnet
 from .threads import cpu_threads
 from .training import History, TrainConfig, fit, paper_recipe
@@ -28,17 +29,45 @@ from .training import History, TrainConfig, fit, paper_recipe
 NETWORKS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 
 
+@dataclass(frozen=True)
+class RecordedConditions:
+    """Where and how a table of recorded numbers was measured, and the command that
+    measures it again under the same conditions."""
+
+    command: str
+    torch_version: str
+    threads: int  # CPU threads while training (``torch.set_num_threads``)
+    device: str
+    data: str
+    date: str
+    machine: str
+
+
+#: The conditions of :data:`RECORDED_SEEDS`. CPU results depend on the thread count (a
+#: reduction split across threads adds in another order), so the command pins it.
+RECORDED_CONDITIONS = RecordedConditions(
+    command="python -m resnet_lib.degradation --seeds 0 1 2 --threads 1",
+    torch_version="2.14.1", threads=1, device="cpu",
+    data="CIFAR-10 (cpu_config: 250 training and 200 test images per class, 16x16)",
+    date="2026-11-22", machine="the book's 2-core build machine",
+)
+
+#: The conditions of :data:`RECORDED_PAPER_INIT`: the same, with the paper's initialisation.
+RECORDED_PAPER_INIT_CONDITIONS = replace(
+    RECORDED_CONDITIONS,
+    command="python -m resnet_lib.degradation --seeds 0 1 2 --threads 1 --no-zero-init --networks ResNet-20 ResNet-56",
+)
+
 #: Recorded runs of :func:`cpu_config` on real CIFAR-10: ``{seed: {network: (final training
-#: error, final test error)}}``. Measured on the book's 2-core build machine (torch 2.14.1,
-#: CPU, one thread) on 2026-11-22 with ``python -m resnet_lib.degradation --seeds 0 1 2``;
-#: the chapter trains one seed and shows these beside it, so a reader sees the spread.
+#: error, final test error)}}``, measured under :data:`RECORDED_CONDITIONS`; the chapter
+#: trains one seed and shows these beside it, so a reader sees the spread.
 RECORDED_SEEDS: dict[int, dict[str, tuple[float, float]]] = {
     0: {"plain-20": (0.5796, 0.6265), "plain-56": (0.8948, 0.8915), "ResNet-20": (0.5385, 0.5855), "ResNet-56": (0.5366, 0.5815)},
     1: {"plain-20": (0.6106, 0.6280), "plain-56": (0.8977, 0.8945), "ResNet-20": (0.5310, 0.5750), "ResNet-56": (0.5176, 0.5795)},
     2: {"plain-20": (0.6154, 0.6450), "plain-56": (0.8985, 0.8885), "ResNet-20": (0.5131, 0.5785), "ResNet-56": (0.5302, 0.5810)},
 }
 #: The same ResNets with the paper's initialisation (``zero_init_residual=False``), same day,
-#: machine and seeds: ``... --seeds 0 1 2 --no-zero-init --networks ResNet-20 ResNet-56``.
+#: machine and seeds, under :data:`RECORDED_PAPER_INIT_CONDITIONS`.
 RECORDED_PAPER_INIT: dict[int, dict[str, tuple[float, float]]] = {
     0: {"ResNet-20": (0.4431, 0.5415), "ResNet-56": (0.6808, 0.6660)},
     1: {"ResNet-20": (0.3635, 0.5555), "ResNet-56": (0.6886, 0.6840)},
@@ -121,6 +150,9 @@ def run_degradation(
 ) -> DegradationResult:
     """Train every network of ``cfg.networks`` with the same recipe and data.
 
+    Every network is initialised from ``cfg.train.seed`` with a generator of its own: the
+    caller's global random state is left as it was.
+
     ``threads``: CPU threads while training (ignored on a GPU; ``None``: PyTorch's default,
     one per core). On a quiet 2-core machine the default was 1.5x faster than one thread
     (80 iterations of the book's ResNet-56: 14.0 s vs 20-22 s); on one shared with other
@@ -133,9 +165,9 @@ def run_degradation(
     with scope:
         for name in cfg.networks:
             plain, depth = parse_network(name)
-            torch.manual_seed(cfg.train.seed)
-            model = cifar_resnet(depth, plain=plain, zero_init_residual=cfg.zero_init_residual and not plain,
-                                 num_classes=len(train.classes))
+            with seeded(cfg.train.seed):
+                model = cifar_resnet(depth, plain=plain, zero_init_residual=cfg.zero_init_residual and not plain,
+                                     num_classes=len(train.classes))
             result.histories[name] = fit(model, train, cfg.train, test, device=device, progress=progress,
                                          log_every=max(cfg.train.eval_every // 2, 1), desc=name)
     return result
@@ -148,26 +180,34 @@ def summary(result: DegradationResult) -> dict:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """``python -m resnet_lib.degradation --seeds 0 1 2 --out spread.json``: several seeds, one JSON."""
+    """``python -m resnet_lib.degradation --seeds 0 1 2 --threads 1 --out spread.json``: several seeds, one JSON."""
     import argparse
     import json
+    import sys
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS))
     parser.add_argument("--no-zero-init", action="store_true", help="the paper's initialisation for the ResNets")
     parser.add_argument("--full", action="store_true", help="the paper's recipe (a GPU and a download)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads while training (default: PyTorch's, one per core); the recorded seeds used 1")
     parser.add_argument("--out", default="degradation.json")
     args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be a positive number of threads; got {args.threads}")
     runs = {}
     for seed in args.seeds:
         make = paper_config if args.full else cpu_config
         cfg = make(seed=seed, networks=tuple(args.networks), **({"zero_init_residual": False} if args.no_zero_init else {}))
-        result = run_degradation(cfg)
+        result = run_degradation(cfg, threads=args.threads)
         runs[str(seed)] = {"data": result.data, **summary(result)}
         print(f"seed {seed}: " + ", ".join(f"{n} {v['train_error']:.3f}" for n, v in summary(result).items()), flush=True)
+    conditions = {"torch_version": torch.__version__, "threads": args.threads or torch.get_num_threads(),
+                  "command": " ".join(["python -m resnet_lib.degradation", *(sys.argv[1:] if argv is None else argv)])}
     with open(args.out, "w") as f:
-        json.dump({"zero_init_residual": not args.no_zero_init, "full": args.full, "runs": runs}, f, indent=1)
+        json.dump({"zero_init_residual": not args.no_zero_init, "full": args.full, "runs": runs,
+                   "conditions": conditions}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""Device choice and explicit seeding. Nothing here runs at import time."""
+"""Device choice, mixed-precision choice and explicit seeding. Nothing here runs at import time."""
 
 from __future__ import annotations
 
 import random
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional, Union
 
 import torch
 
@@ -46,3 +47,40 @@ def seed_everything(seed: int) -> torch.Generator:
         pass
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def amp_dtype(device: Union[str, torch.device]) -> torch.dtype:
+    """The autocast dtype for mixed precision on ``device``.
+
+    bfloat16 where the hardware computes it natively: CUDA GPUs of compute capability 8.0
+    or higher (Ampere: A100, RTX 30xx, and later), ROCm GPUs, and the CPU. Older CUDA GPUs
+    (a T4 is 7.5, a V100 7.0) get float16, which needs a ``GradScaler``. The capability
+    is what ``torch.cuda.is_bf16_supported(including_emulation=False)`` checks; without that
+    argument (its default) it also counts bfloat16 that a T4 only *emulates*, slowly.
+    """
+    device = torch.device(device)
+    if device.type != "cuda" or torch.version.hip:
+        return torch.bfloat16
+    major, _ = torch.cuda.get_device_capability(device)
+    return torch.bfloat16 if major >= 8 else torch.float16
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the body with the CPU generator seeded with ``seed``, then restore its state.
+
+    For code that draws from PyTorch's global generator and takes no ``generator`` argument
+    (building a module: ``nn.init``), so that a library function can be reproducible without
+    changing its caller's random state::
+
+        with seeded(0):
+            model = cifar_resnet(20)   # the same weights every time; torch.rand() outside unaffected
+
+    Only the CPU generator is seeded and restored (models are built on the CPU); CUDA's and
+    MPS's generators are not touched.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield

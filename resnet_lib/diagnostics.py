@@ -2,15 +2,18 @@
 
 Both work on any ``nn.Module`` (ours or torchvision's), use hooks that are removed before
 returning, and leave the model as they found it: gradients are computed with
-``torch.autograd.grad`` so no ``.grad`` attribute is written, and the train/eval mode is
-the caller's choice (in train mode BatchNorm normalises with batch statistics, which is
-what a training step sees).
+``torch.autograd.grad`` so no ``.grad`` attribute is written; the train/eval mode is the
+caller's choice (in train mode BatchNorm normalises with batch statistics, which is what a
+training step sees), and the buffers that a train-mode forward pass updates (BatchNorm's
+running mean and variance, ``num_batches_tracked``) are put back as they were, as are the
+modules' modes and the parameters' ``requires_grad``.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +34,29 @@ class LayerGradient:
     def relative(self) -> float:
         """``|grad| / |weight|``: the size of an SGD step relative to the weight."""
         return self.norm / self.weight_norm if self.weight_norm else float("inf")
+
+
+@contextmanager
+def as_found(model: nn.Module) -> Iterator[None]:
+    """Run the body, then restore ``model``'s buffers (bit for bit), every module's
+    train/eval mode and every parameter's ``requires_grad``, also after an exception.
+
+    A train-mode forward pass updates BatchNorm's running statistics in place; a measurement
+    should not, or measuring a model would change what it computes in eval mode.
+    """
+    buffers = [(b, b.detach().clone()) for b in model.buffers()]
+    modes = [(m, m.training) for m in model.modules()]
+    grads = [(p, p.requires_grad) for p in model.parameters()]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for b, saved in buffers:
+                b.copy_(saved)
+        for m, training in modes:
+            m.training = training
+        for p, requires_grad in grads:
+            p.requires_grad_(requires_grad)
 
 
 def _execution_order(model: nn.Module, candidates: dict[nn.Module, str], run: Callable[[], Tensor]) -> tuple[Tensor, list[str]]:
@@ -70,7 +96,9 @@ def gradient_norms(
     candidates = {m: name for name, m in weighted_layers(model, include_shortcuts)}
     if not candidates:
         raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layers")
-    with torch.enable_grad():
+    with as_found(model), torch.enable_grad():
+        for m in candidates:
+            m.weight.requires_grad_(True)  # also a frozen layer's gradient (restored after)
         outputs, order = _execution_order(model, candidates, lambda: model(inputs))
         loss = loss_fn(outputs, targets)
         if loss.dim() != 0:
@@ -112,7 +140,8 @@ def activation_stats(
 ) -> list[ActivationStats]:
     """Mean, standard deviation, RMS and dead fraction of every block's output.
 
-    Runs one forward pass without gradients; hooks are removed afterwards.
+    Runs one forward pass without gradients, in the model's current mode; hooks are removed
+    and buffers restored afterwards (see :func:`as_found`).
     """
     blocks = default_blocks(model) if blocks is None else blocks
     stats: list[ActivationStats] = []
@@ -128,7 +157,7 @@ def activation_stats(
 
     handles = [m.register_forward_hook(hook(n)) for n, m in blocks]
     try:
-        with torch.no_grad():
+        with as_found(model), torch.no_grad():
             model(inputs)
     finally:
         for h in handles:

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 
 from .data import DataNotFoundError, SOURCES, load_data
-from .device import pick_device
+from .device import pick_device, seeded
 from .models import cifar_resnet
 from .training import RECIPES, CheckpointError, evaluate, fit, paper_warmup
 
@@ -86,7 +86,8 @@ def checksum(model: torch.nn.Module) -> float:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
-        model = build_model(args.model)
+        with seeded(args.seed):  # validates the name; leaves the caller's random state alone
+            model = build_model(args.model)
         overrides = {k: v for k, v in dict(iterations=args.iterations, batch_size=args.batch_size, lr=args.lr).items()
                      if v is not None}
         if args.recipe == "paper" and int(MODEL_PATTERN.match(args.model).group(2)) >= 110:
@@ -122,8 +123,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         print(f"{args.model} | recipe {args.recipe} | {train.source} ({len(train):,} images) | {device} x {world}")
-    torch.manual_seed(args.seed)
-    model = build_model(args.model, num_classes=len(train.classes))
+    with seeded(args.seed):  # every process builds the same weights
+        model = build_model(args.model, num_classes=len(train.classes))
     try:
         history = fit(model, train, config, test, device=device, checkpoint=out / "checkpoint.pt",
                       resume=args.resume, progress=not args.no_progress, desc=args.model)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .data import ImageData, normalize
+from .device import amp_dtype
 
 SCHEDULES = ("multistep", "cosine", "onecycle", "constant")
 CHECKPOINT_FORMAT = "resnet_lib.checkpoint/1"
@@ -56,7 +57,9 @@ class TrainConfig:
         label_smoothing: cross-entropy label smoothing.
         augment: random crop of the zero-padded image and horizontal flip.
         crop_padding: the padding of the random crop (the paper: 4 pixels of 32).
-        amp: bfloat16/float16 autocast on CUDA (ignored on the CPU).
+        amp: mixed precision on CUDA (ignored on the CPU): bfloat16 autocast on GPUs that
+            compute it natively (compute capability 8.0+), else float16 with a GradScaler
+            (see :func:`resnet_lib.device.amp_dtype`).
         channels_last: NHWC memory format (faster convolutions on CPUs and tensor cores).
         eval_every: evaluate on the test set every this many iterations (0: at the end only).
         seed: seeds initialisation order, epoch permutations and augmentation.
@@ -96,15 +99,20 @@ class TrainConfig:
 
     def lr_at(self, step: int, warmup_end: Optional[int] = None) -> float:
         """Learning rate for optimizer step ``step`` (0-based): a pure function of the step
-        and of the step at which the warm-up ended (default: ``warmup_iterations``)."""
-        if step < (self.warmup_iterations if warmup_end is None else warmup_end):
+        and of the step at which the warm-up ended (default: ``warmup_iterations``).
+
+        The cosine schedule starts at the warm-up's end, the actual one when an adaptive
+        warm-up ended early; multistep milestones count from step 0, as in the paper.
+        """
+        warmup_end = self.warmup_iterations if warmup_end is None else warmup_end
+        if step < warmup_end:
             return self.warmup_lr
         if self.schedule == "constant":
             return self.lr
         if self.schedule == "multistep":
             return self.lr * 0.1 ** sum(step >= m for m in self.milestones)
         if self.schedule == "cosine":
-            t = (step - self.warmup_iterations) / max(self.iterations - self.warmup_iterations, 1)
+            t = (step - warmup_end) / max(self.iterations - warmup_end, 1)
             return self.lr * 0.5 * (1 + math.cos(math.pi * t))
         # onecycle
         peak = max(int(0.25 * self.iterations), 1)
@@ -273,8 +281,12 @@ def _unwrap(model: nn.Module) -> nn.Module:
     return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
 
-def restore(model: nn.Module, state: dict, optimizer: Optional[torch.optim.Optimizer] = None, path: str = "checkpoint") -> None:
-    """Load a checkpoint's weights (and optimizer state) into ``model``, checking they fit.
+def restore(model: nn.Module, state: dict, optimizer: Optional[torch.optim.Optimizer] = None, path: str = "checkpoint",
+            scaler: Optional[torch.amp.GradScaler] = None) -> None:
+    """Load a checkpoint's weights (and optimizer and loss-scaler state) into ``model``,
+    checking they fit. A float16 run's ``GradScaler`` (its current scale and growth
+    tracker) is restored too, so that the resumed run scales and skips steps as the
+    uninterrupted one would.
 
     Raises:
         CheckpointError: the checkpoint was made for a different architecture; the model
@@ -295,6 +307,8 @@ def restore(model: nn.Module, state: dict, optimizer: Optional[torch.optim.Optim
     model.load_state_dict(state["model"])
     if optimizer is not None and "optimizer" in state:
         optimizer.load_state_dict(state["optimizer"])
+    if scaler is not None and scaler.is_enabled() and state.get("scaler"):
+        scaler.load_state_dict(state["scaler"])
 
 
 # ---------------------------------------------------------------- progress
@@ -346,6 +360,15 @@ def _world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+def _precision(config: TrainConfig, device: torch.device) -> tuple[bool, torch.dtype]:
+    """Whether :func:`fit` uses autocast on ``device``, and with which dtype."""
+    return config.amp and device.type == "cuda", amp_dtype(device)
+
+
+def _grad_scaler(device: torch.device, enabled: bool) -> torch.amp.GradScaler:
+    return torch.amp.GradScaler(device.type, enabled=enabled)
 
 
 def _epoch_generator(seed: int, epoch: int, stream: int) -> torch.Generator:
@@ -422,12 +445,16 @@ def fit(
     optimizer = torch.optim.SGD(groups, lr=config.lr_at(0), momentum=config.momentum, nesterov=config.nesterov)
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
+    use_amp, dtype = _precision(config, device)
+    # float16 needs loss scaling (its range is small); bfloat16 has float32's range
+    scaler = _grad_scaler(device, enabled=use_amp and dtype == torch.float16)
+
     history, step = History(), 0
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, map_location=device)
         if state.get("train_config") != asdict(config):
             raise CheckpointError(f"{checkpoint} was written with a different TrainConfig; resume with the same recipe")
-        restore(model, state, optimizer, path=str(checkpoint))
+        restore(model, state, optimizer, path=str(checkpoint), scaler=scaler)
         step, history = state["step"], History.from_dict(state["history"])
     adaptive_warmup = config.warmup_until_error is not None and config.warmup_iterations > 0
     if not adaptive_warmup:
@@ -435,9 +462,6 @@ def fit(
 
     images = train.images.to(device)
     labels = train.labels.to(device)
-    use_amp = config.amp and device.type == "cuda"
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
     end = min(config.iterations, stop_after) if stop_after is not None else config.iterations
     bar = Progress(config.iterations, step, desc, enabled=progress and rank == 0)
     t0, seconds0, interval = time.perf_counter(), history.seconds, []
@@ -462,7 +486,7 @@ def fit(
             lr = config.lr_at(step, history.warmup_end)
             for g in optimizer.param_groups:
                 g["lr"] = lr
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
+            with torch.autocast(device.type, dtype=dtype, enabled=use_amp):
                 out = net(x)
                 loss = F.cross_entropy(out.float(), y, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
@@ -505,6 +529,7 @@ def fit(
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
                 "history": history.to_dict(), "train_config": asdict(config),
                 "model_signature": _model_signature(_unwrap(model)),
+                "scaler": scaler.state_dict(),  # {} unless float16
             })
         if world > 1:
             dist.barrier()

@@ -10,11 +10,12 @@ from resnet_lib.architecture import NAMED, _report, describe, describe_named, ne
 from resnet_lib.explorer import Explorer
 from resnet_lib.models import ResNetConfig
 from resnet_lib.residual import identity_learning
+from resnet_lib.reference import TABLE1, torchvision_gflops, torchvision_params
 
-TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
+TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
 
 
-TORCHVISION_GFLOPS = {18: 1.814, 34: 3.664, 50: 4.089, 101: 7.801, 152: 11.514}  # weights metadata
+TORCHVISION_GFLOPS = {depth: torchvision_gflops(depth) for depth in TABLE1}  # weights metadata
 
 
 @pytest.mark.parametrize("depth", [18, 152])

@@ -17,11 +17,12 @@ from resnet_lib import (
     get_block,
     network_count,
 )
+from resnet_lib.reference import TABLE1, torchvision_gflops
 
 # torchvision's weights metadata: GFLOPS (multiply-adds of convs + fc at 224x224)
-TORCHVISION_GFLOPS = {18: 1.814, 34: 3.664, 50: 4.089, 101: 7.801, 152: 11.514}
+TORCHVISION_GFLOPS = {depth: torchvision_gflops(depth) for depth in TABLE1}
 # the paper's Table 1 (stride on the first 1x1 conv of a bottleneck)
-PAPER_FLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+PAPER_FLOPS = {depth: a.flops for depth, a in TABLE1.items()}
 
 
 def test_the_two_numbers_the_book_derives():

@@ -1,5 +1,6 @@
 """The degradation experiment's code, on a tiny offline run (the real run is the chapter's)."""
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -17,6 +18,7 @@ from resnet_lib.degradation import (
 )
 from resnet_lib.models import cifar_resnet
 from resnet_lib.counting import count_params
+from resnet_lib.training import History
 
 
 def test_configs():
@@ -45,7 +47,10 @@ def test_tiny_run_trains_every_network():
     assert torch.get_num_threads() == threads
     assert list(result.histories) == ["plain-20", "ResNet-20"]
     for name, h in result.histories.items():
-        assert h.eval_steps == [3, 6] and 0 <= result.final_train_error(name) <= 1
+        assert h.eval_steps == [3, 6] and h.steps == [1, 2, 3, 4, 5, 6]  # log_every = eval_every // 2 = 1
+        # each point is the error of one batch of 20 images: a count of wrong answers over 20
+        assert all(abs(20 * e - round(20 * e)) < 1e-5 for e in h.train_error), h.train_error
+        assert len(h.test_error) == 2 and all(abs(20 * e - round(20 * e)) < 1e-5 for e in h.test_error)
     assert "offline" in result.data and result.seed == 0
     numbers = summary(result)
     assert set(numbers) == {"plain-20", "ResNet-20"}
@@ -59,3 +64,51 @@ def test_offline_data_has_the_sizes_the_chapter_says():
     assert train.images.shape[1:] == (3, 16, 16) and test.images.shape[1:] == (3, 16, 16)
     assert train.labels.bincount().tolist() == [250] * 10 and test.labels.bincount().tolist() == [200] * 10
     assert "offline" in train.source
+
+
+def test_final_train_error_is_the_mean_of_the_last_three_points():
+    from resnet_lib.degradation import DegradationResult
+
+    result = DegradationResult({"x": History(train_error=[0.9, 0.5, 0.4, 0.3], test_error=[0.7, 0.6])})
+    assert result.final_train_error("x") == pytest.approx((0.5 + 0.4 + 0.3) / 3)
+    assert result.final_train_error("x", last=1) == 0.3 and result.final_test_error("x") == 0.6
+
+
+def test_run_leaves_the_global_random_state_alone_and_seeds_each_network():
+    cfg = cpu_config(networks=("ResNet-20",))
+    cfg = replace(cfg, train=replace(cfg.train, iterations=1, eval_every=1, batch_size=20))
+    data = (synthetic_cifar("train", 2, size=8), synthetic_cifar("test", 1, size=8))
+    before = torch.get_rng_state()
+    a = run_degradation(cfg, data=data, progress=False)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(12345)  # the caller's global state does not change the result
+    b = run_degradation(cfg, data=data, progress=False)
+    assert a.histories["ResNet-20"].train_loss == b.histories["ResNet-20"].train_loss
+
+
+def test_recorded_conditions_come_with_a_command_that_reproduces_them(monkeypatch, tmp_path):
+    from resnet_lib import degradation
+
+    cond = degradation.RECORDED_CONDITIONS
+    assert cond.threads == 1 and f"--threads {cond.threads}" in cond.command and cond.torch_version
+    assert set(degradation.RECORDED_SEEDS) == {0, 1, 2} and "--seeds 0 1 2" in cond.command
+    paper = degradation.RECORDED_PAPER_INIT_CONDITIONS
+    assert "--no-zero-init" in paper.command and paper.threads == cond.threads
+    seen = {}
+
+    def fake_run(cfg, threads=None, **kwargs):  # what the cited command would train, and how
+        seen.setdefault("threads", set()).add(threads)
+        seen.setdefault("seeds", []).append(cfg.train.seed)
+        seen["cfg"] = cfg
+        histories = {n: History(train_error=[0.5], test_error=[0.5], seconds=1.0) for n in cfg.networks}
+        return degradation.DegradationResult(histories, "test", cfg.train.seed)
+
+    monkeypatch.setattr(degradation, "run_degradation", fake_run)
+    argv = cond.command.split()[3:] + ["--out", str(tmp_path / "d.json")]
+    degradation.main(argv)
+    assert seen["threads"] == {1} and seen["seeds"] == [0, 1, 2]
+    assert seen["cfg"] == cpu_config(seed=2)  # the recipe the table was recorded with
+    written = json.loads((tmp_path / "d.json").read_text())
+    assert written["conditions"]["threads"] == 1 and "--threads 1" in written["conditions"]["command"]
+    with pytest.raises(SystemExit):
+        degradation.main(["--threads", "0"])

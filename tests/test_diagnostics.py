@@ -84,3 +84,50 @@ def test_activation_stats_per_block():
     assert stats[-1].dead_fraction == pytest.approx((last == 0).float().mean().item())
     assert all(s.dead_fraction > 0 for s in stats)  # blocks end in a ReLU
     assert not model._forward_hooks and not any(m._forward_hooks for m in model.modules())
+
+
+def _state(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("measure", ["gradient_norms", "activation_stats"])
+def test_measuring_leaves_the_model_as_found(measure):
+    torch.manual_seed(0)
+    model = cifar_resnet(20)
+    model.train()
+    model.layer2.eval()  # a mixed mode must come back mixed
+    model.conv1.weight.requires_grad_(False)  # a frozen stem
+    before, x = _state(model), _batch()
+    if measure == "gradient_norms":
+        out = gradient_norms(model, *x)
+        assert out[0].name == "conv1" and out[0].norm > 0  # the frozen layer is measured too
+    else:
+        activation_stats(model, x[0])
+    after = model.state_dict()
+    for k, v in before.items():  # weights and buffers: running mean/var, num_batches_tracked
+        assert torch.equal(v, after[k]), k
+    assert after["bn1.num_batches_tracked"] == 0
+    assert model.training and not model.layer2.training and not model.layer2[0].bn1.training
+    assert model.layer3[0].bn1.training
+    assert not model.conv1.weight.requires_grad and model.fc.weight.requires_grad
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_a_train_mode_pass_would_change_the_buffers_without_it():
+    # the control for the test above: the forward pass we measure does update BatchNorm
+    torch.manual_seed(0)
+    model = cifar_resnet(20).train()
+    before = _state(model)
+    with torch.no_grad():
+        model(_batch()[0])
+    assert not torch.equal(before["bn1.running_mean"], model.state_dict()["bn1.running_mean"])
+    assert model.state_dict()["bn1.num_batches_tracked"] == 1
+
+
+def test_buffers_are_restored_after_an_error():
+    torch.manual_seed(0)
+    model = cifar_resnet(8, base_width=4).train()
+    before = _state(model)
+    with pytest.raises(ValueError, match="loss_fn must return a scalar"):
+        gradient_norms(model, *_batch(), loss_fn=lambda o, t: F.cross_entropy(o, t, reduction="none"))
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())

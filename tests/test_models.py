@@ -7,10 +7,11 @@ from torch import nn
 
 import resnet_lib as rl
 from resnet_lib import ResNet, cifar_resnet, count_params, imagenet_resnet
+from resnet_lib.reference import TABLE1, torchvision_params
 
 DEPTHS = [18, 34, 50, 101, 152]
 # torchvision's weights metadata (REFERENCE.md), the parameter counts of the ImageNet models
-TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
+TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
 
 
 def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:

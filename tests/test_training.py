@@ -1,5 +1,6 @@
 """The trainer: learning, resumability, atomic checkpoints, clear errors."""
 
+import math
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -9,6 +10,8 @@ import torch
 
 from resnet_lib import cifar_resnet
 from resnet_lib.data import synthetic_cifar
+from resnet_lib.device import amp_dtype
+from resnet_lib.reference import CIFAR10_RECIPE
 from resnet_lib.training import (
     CheckpointError,
     History,
@@ -66,6 +69,7 @@ def test_augmentation_is_crop_and_flip():
         assert any(torch.equal(y[i], w) or torch.equal(y[i], w.flip(-1)) for w in windows)
 
 
+@pytest.mark.slow  # a real training run: about 10 s
 def test_training_learns_the_offline_data():
     train, test = synthetic_cifar("train", 100, size=16), synthetic_cifar("test", 30, size=16)
     torch.manual_seed(0)
@@ -211,3 +215,112 @@ def test_progress_on_a_static_page_is_a_few_plain_lines(tiny, monkeypatch, capsy
     monkeypatch.delenv("RESNET_BOOK_STATIC")
     fit(_model(), train, CFG, test, progress=True, log_every=1, desc="r8")
     assert "r8: 100%" in capsys.readouterr().err  # a tqdm bar in a terminal
+
+
+# ---------------------------------------------------------------- mixed precision
+
+
+@pytest.mark.parametrize("capability, expected", [((7, 0), torch.float16), ((7, 5), torch.float16),
+                                                   ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)])
+def test_amp_dtype_is_bfloat16_only_where_the_gpu_computes_it(monkeypatch, capability, expected):
+    # A T4 (7.5) *emulates* bfloat16: torch.cuda.is_bf16_supported() says True there by default
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.version, "hip", None)
+    assert amp_dtype("cuda") == expected
+    assert amp_dtype("cpu") == torch.bfloat16  # CPU autocast's dtype
+
+
+def test_fit_uses_a_grad_scaler_exactly_for_float16(monkeypatch):
+    import resnet_lib.training as training
+
+    made = []
+    real = training._grad_scaler
+    monkeypatch.setattr(training, "_grad_scaler", lambda device, enabled: made.append(enabled) or real(device, enabled))
+    for dtype, scaled in ((torch.float16, True), (torch.bfloat16, False)):
+        monkeypatch.setattr(training, "_precision", lambda config, device, dtype=dtype: (True, dtype))
+        fit(_model(), synthetic_cifar("train", 4, size=8), TrainConfig(iterations=1, batch_size=8, eval_every=0),
+            progress=False)
+        assert made.pop() is scaled
+
+
+def test_checkpoint_round_trips_the_grad_scaler(tmp_path):
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 20, growth_interval=3)
+    w = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([w], lr=0.1)
+    for value in (float("inf"), 1.0, 1.0):  # one overflow (scale halves, step skipped), two good steps
+        opt.zero_grad()
+        scaler.scale((w * value).sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+    assert scaler.get_scale() == 2.0 ** 19 and scaler.state_dict()["_growth_tracker"] == 2
+    model = _model()
+    save_checkpoint(tmp_path / "ck.pt", {"model": model.state_dict(), "scaler": scaler.state_dict()})
+    fresh = torch.amp.GradScaler("cpu", init_scale=2.0 ** 20, growth_interval=3)
+    restore(model, load_checkpoint(tmp_path / "ck.pt"), scaler=fresh)
+    assert fresh.state_dict() == scaler.state_dict()
+    # a bfloat16 or float32 run's checkpoint (scaler state {}) leaves a float16 run's scaler as it is
+    restore(model, {"model": model.state_dict(), "scaler": {}}, scaler=fresh)
+    assert fresh.get_scale() == 2.0 ** 19
+
+
+def test_float16_run_resumes_to_the_uninterrupted_result(tiny, tmp_path, monkeypatch):
+    """float16 autocast + GradScaler (on the CPU here; a T4 runs the same code on CUDA).
+    A large initial scale overflows float16 in some steps, which the scaler skips while it
+    halves the scale (and doubles it after two good steps): a resumed run must continue with
+    the scale the killed run reached. (Checked: without restoring it the weights differ.)"""
+    import resnet_lib.training as training
+
+    monkeypatch.setattr(training, "_precision", lambda config, device: (True, torch.float16))
+    monkeypatch.setattr(training, "_grad_scaler",
+                        lambda device, enabled: torch.amp.GradScaler(device.type, init_scale=2.0 ** 24,
+                                                                     growth_interval=2, enabled=enabled))
+    train, _ = tiny
+    straight = _model()
+    fit(straight, train, CFG, checkpoint=tmp_path / "a.pt", progress=False)
+    fit(_model(), train, CFG, checkpoint=tmp_path / "b.pt", progress=False, stop_after=7)
+    saved = load_checkpoint(tmp_path / "b.pt")["scaler"]
+    assert saved and saved["scale"] < 2.0 ** 24  # the scale moved: restoring it matters
+    resumed = _model(seed=5)
+    fit(resumed, train, CFG, checkpoint=tmp_path / "b.pt", resume=True, progress=False)
+    assert not torch.equal(straight.fc.weight, _model().fc.weight)  # it trained: not every step was skipped
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    assert load_checkpoint(tmp_path / "a.pt")["scaler"] == load_checkpoint(tmp_path / "b.pt")["scaler"]
+
+
+# ---------------------------------------------------------------- schedules and global state
+
+
+def test_cosine_starts_at_the_actual_end_of_an_adaptive_warmup(tiny):
+    cfg = TrainConfig(iterations=2_000, schedule="cosine", warmup_iterations=1_000, warmup_until_error=0.8)
+    # the warm-up ended at 400 (not the planned 1,000): the cosine runs from 400 to 2,000
+    assert cfg.lr_at(399, warmup_end=400) == cfg.warmup_lr
+    assert cfg.lr_at(400, warmup_end=400) == cfg.lr  # cos(0) = 1: the full lr, not a decayed one
+    assert cfg.lr_at(1_200, warmup_end=400) == pytest.approx(cfg.lr / 2)  # halfway: cos(pi/2) = 0
+    assert cfg.lr_at(1_000) == cfg.lr  # planned end, when nothing else is known
+    train, _ = tiny  # in fit: the first logged lr after an early end is the peak
+    run = TrainConfig(iterations=10, batch_size=32, lr=0.05, schedule="cosine", warmup_iterations=6, warmup_lr=0.001,
+                      warmup_until_error=1.0, eval_every=0)
+    h = fit(_model(), train, run, progress=False, log_every=1)
+    assert h.warmup_end == 1
+    expected = [0.001] + [0.05 * 0.5 * (1 + math.cos(math.pi * (s - 1) / 9)) for s in range(1, 10)]
+    assert h.lr == pytest.approx(expected)
+
+
+def test_fit_leaves_the_global_random_state_alone(tiny):
+    model = _model()
+    before = torch.get_rng_state()
+    fit(model, tiny[0], CFG, progress=False)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_paper_recipe_matches_the_reference_table():
+    cfg, paper = paper_recipe(), CIFAR10_RECIPE
+    assert (cfg.batch_size, cfg.lr, cfg.momentum, cfg.weight_decay) == (
+        paper["batch_size"], paper["lr"], paper["momentum"], paper["weight_decay"])
+    assert (cfg.iterations, cfg.milestones, cfg.crop_padding) == (paper["iterations"], paper["milestones"],
+                                                                  paper["crop_padding"])
+    warm = paper_recipe(**paper_warmup())
+    assert (warm.warmup_lr, warm.warmup_until_error) == (paper["warmup_lr"], paper["warmup_until_error"])
+    assert warm.warmup_iterations > paper["warmup_iterations_approx"]  # a cap, not the expected length
