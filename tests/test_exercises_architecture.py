@@ -45,7 +45,8 @@ def test_block_params_typical_mistakes(answer, kwargs, phrase):
 
 
 def test_block_params_bad_types():
-    assert "should be a number" in check_block_params("69632").message
+    fb = check_block_params("69632")
+    assert "the text '69632'" in fb.message and "pass the number 69632 without quotes" in fb.hint
     assert "not a whole number" in check_block_params(69632.5).message
     assert not check_block_params(70_000) and "close to" in check_block_params(70_000).message
 
@@ -136,7 +137,7 @@ def test_depth():
     assert "BatchNorm" in check_depth(50 + 53, m).message
     assert "one short" in check_depth(49, m).message
     assert "not the depth" in check_depth(7, m).message
-    assert check_depth(20, cifar_resnet(20)) and "should be a number" in check_depth(None, m).message
+    assert check_depth(20, cifar_resnet(20)) and "replace None" in check_depth(None, m).hint
 
 
 def test_feedback_renders():

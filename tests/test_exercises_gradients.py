@@ -15,7 +15,7 @@ def test_explosion_depth():
     assert "smaller depth already does" in check_explosion_depth(bigger).message
     assert "only" in check_explosion_depth(8).message  # the ratio has not grown enough yet
     assert "not one of the depths" in check_explosion_depth(21).message
-    assert "should be a number" in check_explosion_depth("56").message
+    assert "without quotes" in check_explosion_depth("56").hint
 
 
 def test_vanishing_layers():
@@ -42,4 +42,4 @@ def test_error_gap():
     assert "other way round" in check_error_gap(-gap, r).message
     assert "percentage points" in check_error_gap(100 * gap, r).message
     assert "TEST error" in check_error_gap(0.24, r).message
-    assert not check_error_gap(0.5, r) and "should be a number" in check_error_gap(None, r).message
+    assert not check_error_gap(0.5, r) and "replace None" in check_error_gap(None, r).hint

@@ -12,7 +12,7 @@ def test_lr_at():
     assert "starting rate" in check_lr_at(0.1).message
     assert "after 2 division(s)" in check_lr_at(0.001).message
     assert "not a rate" in check_lr_at(0.05).message
-    assert "should be a number" in check_lr_at("0.01").message
+    assert "the text '0.01'" in check_lr_at("0.01").message
 
 
 def test_epochs():

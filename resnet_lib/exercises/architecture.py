@@ -6,14 +6,20 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Union
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from ..blocks import BasicBlock
 from ..counting import block_params, count_weighted_layers, weighted_layers
-from .feedback import Feedback, as_integer
+from .feedback import Feedback, Question, QuestionError, checker, describe, read_integer
+
+DEPTH = Question("depth", "answer = 1 + 2 * 8 + 1")
+PARAMS = Question("parameter count", "answer = 3 * 3 * 64 * 64 + 64 * 256")
+CHANNELS = Question("channel count", "[c1, c2, c3, c4]")
 
 
+@checker
 def check_block_params(
     answer, block: str = "bottleneck", in_channels: int = 256, planes: int = 64,
     stride: int = 1, shortcut: str = "B", part: str = "conv",
@@ -27,8 +33,8 @@ def check_block_params(
             learnable: convolutions, BatchNorm scale and shift, and the shortcut).
     """
     if part not in ("conv", "total"):
-        raise ValueError(f"part must be 'conv' or 'total'; got {part!r}")
-    value, problem = as_integer(answer, "parameter count")
+        raise QuestionError(f"part must be 'conv' or 'total'; got {part!r}")
+    value, problem = read_integer(answer, PARAMS)
     if problem is not None:
         return problem
     c = block_params(block, in_channels, planes, stride, shortcut)
@@ -72,13 +78,14 @@ def check_block_params(
             c.conv // 9: ("you left out the 3x3 kernel size", "a 3x3 conv has 3*3*C_in*C_out weights"),
             c.conv // 2: ("you counted one convolution", "a BasicBlock has two 3x3 convolutions"),
         }
-    for wrong, why in slips.items():
-        mistakes.setdefault(wrong + extra, why)
-    mistakes.pop(expected, None)
+    # a diagnosis only where the arithmetic singles one mistake out: drop counts two mistakes share
+    candidates = list(mistakes.items()) + [(wrong + extra, why) for wrong, why in slips.items()]
+    counts = [v for v, _ in candidates]
+    mistakes = {v: why for v, why in candidates if counts.count(v) == 1 and v != expected}
     if value in mistakes:
         what, hint = mistakes[value]
         return Feedback.wrong(f"{value:,} is not right: it looks like {what}.", hint)
-    rel = abs(value - expected) / expected
+    rel = abs(value - expected) / max(expected, 1)
     return Feedback.wrong(
         f"{value:,} is {'close to' if rel < 0.1 else 'far from'} the right count for the {desc}.",
         "write the count per layer: a k x k conv from C_in to C_out channels has k*k*C_in*C_out weights (no bias)",
@@ -135,6 +142,7 @@ def _reference_from(student: nn.Module, in_channels: int, planes: int, stride: i
     return ref
 
 
+@checker
 def check_basic_block(block_cls, in_channels: int = 16, planes: int = 32, stride: int = 2, seed: int = 0) -> Feedback:
     """Check a student's BasicBlock class: ``block_cls(in_channels, planes, stride)``.
 
@@ -142,42 +150,68 @@ def check_basic_block(block_cls, in_channels: int = 16, planes: int = 32, stride
     data flow (which convolution feeds which BatchNorm), then both are run on the same
     inputs, in train and eval mode, for a shape-changing and a shape-keeping block.
     """
+    if isinstance(block_cls, nn.Module):
+        return Feedback.wrong(f"you passed {describe(block_cls)}, a block already built",
+                              f"pass the class itself, not an instance: check_basic_block({type(block_cls).__name__})")
+    if not callable(block_cls):
+        return Feedback.wrong(f"you passed {describe(block_cls)} where your block class goes",
+                              "pass the class you wrote: check_basic_block(MyBlock)")
+    name = getattr(block_cls, "__name__", type(block_cls).__name__)
     g = torch.Generator().manual_seed(seed)
     for cin, p, s in ((in_channels, planes, stride), (planes, planes, 1)):
         try:
             student = block_cls(cin, p, s)
-        except Exception as err:
-            return Feedback.wrong(f"building {getattr(block_cls, '__name__', block_cls)}({cin}, {p}, {s}) raised "
-                                  f"{type(err).__name__}: {err}", "the constructor takes (in_channels, planes, stride)")
+        except Exception as err:  # noqa: BLE001 - the student's constructor
+            return Feedback.wrong(f"building {name}({cin}, {p}, {s}) raised {type(err).__name__}: {_clip(err)}",
+                                  "the constructor takes (in_channels, planes, stride)")
+        if not isinstance(student, nn.Module):
+            return Feedback.wrong(f"{name}({cin}, {p}, {s}) gave {describe(student)}, not an nn.Module",
+                                  "write a class that subclasses nn.Module, and pass the class")
         with torch.no_grad():  # random BatchNorm affine parameters and statistics, so that they matter
             for m in student.modules():
-                if isinstance(m, nn.BatchNorm2d):
+                if isinstance(m, nn.BatchNorm2d) and m.affine and m.track_running_stats:
                     m.weight.uniform_(0.5, 1.5, generator=g)
                     m.bias.uniform_(-0.5, 0.5, generator=g)
                     m.running_mean.uniform_(-0.2, 0.2, generator=g)
                     m.running_var.uniform_(0.5, 1.5, generator=g)
         x = torch.randn(4, cin, 8, 8, generator=g)
+        shape_changes = s != 1 or cin != p
         try:
             ref = _reference_from(student.eval(), cin, p, s, x)
-        except Exception as err:
-            shape_changes = s != 1 or cin != p
+        except Exception as err:  # noqa: BLE001 - the student's forward pass
             hint = ("the shape changes in this block (stride or channels), so the shortcut needs a 1x1 projection "
                     "with the same stride before the addition" if shape_changes and "size of tensor" in str(err)
                     else "print the shape after every step of your forward pass")
-            return Feedback.wrong(f"running your block on a (4, {cin}, 8, 8) input raised {type(err).__name__}: {err}", hint)
+            return Feedback.wrong(f"running your block on a (4, {cin}, 8, 8) input raised {type(err).__name__}: "
+                                  f"{_clip(err)}", hint)
         if isinstance(ref, str):
-            return Feedback.wrong(f"for ({cin}, {p}, stride {s}): {ref}.", "compare with the block diagram: conv-BN-ReLU-conv-BN, add, ReLU")
+            return Feedback.wrong(f"for ({cin}, {p}, stride {s}): {ref}.",
+                                  "the main path is conv3x3-BN-ReLU-conv3x3-BN; add the shortcut, then ReLU")
         with torch.no_grad():
             for mode in ("eval", "train"):
                 student.train(mode == "train"), ref.train(mode == "train")
-                theirs, ours = student(x.clone()), ref(x.clone())
+                try:
+                    theirs = student(x.clone())
+                except Exception as err:  # noqa: BLE001
+                    return Feedback.wrong(f"your block raised {type(err).__name__} in {mode} mode: {_clip(err)}",
+                                          "print the shape after every step of your forward pass")
+                ours = ref(x.clone())
+                if not isinstance(theirs, Tensor):
+                    return Feedback.wrong(f"your forward returned {describe(theirs)}, not a tensor",
+                                          "end forward with `return out`")
                 if theirs.shape != ours.shape:
                     return Feedback.wrong(f"your output has shape {tuple(theirs.shape)}; expected {tuple(ours.shape)}",
                                           "the stride belongs to the first 3x3 conv (and to the projection)")
-                if not torch.allclose(theirs, ours, atol=1e-5, rtol=1e-4):
+                if not torch.allclose(theirs.float(), ours, atol=1e-5, rtol=1e-4):
+                    found = _diagnose(ref, x, theirs.float())
                     return Feedback.wrong(f"your block computes something else ({mode} mode, input {cin} -> {p} channels, "
-                                          f"stride {s}): {_diagnose(ref, x, theirs)}.", _HINTS[_diagnose(ref, x, theirs)])
+                                          f"stride {s}): {found}.", _HINTS[found])
     return Feedback.right("your BasicBlock computes relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), as torchvision's does.")
+
+
+def _clip(err: object, limit: int = 200) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _HINTS = {
@@ -208,22 +242,23 @@ def _diagnose(ref: BasicBlock, x: Tensor, theirs: Tensor) -> str:
     return "the result differs in a way I cannot name"
 
 
+@checker
 def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
     """Check the output channels of each of the four stages of ResNet-``depth``."""
     from ..models import IMAGENET_SPECS
 
     if depth not in IMAGENET_SPECS:
-        raise ValueError(f"depth must be one of {sorted(IMAGENET_SPECS)}; got {depth}")
+        raise QuestionError(f"depth must be one of {sorted(IMAGENET_SPECS)}; got {depth}")
     block, _ = IMAGENET_SPECS[depth]
     expansion = 4 if block == "bottleneck" else 1
     expected = [64 * 2**i * expansion for i in range(4)]
-    try:
-        got = [int(a) for a in answer]
-    except (TypeError, ValueError):
-        return Feedback.wrong(f"expected a list of four channel counts; got {answer!r}", "e.g. [64, 128, 256, 512]")
+    got, problem = _read_channels(answer)
+    if problem is not None:
+        return problem
     if len(got) != 4:
-        return Feedback.wrong(f"ResNet-{depth} has four stages (conv2_x .. conv5_x); you gave {len(got)} numbers",
-                              "list the output channels of layer1, layer2, layer3 and layer4")
+        return Feedback.wrong(f"ResNet-{depth} has four stages (conv2_x .. conv5_x); you gave {len(got)} "
+                              f"number{'s' * (len(got) != 1)}",
+                              "list the output channels of layer1, layer2, layer3 and layer4: [c1, c2, c3, c4]")
     if got == expected:
         return Feedback.right(f"ResNet-{depth}'s stages output {expected} channels.")
     if got == [64 * 2**i for i in range(4)]:
@@ -231,37 +266,104 @@ def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
                               f"a {block} block multiplies its width by expansion = {expansion} at its output")
     if got == [64 * 2**i * 4 for i in range(4)]:
         return Feedback.wrong("you applied a bottleneck's expansion of 4", f"ResNet-{depth} uses BasicBlocks: expansion = 1")
-    if got == [c // 2 for c in expected[1:]] + [expected[-1]] or got == expected[::-1]:
+    if sorted(got) == sorted(expected):
         return Feedback.wrong(f"{got} has the right numbers in the wrong places", "widths double from one stage to the next")
     return Feedback.wrong(f"{got} are not ResNet-{depth}'s stage widths",
                           "stage i has 64 * 2**i planes; multiply by the block's expansion for its output channels")
 
 
+def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
+    """Four channel counts from a list, a tuple, a 1-d array or tensor; or the reason why not."""
+    if isinstance(answer, str):
+        return [], Feedback.wrong(f"you passed the text {answer!r}"[:80] + ", not a list of numbers",
+                                  "pass a list of four numbers without quotes: [c1, c2, c3, c4]")
+    if isinstance(answer, (Tensor, np.ndarray)):
+        if answer.ndim != 1:
+            return [], Feedback.wrong(f"you passed {describe(answer)}; a list of four numbers goes here",
+                                      "pass [c1, c2, c3, c4], e.g. with .tolist() on a 1-d tensor")
+        answer = answer.tolist()
+    if isinstance(answer, (int, float, np.generic)) and not isinstance(answer, bool):
+        return [], Feedback.wrong(f"you passed one number ({describe(answer)}); the question asks for four",
+                                  "list the output channels of layer1 .. layer4: [c1, c2, c3, c4]")
+    if not isinstance(answer, (list, tuple)):
+        return [], Feedback.wrong(f"you passed {describe(answer)} where a list of four channel counts goes",
+                                  "pass [c1, c2, c3, c4]: the output channels of layer1 .. layer4")
+    got = []
+    for i, item in enumerate(answer):
+        value, problem = read_integer(item, CHANNELS)
+        if problem is not None:
+            return [], Feedback.wrong(f"item {i} of your list is not a channel count: {problem.message}", problem.hint)
+        got.append(value)
+    return got, None
+
+
+def _blocks_per_stage(model: nn.Module, per_stage: dict[str, int]) -> dict[str, int]:
+    """Blocks in each stage that is an ``nn.Sequential`` of blocks (``layer1`` .. ``layer4``)."""
+    children = dict(model.named_children())
+    return {name: len(children[name]) for name in per_stage
+            if isinstance(children.get(name), nn.Sequential) and len(children[name]) > 0}
+
+
+@checker
 def check_depth(answer, model: nn.Module) -> Feedback:
     """Check a count of a model's weighted layers the way the paper counts depth."""
-    value, problem = as_integer(answer, "layer count")
+    if isinstance(answer, nn.Module) and not isinstance(model, nn.Module):
+        return Feedback.wrong(f"got {describe(answer)} where the answer (a number) goes",
+                              "the answer comes first: call check_depth(answer, model)")
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        return Feedback.wrong(f"got the class {model.__name__} where a built model goes",
+                              f"build the model first: check_depth(answer, {model.__name__}(...))")
+    if not isinstance(model, nn.Module):
+        return Feedback.wrong(f"got {describe(model)} where the model goes",
+                              "call check_depth(answer, model) with the model you counted")
+    value, problem = read_integer(answer, DEPTH)
     if problem is not None:
         return problem
-    count = count_weighted_layers(model)
+    try:
+        count = count_weighted_layers(model)
+    except ValueError:
+        return Feedback.wrong(f"{describe(model)} has no convolution or linear layers to count",
+                              "pass the network the question is about")
     expected = count.total
     if value == expected:
         return Feedback.right(f"{count.formula()}: the paper's depth counts the stem, every main-path convolution and the fc layer.")
+    # a diagnosis only where the arithmetic proves it: the difference is exactly the number of
+    # things of one kind (at least 2 of them), and no other mistake gives the same number
     projections = sum(1 for _ in weighted_layers(model, include_shortcuts=True)) - expected
     n_bn = sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())
     n_pool = sum(isinstance(m, (nn.MaxPool2d, nn.AdaptiveAvgPool2d, nn.AvgPool2d)) for m in model.modules())
-    mistakes: dict[int, tuple[str, str]] = {}
-    if projections:
-        mistakes[expected + projections] = ("you counted the 1x1 projection shortcuts",
-                                            "the paper's depth does not count the shortcuts, only the main path")
-    mistakes.setdefault(expected + n_bn, ("you counted the BatchNorm layers",
-                                          "BatchNorm normalises; it is not counted as a weighted layer"))
-    mistakes.setdefault(expected + n_pool, ("you counted the pooling layers", "pooling has no weights, so it is not counted"))
-    mistakes.setdefault(expected - 1, ("you are one short", "did you count both the stem convolution and the final fc layer?"))
-    mistakes.setdefault(expected - 2, ("you left out both the stem convolution and the fc layer",
-                                       "depth = 1 (stem) + block convs + 1 (fc)"))
-    mistakes.pop(expected, None)
-    if value in mistakes:
-        what, hint = mistakes[value]
-        return Feedback.wrong(f"{value} is not right: {what}.", hint)
+    candidates = [
+        (projections, f"exactly the {projections} projection shortcuts more: you counted them",
+         "the paper's depth does not count the 1x1 shortcut projections, only the main path"),
+        (n_bn, f"exactly the {n_bn} BatchNorm layers more: you counted them",
+         "BatchNorm normalises; it is not counted as a weighted layer"),
+        (n_bn + projections, f"exactly the {n_bn} BatchNorms and {projections} projections more: you counted both",
+         "count only the convolutions of the main path, the stem and the fc"),
+        (n_pool, f"exactly the {n_pool} pooling layers more: you counted them",
+         "pooling has no weights, so it is not counted"),
+    ]
+    blocks = _blocks_per_stage(model, count.per_stage)
+    convs = {count.per_stage[name] // n for name, n in blocks.items() if count.per_stage[name] % n == 0}
+    n_blocks = sum(blocks.values())
+    if len(convs) == 1 and sum(count.per_stage[name] for name in blocks) == n_blocks * min(convs):
+        (per_block,) = convs
+        for other in (2, 3):
+            if other != per_block:
+                candidates.append((n_blocks * (other - per_block),
+                                   f"what {other} convolutions in each of the {n_blocks} blocks give",
+                                   f"this model's blocks have {per_block} convolutions on their main path each"))
+    differences = [d for d, *_ in candidates]
+    proven = {d: (what, hint) for d, what, hint in candidates if abs(d) >= 2 and differences.count(d) == 1}
+    diff = value - expected
+    if diff in proven:
+        what, hint = proven[diff]
+        return Feedback.wrong(f"{value} is {what}.", hint)
+    rule = ("the paper counts the stem convolution, every convolution on the blocks' main path and the fc "
+            "layer; not pooling, BatchNorm or the 1x1 projection shortcuts")
+    if diff == -1:
+        return Feedback.wrong(f"{value} is one short.", "did you count both the stem convolution and the final fc "
+                                                        "layer? " + rule)
+    if diff == 1:
+        return Feedback.wrong(f"{value} is one over.", rule)
     return Feedback.wrong(f"{value} is not the depth of this model.",
-                          "count per stage: blocks x convolutions per block, then add the stem and the fc")
+                          "count per stage: blocks x convolutions per block, then add the stem and the fc; " + rule)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from .feedback import Feedback, as_integer
+from .feedback import Feedback, Question, QuestionError, checker, describe, fmt, read_integer, read_number
+
+SWEEP_DEPTH = Question("depth", "answer = 20")
+LAYERS = Question("number of layers", "answer = math.ceil(math.log(a) / math.log(b))")
+GAP = Question("gap in training error", "answer = error_deep - error_shallow")
 
 SWEEP = (8, 14, 20, 26, 32, 38, 44, 50, 56)
 
@@ -17,9 +21,10 @@ def _plain_sweep(seed: int = 0) -> tuple[tuple[int, float], ...]:
     return tuple(depth_sweep(SWEEP, residual=False, seed=seed).items())
 
 
+@checker
 def check_explosion_depth(answer, threshold: float = 100, seed: int = 0) -> Feedback:
     """The smallest depth of :data:`SWEEP` whose plain BatchNorm net has first/last gradient > threshold."""
-    value, problem = as_integer(answer, "depth")
+    value, problem = read_integer(answer, SWEEP_DEPTH)
     if problem is not None:
         return problem
     ratios = dict(_plain_sweep(seed))
@@ -43,15 +48,19 @@ def check_explosion_depth(answer, threshold: float = 100, seed: int = 0) -> Feed
                           "the ratio grows with depth; look further")
 
 
+@checker
 def check_vanishing_layers(answer, gain: float = 0.9, fraction: float = 0.01) -> Feedback:
     """The smallest L with ``gain ** L < fraction``."""
     if not 0 < gain < 1 or not 0 < fraction < 1:
-        raise ValueError(f"need 0 < gain < 1 and 0 < fraction < 1; got gain={gain}, fraction={fraction}")
-    value, problem = as_integer(answer, "number of layers")
+        raise QuestionError(f"need 0 < gain < 1 and 0 < fraction < 1; got gain={gain}, fraction={fraction}")
+    value, problem = read_integer(answer, LAYERS)
     if problem is not None:
         return problem
     exact = math.log(fraction) / math.log(gain)
     expected = math.floor(exact) + 1
+    if value < 1:
+        return Feedback.wrong(f"{fmt(value)} layers: a number of layers is at least 1",
+                              f"find the smallest L with {gain}^L < {fraction}")
     if value == expected:
         return Feedback.right(f"{gain}^{expected} = {gain ** expected:.4f} < {fraction}, "
                               f"while {gain}^{expected - 1} = {gain ** (expected - 1):.4f} is not.")
@@ -67,22 +76,37 @@ def check_vanishing_layers(answer, gain: float = 0.9, fraction: float = 0.01) ->
                           "L = ln(fraction) / ln(gain), rounded up")
 
 
+@checker
 def check_error_gap(answer, result, deep: str = "plain-56", shallow: str = "plain-20") -> Feedback:
-    """The gap in final *training* error (deep minus shallow, fraction 0..1) of a degradation run."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-        return Feedback.wrong(f"your gap should be a number; got {answer!r}",
-                              "use result.final_train_error(name) for both networks")
+    """The gap in final *training* error (deep minus shallow, fraction 0..1) of a degradation run.
+
+    A gap within 0.005 of the run's counts (read off a plot, or rounded to three decimals).
+    """
+    if hasattr(answer, "final_train_error") and not hasattr(result, "final_train_error"):
+        return Feedback.wrong(f"got {describe(answer)} where the answer (a number) goes",
+                              "the answer comes first: call check_error_gap(answer, result)")
+    if not hasattr(result, "final_train_error"):
+        return Feedback.wrong(f"got {describe(result)} where the result of the experiment goes",
+                              "call check_error_gap(answer, result) with the result the chapter computed")
+    number, problem = read_number(answer, GAP)
+    if problem is not None:
+        return problem
     expected = result.final_train_error(deep) - result.final_train_error(shallow)
-    close = lambda a, b: abs(a - b) < 5e-3
-    if close(answer, expected):
+
+    def close(target: float) -> bool:
+        return number.matches(target, rel=1e-6, abs_tol=5e-3)
+
+    if close(expected):
         return Feedback.right(f"{deep} ends with training error {expected:+.3f} relative to {shallow}"
                               f"{': deeper is worse' if expected > 0 else ''}.")
-    if close(answer, -expected):
-        return Feedback.wrong("you subtracted the other way round", f"compute error({deep}) - error({shallow})")
-    if close(answer, 100 * expected):
-        return Feedback.wrong("that is the gap in percentage points", "give it as a fraction between -1 and 1")
+    if close(-expected):
+        return Feedback.wrong(f"{number} is the gap subtracted the other way round",
+                              f"compute error({deep}) - error({shallow})")
+    if close(100 * expected):
+        return Feedback.wrong(f"{number} is the gap in percentage points", "give it as a fraction between -1 and 1")
     test_gap = result.final_test_error(deep) - result.final_test_error(shallow)
-    if close(answer, test_gap):
-        return Feedback.wrong("that is the gap in TEST error", "degradation is about TRAINING error: use final_train_error")
-    return Feedback.wrong(f"{answer} is not the gap in final training error",
+    if close(test_gap):
+        return Feedback.wrong(f"{number} is the gap in TEST error",
+                              "degradation is about TRAINING error: use final_train_error")
+    return Feedback.wrong(f"{number} is not the gap in final training error",
                           "result.final_train_error(deep) - result.final_train_error(shallow)")

@@ -8,37 +8,44 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-from .feedback import Feedback
+from ..device import seeded
+from .feedback import Feedback, Number, Question, checker, describe, fmt, read_number
+
+EPOCHS = Question("number of epochs", "answer = iterations * batch_size / images")
+LR = Question("learning rate", "answer = 0.1 / 10", integer=False)
 
 PAPER_ITERATIONS, PAPER_BATCH, PAPER_TRAIN_IMAGES = 64_000, 128, 45_000
 MILESTONES = (32_000, 48_000)
 
 
+@checker
 def check_epochs(answer) -> Feedback:
-    """Epochs (passes over the 45,000 training images) in 64,000 iterations of batch 128."""
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return Feedback.wrong(f"your answer should be a number; got {answer!r}",
-                              "compute it with Python: iterations * batch size / training images")
+    """Epochs (passes over the 45,000 training images) in 64,000 iterations of batch 128.
+
+    Anything within half an epoch of 182.04 is right (182 and 182.04 alike)."""
+    number, problem = read_number(answer, EPOCHS)
+    if problem is not None:
+        return problem
     exact = PAPER_ITERATIONS * PAPER_BATCH / PAPER_TRAIN_IMAGES  # 182.04
-    if abs(answer - exact) <= 0.5:
+    if number.matches(exact, abs_tol=0.5):
         return Feedback.right(f"64,000 x 128 / 45,000 = {exact:.2f} epochs: every image is seen about 182 "
                               "times, each time with a different random crop and flip.")
-    if abs(answer - PAPER_ITERATIONS * PAPER_BATCH / 50_000) <= 0.5:
-        return Feedback.wrong(f"{answer:g} epochs uses all 50,000 training images",
+    if number.matches(PAPER_ITERATIONS * PAPER_BATCH / 50_000, abs_tol=0.5):
+        return Feedback.wrong(f"{number} epochs uses all 50,000 training images",
                               "the paper holds out 5,000 images for validation and trains on 45,000")
-    if abs(answer - PAPER_ITERATIONS / PAPER_TRAIN_IMAGES) < 0.05 or abs(answer - PAPER_ITERATIONS / 50_000) < 0.05:
-        return Feedback.wrong(f"{answer:g}: you divided iterations by images, as if one iteration were one image",
+    if number.matches(PAPER_ITERATIONS / PAPER_TRAIN_IMAGES, abs_tol=0.05) or \
+            number.matches(PAPER_ITERATIONS / 50_000, abs_tol=0.05):
+        return Feedback.wrong(f"{number}: you divided iterations by images, as if one iteration were one image",
                               "an iteration is one optimizer step on a mini-batch of 128 images")
-    if abs(answer - PAPER_ITERATIONS / PAPER_BATCH) <= 0.5:
-        return Feedback.wrong(f"{answer:g} divides the iterations by the batch size",
+    if number.matches(PAPER_ITERATIONS / PAPER_BATCH, abs_tol=0.5):
+        return Feedback.wrong(f"{number} divides the iterations by the batch size",
                               "images seen = iterations x batch size; divide that by the training set size")
-    return Feedback.wrong(f"{answer:g} epochs is not what 64,000 iterations of batch 128 on 45,000 images give",
+    return Feedback.wrong(f"{number} epochs is not what 64,000 iterations of batch 128 on 45,000 images give",
                           "images seen = iterations x batch size; epochs = images seen / training images")
 
 
@@ -46,46 +53,57 @@ def _paper_lr(step: int) -> float:
     return 0.1 * 0.1 ** sum(step >= m for m in MILESTONES)
 
 
+@checker
 def check_lr_at(answer, step: int = 40_000) -> Feedback:
-    """The paper's learning rate at iteration ``step`` (0.1, divided by 10 at 32k and 48k)."""
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return Feedback.wrong(f"your answer should be a number; got {answer!r}", "e.g. 0.1 or 1e-2")
+    """The paper's learning rate at iteration ``step`` (0.1, divided by 10 at 32k and 48k).
+
+    Right up to a relative 1e-6 (and the rounding of the answer's dtype): a float32 0.1 is 0.1."""
+    number, problem = read_number(answer, LR)
+    if problem is not None:
+        return problem
     divisions = sum(step >= m for m in MILESTONES)
     expected = _paper_lr(step)
-    if abs(answer - expected) <= 1e-9:
+    if number.matches(expected, rel=LR.rel):
         return Feedback.right(f"{expected:g}: 0.1 divided by 10 {divisions} time(s) by iteration {step:,}.")
-    levels = {0.1: 0, 0.01: 1, 0.001: 2}
-    got = next((k for lr, k in levels.items() if abs(answer - lr) <= 1e-9), None)
+    got = next((k for k, lr in enumerate((0.1, 0.01, 0.001)) if number.matches(lr, rel=LR.rel)), None)
     if got is None:
-        return Feedback.wrong(f"{answer:g} is not a rate this schedule ever uses",
+        return Feedback.wrong(f"{number} is not a rate this schedule ever uses",
                               "the schedule is piecewise constant: 0.1, then 0.01, then 0.001")
     if got == 0:
-        return Feedback.wrong(f"{answer:g} is the starting rate", f"the rate is divided by 10 at 32,000 and at 48,000; "
-                                                                   f"which of those has iteration {step:,} passed?")
-    return Feedback.wrong(f"{answer:g} is the rate after {got} division(s)",
+        return Feedback.wrong(f"{number} is the starting rate", f"the rate is divided by 10 at 32,000 and at 48,000; "
+                                                                  f"which of those has iteration {step:,} passed?")
+    return Feedback.wrong(f"{number} is the rate after {got} division(s)",
                           f"iteration {step:,} has passed {divisions} of the milestones 32,000 and 48,000")
 
 
+@checker
 def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     """``lr(step)`` must give the paper's learning rate for every step 0..63,999: 0.1,
     divided by 10 at step 32,000 and again at 48,000 (``step`` = steps already taken)."""
     if not callable(lr):
-        return Feedback.wrong(f"pass your function itself, e.g. check_paper_lr(my_lr); got {lr!r}",
+        return Feedback.wrong(f"pass your function itself, e.g. check_paper_lr(my_lr); got {describe(lr)}",
                               "write `def my_lr(step): ...` and pass `my_lr` without calling it")
     values = []
     for step in range(PAPER_ITERATIONS):
         try:
-            v = float(lr(step))
+            out = lr(step)
         except Exception as err:  # noqa: BLE001 - any student error becomes feedback
-            return Feedback.wrong(f"lr({step}) raised {type(err).__name__}: {err}",
+            return Feedback.wrong(f"lr({step}) raised {type(err).__name__}: {_clip(err)}",
                                   "your function must take the step number (an int) and return a number")
-        values.append(v)
-    wrong = [s for s, v in enumerate(values) if abs(v - _paper_lr(s)) > 1e-9 * max(abs(_paper_lr(s)), 1e-12)]
+        if type(out) is float:  # the common case, fast
+            number = Number(out, 2.0**-53)
+        else:
+            number, problem = read_number(out, LR)
+            if problem is not None:
+                return Feedback.wrong(f"lr({step}) returned {describe(out)}, not a learning rate", problem.hint)
+        values.append(number)
+    wrong = [s for s, v in enumerate(values) if not v.matches(_paper_lr(s), rel=LR.rel)]
     if not wrong:
         return Feedback.right("0.1 until step 31,999, 0.01 from step 32,000, 0.001 from step 48,000: the paper's schedule.")
+    values = [v.value for v in values]
     changes = [s for s in range(1, PAPER_ITERATIONS) if values[s] != values[s - 1]]
-    if abs(values[0] - 0.1) > 1e-12:
-        return Feedback.wrong(f"your schedule starts at lr {values[0]:g}",
+    if not Number(values[0]).matches(0.1, rel=LR.rel):
+        return Feedback.wrong(f"your schedule starts at lr {fmt(values[0])}",
                               "the paper starts at 0.1 (ResNet-110's 0.01 warm-up is a separate, optional step)")
     if not changes:
         return Feedback.wrong("your learning rate never changes", "divide it by 10 at step 32,000 and again at 48,000")
@@ -110,6 +128,11 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
                           "each milestone divides the CURRENT rate by 10: 0.1, 0.01, 0.001")
 
 
+def _clip(err: object, limit: int = 200) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _as_tensor(out) -> torch.Tensor:
     if isinstance(out, torch.Tensor):
         return out.detach().cpu()
@@ -118,22 +141,30 @@ def _as_tensor(out) -> torch.Tensor:
     return torch.from_numpy(np.asarray(out))
 
 
+@checker
 def check_random_crop(augment: Callable, pad: int = 4, n: int = 128, size: int = 32) -> Feedback:
     """``augment(images, pad)`` on a uint8 ``(N, 3, H, W)`` batch must return, for every
     image independently, an ``H x W`` window of the image zero-padded by ``pad`` pixels on
     each side, at a uniformly random position, flipped left-right with probability 1/2."""
     if not callable(augment):
-        return Feedback.wrong(f"pass your function itself; got {augment!r}", "check_random_crop(my_augment)")
+        return Feedback.wrong(f"pass your function itself; got {describe(augment)}", "check_random_crop(my_augment)")
     g = torch.Generator().manual_seed(0)
     images = torch.randint(1, 256, (n, 3, size, size), generator=g, dtype=torch.uint8)  # no zeros inside
     original = images.clone()
     try:
-        with torch.random.fork_rng(devices=[]):  # the student's randomness, without touching ours
-            torch.manual_seed(1)
-            out = _as_tensor(augment(images, pad))
+        with seeded(1):  # the student's randomness, without touching the caller's
+            out = augment(images, pad)
     except Exception as err:  # noqa: BLE001
-        return Feedback.wrong(f"your function raised {type(err).__name__}: {err}",
+        return Feedback.wrong(f"your function raised {type(err).__name__}: {_clip(err)}",
                               "it is called as augment(images, pad) with a uint8 tensor of shape (N, 3, H, W)")
+    try:
+        out = _as_tensor(out)
+        if out.dtype == torch.bool or not (out.dtype.is_floating_point or out.dtype in (
+                torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
+            raise TypeError(out.dtype)
+    except Exception:  # noqa: BLE001 - not a batch of images
+        return Feedback.wrong(f"your function returned {describe(out)}, not a batch of images",
+                              "return the augmented batch: a tensor (or array) of shape (N, 3, H, W)")
     if not torch.equal(images, original):
         return Feedback.wrong("your function changed its input in place", "build a new tensor (e.g. with F.pad) instead")
     if out.shape == (n, 3, size + 2 * pad, size + 2 * pad):
