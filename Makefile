@@ -25,15 +25,16 @@ book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-# The student edition: the same book with every solution removed from the HTML.
+# The student edition: the same book with no solution anywhere in it (scripts/build_student.py).
 student: setup
 	$(BIN)/python scripts/build_student.py
 
 twins: setup
 	$(BIN)/python scripts/sync_notebooks.py
 
+# the quick library tests (under a minute on 2 cores); `make test` also runs the slow ones
 unit: setup
-	$(BIN)/python -m pytest -m "not book" -n 2
+	$(BIN)/python -m pytest -m "not book and not slow" -n 2
 
 # library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
 test: book student

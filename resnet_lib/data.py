@@ -69,6 +69,12 @@ class ImageData:
     def __len__(self) -> int:
         return self.images.shape[0]
 
+    @property
+    def is_stand_in(self) -> bool:
+        """True for the offline stand-in (:func:`synthetic_cifar`), not CIFAR-10: a chapter
+        says so beside results that come from it."""
+        return self.classes == SYNTHETIC_CLASSES
+
     def balanced_subset(self, per_class: int, seed: int = 0) -> "ImageData":
         """``per_class`` random images of every class (seeded), in a shuffled order."""
         counts = torch.bincount(self.labels, minlength=len(self.classes))

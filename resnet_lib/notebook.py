@@ -49,9 +49,24 @@ def show_source(obj: Any):
     return Code(inspect.getsource(obj), language="python")
 
 
+class _Glued(dict):
+    """Values by name; a name not glued yet reads as a note to run the cells above."""
+
+    def __missing__(self, name: str) -> str:
+        return f"*[{name}: not computed yet; run the cells above first]*"
+
+
+#: Every value glued in this kernel, by name. The book puts glued values into its prose
+#: (myst-nb); the Colab twins show those passages from a folded cell,
+#: ``Markdown(rf"... {glued['n_train']} ...")``, with the values this notebook computed.
+glued: dict[str, Any] = _Glued()
+
+
 def glue(name: str, value: Any, display: bool = True) -> None:
-    """myst-nb's ``glue`` (puts a computed value into the book's prose) where myst-nb is
-    installed; on Colab or plain Jupyter, just shows the value if ``display``."""
+    """Put a computed value into the chapter's prose: myst-nb's ``glue`` in the book's
+    build, and :data:`glued` everywhere (the Colab twins read it); outside the build,
+    just shows the value if ``display``."""
+    glued[name] = value
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

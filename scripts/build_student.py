@@ -1,9 +1,16 @@
-"""Build the student edition: the same book with every solution removed from the HTML.
+"""Build the student edition: the same book with no solution anywhere a student can reach.
 
-It writes _build/student/_config.yml (the book's _config.yml with sphinx-exercise's
-``hide_solutions: true``) and builds into _build/student/_build/html (Jupyter Book puts
-its output under ``<path-output>/_build``), reusing the execution cache of the full
-build, so once `make book` has run it executes nothing and only renders the pages.
+It writes _build/student/_config.yml, the book's _config.yml with
+
+- sphinx-exercise's ``hide_solutions: true`` (no solution in the pages);
+- ``twin_dir: notebooks/student``: the launch buttons (Colab, Binder, JupyterHub) and the
+  download button open the students' notebooks, which have no solutions;
+- no copied sources (``_sources/*.md`` would hold every solution) and no link to them;
+- its own address, ``<book>/student/``, where the students' notebooks link;
+
+and builds into _build/student/_build/html (Jupyter Book puts its output under
+``<path-output>/_build``), reusing the execution cache of the full build, so once
+`make book` has run it executes nothing and only renders the pages.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from learner_notebook import edition_url
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "student"
@@ -23,7 +31,9 @@ def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = f"{config['title']} (student edition)"
     sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("config", {})["hide_solutions"] = True
+    sphinx.setdefault("config", {}).update(hide_solutions=True, twin_dir="notebooks/student", html_copy_source=False,
+                                           html_show_sourcelink=False)
+    config["html"]["baseurl"] = edition_url("student")
     # Jupyter Book resolves local extensions relative to the config file, which moves here
     for name, path in sphinx.get("local_extensions", {}).items():
         sphinx["local_extensions"][name] = str(ROOT / path)

@@ -1,10 +1,14 @@
-"""Keep every chapter's Colab setup cell and its .ipynb twin in sync.
+"""Keep every chapter's Colab setup cell and its .ipynb twins in sync.
 
 For each chapter listed in _toc.yml (a MyST Markdown notebook in book/):
 
 1. its first code cell is the Colab setup cell, written from the repository URL in
    _config.yml (the one place it is configured);
-2. its twin notebooks/<name>.ipynb is regenerated with jupytext (no outputs).
+2. its twins are regenerated (no outputs), written as a learner reads them, with every
+   MyST construct converted (see learner_notebook.py): notebooks/<name>.ipynb with the
+   solutions folded, and notebooks/student/<name>.ipynb with no solutions at all.
+
+The twins are generated, not paired: edit the chapter in book/, then run this.
 
     python scripts/sync_notebooks.py          # write
     python scripts/sync_notebooks.py --check  # exit 1 and list what is out of date
@@ -19,10 +23,12 @@ from pathlib import Path
 import jupytext
 import nbformat
 import yaml
+from learner_notebook import EDITIONS, convert
 
 ROOT = Path(__file__).resolve().parents[1]
 TWINS = ROOT / "notebooks"
-FORMATS = "notebooks//ipynb,book//md:myst"
+#: where each edition's twins go (the student edition of the book launches the second)
+TWIN_DIRS = {"full": TWINS, "student": TWINS / "student"}
 SETUP_MARKER = "# Colab setup"
 
 
@@ -67,8 +73,8 @@ def chapters() -> list[Path]:
     return [p for p in paths if p.exists() and "jupytext" in p.read_text()[:400]]
 
 
-def expected(md: Path) -> tuple[str, nbformat.NotebookNode]:
-    """The chapter text with an up-to-date setup cell, and its twin notebook."""
+def expected(md: Path) -> tuple[str, dict[str, nbformat.NotebookNode]]:
+    """The chapter text with an up-to-date setup cell, and its twin for each edition."""
     nb = jupytext.read(md)
     code = [c for c in nb.cells if c.cell_type == "code"]
     setup = nbformat.v4.new_code_cell(setup_cell_source(), metadata={"tags": ["remove-cell"]})
@@ -77,17 +83,15 @@ def expected(md: Path) -> tuple[str, nbformat.NotebookNode]:
     else:
         first_code = nb.cells.index(code[0]) if code else len(nb.cells)
         nb.cells.insert(first_code, setup)
-    nb.metadata.setdefault("jupytext", {})["formats"] = FORMATS
+    nb.metadata.setdefault("jupytext", {}).pop("formats", None)  # generated twins, not a jupytext pair
     text = jupytext.writes(nb, fmt="md:myst")
-    twin = jupytext.reads(text, fmt="md:myst")
-    twin.metadata.get("jupytext", {}).pop("text_representation", None)
-    for i, cell in enumerate(twin.cells):  # stable ids, so an unchanged chapter gives an unchanged twin
-        cell.id = f"{md.stem[:40]}-{i}"
-    return text, twin
+    pages = toc_files()
+    chapter = jupytext.reads(text, fmt="md:myst")
+    return text, {edition: convert(md, edition, chapter, pages) for edition in EDITIONS}
 
 
-def twin_path(md: Path) -> Path:
-    return TWINS / f"{md.stem}.ipynb"
+def twin_path(md: Path, edition: str = "full") -> Path:
+    return TWIN_DIRS[edition] / f"{md.stem}.ipynb"
 
 
 def main(argv=None) -> int:
@@ -95,25 +99,28 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="only report what is out of date")
     args = parser.parse_args(argv)
     stale = []
-    TWINS.mkdir(exist_ok=True)
+    for folder in TWIN_DIRS.values():
+        folder.mkdir(parents=True, exist_ok=True)
     for md in chapters():
-        text, twin = expected(md)
-        twin_text = nbformat.writes(twin) + "\n"
-        out = twin_path(md)
+        text, twins = expected(md)
         if md.read_text() != text:
             stale.append(f"{md.relative_to(ROOT)} (setup cell or jupytext header)")
             if not args.check:
                 md.write_text(text)
-        if not out.exists() or out.read_text() != twin_text:
-            stale.append(f"{out.relative_to(ROOT)} (twin of {md.name})")
-            if not args.check:
-                out.write_text(twin_text)
-    known = {twin_path(md).name for md in chapters()}
-    orphans = [p for p in TWINS.glob("*.ipynb") if p.name not in known]
-    for p in orphans:
-        stale.append(f"{p.relative_to(ROOT)} (no chapter in _toc.yml)")
-        if not args.check:
-            p.unlink()
+        for edition, twin in twins.items():
+            twin_text = nbformat.writes(twin) + "\n"
+            out = twin_path(md, edition)
+            if not out.exists() or out.read_text() != twin_text:
+                stale.append(f"{out.relative_to(ROOT)} ({edition} twin of {md.name})")
+                if not args.check:
+                    out.write_text(twin_text)
+    for edition, folder in TWIN_DIRS.items():
+        known = {twin_path(md, edition).name for md in chapters()}
+        for p in folder.glob("*.ipynb"):
+            if p.name not in known:
+                stale.append(f"{p.relative_to(ROOT)} (no chapter in _toc.yml)")
+                if not args.check:
+                    p.unlink()
     if args.check and stale:
         print("Out of date; run `make twins`:\n  " + "\n  ".join(stale))
         return 1

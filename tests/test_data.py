@@ -101,3 +101,12 @@ def test_normalize_uses_cifar_statistics():
     out = normalize(x)
     assert out.dtype == torch.float32
     assert out[0, 0, 0, 0].item() == pytest.approx((1 - 0.4914) / 0.2470, rel=1e-5)
+
+
+def test_a_chapter_can_tell_the_stand_in_from_cifar10(tiny_folder):
+    root, _ = tiny_folder
+    real = cifar10("train", root=root)
+    stand_in = synthetic_cifar("train", 5)
+    assert not real.is_stand_in and not real.balanced_subset(2).resized(16).is_stand_in
+    assert stand_in.is_stand_in and stand_in.balanced_subset(2).resized(16).is_stand_in
+    assert load_data("offline", "test", offline_per_class=5).is_stand_in

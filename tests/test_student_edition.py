@@ -1,4 +1,4 @@
-"""The student edition (`make student`): the same book with no solution text in its HTML.
+"""The student edition (`make student`): the same book with no solution text anywhere in it.
 
 Each solution's rendered text is taken from the full edition (sphinx-exercise renders it
 as a ``div.solution``); every line of it that appears nowhere else on its page must be
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from solution_text import file_words, leaked, solution_fingerprints
 from test_exercise_inventory import CHAPTERS, exercises
 
 pytestmark = pytest.mark.book
@@ -143,3 +144,47 @@ def test_the_solution_finder_sees_a_known_solution(editions):
     full = parse(FULL / "book" / "training-cifar10.html")
     assert any(re.search(r"64,000 x 128 / 45,000 = 182 epochs", " ".join(s)) for s in full.solutions)
     assert "64,000 x 128 / 45,000" not in " ".join(full.rest)
+
+
+# ---------------------------------------------------------------- nothing a student can reach
+
+
+def _launch_and_download_urls(page: Path) -> tuple[list[str], list[str]]:
+    html = page.read_text(encoding="utf-8")
+    launch = re.findall(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"', html)
+    downloads = re.findall(r'href="([^"]*_notebooks/[^"]+\.ipynb)"', html)
+    return launch, downloads
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_each_edition_launches_and_offers_its_own_twin(editions, md):
+    for html_dir, twin_dir in zip(editions, ("notebooks", "notebooks/student")):
+        page = html_dir / md.relative_to(ROOT).with_suffix(".html")
+        launch, downloads = _launch_and_download_urls(page)
+        assert launch, f"{page}: no launch buttons"
+        for url in launch:
+            assert f"{twin_dir}/{md.stem}.ipynb" in url.replace("%2F", "/"), url
+            if twin_dir == "notebooks":
+                assert "notebooks/student/" not in url.replace("%2F", "/")
+        assert downloads, f"{page}: no notebook download"
+        for url in downloads:
+            served = (page.parent / url).resolve()
+            assert served.read_bytes() == (ROOT / twin_dir / f"{md.stem}.ipynb").read_bytes(), url
+        if html_dir == STUDENT:
+            assert "_sources/" not in page.read_text(encoding="utf-8"), f"{page} links the chapter's source"
+
+
+def test_no_file_of_the_student_edition_holds_a_solution(editions):
+    """Pages, search index, downloads, anything else in the published folder: a student can
+    fetch every file of it, so no file may contain any solution's text."""
+    _, student_dir = editions
+    assert not (student_dir / "_sources").exists(), "the student edition publishes the chapters' sources"
+    book = tuple(CHAPTERS)
+    prints = {(md.stem, label): p for md in CHAPTERS for label, p in solution_fingerprints(md, book).items()}
+    files = [f for f in student_dir.rglob("*") if f.is_file() and f.suffix in (".html", ".js", ".txt", ".md", ".ipynb", ".json")]
+    assert len(files) > len(CHAPTERS)
+    found = {f.relative_to(student_dir).as_posix(): leaked(prints, file_words(f)) for f in files}
+    assert not {f: labels for f, labels in found.items() if labels}
+    # and the same search finds them in the full edition's pages
+    full_pages = " ".join(file_words(FULL / md.relative_to(ROOT).with_suffix(".html")) for md in CHAPTERS)
+    assert len(leaked(prints, full_pages)) == len(prints)

@@ -2,38 +2,73 @@
 
 1. Sets ``RESNET_BOOK_STATIC=1`` before any notebook is executed, so the chapters'
    explorers render as precomputed, kernel-free frames (see ``resnet_lib.explorer``).
-2. Points every page's Colab and Binder launch buttons at the page's ``.ipynb`` twin in
-   ``notebooks/`` (sphinx-book-theme would point them at the ``.md`` source, which Colab
-   cannot open, because the twin does not sit beside it).
-3. Removes duplicated script tags (see ``_dedupe_scripts``).
+2. Points every page's Colab, Binder and JupyterHub launch buttons at the page's ``.ipynb``
+   twin in ``twin_dir`` (``notebooks`` for the book, ``notebooks/student`` for the student
+   edition), where sphinx-book-theme would point them at the ``.md`` source, which Colab
+   cannot open and which holds every solution.
+3. Offers that same twin as the page's download (copied into ``_notebooks/``) instead of
+   the ``.md`` source.
+4. Removes duplicated script tags (see ``_dedupe_scripts``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-TWIN_DIR = "notebooks"
+#: where the downloadable twins are copied in the HTML output
+DOWNLOADS = "_notebooks"
 
 
 def _set_static(app, config) -> None:
     os.environ["RESNET_BOOK_STATIC"] = "1"
 
 
-def _twin_launch_urls(app, pagename, templatename, context, doctree) -> None:
-    source = Path(app.env.doc2path(pagename)) if pagename in app.env.all_docs else None
-    if source is None or source.suffix != ".md":
+def _twin(app, pagename) -> tuple[Path, Path] | None:
+    """(the page's source, its twin in ``twin_dir``), or None for a page without one."""
+    if pagename not in app.env.all_docs:
+        return None
+    source = Path(app.env.doc2path(pagename))
+    twin = Path(app.srcdir) / app.config.twin_dir / f"{source.stem}.ipynb"
+    return (source, twin) if source.suffix == ".md" and twin.exists() else None
+
+
+def _twin_buttons(app, pagename, templatename, context, doctree) -> None:
+    found = _twin(app, pagename)
+    if found is None:
         return
-    twin = Path(app.srcdir) / TWIN_DIR / f"{source.stem}.ipynb"
-    if not twin.exists():
-        return
+    source, twin = found
     relative_source = source.relative_to(app.srcdir).as_posix()
+    relative_twin = twin.relative_to(app.srcdir).as_posix()
     for group in context.get("header_buttons", []):
-        if group.get("label") != "launch-buttons":
-            continue
         for button in group.get("buttons", []):
-            if button.get("type") == "link" and relative_source in button.get("url", ""):
-                button["url"] = button["url"].replace(relative_source, f"{TWIN_DIR}/{twin.name}")
+            if group.get("label") == "launch-buttons" and button.get("type") == "link":
+                if relative_source not in button.get("url", ""):
+                    raise RuntimeError(f"{pagename}: launch button {button.get('url')!r} does not name the page's source")
+                button["url"] = button["url"].replace(relative_source, relative_twin)
+            elif button.get("label") in ("download-source-button", "download-notebook-button"):
+                button["url"] = f"{context['pathto'](DOWNLOADS, 1)}/{twin.name}"
+                button["text"] = ".ipynb"
+                button["tooltip"] = "Download this chapter as a notebook"
+    # the theme may list the notebook and the source: keep one download of the twin
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            seen, kept = set(), []
+            for button in group["buttons"]:
+                if button.get("url") not in seen:
+                    kept.append(button)
+                    seen.add(button.get("url"))
+            group["buttons"] = kept
+
+
+def _copy_twins(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / DOWNLOADS
+    out.mkdir(exist_ok=True)
+    for twin in sorted((Path(app.srcdir) / app.config.twin_dir).glob("*.ipynb")):
+        shutil.copy2(twin, out / twin.name)
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -49,8 +84,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    app.add_config_value("twin_dir", "notebooks", "html")
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
-    app.connect("html-page-context", _twin_launch_urls, priority=502)
+    app.connect("html-page-context", _twin_buttons, priority=502)
+    app.connect("build-finished", _copy_twins)
     app.connect("html-page-context", _dedupe_scripts, priority=503)  # before any handler that returns a template
     return {"parallel_read_safe": True, "parallel_write_safe": True}
