@@ -29,8 +29,10 @@ book: setup
 student: setup
 	$(BIN)/python scripts/build_student.py
 
+# after editing a chapter: its Colab twins, and the teachers' page tables computed from it
 twins: setup
 	$(BIN)/python scripts/sync_notebooks.py
+	$(BIN)/python scripts/teachers_page.py
 
 # the quick library tests (under a minute on 2 cores); `make test` also runs the slow ones
 unit: setup
