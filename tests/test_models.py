@@ -8,21 +8,11 @@ from torch import nn
 import resnet_lib as rl
 from resnet_lib import ResNet, cifar_resnet, count_params, imagenet_resnet
 from resnet_lib.reference import TABLE1, torchvision_params
+from test_family import randomize_  # random weights and BatchNorm statistics
 
 DEPTHS = [18, 34, 50, 101, 152]
 # torchvision's weights metadata (REFERENCE.md), the parameter counts of the ImageNet models
 TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
-
-
-def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Give every parameter and BatchNorm buffer a random value, so loading is really tested."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in list(model.named_parameters()) + list(model.named_buffers()):
-            if t.dtype.is_floating_point:
-                r = torch.rand(t.shape, generator=g)
-                t.copy_(r * 0.5 + 0.75 if "running_var" in name or name.endswith("bn1.weight") else (r - 0.5) * 0.1)
-    return model
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
