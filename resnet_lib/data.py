@@ -190,7 +190,7 @@ def cifar10(split: str = "train", root: Union[str, Path, None] = None, download:
             x, y = _read_torchvision(tv_root, split, download)
         except Exception as err:  # torchvision raises RuntimeError / URLError when offline
             raise DataNotFoundError(f"could not load or download CIFAR-10 into {tv_root}: {err}") from err
-        where = f"torchvision files in {tv_root}"
+        where = f"torchvision files in {tv_root.name}/"  # a name, not a path: a book prints it
     else:
         # Decoding 60,000 JPEGs takes ~17 s: cache the decoded arrays, keyed by the file.
         stat = root.stat()
@@ -205,7 +205,7 @@ def cifar10(split: str = "train", root: Union[str, Path, None] = None, download:
             tmp = cache.with_suffix(".tmp.npz")
             np.savez(tmp, x=x, y=y)
             os.replace(tmp, cache)
-        where = f"{layout} {root}"
+        where = f"{layout} {root.name}"  # a name, not the machine's path: a book prints it
     return ImageData(torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y).long(),
                      CIFAR10_CLASSES, f"CIFAR-10 {split} ({where})")
 

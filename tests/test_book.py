@@ -67,6 +67,15 @@ def parse(page: Path) -> _Links:
     return p
 
 
+def test_no_page_shows_the_build_machines_folders(html_dir):
+    """Printed outputs must not carry the absolute paths of the machine that built the book."""
+    folders = {str(ROOT.parent), str(Path.home()), "/tmp/"} - {"/"}
+    editions = [html_dir, ROOT / "_build" / "student" / "_build" / "html"]
+    found = [f"{page.relative_to(ROOT)}: {folder}" for d in editions for page in d.rglob("*.html")
+             for folder in folders if folder in page.read_text(encoding="utf-8")]
+    assert not found, found
+
+
 def test_every_toc_entry_is_built(html_dir):
     for f in toc_files():
         assert (html_dir / f"{f}.html").exists(), f

@@ -48,6 +48,14 @@ def test_image_folder_and_archive_give_the_same_data(tiny_folder):
     assert torch.equal(cifar10("train", root=archive).images, b.images)  # from the decoded cache
 
 
+def test_the_source_names_the_data_without_the_machines_folders(tiny_folder):
+    """A chapter prints the source: it must not show the folders of the machine that built the book."""
+    root, archive = tiny_folder
+    for data, name in ((cifar10("train", root=root), root.name), (cifar10("test", root=archive), archive.name)):
+        assert data.source.startswith("CIFAR-10 ") and name in data.source, data.source
+        assert str(root.parent) not in data.source and "/" not in data.source.split(name)[0], data.source
+
+
 def test_missing_cifar_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.delenv("RESNET_DATA", raising=False)
     with pytest.raises(DataNotFoundError, match=r"not found at .*download=True.*RESNET_DATA.*source='offline'"):
