@@ -40,6 +40,7 @@ unit: setup
 
 # library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
 test: book student
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not book" -n 2
 	$(BIN)/python -m pytest -m book
 

@@ -1,6 +1,5 @@
 """Data loading: the real CIFAR-10 layouts, clear errors, and a learnable offline stand-in."""
 
-import io
 import tarfile
 
 import numpy as np

@@ -16,7 +16,7 @@ from torch import nn
 import resnet_lib as rl
 from resnet_lib import count_params, count_weighted_layers, network_count
 from resnet_lib.blocks import ORDERINGS, BasicBlock, Bottleneck, PlainBasicBlock, PreActBlock, PreActBottleneck
-from resnet_lib.models import ResNet, ResNetConfig, cifar_resnet, init_weights
+from resnet_lib.models import ResNet, cifar_resnet, init_weights
 
 # torchvision 0.29 weights metadata (REFERENCE.md): parameters and GFLOPS as printed
 TORCHVISION = {

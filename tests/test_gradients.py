@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 
-from resnet_lib.diagnostics import gradient_norms
 from resnet_lib.gradients import (
     GradientNetConfig,
     ARCHITECTURES,
@@ -33,7 +32,6 @@ def test_products_vanish_below_one_and_explode_above(gain, grows):
 
 
 def test_gradient_net_depth_and_parameter_equality():
-    from resnet_lib import count_weighted_layers
 
     for depth in (8, 20, 56):
         plain = gradient_net(GradientNetConfig(depth))
@@ -93,7 +91,7 @@ def test_gradient_plot_draws_the_profiles():
 
     fig = gradient_plot(8, "plain vs residual", batch=4)
     lines = fig.axes[0].get_lines()
-    assert [l.get_label().split()[0] for l in lines] == ["plain", "residual"]
+    assert [line.get_label().split()[0] for line in lines] == ["plain", "residual"]
     expected = [p.norm for p in gradient_profile(GradientNetConfig(8, residual=True), batch=4)]
     assert list(lines[1].get_ydata()) == pytest.approx(expected, rel=1e-5)
     assert fig.axes[0].get_yscale() == "log"

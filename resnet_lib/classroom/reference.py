@@ -114,7 +114,8 @@ def read_reference(nb) -> list[Exercise]:
 
 
 def _statement(markdown: str) -> str:
-    lines = [l for l in markdown.splitlines() if l.strip() and not l.startswith((":", "---")) and "Exercise" not in l]
+    lines = [line for line in markdown.splitlines()
+             if line.strip() and not line.startswith((":", "---")) and "Exercise" not in line]
     text = " ".join(" ".join(lines).split())
     return text[:160] + ("..." if len(text) > 160 else "")
 

@@ -100,7 +100,7 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
     def check(*args, **kwargs) -> Feedback:
         call: dict = {"answer": "", "question": {}}
         try:
-            bound = signature.bind(*args, **kwargs)
+            signature.bind(*args, **kwargs)
         except TypeError as err:
             feedback = Feedback.wrong(f"{fn.__name__}{_call_shape(args, kwargs)} does not fit the checker: {err}",
                                       f"call it as {fn.__name__}{_usage(signature)}")
@@ -241,7 +241,7 @@ def read_number(answer: Any, question: Question) -> tuple[Optional[Number], Opti
     ``(None, Feedback)`` saying what was passed and what to pass instead."""
     example = f"e.g. {question.example}"
     if answer is None:
-        return None, Feedback.wrong(f"your answer is still None", f"replace None with your {question.what}: {example}")
+        return None, Feedback.wrong("your answer is still None", f"replace None with your {question.what}: {example}")
     if isinstance(answer, bool):
         return None, Feedback.wrong(f"you passed {answer} (a bool) where your {question.what} goes",
                                     f"pass the number itself, {example}")
@@ -256,8 +256,8 @@ def read_number(answer: Any, question: Question) -> tuple[Optional[Number], Opti
     if value is None:
         if precision == -1.0:  # an array or tensor with several numbers
             return None, Feedback.wrong(f"you passed {describe(answer)} where one number goes",
-                                        f"reduce it to the one number the question asks for and take it out "
-                                        f"with .item(), e.g. x.sum().item()")
+                                        "reduce it to the one number the question asks for and take it out "
+                                        "with .item(), e.g. x.sum().item()")
         if isinstance(answer, (list, tuple, set, dict)):
             return None, Feedback.wrong(f"you passed {describe(answer)} where one number goes",
                                         f"the question asks for a single {question.what}: {example}")
