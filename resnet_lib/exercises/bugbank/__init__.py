@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 
 from ...device import seeded
-from ..feedback import Feedback, QuestionError, checker
+from ..feedback import Feedback, QuestionError, checker, describe
 from . import checks
 from .buggy import (
     DoubleReluBlock,
@@ -27,7 +27,7 @@ from .buggy import (
     V1StrideBottleneck,
     measure_gradient_norms,
 )
-from .compare import describe, error_line
+from .compare import error_line
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from torch import Tensor, nn
 
 from ...blocks import PreActBlock
 from ...models import cifar_resnet
-from ..feedback import Feedback
-from .compare import Trace, agree, build, count_params, describe, error_line, randomize_norms, trace
+from ...counting import count_params
+from ..feedback import Feedback, describe
+from .compare import Trace, agree, build, error_line, randomize_norms, trace
 
 # --- references nobody here wrote: torchvision's blocks ------------------------------------
 

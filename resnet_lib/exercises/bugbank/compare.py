@@ -10,7 +10,6 @@ inputs; a correct fix agrees with the reference in eval and in train mode.
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -19,26 +18,11 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..feedback import Feedback
+from ..feedback import Feedback, describe
 
 #: the layers whose weights a reference hands to the student's module
 WEIGHTED = (nn.Conv2d, nn.BatchNorm2d, nn.Linear)
 ATOL, RTOL = 1e-5, 1e-4
-
-
-def describe(obj: Any) -> str:
-    """A short phrase for what a student passed, never its repr (a model's repr is long)."""
-    if isinstance(obj, type):
-        return f"the class {obj.__name__}"
-    if isinstance(obj, nn.Module):
-        return f"an instance of {type(obj).__name__}"
-    if inspect.isfunction(obj) or inspect.ismethod(obj):
-        return f"the function {obj.__name__}"
-    if isinstance(obj, str):
-        return f"the string {obj[:40]!r}"
-    if obj is None:
-        return "None"
-    return f"a {type(obj).__name__}"
 
 
 def error_line(err: BaseException) -> str:
@@ -119,10 +103,6 @@ def trace(module: nn.Module, x: Tensor) -> Trace:
     finally:
         for h in handles:
             h.remove()
-
-
-def count_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def _signature(m: nn.Module) -> tuple:
