@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 RESNET_DATA ?= $(abspath $(firstword $(wildcard ../shared/data/cifar10-jpeg.tar.gz)))
 export RESNET_DATA
 
-.PHONY: setup book student twins test unit bench clean
+.PHONY: setup book student twins lint test unit bench clean
 
 setup: $(VENV)/.installed
 
@@ -38,9 +38,13 @@ twins: setup
 unit: setup
 	$(BIN)/python -m pytest -m "not book and not slow" -n 2
 
-# library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
-test: book student
+# the linter, and the library's floors (import-linter contracts in pyproject.toml)
+lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
+test: book student lint
 	$(BIN)/python -m pytest -m "not book" -n 2
 	$(BIN)/python -m pytest -m book
 

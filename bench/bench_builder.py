@@ -18,7 +18,7 @@ import torch
 import torchinfo
 import torchvision
 
-from resnet_lib.architecture import _report, describe_named
+from resnet_lib.book.architecture_builder import _report, describe_named
 
 
 def timed(fn) -> tuple[float, float]:

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
-from resnet_lib.explorer import Explorer
-from resnet_lib.gradients import ARCHITECTURES, gradient_plot
-from resnet_lib.threads import cpu_threads
+from resnet_lib.book.explorer import Explorer
+from resnet_lib.book.plots import ARCHITECTURES, gradient_plot
+from resnet_lib.device import cpu_threads
 
 
 def timed(fn) -> float:

@@ -1,10 +1,50 @@
 """resnet_lib: the library behind "ResNet, Interactively".
 
-Re-exports only; importing it changes no global state.
+Three floors; imports only point down (``make lint`` checks it with import-linter):
+
+====================  ==============================================================
+**presentation**      what the book draws
+``book/``             explorers, HTML tables, styles, plots, diagrams
+``exercises/``        checkers and the find-the-bug bank (one module per part)
+``classroom/``        marking a class's notebooks (``resnet-mark``)
+**experiments**       what the chapters compute
+``experiments/``      one module per chapter experiment (vanishing gradients,
+                      degradation, identity learning)
+**core**              the networks and how to train and measure them
+``nn/``               the block family and the models built from it
+``training/``         recipes, augmentation, loop, checkpoints, history, progress, CLI
+``counting.py``       closed-form parameters, multiply-adds, weighted layers
+``diagnostics.py``    gradient norms, activation statistics
+``data.py``           CIFAR-10 from wherever it can be had, and an offline stand-in
+``device.py``         device, mixed precision, seeding, CPU threads
+``reference.py``      the published numbers (paper tables, torchvision), with sources
+====================  ==============================================================
+
+This module re-exports the core's public names; importing it changes no global state.
 """
 
-from .blocks import (
+from .nn import (
+    IMAGENET_SPECS,
     ORDERINGS,
+    TORCHVISION_SPECS,
+    cifar_resnet,
+    get_block,
+    imagenet_resnet,
+    init_weights,
+    make_shortcut,
+    make_stage,
+    resnet101,
+    resnet152,
+    resnet18,
+    resnet34,
+    resnet50,
+    resnext101_32x8d,
+    resnext101_64x4d,
+    resnext50_32x4d,
+    resolve_block,
+    torchvision_resnet,
+    wide_resnet101_2,
+    wide_resnet50_2,
     BasicBlock,
     Bottleneck,
     PadShortcut,
@@ -12,9 +52,8 @@ from .blocks import (
     PlainBottleneck,
     PreActBlock,
     PreActBottleneck,
-    get_block,
-    make_shortcut,
-    resolve_block,
+    ResNet,
+    ResNetConfig,
 )
 from .counting import (
     Count,
@@ -29,28 +68,6 @@ from .counting import (
 )
 from .device import pick_device, seed_everything
 from .diagnostics import ActivationStats, LayerGradient, activation_stats, gradient_norms
-from .models import (
-    IMAGENET_SPECS,
-    TORCHVISION_SPECS,
-    ResNet,
-    ResNetConfig,
-    cifar_resnet,
-    imagenet_resnet,
-    init_weights,
-    make_stage,
-    resnet18,
-    resnet34,
-    resnet50,
-    resnet101,
-    resnet152,
-    resnext50_32x4d,
-    resnext101_32x8d,
-    resnext101_64x4d,
-    torchvision_resnet,
-    wide_resnet50_2,
-    wide_resnet101_2,
-)
-
 __all__ = [
     "activation_stats",
     "ActivationStats",

@@ -22,7 +22,7 @@ from typing import Iterator, Optional
 
 from torch import nn
 
-from .blocks import (
+from .nn.blocks import (
     _check_options,
     _check_positive,
     block_kind,
@@ -32,7 +32,7 @@ from .blocks import (
     get_block,
     norm_factory,
 )
-from .models import ResNetConfig
+from .nn.models import ResNetConfig
 
 
 @dataclass(frozen=True)
@@ -195,13 +195,13 @@ def network_count(
 ) -> NetworkCount:
     """Parameters, multiply-adds and weighted layers of a ResNet, in closed form.
 
-    Covers every option of :class:`~resnet_lib.models.ResNetConfig` for our basic and
+    Covers every option of :class:`~resnet_lib.nn.models.ResNetConfig` for our basic and
     bottleneck blocks and their subclasses: groups and width (ResNeXt, Wide ResNet),
     ``replace_stride_with_dilation`` (the dilated stages keep their map size), the unit
     orderings, shortcut options A/B/C, plain twins and ``norm_layer="none"``.
 
     Args:
-        config: the architecture (see :class:`~resnet_lib.models.ResNetConfig`).
+        config: the architecture (see :class:`~resnet_lib.nn.models.ResNetConfig`).
         input_size: ``H`` (square) or ``(H, W)`` of the input image.
         stride_on: where a bottleneck strides (``"3x3"``: torchvision; ``"1x1"``: paper);
             by default the config's.

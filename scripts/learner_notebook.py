@@ -7,7 +7,7 @@ module writes every one of them as plain notebook Markdown:
 
 - a paragraph with glued values becomes a code cell (its code folded: Colab's form view,
   JupyterLab's hidden source) that shows the paragraph as Markdown with the values *this*
-  notebook computed (``resnet_lib.notebook.glued``, filled by the chapter's ``glue`` calls);
+  notebook computed (``resnet_lib.book.notebook.glued``, filled by the chapter's ``glue`` calls);
 - an exercise becomes a marked Markdown cell; the code cells that belong to it and the
   exercise cell carry ``{"exercise": label}`` in their metadata (the marking command uses it);
 - a solution is folded in ``<details>`` (the full set) or left out (the students' set);
@@ -315,7 +315,7 @@ def _glue_cell(text: str) -> nbformat.NotebookNode:
     body = re.sub(r"\x00([^\x00]+)\x00", lambda m: "{glued[" + repr(m.group(1)) + "]}", escaped)
     if '"""' in body or body.rstrip().endswith("\\"):
         raise ValueError(f"cannot quote this passage in a twin: {text[:80]!r}")
-    source = (f"{GLUE_TITLE}\nfrom IPython.display import Markdown\n\nfrom resnet_lib.notebook import glued\n\n"
+    source = (f"{GLUE_TITLE}\nfrom IPython.display import Markdown\n\nfrom resnet_lib.book.notebook import glued\n\n"
               f'Markdown(rf"""\n{body}\n""")')
     return nbformat.v4.new_code_cell(source, metadata=dict(GLUE_METADATA))
 

@@ -6,10 +6,10 @@ import torchinfo
 import torchvision
 
 from resnet_lib import cifar_resnet, resnet50
-from resnet_lib.architecture import NAMED, _report, describe, describe_named, nearest_named, stage_shapes
-from resnet_lib.explorer import Explorer
-from resnet_lib.models import ResNetConfig
-from resnet_lib.residual import identity_learning
+from resnet_lib.book.architecture_builder import NAMED, _report, describe, describe_named, nearest_named, stage_shapes
+from resnet_lib.book.explorer import Explorer
+from resnet_lib.nn.models import ResNetConfig
+from resnet_lib.experiments.identity_learning import identity_learning
 from resnet_lib.reference import TABLE1, torchvision_gflops, torchvision_params
 
 TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
@@ -113,7 +113,7 @@ def test_builder_ui_shows_a_message_not_a_traceback():
 
 
 def test_largest_allowed_networks_pass_the_size_check():
-    from resnet_lib.architecture import check_size
+    from resnet_lib.book.architecture_builder import check_size
 
     check_size(ResNetConfig("basic", (200, 200, 200), 16, "cifar", "A", num_classes=10), 32)  # ResNet-1202
     check_size(NAMED["ResNet-152"], 512)

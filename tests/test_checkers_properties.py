@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from resnet_lib import ResNet, cifar_resnet
-from resnet_lib.degradation import DegradationResult
+from resnet_lib.experiments.degradation import DegradationResult
 from resnet_lib.exercises import feedback as fb_module
 from resnet_lib.exercises.architecture import check_basic_block, check_block_params, check_depth, check_stage_channels
 from resnet_lib.exercises.feedback import Feedback

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from resnet_lib.data import synthetic_cifar
-from resnet_lib.degradation import (
+from resnet_lib.experiments.degradation import (
     NETWORKS,
     cpu_config,
     load_experiment_data,
@@ -16,7 +16,7 @@ from resnet_lib.degradation import (
     run_degradation,
     summary,
 )
-from resnet_lib.models import cifar_resnet
+from resnet_lib.nn.models import cifar_resnet
 from resnet_lib.counting import count_params
 from resnet_lib.training import History
 
@@ -67,7 +67,7 @@ def test_offline_data_has_the_sizes_the_chapter_says():
 
 
 def test_final_train_error_is_the_mean_of_the_last_three_points():
-    from resnet_lib.degradation import DegradationResult
+    from resnet_lib.experiments.degradation import DegradationResult
 
     result = DegradationResult({"x": History(train_error=[0.9, 0.5, 0.4, 0.3], test_error=[0.7, 0.6])})
     assert result.final_train_error("x") == pytest.approx((0.5 + 0.4 + 0.3) / 3)
@@ -87,7 +87,7 @@ def test_run_leaves_the_global_random_state_alone_and_seeds_each_network():
 
 
 def test_recorded_conditions_come_with_a_command_that_reproduces_them(monkeypatch, tmp_path):
-    from resnet_lib import degradation
+    from resnet_lib.experiments import degradation
 
     cond = degradation.RECORDED_CONDITIONS
     assert cond.threads == 1 and f"--threads {cond.threads}" in cond.command and cond.torch_version

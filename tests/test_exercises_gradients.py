@@ -2,7 +2,7 @@
 
 import pytest
 
-from resnet_lib.degradation import DegradationResult
+from resnet_lib.experiments.degradation import DegradationResult
 from resnet_lib.exercises.gradients import _plain_sweep, check_error_gap, check_explosion_depth, check_vanishing_layers
 from resnet_lib.training import History
 

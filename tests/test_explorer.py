@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from resnet_lib.explorer import Explorer, render_to_html
+from resnet_lib.book.explorer import Explorer, render_to_html
 
 
 def square(n: int, label: str = "x"):

@@ -15,8 +15,8 @@ from torch import nn
 
 import resnet_lib as rl
 from resnet_lib import count_params, count_weighted_layers, network_count
-from resnet_lib.blocks import ORDERINGS, BasicBlock, Bottleneck, PlainBasicBlock, PreActBlock, PreActBottleneck
-from resnet_lib.models import ResNet, cifar_resnet, init_weights
+from resnet_lib.nn.blocks import ORDERINGS, BasicBlock, Bottleneck, PlainBasicBlock, PreActBlock, PreActBottleneck
+from resnet_lib.nn.models import ResNet, cifar_resnet, init_weights
 
 # torchvision 0.29 weights metadata (REFERENCE.md): parameters and GFLOPS as printed
 TORCHVISION = {
@@ -361,10 +361,10 @@ def test_resnet164_is_built_as_the_authors_code_builds_it():
 
 
 def test_cifar_depth_names():
-    assert rl.models.cifar_block_for_depth(164) == "bottleneck"  # 164 = 6*27+2 too; the literature means 9*18+2
-    assert rl.models.cifar_block_for_depth(1001) == "bottleneck"
-    assert rl.models.cifar_block_for_depth(110) == "basic"  # 110 = 6*18+2 = 9*12+2: the paper's ResNet-110
-    assert rl.models.cifar_block_for_depth(29) == "bottleneck"
+    assert rl.nn.models.cifar_block_for_depth(164) == "bottleneck"  # 164 = 6*27+2 too; the literature means 9*18+2
+    assert rl.nn.models.cifar_block_for_depth(1001) == "bottleneck"
+    assert rl.nn.models.cifar_block_for_depth(110) == "basic"  # 110 = 6*18+2 = 9*12+2: the paper's ResNet-110
+    assert rl.nn.models.cifar_block_for_depth(29) == "bottleneck"
     assert type(cifar_resnet(110).layer1[0]) is BasicBlock
     assert round(count_params(cifar_resnet(164, block="basic", preact=False)) / 1e6, 1) == 2.6  # what 164 is not
     assert type(cifar_resnet(164, preact=False).layer1[0]) is Bottleneck  # the defaults can be overridden
@@ -374,8 +374,8 @@ def test_cifar_depth_names():
 
 
 def test_library_functions_leave_the_global_rng_alone():
-    from resnet_lib.gradients import GradientNetConfig, gradient_net, gradient_profile, shattering
-    from resnet_lib.residual import identity_learning
+    from resnet_lib.experiments.vanishing_gradients import GradientNetConfig, gradient_net, gradient_profile, shattering
+    from resnet_lib.experiments.identity_learning import identity_learning
 
     torch.manual_seed(123)
     before = rng_state()
@@ -406,7 +406,7 @@ def test_init_schemes_have_their_published_scale(scheme):
 
 
 def test_gradient_net_options_reach_every_block():
-    from resnet_lib.gradients import GradientNetConfig, gradient_net
+    from resnet_lib.experiments.vanishing_gradients import GradientNetConfig, gradient_net
 
     net = gradient_net(GradientNetConfig(20, residual=False, activation="tanh", norm="none", init="xavier"))
     assert all(type(b) is rl.PlainBasicBlock for b in net.blocks())

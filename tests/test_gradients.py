@@ -5,12 +5,11 @@ import math
 import pytest
 import torch
 
-from resnet_lib.gradients import (
+from resnet_lib.book.plots import ARCHITECTURES, gradient_plot
+from resnet_lib.experiments.vanishing_gradients import (
     GradientNetConfig,
-    ARCHITECTURES,
     depth_sweep,
     gradient_net,
-    gradient_plot,
     gradient_profile,
     product_norms,
     shattering,

@@ -59,7 +59,7 @@ ALLOWED: dict[str, dict[str, object]] = {
         "14": Why("a depth of the exercise's sweep, 6n+2"), "26": Why("a depth of the exercise's sweep"),
         "38": Why("a depth of the exercise's sweep"), "50": Why("a depth of the exercise's sweep"),
         "100": Why("the exercise's threshold, passed to its checker"),
-        "16": Why("gradient_profile's batch of 16 images (resnet_lib.gradients), which gradient_plot draws"),
+        "16": Why("gradient_profile's batch of 16 images (resnet_lib.experiments.vanishing_gradients), which gradient_plot draws"),
         "44": Derived("math.ceil(math.log(0.01) / math.log(0.9))"),
     },
     "degradation": {

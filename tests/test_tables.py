@@ -7,7 +7,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from resnet_lib import ResNetConfig
-from resnet_lib.tables import block_calculator, block_cost, html_table, stage_blocks
+from resnet_lib.book.tables import block_calculator, block_cost, html_table, stage_blocks
 
 TV_BLOCKS = {"basic": torchvision.models.resnet.BasicBlock, "bottleneck": torchvision.models.resnet.Bottleneck}
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from resnet_lib.threads import cpu_threads
+from resnet_lib.device import cpu_threads
 
 
 def test_sets_and_restores_also_after_an_error():

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from resnet_lib.data import load_data, normalize
-from resnet_lib.train import build_model, main
+from resnet_lib.training.cli import build_model, main
 from resnet_lib.training import load_checkpoint
 
 TINY = ["--data", "offline", "--train-per-class", "8", "--image-size", "8", "--iterations", "6",
@@ -51,7 +51,7 @@ def test_cli_leaves_the_global_random_state_alone_and_seeds_the_model(tmp_path):
 
 def test_resnet110_gets_the_papers_warmup(tmp_path, monkeypatch):
     seen = {}
-    import resnet_lib.train as cli
+    import resnet_lib.training.cli as cli
 
     def fake_fit(model, train, config, *a, **k):
         seen["config"] = config
@@ -84,7 +84,7 @@ def test_model_names():
 @pytest.mark.slow  # two processes and a rendezvous: about 12 s
 def test_torchrun_two_cpu_processes_agree(tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "resnet_lib.train", *TINY, "--out", str(tmp_path / "ddp")]
+           "-m", "resnet_lib.training", *TINY, "--out", str(tmp_path / "ddp")]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = re.findall(r"\[rank (\d)\] weights checksum ([-+.e\d]+) history sha1 ([0-9a-f]{16}) final train loss ([-.\d]+)",
@@ -97,7 +97,7 @@ def test_torchrun_two_cpu_processes_agree(tmp_path):
 
 def test_missing_data_from_the_shell_is_exit_code_2_without_traceback(tmp_path):
     env = {k: v for k, v in __import__("os").environ.items() if k != "RESNET_DATA"}
-    result = subprocess.run([sys.executable, "-m", "resnet_lib.train", "--data", "cifar10", "--data-dir",
+    result = subprocess.run([sys.executable, "-m", "resnet_lib.training", "--data", "cifar10", "--data-dir",
                              str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr

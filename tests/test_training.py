@@ -204,17 +204,38 @@ def test_paper_warmup_is_lr_001_until_80_percent_error():
     assert cfg.lr_at(100, warmup_end=400) == 0.01 and cfg.lr_at(400, warmup_end=400) == 0.1
 
 
-def test_progress_on_a_static_page_is_a_few_plain_lines(tiny, monkeypatch, capsys):
+def test_progress_lines_are_a_few_plain_lines_and_true_is_a_bar(tiny, monkeypatch, capsys):
     train, test = tiny
-    monkeypatch.setenv("RESNET_BOOK_STATIC", "1")  # what the book's build sets
-    fit(_model(), train, CFG, test, progress=True, log_every=1, desc="r8")
+    monkeypatch.setenv("RESNET_BOOK_STATIC", "1")  # the book's build: the loop must not look at it
+    fit(_model(), train, CFG, test, progress="lines", log_every=1, desc="r8")
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert 1 < len(lines) <= 13 and "\r" not in out + err and "%|" not in err  # no tqdm bar
     assert lines[-1].startswith("r8: step 12/12  loss ") and "test acc" in lines[-1] and "img/s" in lines[-1]
-    monkeypatch.delenv("RESNET_BOOK_STATIC")
     fit(_model(), train, CFG, test, progress=True, log_every=1, desc="r8")
-    assert "r8: 100%" in capsys.readouterr().err  # a tqdm bar in a terminal
+    assert "r8: 100%" in capsys.readouterr().err  # a tqdm bar in a terminal, whatever the environment says
+    fit(_model(), train, CFG, test, progress=False, log_every=1)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_callback_sees_every_step_and_bad_values_are_refused(tiny):
+    train, _ = tiny
+    seen = []
+    fit(_model(), train, CFG, progress=lambda step, total, history: seen.append((step, total, len(history.steps))),
+        log_every=4)
+    assert [s for s, _, _ in seen] == list(range(1, 13)) and {t for _, t, _ in seen} == {12}
+    assert seen[-1][2] == 5  # logged every 4 steps and at the epoch ends: 4, 5, 8, 10, 12
+    with pytest.raises(ValueError, match=r"progress must be True, False, None, one of 'bar', 'lines', 'none'.*got 'tqdm'"):
+        fit(_model(), train, CFG, progress="tqdm")
+
+
+def test_chapters_ask_the_book_how_to_show_progress(monkeypatch):
+    from resnet_lib.book.notebook import training_progress
+
+    monkeypatch.setenv("RESNET_BOOK_STATIC", "1")
+    assert training_progress() == "lines"
+    monkeypatch.setenv("RESNET_BOOK_STATIC", "0")
+    assert training_progress() == "bar"
 
 
 # ---------------------------------------------------------------- mixed precision
@@ -232,7 +253,7 @@ def test_amp_dtype_is_bfloat16_only_where_the_gpu_computes_it(monkeypatch, capab
 
 
 def test_fit_uses_a_grad_scaler_exactly_for_float16(monkeypatch):
-    import resnet_lib.training as training
+    import resnet_lib.training.loop as training
 
     made = []
     real = training._grad_scaler
@@ -269,7 +290,7 @@ def test_float16_run_resumes_to_the_uninterrupted_result(tiny, tmp_path, monkeyp
     A large initial scale overflows float16 in some steps, which the scaler skips while it
     halves the scale (and doubles it after two good steps): a resumed run must continue with
     the scale the killed run reached. (Checked: without restoring it the weights differ.)"""
-    import resnet_lib.training as training
+    import resnet_lib.training.loop as training
 
     monkeypatch.setattr(training, "_precision", lambda config, device: (True, torch.float16))
     monkeypatch.setattr(training, "_grad_scaler",

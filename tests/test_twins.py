@@ -167,7 +167,7 @@ def test_converter_renders_each_construct():
     nb = _convert("""# Title
 
 ```{code-cell} ipython3
-from resnet_lib.notebook import glue
+from resnet_lib.book.notebook import glue
 glue("x", 3, display=False)
 glue(f"err_{'a'}", 1, display=False)
 ```
@@ -182,7 +182,7 @@ See {doc}`training-cifar10`, {ref}`the plain-56 gap <ex-degradation-gap>` and $x
 Body with {math}`y^2`.
 :::
 
-```{literalinclude} ../resnet_lib/notebook.py
+```{literalinclude} ../resnet_lib/book/notebook.py
 :pyobject: in_colab
 ```
 

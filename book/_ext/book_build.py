@@ -1,7 +1,7 @@
 """Local Sphinx extension for the book's build.
 
 1. Sets ``RESNET_BOOK_STATIC=1`` before any notebook is executed, so the chapters'
-   explorers render as precomputed, kernel-free frames (see ``resnet_lib.explorer``).
+   explorers render as precomputed, kernel-free frames (see ``resnet_lib.book.explorer``).
 2. Points every page's Colab, Binder and JupyterHub launch buttons at the page's ``.ipynb``
    twin in ``twin_dir`` (``notebooks`` for the book, ``notebooks/student`` for the student
    edition), where sphinx-book-theme would point them at the ``.md`` source, which Colab

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..blocks import BasicBlock
+from ..nn.blocks import BasicBlock
 from ..counting import block_params, count_weighted_layers, weighted_layers
 from .feedback import Feedback, Question, QuestionError, checker, describe, read_integer
 
@@ -245,7 +245,7 @@ def _diagnose(ref: BasicBlock, x: Tensor, theirs: Tensor) -> str:
 @checker
 def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
     """Check the output channels of each of the four stages of ResNet-``depth``."""
-    from ..models import IMAGENET_SPECS
+    from ..nn.models import IMAGENET_SPECS
 
     if depth not in IMAGENET_SPECS:
         raise QuestionError(f"depth must be one of {sorted(IMAGENET_SPECS)}; got {depth}")

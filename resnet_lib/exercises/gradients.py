@@ -16,7 +16,7 @@ SWEEP = (8, 14, 20, 26, 32, 38, 44, 50, 56)
 
 @lru_cache(maxsize=8)
 def _plain_sweep(seed: int = 0) -> tuple[tuple[int, float], ...]:
-    from ..gradients import depth_sweep
+    from ..experiments.vanishing_gradients import depth_sweep
 
     return tuple(depth_sweep(SWEEP, residual=False, seed=seed).items())
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ...blocks import BasicBlock, conv1x1, conv3x3, make_shortcut
+from ...nn.blocks import BasicBlock, conv1x1, conv3x3, make_shortcut
 
 
 class StrideOnceCifarResNet(nn.Module):

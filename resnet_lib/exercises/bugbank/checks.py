@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ...blocks import PreActBlock
-from ...models import cifar_resnet
+from ...nn.blocks import PreActBlock
+from ...nn.models import cifar_resnet
 from ...counting import count_params
 from ..feedback import Feedback, describe
 from .compare import Trace, agree, build, error_line, randomize_norms, trace

@@ -18,10 +18,10 @@ from typing import Optional, Sequence
 import torch
 from torch import nn
 
-from .counting import LayerCount, StageRow, count_weighted_layers, network_count
-from .models import CIFAR_PREACT_DEPTHS, IMAGENET_SPECS, TORCHVISION_SPECS, ResNet, ResNetConfig
+from ..counting import LayerCount, StageRow, count_weighted_layers, network_count
+from ..nn.models import CIFAR_PREACT_DEPTHS, IMAGENET_SPECS, TORCHVISION_SPECS, ResNet, ResNetConfig
 from .tables import html_table
-from .threads import cpu_threads
+from ..device import cpu_threads
 
 #: What the builder agrees to build and summarise (checked in closed form first, so an
 #: oversized request is refused in milliseconds instead of freezing the kernel). The
@@ -161,7 +161,7 @@ def describe(
 
     ``groups`` and ``width_per_group`` are torchvision's (ResNeXt-50 32x4d: 32 and 4; Wide
     ResNet-50-2: 1 and 128; bottleneck blocks only); ``ordering`` and ``stride_on`` those of
-    :class:`~resnet_lib.models.ResNetConfig`.
+    :class:`~resnet_lib.nn.models.ResNetConfig`.
 
     Raises:
         ValueError: for an impossible description, with what was given and what is allowed.

@@ -467,7 +467,7 @@ class PreActBottleneck(Bottleneck):
 
     ``bn1`` normalises the input, ``bn2`` and ``bn3`` precede the 3x3 and the last 1x1.
     The authors' code strides the first 1x1 (``stride_on="1x1"``, used by
-    :func:`~resnet_lib.models.cifar_resnet` for 9n+2 nets); the default is torchvision's 3x3.
+    :func:`~resnet_lib.nn.models.cifar_resnet` for 9n+2 nets); the default is torchvision's 3x3.
     """
 
     orderings = ("full_preact",)

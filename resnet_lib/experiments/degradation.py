@@ -20,11 +20,10 @@ from typing import Optional
 
 import torch
 
-from .data import ImageData, load_data
-from .device import seeded
-from .models import cifar_resnet
-from .threads import cpu_threads
-from .training import History, TrainConfig, fit, paper_recipe
+from ..data import ImageData, load_data
+from ..device import cpu_threads, seeded
+from ..nn.models import cifar_resnet
+from ..training import History, ProgressArg, TrainConfig, fit, paper_recipe
 
 NETWORKS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 
@@ -46,7 +45,7 @@ class RecordedConditions:
 #: The conditions of :data:`RECORDED_SEEDS`. CPU results depend on the thread count (a
 #: reduction split across threads adds in another order), so the command pins it.
 RECORDED_CONDITIONS = RecordedConditions(
-    command="python -m resnet_lib.degradation --seeds 0 1 2 --threads 1",
+    command="python -m resnet_lib.experiments.degradation --seeds 0 1 2 --threads 1",
     torch_version="2.14.1", threads=1, device="cpu",
     data="CIFAR-10 (cpu_config: 250 training and 200 test images per class, 16x16)",
     date="2026-11-22", machine="the book's 2-core build machine",
@@ -55,7 +54,7 @@ RECORDED_CONDITIONS = RecordedConditions(
 #: The conditions of :data:`RECORDED_PAPER_INIT`: the same, with the paper's initialisation.
 RECORDED_PAPER_INIT_CONDITIONS = replace(
     RECORDED_CONDITIONS,
-    command="python -m resnet_lib.degradation --seeds 0 1 2 --threads 1 --no-zero-init --networks ResNet-20 ResNet-56",
+    command="python -m resnet_lib.experiments.degradation --seeds 0 1 2 --threads 1 --no-zero-init --networks ResNet-20 ResNet-56",
 )
 
 #: Recorded runs of :func:`cpu_config` on real CIFAR-10: ``{seed: {network: (final training
@@ -145,7 +144,7 @@ def run_degradation(
     cfg: DegradationConfig,
     device: Optional[torch.device] = None,
     data: Optional[tuple[ImageData, ImageData]] = None,
-    progress: bool = True,
+    progress: ProgressArg = True,
     threads: Optional[int] = None,
 ) -> DegradationResult:
     """Train every network of ``cfg.networks`` with the same recipe and data.
@@ -180,7 +179,7 @@ def summary(result: DegradationResult) -> dict:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """``python -m resnet_lib.degradation --seeds 0 1 2 --threads 1 --out spread.json``: several seeds, one JSON."""
+    """``python -m resnet_lib.experiments.degradation --seeds 0 1 2 --threads 1 --out spread.json``: several seeds, one JSON."""
     import argparse
     import json
     import sys
@@ -204,7 +203,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         runs[str(seed)] = {"data": result.data, **summary(result)}
         print(f"seed {seed}: " + ", ".join(f"{n} {v['train_error']:.3f}" for n, v in summary(result).items()), flush=True)
     conditions = {"torch_version": torch.__version__, "threads": args.threads or torch.get_num_threads(),
-                  "command": " ".join(["python -m resnet_lib.degradation", *(sys.argv[1:] if argv is None else argv)])}
+                  "command": " ".join(["python -m resnet_lib.experiments.degradation", *(sys.argv[1:] if argv is None else argv)])}
     with open(args.out, "w") as f:
         json.dump({"zero_init_residual": not args.no_zero_init, "full": args.full, "runs": runs,
                    "conditions": conditions}, f, indent=1)

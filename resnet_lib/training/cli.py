@@ -1,8 +1,8 @@
 """Train a CIFAR ResNet from the command line.
 
-    python -m resnet_lib.train --model resnet20 --recipe paper
-    python -m resnet_lib.train --model resnet110 --recipe paper --out runs/r110   # with the paper's warm-up
-    torchrun --standalone --nproc_per_node=4 -m resnet_lib.train --model resnet56 --recipe fast
+    python -m resnet_lib.training --model resnet20 --recipe paper
+    python -m resnet_lib.training --model resnet110 --recipe paper --out runs/r110   # with the paper's warm-up
+    torchrun --standalone --nproc_per_node=4 -m resnet_lib.training --model resnet56 --recipe fast
 
 Models: ``resnetN``, ``plainN`` and ``preactN`` for any CIFAR depth N = 6n+2 (20, 32, 44,
 56, 110, 1202, ...). Under ``torchrun`` every process trains on its share of each batch
@@ -25,10 +25,12 @@ from typing import Optional, Sequence
 import torch
 import torch.distributed as dist
 
-from .data import DataNotFoundError, SOURCES, load_data
-from .device import pick_device, seeded
-from .models import cifar_resnet
-from .training import RECIPES, CheckpointError, evaluate, fit, paper_warmup
+from ..data import DataNotFoundError, SOURCES, load_data
+from ..device import pick_device, seeded
+from ..nn.models import cifar_resnet
+from .checkpoints import CheckpointError
+from .loop import evaluate, fit
+from .recipes import RECIPES, paper_warmup
 
 MODEL_PATTERN = re.compile(r"^(resnet|plain|preact)(\d+)$")
 
@@ -43,7 +45,7 @@ def build_model(name: str, num_classes: int = 10) -> torch.nn.Module:
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m resnet_lib.train", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m resnet_lib.training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="resnet20", help="resnetN, plainN or preactN (N = 6n+2); default resnet20")
     p.add_argument("--recipe", default="paper", choices=sorted(RECIPES), help="paper (He et al. 2016) or fast")

@@ -14,9 +14,9 @@ import html
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .blocks import get_block
-from .counting import block_macs, block_params, conv_out, count_params
-from .models import ResNetConfig
+from ..nn.blocks import get_block
+from ..counting import block_macs, block_params, conv_out, count_params
+from ..nn.models import ResNetConfig
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:

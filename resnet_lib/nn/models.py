@@ -91,7 +91,7 @@ class ResNetConfig:
             (``()`` means none).
         ordering: the unit ordering of He et al. 2016b (``blocks.ORDERINGS``).
         stride_on: where a bottleneck strides, ``"3x3"`` (torchvision) or ``"1x1"`` (paper).
-        norm_layer, act_layer: names or factories (see :mod:`resnet_lib.blocks`).
+        norm_layer, act_layer: names or factories (see :mod:`resnet_lib.nn.blocks`).
         init: weight initialisation, one of :data:`INITS`.
     """
 

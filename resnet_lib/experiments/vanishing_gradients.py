@@ -23,10 +23,10 @@ from typing import Optional
 import torch
 from torch import Tensor, nn
 
-from .blocks import ACTIVATIONS, NORMS
-from .diagnostics import LayerGradient, gradient_norms
-from .models import ResNet, cifar_depth_to_blocks, cifar_resnet
-from .threads import cpu_threads
+from ..nn.blocks import ACTIVATIONS, NORMS
+from ..diagnostics import LayerGradient, gradient_norms
+from ..nn.models import ResNet, cifar_depth_to_blocks, cifar_resnet
+from ..device import cpu_threads
 
 INITS = ("default", "xavier", "he")  # of models.INITS, those the gradient chapter compares
 
@@ -81,11 +81,11 @@ def gradient_net(cfg: GradientNetConfig, num_classes: int = 10,
                  generator: Optional[torch.Generator] = None) -> ResNet:
     """The CIFAR ResNet described by ``cfg`` (stem, three stages, pool, fc), or its plain twin.
 
-    Built by the library's one ResNet family (:func:`~resnet_lib.models.cifar_resnet`,
+    Built by the library's one ResNet family (:func:`~resnet_lib.nn.models.cifar_resnet`,
     basic blocks in the original ordering, option A shortcuts, so the plain and residual
     versions have the same parameters) with the chosen activation, normalisation
     (without one, every convolution has a bias) and initialisation
-    (:func:`~resnet_lib.models.init_weights`). With ``generator``, every weight is drawn
+    (:func:`~resnet_lib.nn.models.init_weights`). With ``generator``, every weight is drawn
     from it and the global RNG is left untouched.
     """
     return cifar_resnet(cfg.depth, "A", plain=not cfg.residual, num_classes=num_classes, block="basic",
@@ -122,34 +122,6 @@ def depth_sweep(depths, residual: bool, seed: int = 0, **kwargs) -> dict[int, fl
         prof = gradient_profile(GradientNetConfig(depth=d, residual=residual, **kwargs), seed=seed)
         out[d] = prof[0].norm / prof[-1].norm
     return out
-
-
-ARCHITECTURES = {"plain vs residual": (False, True), "plain": (False,), "residual": (True,)}
-
-
-def gradient_plot(depth: int, architecture: str = "plain vs residual", activation: str = "relu",
-                  norm: str = "batchnorm", init: str = "he", device: Optional[torch.device] = None, **profile_kwargs):
-    """One frame of the gradient explorer: per-layer gradient norms (log scale) at initialisation.
-
-    ``architecture`` is one of :data:`ARCHITECTURES`; the other arguments are those of
-    :class:`GradientNetConfig` and :func:`gradient_profile`. Returns a matplotlib ``Figure``.
-    """
-    import matplotlib.pyplot as plt
-
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}")
-    cfgs = [GradientNetConfig(depth, residual, activation, norm, init) for residual in ARCHITECTURES[architecture]]
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    for cfg in cfgs:
-        prof = gradient_profile(cfg, device=device, **profile_kwargs)
-        ax.plot(range(1, len(prof) + 1), [max(p.norm, 1e-30) for p in prof],  # a zero gradient shows at 1e-30
-                label=f"{'residual' if cfg.residual else 'plain'} (first/last = {prof[0].norm / prof[-1].norm:.2g})")
-    ax.set_yscale("log")
-    ax.set_xlabel("weighted layer (1 = input side)")
-    ax.set_ylabel("gradient norm")
-    ax.set_title(f"depth {depth}, {activation}, norm: {norm}, init: {init}")
-    ax.legend(loc="best")
-    return fig
 
 
 # ---------------------------------------------------------------- shattered gradients

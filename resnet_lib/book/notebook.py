@@ -32,6 +32,15 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def training_progress() -> str:
+    """How a chapter's training shows its progress (``fit(progress=...)``): ``"lines"``
+    while the book is built, where a progress bar would be frozen at its first frame on the
+    static page, and a live ``"bar"`` in Jupyter and on Colab."""
+    from .explorer import static_mode
+
+    return "lines" if static_mode() else "bar"
+
+
 def use_book_style() -> None:
     """Apply :data:`BOOK_STYLE` to matplotlib (call it once, at the top of a chapter)."""
     import matplotlib as mpl

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import BasicBlock, PlainBasicBlock
-from .models import init_weights
-from .threads import cpu_threads
+from ..nn.blocks import BasicBlock, PlainBasicBlock
+from ..nn.models import init_weights
+from ..device import cpu_threads
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def block_stack(depth: int, channels: int, plain: bool, zero_init: bool = False,
                 generator: Optional[torch.Generator] = None) -> nn.Sequential:
     """``depth`` BasicBlocks (or their plain twins) of ``channels`` channels, stride 1.
 
-    Initialised as the library's ResNets are (:func:`~resnet_lib.models.init_weights`,
+    Initialised as the library's ResNets are (:func:`~resnet_lib.nn.models.init_weights`,
     torchvision's scheme); with ``generator``, from it alone, leaving the global RNG untouched.
     """
     cls = PlainBasicBlock if plain else BasicBlock
@@ -63,7 +63,7 @@ def identity_learning(
     Inputs are non-negative (they come after a ReLU in a real network), so the identity
     is exactly representable by both kinds of stack. Adam, batch 32 of 8x8 maps, seeded
     (a local generator: the global RNG is left as it was).
-    On the CPU it runs single-threaded (see :mod:`resnet_lib.threads`).
+    On the CPU it runs single-threaded (see :mod:`resnet_lib.device`).
     """
     if depth < 1 or steps < 1:
         raise ValueError(f"depth and steps must be >= 1; got depth={depth}, steps={steps}")

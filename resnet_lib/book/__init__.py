@@ -1,0 +1,1 @@
+"""The book's presentation: explorers, HTML tables, styles, plots and diagrams."""

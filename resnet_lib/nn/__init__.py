@@ -1,0 +1,73 @@
+"""The networks: one block family (:mod:`.blocks`) and the models built from it (:mod:`.models`).
+
+A new kind of block goes in :mod:`.blocks` (declare ``expansion``; ``ResNet`` accepts any
+such class); a new named network, as a builder, in :mod:`.models`.
+"""
+
+from .blocks import (
+    ORDERINGS,
+    BasicBlock,
+    Bottleneck,
+    PadShortcut,
+    PlainBasicBlock,
+    PlainBottleneck,
+    PreActBlock,
+    PreActBottleneck,
+    get_block,
+    make_shortcut,
+    resolve_block,
+)
+from .models import (
+    IMAGENET_SPECS,
+    TORCHVISION_SPECS,
+    ResNet,
+    ResNetConfig,
+    cifar_resnet,
+    imagenet_resnet,
+    init_weights,
+    make_stage,
+    resnet18,
+    resnet34,
+    resnet50,
+    resnet101,
+    resnet152,
+    resnext50_32x4d,
+    resnext101_32x8d,
+    resnext101_64x4d,
+    torchvision_resnet,
+    wide_resnet50_2,
+    wide_resnet101_2,
+)
+
+__all__ = [
+    "BasicBlock",
+    "Bottleneck",
+    "cifar_resnet",
+    "get_block",
+    "imagenet_resnet",
+    "IMAGENET_SPECS",
+    "init_weights",
+    "make_shortcut",
+    "make_stage",
+    "ORDERINGS",
+    "PadShortcut",
+    "PlainBasicBlock",
+    "PlainBottleneck",
+    "PreActBlock",
+    "PreActBottleneck",
+    "ResNet",
+    "resnet101",
+    "resnet152",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "ResNetConfig",
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "resnext50_32x4d",
+    "resolve_block",
+    "torchvision_resnet",
+    "TORCHVISION_SPECS",
+    "wide_resnet101_2",
+    "wide_resnet50_2",
+]

@@ -1,0 +1,40 @@
+"""Training: one job per module.
+
+==================  =====================================================================
+``recipes``         :class:`TrainConfig`, its learning-rate schedules, the paper's and the
+                    fast recipe
+``augment``         the paper's CIFAR augmentation (pad-4 random crop, horizontal flip)
+``history``         :class:`History`, what a run measured
+``checkpoints``     atomic, resumable checkpoints (``weights_only=True``)
+``progress``        how :func:`fit` shows progress (the caller chooses)
+``loop``            :func:`fit` and :func:`evaluate`
+``cli``             ``python -m resnet_lib.training`` (single process or ``torchrun``)
+==================  =====================================================================
+"""
+
+from .augment import augment_batch
+from .checkpoints import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, restore, save_checkpoint
+from .history import History
+from .loop import evaluate, fit
+from .progress import ProgressArg, make_progress
+from .recipes import RECIPES, SCHEDULES, TrainConfig, fast_recipe, paper_recipe, paper_warmup
+
+__all__ = [
+    "augment_batch",
+    "CHECKPOINT_FORMAT",
+    "CheckpointError",
+    "evaluate",
+    "fast_recipe",
+    "fit",
+    "History",
+    "load_checkpoint",
+    "make_progress",
+    "paper_recipe",
+    "paper_warmup",
+    "ProgressArg",
+    "RECIPES",
+    "restore",
+    "save_checkpoint",
+    "SCHEDULES",
+    "TrainConfig",
+]
