@@ -38,10 +38,11 @@ twins: setup
 unit: setup
 	$(BIN)/python -m pytest -m "not book and not slow" -n 2
 
-# the linter, and the library's floors (import-linter contracts in pyproject.toml)
+# the linter, the library's floors (import-linter contracts) and its types (mypy); see pyproject.toml
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
 test: book student lint

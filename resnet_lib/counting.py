@@ -216,7 +216,7 @@ def network_count(
     full_preact = config.ordering == "full_preact"
     base = config.base_width
     convs_per_block = 2 if kind == "basic" else 3
-    options = dict(groups=config.groups, width_per_group=config.width_per_group, expansion=expansion)
+    groups, width_per_group = config.groups, config.width_per_group
     rows = []
 
     # stem
@@ -232,8 +232,10 @@ def network_count(
 
     def block(channels: int, planes: int, stride: int, h: int, w: int) -> tuple[Count, Count]:
         return (block_params(kind, channels, planes, stride, config.shortcut, config.plain, ordering=config.ordering,
-                             norm_layer="batchnorm" if normed else "none", **options),
-                block_macs(kind, channels, planes, stride, h, w, config.shortcut, config.plain, stride_on, **options))
+                             norm_layer="batchnorm" if normed else "none", groups=groups,
+                             width_per_group=width_per_group, expansion=expansion),
+                block_macs(kind, channels, planes, stride, h, w, config.shortcut, config.plain, stride_on,
+                           groups=groups, width_per_group=width_per_group, expansion=expansion))
 
     seen: dict[tuple[int, ...], tuple[Count, Count]] = {}  # the blocks of a stage repeat: count each kind once
     channels = base

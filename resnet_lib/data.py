@@ -132,7 +132,10 @@ def _read_image_folder(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         with tarfile.open(path) as tf:
             for member in tf:
                 if member.isfile() and member.name.lower().endswith((".jpg", ".jpeg", ".png")):
-                    add(member.name, tf.extractfile(member).read())
+                    data = tf.extractfile(member)
+                    if data is None:  # extractfile gives None only for what is not a regular file
+                        raise DataNotFoundError(f"cannot read {member.name} from {path}")
+                    add(member.name, data.read())
     if not images:
         raise DataNotFoundError(f"no CIFAR-10 images for split {split!r} under {path} (expected {split}/<class>/*.jpg)")
     return np.stack(images).transpose(0, 3, 1, 2), np.asarray(labels)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Optional
+from typing import Mapping, Optional, cast
 
 PAPER = "He et al. 2016, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
 PREACT_PAPER = "He et al. 2016b, Identity Mappings in Deep Residual Networks (arXiv:1603.05027)"
@@ -218,9 +218,10 @@ def published_numbers() -> set[float]:
     for c in CIFAR10.values():
         numbers |= {c.depth, c.n, c.params_millions, c.test_error} | {x for x in (c.mean_error, c.std_error) if x}
     numbers |= {v for v in CIFAR10_RECIPE.values() if isinstance(v, (int, float))}
-    numbers |= set(CIFAR10_RECIPE["milestones"])  # type: ignore[arg-type]
-    numbers.add(round(100 * CIFAR10_RECIPE["warmup_until_error"]))  # type: ignore[operator]  # "below 80%"
-    numbers |= {*CIFAR10_ARCHITECTURE["widths"], *CIFAR10_ARCHITECTURE["map_sizes"]}  # type: ignore[misc]
+    numbers |= set(cast("tuple[int, ...]", CIFAR10_RECIPE["milestones"]))
+    numbers.add(round(100 * cast(float, CIFAR10_RECIPE["warmup_until_error"])))  # "below 80%"
+    numbers |= {*cast("tuple[int, ...]", CIFAR10_ARCHITECTURE["widths"]),
+                *cast("tuple[int, ...]", CIFAR10_ARCHITECTURE["map_sizes"])}
     for p in PREACT.values():
         numbers |= {p.original, p.preact}
     numbers.add(PREACT_1001_BATCH64_ERROR)

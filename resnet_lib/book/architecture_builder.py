@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 import torch
 from torch import nn
@@ -214,7 +214,7 @@ def stage_shapes(model: nn.Module, input_size: int = 224) -> list[tuple[str, tup
     sizes are the model's, not a formula's. Works on torchvision's ResNets too.
     """
     stages = getattr(model, "stage_names", ["layer1", "layer2", "layer3", "layer4"])
-    in_channels = model.conv1.in_channels
+    in_channels = cast(nn.Conv2d, model.conv1).in_channels  # a ResNet's stem convolution
     parts = [("stem", model.maxpool)] + [(name, getattr(model, name)) for name in stages]
     seen: list[tuple[str, tuple[int, int, int]]] = []
     hooks = [m.register_forward_hook(lambda _m, _i, o, n=n: seen.append((n, tuple(o.shape[1:])))) for n, m in parts]
@@ -238,5 +238,7 @@ def describe_named(name: str, input_size: Optional[int] = None, device: Optional
         raise ValueError(f"unknown network {name!r}; named ones: {', '.join(named)}")
     c = named[name]
     size = input_size or (32 if c.stem == "cifar" else 224)
-    return describe(c.block, c.layers, c.base_width, c.stem, c.shortcut, size, num_classes=c.num_classes, device=device,
-                    groups=c.groups, width_per_group=c.width_per_group, ordering=c.ordering, stride_on=c.stride_on)
+    # the named networks are given by block name (ResNetConfig stores our own classes by name too)
+    return describe(cast(str, c.block), c.layers, c.base_width, c.stem, c.shortcut, size, num_classes=c.num_classes,
+                    device=device, groups=c.groups, width_per_group=c.width_per_group, ordering=c.ordering,
+                    stride_on=c.stride_on)

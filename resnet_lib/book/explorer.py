@@ -58,11 +58,14 @@ def _as_pairs(options: Options) -> list[tuple[str, Any]]:
 
 def render_to_html(result: Any) -> str:
     """HTML for what a render function returned: a Figure (as PNG), HTML, or text."""
+    figure_types: tuple[type, ...]
     try:
         from matplotlib.figure import Figure
+
+        figure_types = (Figure,)
     except ImportError:  # pragma: no cover
-        Figure = ()
-    if isinstance(result, Figure):
+        figure_types = ()
+    if isinstance(result, figure_types):
         import matplotlib.pyplot as plt
 
         buf = io.BytesIO()
@@ -153,7 +156,7 @@ class Explorer:
             if unknown or not self.static_options:
                 raise ValueError(f"static_options must be a non-empty subset of {values}; got {list(self.static_options)}")
         self._cache: dict[tuple, str] = {}
-        self._widget = None
+        self._widget: Any = None  # an ipywidgets VBox, once built
 
     # ---------------------------------------------------------------- values
 
@@ -170,33 +173,40 @@ class Explorer:
 
     # ---------------------------------------------------------------- static face
 
+    def _static_control(self) -> str:
+        """The name of the control the static page precomputes (``__post_init__`` fills ``static`` in)."""
+        if self.static is None:
+            raise RuntimeError("Explorer.static is unset; __post_init__ sets it to the first control")
+        return self.static
+
     def to_html(self) -> str:
         """Self-contained HTML: precomputed frames of the main control and a control to flip them."""
         uid = f"rexp{os.getpid()}x{next(_ids)}"
-        pairs = self._pairs[self.static]
+        static = self._static_control()
+        pairs = self._pairs[static]
         if self.static_options is not None:
             pairs = [(label, v) for label, v in pairs if v in self.static_options]
         base = self.default_values()
-        if base[self.static] not in [v for _, v in pairs]:
-            base[self.static] = pairs[0][1]
-        frames = [self.frame(**{**base, self.static: value}) for _, value in pairs]
-        start = [v for _, v in pairs].index(base[self.static])
-        fixed = [f"{n} = {html.escape(str(self._label(n, base[n])))}" for n in self._pairs if n != self.static]
+        if base[static] not in [v for _, v in pairs]:
+            base[static] = pairs[0][1]
+        frames = [self.frame(**{**base, static: value}) for _, value in pairs]
+        start = [v for _, v in pairs].index(base[static])
+        fixed = [f"{n} = {html.escape(str(self._label(n, base[n])))}" for n in self._pairs if n != static]
         note = (f'<div style="font-size:0.85em;opacity:0.8">Precomputed for this page with '
                 f'{", ".join(fixed)}; run the chapter (Colab / Jupyter) to change everything.</div>') if fixed else ""
         labels = json.dumps([label for label, _ in pairs]).replace("</", "<\\/")  # safe inside <script>
         if self.kind == "slider":
             control = (f'<input type="range" id="{uid}-in" min="0" max="{len(pairs) - 1}" step="1" value="{start}" '
-                       f'style="width:min(420px,90%)" aria-label="{html.escape(self.static)}">')
+                       f'style="width:min(420px,90%)" aria-label="{html.escape(static)}">')
         else:
             opts = "".join(f'<option value="{i}"{" selected" if i == start else ""}>{html.escape(label)}</option>'
                            for i, (label, _) in enumerate(pairs))
-            control = f'<select id="{uid}-in" aria-label="{html.escape(self.static)}">{opts}</select>'
+            control = f'<select id="{uid}-in" aria-label="{html.escape(static)}">{opts}</select>'
         divs = "".join(f'<div class="explorer-frame" data-index="{i}" style="display:{"block" if i == start else "none"}">{f}</div>'
                        for i, f in enumerate(frames))
         title = f'<div style="font-weight:bold">{html.escape(self.title)}</div>' if self.title else ""
         return f"""<div class="resnet-explorer" id="{uid}" data-frames="{len(frames)}">{title}
-<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap">{html.escape(self.static)}: {control}
+<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap">{html.escape(static)}: {control}
 <output id="{uid}-out" style="font-weight:bold">{html.escape(pairs[start][0])}</output></label>{note}
 <div class="explorer-frames">{divs}</div>
 <script>(function() {{

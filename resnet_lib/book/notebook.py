@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: matplotlib settings of the book: opaque white figures (readable in light and dark
 #: themes), a colour-blind-safe cycle, and sizes that read well at the page width.
-BOOK_STYLE: dict[str, Any] = {
+BOOK_STYLE: dict[RcKeyType, Any] = {
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "savefig.facecolor": "white",

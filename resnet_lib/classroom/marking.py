@@ -135,9 +135,9 @@ def mark_folder(folder: Path, reference: Path, out: Path, timeout: int = 300, jo
             feedback_page(result, exercises, chapter), encoding="utf-8")
     fields = ["student", "file", *labels, "total", "max", "status", "detail"]
     with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+        gradebook = csv.DictWriter(f, fieldnames=fields)
+        gradebook.writeheader()
+        gradebook.writerows(rows)
     with open(out / "grades-long.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student_id", "assignment", "question", "score", "max_score", "status"])

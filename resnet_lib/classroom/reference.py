@@ -98,9 +98,9 @@ def read_reference(nb) -> list[Exercise]:
             for m in _EVENT.finditer(source):
                 kind, arg, body = m.groups()
                 if kind == "exercise":
-                    label = _LABEL.search(body)
-                    if label:
-                        current = label.group(1)
+                    found = _LABEL.search(body)
+                    if found:
+                        current = found.group(1)
                         exercises.setdefault(current, Exercise(current)).statement = _statement(body)
                 elif arg == current or not arg:
                     current = None
@@ -137,7 +137,7 @@ class Matcher:
         calls = calls_in(source)
         if not calls:
             return None
-        scores = {}
+        scores: dict[str, tuple[int, float]] = {}
         for ex in self.exercises:
             same = [c for c in calls for r in ex.calls if c.checker == r.checker]
             if not same:
@@ -145,7 +145,7 @@ class Matcher:
             exact = sum(1 for c in calls for r in ex.calls if c.checker == r.checker and c.sources == r.sources)
             similarity = max(difflib.SequenceMatcher(None, source, ref).ratio() for ref in ex.cells)
             scores[ex.label] = (exact, similarity)
-        return max(scores, key=scores.get) if scores else None
+        return max(scores, key=scores.__getitem__) if scores else None
 
     def label(self, verdict: dict, cell_label: Optional[str]) -> Optional[str]:
         """The exercise of one recorded verdict: the reference calls of the same checker whose

@@ -203,10 +203,10 @@ def run(job: dict) -> dict:
                      [f"a verdict of {v['checker']} did not come from the real checker" for v in forged])[0]
             result.update(status="tampered", detail=first)
         elif result["errors"]:
-            err = result["errors"][0]
-            missing = err["ename"] in ("ModuleNotFoundError", "ImportError")
+            error = result["errors"][0]
+            missing = error["ename"] in ("ModuleNotFoundError", "ImportError")
             result.update(status="import-error" if missing else "cell-error",
-                          detail=f"{err['where']} raised {err['ename']}: {err['evalue'][:160]}")
+                          detail=f"{error['where']} raised {error['ename']}: {error['evalue'][:160]}")
     return result
 
 

@@ -4,7 +4,7 @@ stage channels, and the paper's layer count.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Union, cast
 
 import numpy as np
 import torch
@@ -37,6 +37,7 @@ def check_block_params(
     value, problem = read_integer(answer, PARAMS)
     if problem is not None:
         return problem
+    assert value is not None  # read_integer gives an int whenever it gives no Feedback
     c = block_params(block, in_channels, planes, stride, shortcut)
     expected = c.conv if part == "conv" else c.total
     desc = f"{block} block ({in_channels} -> {planes} planes, stride {stride})"
@@ -129,7 +130,8 @@ def _reference_from(student: nn.Module, in_channels: int, planes: int, stride: i
     ref = BasicBlock(in_channels, planes, stride, shortcut="B").to(x.device)
     pairs = [(ref.conv1, ref.bn1, main[0]), (ref.conv2, ref.bn2, main[1])]
     if needs_proj:
-        pairs.append((ref.downsample[0], ref.downsample[1], proj[0]))
+        projection = cast(nn.Sequential, ref.downsample)  # option B where the shape changes: conv1x1, BatchNorm
+        pairs.append((cast(nn.Conv2d, projection[0]), projection[1], proj[0]))
     for our_conv, our_bn, (their_conv, _, out) in pairs:
         if their_conv.weight.shape != our_conv.weight.shape or their_conv.stride != our_conv.stride:
             return (f"a convolution has weight {tuple(their_conv.weight.shape)} and stride {their_conv.stride}; "
@@ -170,10 +172,11 @@ def check_basic_block(block_cls, in_channels: int = 16, planes: int = 32, stride
         with torch.no_grad():  # random BatchNorm affine parameters and statistics, so that they matter
             for m in student.modules():
                 if isinstance(m, nn.BatchNorm2d) and m.affine and m.track_running_stats:
-                    m.weight.uniform_(0.5, 1.5, generator=g)
-                    m.bias.uniform_(-0.5, 0.5, generator=g)
-                    m.running_mean.uniform_(-0.2, 0.2, generator=g)
-                    m.running_var.uniform_(0.5, 1.5, generator=g)
+                    # affine, with running statistics: none of these four is None
+                    cast(Tensor, m.weight).uniform_(0.5, 1.5, generator=g)
+                    cast(Tensor, m.bias).uniform_(-0.5, 0.5, generator=g)
+                    cast(Tensor, m.running_mean).uniform_(-0.2, 0.2, generator=g)
+                    cast(Tensor, m.running_var).uniform_(0.5, 1.5, generator=g)
         x = torch.randn(4, cin, 8, 8, generator=g)
         shape_changes = s != 1 or cin != p
         try:
@@ -293,6 +296,7 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
         value, problem = read_integer(item, CHANNELS)
         if problem is not None:
             return [], Feedback.wrong(f"item {i} of your list is not a channel count: {problem.message}", problem.hint)
+        assert value is not None  # read_integer gives an int whenever it gives no Feedback
         got.append(value)
     return got, None
 
@@ -300,8 +304,8 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
 def _blocks_per_stage(model: nn.Module, per_stage: dict[str, int]) -> dict[str, int]:
     """Blocks in each stage that is an ``nn.Sequential`` of blocks (``layer1`` .. ``layer4``)."""
     children = dict(model.named_children())
-    return {name: len(children[name]) for name in per_stage
-            if isinstance(children.get(name), nn.Sequential) and len(children[name]) > 0}
+    stages = {name: children.get(name) for name in per_stage}
+    return {name: len(stage) for name, stage in stages.items() if isinstance(stage, nn.Sequential) and len(stage) > 0}
 
 
 @checker
@@ -319,6 +323,7 @@ def check_depth(answer, model: nn.Module) -> Feedback:
     value, problem = read_integer(answer, DEPTH)
     if problem is not None:
         return problem
+    assert value is not None  # read_integer gives an int whenever it gives no Feedback
     try:
         count = count_weighted_layers(model)
     except ValueError:

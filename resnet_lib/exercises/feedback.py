@@ -125,7 +125,7 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
                 pass
         return feedback
 
-    check.__checker__ = True
+    setattr(check, "__checker__", True)  # marks checkers (a function attribute the type of `check` does not declare)
     return check
 
 
@@ -274,6 +274,7 @@ def read_integer(answer: Any, question: Question) -> tuple[Optional[int], Option
     number, problem = read_number(answer, question)
     if problem is not None:
         return None, problem
+    assert number is not None  # read_number gives a Number whenever it gives no Feedback
     value = number.value
     if isinstance(value, int):
         return value, None
@@ -284,7 +285,7 @@ def read_integer(answer: Any, question: Question) -> tuple[Optional[int], Option
                                 f"a {question.what} is an integer; look for a stray division (use // or round)")
 
 
-def _scalar(answer: Any) -> tuple[Optional[Union[int, float]], float]:
+def _scalar(answer: Any) -> tuple[Optional[Union[int, float, complex]], float]:
     """``(value, precision)``; ``(None, -1.0)`` for several numbers; ``(None, 0.0)`` otherwise."""
     if isinstance(answer, numbers.Integral):
         return int(answer), 0.0

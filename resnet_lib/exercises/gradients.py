@@ -27,6 +27,7 @@ def check_explosion_depth(answer, threshold: float = 100, seed: int = 0) -> Feed
     value, problem = read_integer(answer, SWEEP_DEPTH)
     if problem is not None:
         return problem
+    assert value is not None  # read_integer gives an int whenever it gives no Feedback
     ratios = dict(_plain_sweep(seed))
     over = [d for d, r in ratios.items() if r > threshold]
     if not over:
@@ -56,6 +57,7 @@ def check_vanishing_layers(answer, gain: float = 0.9, fraction: float = 0.01) ->
     value, problem = read_integer(answer, LAYERS)
     if problem is not None:
         return problem
+    assert value is not None  # read_integer gives an int whenever it gives no Feedback
     exact = math.log(fraction) / math.log(gain)
     expected = math.floor(exact) + 1
     if value < 1:
@@ -91,6 +93,7 @@ def check_error_gap(answer, result, deep: str = "plain-56", shallow: str = "plai
     number, problem = read_number(answer, GAP)
     if problem is not None:
         return problem
+    assert number is not None  # read_number gives a Number whenever it gives no Feedback
     expected = result.final_train_error(deep) - result.final_train_error(shallow)
 
     def close(target: float) -> bool:

@@ -31,6 +31,7 @@ def check_epochs(answer) -> Feedback:
     number, problem = read_number(answer, EPOCHS)
     if problem is not None:
         return problem
+    assert number is not None  # read_number gives a Number whenever it gives no Feedback
     exact = PAPER_ITERATIONS * PAPER_BATCH / PAPER_TRAIN_IMAGES  # 182.04
     if number.matches(exact, abs_tol=0.5):
         return Feedback.right(f"64,000 x 128 / 45,000 = {exact:.2f} epochs: every image is seen about 182 "
@@ -61,6 +62,7 @@ def check_lr_at(answer, step: int = 40_000) -> Feedback:
     number, problem = read_number(answer, LR)
     if problem is not None:
         return problem
+    assert number is not None  # read_number gives a Number whenever it gives no Feedback
     divisions = sum(step >= m for m in MILESTONES)
     expected = _paper_lr(step)
     if number.matches(expected, rel=LR.rel):
@@ -83,7 +85,7 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     if not callable(lr):
         return Feedback.wrong(f"pass your function itself, e.g. check_paper_lr(my_lr); got {describe(lr)}",
                               "write `def my_lr(step): ...` and pass `my_lr` without calling it")
-    values = []
+    values: list[Number] = []
     for step in range(PAPER_ITERATIONS):
         try:
             out = lr(step)
@@ -93,17 +95,19 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
         if type(out) is float:  # the common case, fast
             number = Number(out, 2.0**-53)
         else:
-            number, problem = read_number(out, LR)
+            read, problem = read_number(out, LR)
             if problem is not None:
                 return Feedback.wrong(f"lr({step}) returned {describe(out)}, not a learning rate", problem.hint)
+            assert read is not None  # read_number gives a Number whenever it gives no Feedback
+            number = read
         values.append(number)
     wrong = [s for s, v in enumerate(values) if not v.matches(_paper_lr(s), rel=LR.rel)]
     if not wrong:
         return Feedback.right("0.1 until step 31,999, 0.01 from step 32,000, 0.001 from step 48,000: the paper's schedule.")
-    values = [v.value for v in values]
-    changes = [s for s in range(1, PAPER_ITERATIONS) if values[s] != values[s - 1]]
-    if not Number(values[0]).matches(0.1, rel=LR.rel):
-        return Feedback.wrong(f"your schedule starts at lr {fmt(values[0])}",
+    rates = [v.value for v in values]
+    changes = [s for s in range(1, PAPER_ITERATIONS) if rates[s] != rates[s - 1]]
+    if not Number(rates[0]).matches(0.1, rel=LR.rel):
+        return Feedback.wrong(f"your schedule starts at lr {fmt(rates[0])}",
                               "the paper starts at 0.1 (ResNet-110's 0.01 warm-up is a separate, optional step)")
     if not changes:
         return Feedback.wrong("your learning rate never changes", "divide it by 10 at step 32,000 and again at 48,000")
@@ -122,7 +126,7 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     if tuple(changes) != MILESTONES:
         return Feedback.wrong(f"your learning rate changes at steps {changes[0]:,} and {changes[1]:,}",
                               "the milestones are 32,000 and 48,000 (half and three quarters of 64,000)")
-    levels = (values[0], values[MILESTONES[0]], values[MILESTONES[1]])
+    levels = (rates[0], rates[MILESTONES[0]], rates[MILESTONES[1]])
     return Feedback.wrong(f"the changes are at the right steps, but the three levels are "
                           f"{levels[0]:g}, {levels[1]:g}, {levels[2]:g}",
                           "each milestone divides the CURRENT rate by 10: 0.1, 0.01, 0.001")

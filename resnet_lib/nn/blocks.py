@@ -58,7 +58,7 @@ Shortcuts (paper, section 3.3), built by :func:`make_shortcut`:
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+from typing import Any, Callable, ClassVar, Optional, Protocol, Union, cast, overload
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -73,6 +73,19 @@ STRIDE_ON = ("3x3", "1x1")
 
 NormLayer = Callable[[int], nn.Module]
 ActLayer = Callable[[], nn.Module]
+
+
+class BlockClass(Protocol):
+    """What a ResNet stage needs of a block class (for type checkers only).
+
+    An ``nn.Module`` class that declares an integer ``expansion`` and is built as
+    ``block(in_channels, planes, stride, shortcut, **options)``: ours, their subclasses, or a
+    class of the user's own. :func:`resolve_block` checks it at run time.
+    """
+
+    expansion: int
+
+    def __call__(self, *args: Any, **kwargs: Any) -> nn.Module: ...
 
 
 def _check_positive(**values: int) -> None:
@@ -249,7 +262,7 @@ def _post_norm_slots(ordering: str, out_channels: int, norm: Optional[NormLayer]
     return preact, act_f, bn_out, act_out
 
 
-def _check_layout(block: nn.Module, ordering: str) -> str:
+def _check_layout(block: Union[BasicBlock, Bottleneck], ordering: str) -> str:
     check_ordering(ordering)
     if ordering not in block.orderings:
         hint = (" (full pre-activation puts each norm before its conv, so it has its own layout: subclass "
@@ -278,7 +291,7 @@ class BasicBlock(_FullPreactDispatch, nn.Module):
 
     expansion = 1
     residual = True
-    orderings = ORDERINGS[:4]  # "full_preact": PreActBlock
+    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[:4]  # "full_preact": PreActBlock
 
     def __init__(
         self, in_channels: int, planes: int, stride: int = 1, shortcut: str = "B", *,
@@ -331,7 +344,7 @@ class Bottleneck(_FullPreactDispatch, nn.Module):
 
     expansion = 4
     residual = True
-    orderings = ORDERINGS[:4]  # "full_preact": PreActBottleneck
+    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[:4]  # "full_preact": PreActBottleneck
 
     def __init__(
         self, in_channels: int, planes: int, stride: int = 1, shortcut: str = "B", *,
@@ -393,7 +406,8 @@ class PlainBasicBlock(BasicBlock):
 
     def __init__(self, in_channels: int, planes: int, stride: int = 1, shortcut: Optional[str] = None,
                  **options) -> None:
-        super().__init__(in_channels, planes, stride, shortcut, **options)
+        # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
+        super().__init__(in_channels, planes, stride, cast(str, shortcut), **options)
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -409,7 +423,8 @@ class PlainBottleneck(Bottleneck):
 
     def __init__(self, in_channels: int, planes: int, stride: int = 1, shortcut: Optional[str] = None,
                  **options) -> None:
-        super().__init__(in_channels, planes, stride, shortcut, **options)
+        # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
+        super().__init__(in_channels, planes, stride, cast(str, shortcut), **options)
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -509,10 +524,12 @@ class PreActBottleneck(Bottleneck):
         return self.bn3
 
 
-_FULL_PREACT = {BasicBlock: PreActBlock, Bottleneck: PreActBottleneck}
-_PLAIN = {BasicBlock: PlainBasicBlock, Bottleneck: PlainBottleneck}
+_FULL_PREACT: dict[type, type[Union[BasicBlock, Bottleneck]]] = {
+    BasicBlock: PreActBlock, Bottleneck: PreActBottleneck}
+_PLAIN: dict[type, type[Union[BasicBlock, Bottleneck]]] = {
+    BasicBlock: PlainBasicBlock, Bottleneck: PlainBottleneck}
 
-BLOCKS = {
+BLOCKS: dict[tuple[str, bool, bool], type[Union[BasicBlock, Bottleneck]]] = {
     # (name, plain, preact) -> class
     ("basic", False, False): BasicBlock,
     ("bottleneck", False, False): Bottleneck,
@@ -524,8 +541,16 @@ BLOCKS = {
 BLOCK_NAMES = ("basic", "bottleneck")
 
 
+@overload
+def resolve_block(block: str, plain: bool = ..., ordering: str = ...) -> type[Union[BasicBlock, Bottleneck]]: ...
+
+
+@overload
+def resolve_block(block: type[nn.Module], plain: bool = ..., ordering: str = ...) -> BlockClass: ...
+
+
 def resolve_block(block: Union[str, type[nn.Module]], plain: bool = False,
-                  ordering: str = "original") -> type[nn.Module]:
+                  ordering: str = "original") -> Union[type[Union[BasicBlock, Bottleneck]], BlockClass]:
     """The class that builds ``block`` as a plain twin or with the given ordering.
 
     Args:
@@ -552,11 +577,12 @@ def resolve_block(block: Union[str, type[nn.Module]], plain: bool = False,
             or not isinstance(expansion, int) or expansion < 1:
         raise ValueError("block must be 'basic', 'bottleneck' or an nn.Module class that declares a positive "
                          f"integer expansion (e.g. a subclass of Bottleneck); got {block!r}")
+    block_cls = cast(BlockClass, block)  # an nn.Module class with a positive integer expansion, checked above
     if plain:
         if block in _PLAIN:
             return _PLAIN[block]
         if getattr(block, "residual", True) is False:
-            return block
+            return block_cls
         raise ValueError(f"plain=True needs a plain block class (PlainBasicBlock, PlainBottleneck or a subclass); "
                          f"got {block.__name__}")
     if ordering == "full_preact" and block in _FULL_PREACT:
@@ -564,10 +590,11 @@ def resolve_block(block: Union[str, type[nn.Module]], plain: bool = False,
     allowed = getattr(block, "orderings", None)
     if allowed is not None and ordering not in allowed:
         raise ValueError(f"{block.__name__} builds the orderings {', '.join(map(repr, allowed))}; got {ordering!r}")
-    return block
+    return block_cls
 
 
-def get_block(name: str, plain: bool = False, preact: bool = False, ordering: Optional[str] = None) -> type[nn.Module]:
+def get_block(name: str, plain: bool = False, preact: bool = False,
+              ordering: Optional[str] = None) -> type[Union[BasicBlock, Bottleneck]]:
     """Look a block class up by name (``"basic"`` or ``"bottleneck"``) and variant.
 
     ``preact=True`` is the older spelling of ``ordering="full_preact"``.
@@ -589,7 +616,7 @@ def resolve_ordering(ordering: Optional[str], preact: bool = False) -> str:
     return check_ordering(ordering or ("full_preact" if preact else "original"))
 
 
-def block_kind(block: type[nn.Module]) -> str:
+def block_kind(block: Union[type[nn.Module], BlockClass]) -> str:
     """``"basic"`` or ``"bottleneck"``: which of the two layouts a class (or a subclass) has."""
     if isinstance(block, type) and issubclass(block, Bottleneck):
         return "bottleneck"
@@ -598,7 +625,7 @@ def block_kind(block: type[nn.Module]) -> str:
     raise ValueError(f"closed-form counts know BasicBlock, Bottleneck and their subclasses; got {block!r}")
 
 
-def block_name(block: type[nn.Module]) -> str:
+def block_name(block: Union[type[nn.Module], BlockClass]) -> str:
     """``"basic"`` or ``"bottleneck"`` for any of this module's block classes."""
     for (name, _, _), cls in BLOCKS.items():
         if cls is block:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, Sequence, Union
+from typing import Any, Iterator, Optional, Sequence, TypeVar, Union, cast
 
 import torch
 from torch import Tensor, nn
 
 from .blocks import (
     BLOCKS,
+    BlockClass,
     PreActBlock,
     PreActBottleneck,
     _act,
@@ -40,6 +41,8 @@ from .blocks import (
     resolve_block,
     resolve_ordering,
 )
+
+_ModuleT = TypeVar("_ModuleT", bound=nn.Module)
 
 STEMS = ("imagenet", "cifar")
 #: weight initialisations (:func:`init_weights`)
@@ -95,7 +98,7 @@ class ResNetConfig:
         init: weight initialisation, one of :data:`INITS`.
     """
 
-    block: Union[str, type] = "basic"
+    block: Union[str, type[nn.Module]] = "basic"
     layers: tuple[int, ...] = (2, 2, 2, 2)
     base_width: int = 64
     stem: str = "imagenet"
@@ -174,7 +177,9 @@ class ResNetConfig:
                              f"ordering {ordering!r} with norm_layer {self.norm_layer!r} has none")
 
     @property
-    def block_class(self) -> type[nn.Module]:
+    def block_class(self) -> BlockClass:
+        if self.ordering is None:
+            raise RuntimeError("ResNetConfig.ordering is unset; __post_init__ resolves it to one of blocks.ORDERINGS")
         return resolve_block(self.block, self.plain, self.ordering)
 
     @property
@@ -226,7 +231,7 @@ def _check_dilation(flags: Optional[Sequence[bool]], stages: int) -> tuple[bool,
 
 
 def make_stage(
-    block: type[nn.Module],
+    block: BlockClass,
     in_channels: int,
     planes: int,
     blocks: int,
@@ -265,7 +270,7 @@ def _global_rng_kept(generator: Optional[torch.Generator]) -> Iterator[None]:
         yield
 
 
-def _default_init_(m: nn.Module, generator: Optional[torch.Generator]) -> None:
+def _default_init_(m: Union[nn.Conv2d, nn.Linear], generator: Optional[torch.Generator]) -> None:
     # PyTorch's own reset_parameters for Conv2d and Linear, drawn from ``generator``.
     nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
     if m.bias is not None:
@@ -275,8 +280,8 @@ def _default_init_(m: nn.Module, generator: Optional[torch.Generator]) -> None:
             m.bias.uniform_(-bound, bound, generator=generator)
 
 
-def init_weights(model: nn.Module, scheme: str = "torchvision", *, zero_init_residual: bool = False,
-                 generator: Optional[torch.Generator] = None) -> nn.Module:
+def init_weights(model: _ModuleT, scheme: str = "torchvision", *, zero_init_residual: bool = False,
+                 generator: Optional[torch.Generator] = None) -> _ModuleT:
     """Initialise a model's convolutions, linear layers and norms in place; returns it.
 
     Schemes (:data:`INITS`):
@@ -312,8 +317,10 @@ def init_weights(model: nn.Module, scheme: str = "torchvision", *, zero_init_res
             nn.init.zeros_(m.bias)
     if zero_init_residual:
         for m in model.modules():
-            if getattr(m, "residual", False) and hasattr(m, "last_bn") and getattr(m.last_bn(), "weight", None) is not None:
-                nn.init.zeros_(m.last_bn().weight)
+            last_bn = getattr(m, "last_bn", None) if getattr(m, "residual", False) else None
+            weight = None if last_bn is None else getattr(last_bn(), "weight", None)
+            if weight is not None:
+                nn.init.zeros_(weight)
     return model
 
 
@@ -355,10 +362,13 @@ class ResNet(nn.Module):
     ) -> None:
         super().__init__()
         cfg = ResNetConfig(
-            block=block, layers=layers, base_width=base_width, stem=stem, shortcut=shortcut, plain=plain,
+            # __post_init__ checks layers and replace_stride_with_dilation and stores them as tuples
+            block=block, layers=cast("tuple[int, ...]", layers), base_width=base_width, stem=stem, shortcut=shortcut,
+            plain=plain,
             preact=preact, num_classes=num_classes, in_channels=in_channels, zero_init_residual=zero_init_residual,
             groups=groups, width_per_group=width_per_group,
-            replace_stride_with_dilation=() if replace_stride_with_dilation is None else replace_stride_with_dilation,
+            replace_stride_with_dilation=cast("tuple[bool, ...]", () if replace_stride_with_dilation is None
+                                              else replace_stride_with_dilation),
             ordering=ordering,
             stride_on=stride_on, norm_layer=norm_layer, act_layer=act_layer, init=init,
         )

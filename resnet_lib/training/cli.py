@@ -92,7 +92,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             model = build_model(args.model)
         overrides = {k: v for k, v in dict(iterations=args.iterations, batch_size=args.batch_size, lr=args.lr).items()
                      if v is not None}
-        if args.recipe == "paper" and int(MODEL_PATTERN.match(args.model).group(2)) >= 110:
+        match = MODEL_PATTERN.match(args.model)
+        if match is None:  # build_model has accepted the name, so this does not happen
+            raise ValueError(f"unknown model {args.model!r}")
+        if args.recipe == "paper" and int(match.group(2)) >= 110:
             # the paper: ResNet-110 starts at lr 0.01 until training error < 80% (1202 is
             # "trained as described above"); it does no harm to a deep plain net either
             overrides = {**paper_warmup(), **overrides}

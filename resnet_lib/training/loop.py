@@ -133,8 +133,9 @@ def fit(
             raise CheckpointError(f"{checkpoint} was written with a different TrainConfig; resume with the same recipe")
         restore(model, state, optimizer, path=str(checkpoint), scaler=scaler)
         step, history = state["step"], History.from_dict(state["history"])
-    adaptive_warmup = config.warmup_until_error is not None and config.warmup_iterations > 0
-    if not adaptive_warmup:
+    # an adaptive warm-up ends as soon as the training error is below this (None: a fixed warm-up, or none)
+    warmup_until_error = config.warmup_until_error if config.warmup_iterations > 0 else None
+    if warmup_until_error is None:
         history.warmup_end = config.warmup_iterations or None
 
     images = train.images.to(device)
@@ -183,8 +184,8 @@ def fit(
                 history.train_error.append(stats[1].item())
                 history.lr.append(lr)
                 interval = []
-                if adaptive_warmup and history.warmup_end is None:
-                    if stats[1].item() < config.warmup_until_error or step >= config.warmup_iterations:
+                if warmup_until_error is not None and history.warmup_end is None:
+                    if stats[1].item() < warmup_until_error or step >= config.warmup_iterations:
                         history.warmup_end = min(step, config.warmup_iterations)
             history.images_seen += config.batch_size
             if test is not None and ((config.eval_every and step % config.eval_every == 0) or step == config.iterations):

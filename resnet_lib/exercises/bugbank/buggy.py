@@ -148,7 +148,7 @@ class StrideOnlyProjectionBottleneck(nn.Module):
         self.conv3 = conv1x1(planes, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = nn.Identity()
+        self.downsample: nn.Module = nn.Identity()
         if stride != 1:  # the block changes the shape
             self.downsample = nn.Sequential(conv1x1(in_channels, out_channels, stride),
                                             nn.BatchNorm2d(out_channels))

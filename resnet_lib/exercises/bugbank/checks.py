@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, cast
 
 import torch
 import torch.nn.functional as F
@@ -87,6 +87,7 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         student, problem = build(candidate, args, spec.signature)
         if problem is not None:
             return problem
+        assert student is not None  # build gives a module whenever it gives no Feedback
         ref = spec.reference(*args)
         randomize_norms(ref, g)
         x = torch.randn(spec.batch, spec.input_channels(args), spec.size, spec.size, generator=g)
@@ -100,6 +101,9 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         if st.error is not None:
             return Feedback.wrong(f"running {call} on a {shape} input raised {error_line(st.error)}", spec.hint)
         ours, theirs = ref_trace.output, st.output
+        if ours is None:
+            raise RuntimeError(f"{spec.reference_name} failed on a {shape} input: {ref_trace.error!r}")
+        assert theirs is not None  # trace gives an output whenever it gives no error
         if theirs.shape != ours.shape:
             return Feedback.wrong(f"{call} outputs shape {tuple(theirs.shape)} for a {shape} input; "
                                   f"{spec.reference_name} outputs {tuple(ours.shape)}", spec.hint)
@@ -189,8 +193,9 @@ RESNEXT_GROUPS = BlockSpec(
 
 
 def _basic_variants(ref: nn.Module, x: Tensor) -> dict[str, Tensor]:
-    identity = ref.downsample(x) if ref.downsample is not None else x
-    f = ref.bn2(ref.conv2(torch.relu(ref.bn1(ref.conv1(x)))))  # F(x)
+    block: Any = ref  # torchvision's BasicBlock (tv_basic); torchvision publishes no type information
+    identity = block.downsample(x) if block.downsample is not None else x
+    f = block.bn2(block.conv2(torch.relu(block.bn1(block.conv1(x)))))  # F(x)
     return {
         TWICE: torch.relu(torch.relu(f) + identity),
         "there is no ReLU after the addition": f + identity,
@@ -219,15 +224,16 @@ DOUBLE_RELU = BlockSpec(
 
 
 def _preact_variants(ref: nn.Module, x: Tensor) -> dict[str, Tensor]:
-    pre = torch.relu(ref.bn1(x))
-    f = ref.conv2(torch.relu(ref.bn2(ref.conv1(pre))))
-    projects = not isinstance(ref.downsample, nn.Identity)
+    unit = cast(PreActBlock, ref)  # PREACT_SHORTCUT's reference
+    pre = torch.relu(unit.bn1(x))
+    f = unit.conv2(torch.relu(unit.bn2(unit.conv1(pre))))
+    projects = not isinstance(unit.downsample, nn.Identity)
     out: dict[str, Tensor] = {}
     if projects:
-        out[RAW] = f + ref.downsample(x)
+        out[RAW] = f + unit.downsample(x)
     else:
         out[PRE_IDENTITY] = f + pre
-    out[RELU_AFTER] = torch.relu(f + (ref.downsample(pre) if projects else x))
+    out[RELU_AFTER] = torch.relu(f + (unit.downsample(pre) if projects else x))
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence, cast
 
 import torch
 from torch import Tensor, nn
@@ -61,10 +61,11 @@ def randomize_norms(module: nn.Module, generator: torch.Generator) -> None:
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5, generator=generator)
-                m.bias.uniform_(-0.5, 0.5, generator=generator)
-                m.running_mean.uniform_(-0.2, 0.2, generator=generator)
-                m.running_var.uniform_(0.5, 1.5, generator=generator)
+                # the models given here (references, our ResNets) have affine norms with running statistics
+                cast(Tensor, m.weight).uniform_(0.5, 1.5, generator=generator)
+                cast(Tensor, m.bias).uniform_(-0.5, 0.5, generator=generator)
+                cast(Tensor, m.running_mean).uniform_(-0.2, 0.2, generator=generator)
+                cast(Tensor, m.running_var).uniform_(0.5, 1.5, generator=generator)
 
 
 @dataclass
@@ -80,7 +81,7 @@ class Trace:
         return list(dict.fromkeys(m for m, _, _ in self.calls))
 
     def convs(self) -> list[tuple[nn.Conv2d, Tensor, Tensor]]:
-        return [c for c in self.calls if isinstance(c[0], nn.Conv2d)]
+        return [(m, i, o) for m, i, o in self.calls if isinstance(m, nn.Conv2d)]
 
 
 def trace(module: nn.Module, x: Tensor) -> Trace:
@@ -116,9 +117,13 @@ def _by_name(ref: nn.Module, cand: nn.Module) -> Optional[list[tuple[nn.Module, 
     if any(ref_sd[k].shape != cand_sd[k].shape for k in ref_sd):
         return None
     theirs = dict(cand.named_modules())
-    pairs = [(m, theirs.get(name)) for name, m in ref.named_modules() if isinstance(m, WEIGHTED)]
-    if any(c is None or type(c) is not type(r) for r, c in pairs):
-        return None
+    pairs: list[tuple[nn.Module, nn.Module]] = []
+    for name, m in ref.named_modules():
+        if isinstance(m, WEIGHTED):
+            c = theirs.get(name)
+            if c is None or type(c) is not type(m):
+                return None
+            pairs.append((m, c))
     return pairs
 
 
