@@ -38,9 +38,10 @@ twins: setup
 unit: setup
 	$(BIN)/python -m pytest -m "not book and not slow" -n 2
 
-# the linter, the library's floors (import-linter contracts) and its types (mypy); see pyproject.toml
+# the linter and formatter, the library's floors (import-linter contracts) and its types (mypy); see pyproject.toml
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

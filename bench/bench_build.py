@@ -30,11 +30,20 @@ CLEAN_TARGET_S, REBUILD_TARGET_S = 600.0, 60.0
 
 def cache_dir() -> Path:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    return ROOT / config.get("execute", {}).get("cache", "_build/.jupyter_cache")
+    return ROOT / config.get("execute", {}).get(
+        "cache", "_build/.jupyter_cache"
+    )
 
 
 def build() -> float:
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
@@ -43,13 +52,18 @@ def build() -> float:
 def executed_since(start: dt.datetime) -> dict[str, float]:
     """{chapter: execution seconds} of the notebooks executed after ``start``."""
     cache = get_cache(str(cache_dir()))
-    return {Path(r.uri).stem: r.data.get("execution_seconds", float("nan"))
-            for r in cache.list_cache_records() if r.created >= start}
+    return {
+        Path(r.uri).stem: r.data.get("execution_seconds", float("nan"))
+        for r in cache.list_cache_records()
+        if r.created >= start
+    }
 
 
 def main() -> int:
-    print(f"data: {os.environ.get('RESNET_DATA') or 'offline stand-in (RESNET_DATA unset)'}; "
-          f"{os.cpu_count()} CPU cores")
+    print(
+        f"data: {os.environ.get('RESNET_DATA') or 'offline stand-in (RESNET_DATA unset)'}; "
+        f"{os.cpu_count()} CPU cores"
+    )
     shutil.rmtree(BUILD, ignore_errors=True)
     shutil.rmtree(cache_dir(), ignore_errors=True)
 
@@ -64,10 +78,16 @@ def main() -> int:
     for name, seconds in sorted(chapters.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<28} {seconds:7.1f} s")
     executing = sum(chapters.values())
-    print(f"  {'all chapters':<28} {executing:7.1f} s  ({executing / clean:.0%} of the clean build)")
-    print(f"\nclean build        {clean:7.1f} s  = {clean / CLEAN_TARGET_S:.2f} x the 10-min target")
-    print(f"unchanged rebuild  {rebuild:7.1f} s  = {rebuild / REBUILD_TARGET_S:.2f} x the 1-min target"
-          f"  ({len(reexecuted)} notebooks re-executed: {sorted(reexecuted) or 'none'})")
+    print(
+        f"  {'all chapters':<28} {executing:7.1f} s  ({executing / clean:.0%} of the clean build)"
+    )
+    print(
+        f"\nclean build        {clean:7.1f} s  = {clean / CLEAN_TARGET_S:.2f} x the 10-min target"
+    )
+    print(
+        f"unchanged rebuild  {rebuild:7.1f} s  = {rebuild / REBUILD_TARGET_S:.2f} x the 1-min target"
+        f"  ({len(reexecuted)} notebooks re-executed: {sorted(reexecuted) or 'none'})"
+    )
     return 0
 
 

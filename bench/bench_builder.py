@@ -33,19 +33,37 @@ def update() -> str:
 
 
 def main() -> None:
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}"
+    )
     describe_named("ResNet-18")  # warm up imports and allocator
     _report.cache_clear()
-    reference = min((timed(lambda: torchinfo.summary(torchvision.models.resnet152(weights=None),
-                                                     input_size=(1, 3, 224, 224), verbose=0)) for _ in range(2)),
-                    key=lambda t: t[0])
+    reference = min(
+        (
+            timed(
+                lambda: torchinfo.summary(
+                    torchvision.models.resnet152(weights=None),
+                    input_size=(1, 3, 224, 224),
+                    verbose=0,
+                )
+            )
+            for _ in range(2)
+        ),
+        key=lambda t: t[0],
+    )
     first = timed(update)
     repeated = min((timed(update) for _ in range(20)), key=lambda t: t[0])
-    print(f"reference (torchvision resnet152 + torchinfo.summary): {reference[0]:.3f} s wall, {reference[1]:.3f} s CPU")
-    print(f"builder, first update:    {first[0]:.3f} s wall, {first[1]:.3f} s CPU; "
-          f"ratio to reference {first[0] / reference[0]:.2f}; target <= 2 s")
-    print(f"builder, repeated update: {repeated[0] * 1000:.3f} ms wall; "
-          f"ratio to reference {repeated[0] / reference[0]:.5f}; target <= 0.5 s")
+    print(
+        f"reference (torchvision resnet152 + torchinfo.summary): {reference[0]:.3f} s wall, {reference[1]:.3f} s CPU"
+    )
+    print(
+        f"builder, first update:    {first[0]:.3f} s wall, {first[1]:.3f} s CPU; "
+        f"ratio to reference {first[0] / reference[0]:.2f}; target <= 2 s"
+    )
+    print(
+        f"builder, repeated update: {repeated[0] * 1000:.3f} ms wall; "
+        f"ratio to reference {repeated[0] / reference[0]:.5f}; target <= 0.5 s"
+    )
 
 
 if __name__ == "__main__":

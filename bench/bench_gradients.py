@@ -44,15 +44,29 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     gradient_plot(20)  # warm up imports, matplotlib and the allocator
     ref = reference()
-    print(f"reference (torchvision resnet18, forward+backward, 2 x 224x224, 1 thread): {ref:.3f} s")
+    print(
+        f"reference (torchvision resnet18, forward+backward, 2 x 224x224, 1 thread): {ref:.3f} s"
+    )
     for architecture in ARCHITECTURES:
         for activation in ("relu", "sigmoid"):
-            explorer = Explorer(gradient_plot, {"depth": [110], "architecture": [architecture],
-                                                "activation": [activation]}, mode="live")
-            times = [timed(lambda: (explorer._cache.clear(), explorer.frame())) for _ in range(3)]
+            explorer = Explorer(
+                gradient_plot,
+                {
+                    "depth": [110],
+                    "architecture": [architecture],
+                    "activation": [activation],
+                },
+                mode="live",
+            )
+            times = [
+                timed(lambda: (explorer._cache.clear(), explorer.frame()))
+                for _ in range(3)
+            ]
             best, worst = min(times), max(times)
-            print(f"depth 110, {architecture:17s} {activation:7s}: best {best:.2f} s, worst {worst:.2f} s, "
-                  f"ratio to reference {best / ref:.1f}   target <= 2 s")
+            print(
+                f"depth 110, {architecture:17s} {activation:7s}: best {best:.2f} s, worst {worst:.2f} s, "
+                f"ratio to reference {best / ref:.1f}   target <= 2 s"
+            )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,13 @@ from .counting import (
     weighted_layers,
 )
 from .device import pick_device, seed_everything
-from .diagnostics import ActivationStats, LayerGradient, activation_stats, gradient_norms
+from .diagnostics import (
+    ActivationStats,
+    LayerGradient,
+    activation_stats,
+    gradient_norms,
+)
+
 __all__ = [
     "activation_stats",
     "ActivationStats",

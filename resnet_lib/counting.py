@@ -49,8 +49,12 @@ class Count:
         return self.conv + self.bn + self.shortcut + self.fc
 
     def __add__(self, other: "Count") -> "Count":
-        return Count(self.conv + other.conv, self.bn + other.bn,
-                     self.shortcut + other.shortcut, self.fc + other.fc)
+        return Count(
+            self.conv + other.conv,
+            self.bn + other.bn,
+            self.shortcut + other.shortcut,
+            self.fc + other.fc,
+        )
 
 
 def conv_out(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -58,21 +62,38 @@ def conv_out(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _shortcut_shape_changes(in_channels: int, out_channels: int, stride: int) -> bool:
+def _shortcut_shape_changes(
+    in_channels: int, out_channels: int, stride: int
+) -> bool:
     return stride != 1 or in_channels != out_channels
 
 
-def _projects(option: Optional[str], in_channels: int, out_channels: int, stride: int) -> bool:
-    return option == "C" or (option == "B" and _shortcut_shape_changes(in_channels, out_channels, stride))
+def _projects(
+    option: Optional[str], in_channels: int, out_channels: int, stride: int
+) -> bool:
+    return option == "C" or (
+        option == "B"
+        and _shortcut_shape_changes(in_channels, out_channels, stride)
+    )
 
 
-def _main_convs(kind: str, in_channels: int, planes: int, out: int, groups: int,
-                width_per_group: int) -> list[tuple[int, int, int, int]]:
+def _main_convs(
+    kind: str,
+    in_channels: int,
+    planes: int,
+    out: int,
+    groups: int,
+    width_per_group: int,
+) -> list[tuple[int, int, int, int]]:
     """``(kernel, c_in, c_out, groups)`` of every convolution on a block's main path."""
     if kind == "basic":
         return [(3, in_channels, planes, 1), (3, planes, out, 1)]
     width = bottleneck_width(planes, groups, width_per_group)
-    return [(1, in_channels, width, 1), (3, width, width, groups), (1, width, out, 1)]
+    return [
+        (1, in_channels, width, 1),
+        (3, width, width, groups),
+        (1, width, out, 1),
+    ]
 
 
 def block_params(
@@ -103,20 +124,32 @@ def block_params(
     """
     cls = get_block(block, plain, preact, ordering)
     kind = block_kind(cls)
-    _check_options(kind, in_channels, planes, stride, groups, width_per_group, 1)
+    _check_options(
+        kind, in_channels, planes, stride, groups, width_per_group, 1
+    )
     option = check_shortcut_option(shortcut) if not plain else None
     full_preact = cls.orderings == ("full_preact",)
     normed = norm_factory(norm_layer) is not None
     out = planes * (expansion or cls.expansion)
-    convs = _main_convs(kind, in_channels, planes, out, groups, width_per_group)
+    convs = _main_convs(
+        kind, in_channels, planes, out, groups, width_per_group
+    )
     conv = sum(k * k * cin // g * cout for k, cin, cout, g in convs)
     if not normed:
         conv += sum(cout for _, _, cout, _ in convs)  # biases
-    channels = [in_channels] + [cout for _, _, cout, _ in convs[:-1]] if full_preact else [c for _, _, c, _ in convs]
+    channels = (
+        [in_channels] + [cout for _, _, cout, _ in convs[:-1]]
+        if full_preact
+        else [c for _, _, c, _ in convs]
+    )
     sc = 0
     if _projects(option, in_channels, out, stride):
         sc = in_channels * out + (2 * out if normed and not full_preact else 0)
-    return Count(conv=conv, bn=sum(2 * c for c in channels) if normed else 0, shortcut=sc)
+    return Count(
+        conv=conv,
+        bn=sum(2 * c for c in channels) if normed else 0,
+        shortcut=sc,
+    )
 
 
 def block_macs(
@@ -144,17 +177,30 @@ def block_macs(
     cls = get_block(block, plain)
     check_stride_on(stride_on)
     kind = block_kind(cls)
-    _check_options(kind, in_channels, planes, stride, groups, width_per_group, 1)
+    _check_options(
+        kind, in_channels, planes, stride, groups, width_per_group, 1
+    )
     out = planes * (expansion or cls.expansion)
-    h, w = conv_out(height, 3, stride, 1), conv_out(width, 3, stride, 1)  # output map
-    convs = _main_convs(kind, in_channels, planes, out, groups, width_per_group)
+    h, w = (
+        conv_out(height, 3, stride, 1),
+        conv_out(width, 3, stride, 1),
+    )  # output map
+    convs = _main_convs(
+        kind, in_channels, planes, out, groups, width_per_group
+    )
     per_pixel = [k * k * cin // g * cout for k, cin, cout, g in convs]
-    if kind == "bottleneck" and stride_on == "3x3":  # the first 1x1 runs on the input map
+    if (
+        kind == "bottleneck" and stride_on == "3x3"
+    ):  # the first 1x1 runs on the input map
         conv = per_pixel[0] * height * width + sum(per_pixel[1:]) * h * w
     else:
         conv = sum(per_pixel) * h * w
     option = None if plain else check_shortcut_option(shortcut)
-    sc = in_channels * out * h * w if _projects(option, in_channels, out, stride) else 0
+    sc = (
+        in_channels * out * h * w
+        if _projects(option, in_channels, out, stride)
+        else 0
+    )
     return Count(conv=conv, shortcut=sc)
 
 
@@ -191,7 +237,9 @@ class NetworkCount:
 
 
 def network_count(
-    config: ResNetConfig, input_size: int | tuple[int, int] = 224, stride_on: Optional[str] = None
+    config: ResNetConfig,
+    input_size: int | tuple[int, int] = 224,
+    stride_on: Optional[str] = None,
 ) -> NetworkCount:
     """Parameters, multiply-adds and weighted layers of a ResNet, in closed form.
 
@@ -206,7 +254,11 @@ def network_count(
         stride_on: where a bottleneck strides (``"3x3"``: torchvision; ``"1x1"``: paper);
             by default the config's.
     """
-    h, w = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    h, w = (
+        (input_size, input_size)
+        if isinstance(input_size, int)
+        else tuple(input_size)
+    )
     _check_positive(height=h, width=w)
     stride_on = stride_on or config.stride_on
     cls = config.block_class
@@ -227,17 +279,59 @@ def network_count(
     stem_macs = k * k * config.in_channels * base * h * w
     if config.stem == "imagenet":
         h, w = conv_out(h, 3, 2, 1), conv_out(w, 3, 2, 1)  # max pool
-    stem_bn = 0 if (full_preact and config.stem == "cifar") or not normed else 2 * base
-    rows.append(StageRow("stem", 0, base, (h, w), Count(conv=stem_conv, bn=stem_bn), Count(conv=stem_macs), 1))
+    stem_bn = (
+        0
+        if (full_preact and config.stem == "cifar") or not normed
+        else 2 * base
+    )
+    rows.append(
+        StageRow(
+            "stem",
+            0,
+            base,
+            (h, w),
+            Count(conv=stem_conv, bn=stem_bn),
+            Count(conv=stem_macs),
+            1,
+        )
+    )
 
-    def block(channels: int, planes: int, stride: int, h: int, w: int) -> tuple[Count, Count]:
-        return (block_params(kind, channels, planes, stride, config.shortcut, config.plain, ordering=config.ordering,
-                             norm_layer="batchnorm" if normed else "none", groups=groups,
-                             width_per_group=width_per_group, expansion=expansion),
-                block_macs(kind, channels, planes, stride, h, w, config.shortcut, config.plain, stride_on,
-                           groups=groups, width_per_group=width_per_group, expansion=expansion))
+    def block(
+        channels: int, planes: int, stride: int, h: int, w: int
+    ) -> tuple[Count, Count]:
+        return (
+            block_params(
+                kind,
+                channels,
+                planes,
+                stride,
+                config.shortcut,
+                config.plain,
+                ordering=config.ordering,
+                norm_layer="batchnorm" if normed else "none",
+                groups=groups,
+                width_per_group=width_per_group,
+                expansion=expansion,
+            ),
+            block_macs(
+                kind,
+                channels,
+                planes,
+                stride,
+                h,
+                w,
+                config.shortcut,
+                config.plain,
+                stride_on,
+                groups=groups,
+                width_per_group=width_per_group,
+                expansion=expansion,
+            ),
+        )
 
-    seen: dict[tuple[int, ...], tuple[Count, Count]] = {}  # the blocks of a stage repeat: count each kind once
+    seen: dict[
+        tuple[int, ...], tuple[Count, Count]
+    ] = {}  # the blocks of a stage repeat: count each kind once
     channels = base
     for i, (planes, n) in enumerate(zip(config.stage_widths, config.layers)):
         params, macs = Count(), Count()
@@ -250,25 +344,50 @@ def network_count(
             params, macs = params + seen[key][0], macs + seen[key][1]
             h, w = conv_out(h, 3, stride, 1), conv_out(w, 3, stride, 1)
             channels = planes * expansion
-        rows.append(StageRow(f"layer{i + 1}", n, channels, (h, w), params, macs, n * convs_per_block))
+        rows.append(
+            StageRow(
+                f"layer{i + 1}",
+                n,
+                channels,
+                (h, w),
+                params,
+                macs,
+                n * convs_per_block,
+            )
+        )
 
     head_bn = 2 * channels if full_preact and normed else 0
     fc = channels * config.num_classes + config.num_classes
-    rows.append(StageRow("fc", 0, config.num_classes, (1, 1), Count(bn=head_bn, fc=fc),
-                         Count(fc=channels * config.num_classes), 1))
+    rows.append(
+        StageRow(
+            "fc",
+            0,
+            config.num_classes,
+            (1, 1),
+            Count(bn=head_bn, fc=fc),
+            Count(fc=channels * config.num_classes),
+            1,
+        )
+    )
     return NetworkCount(rows)
 
 
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
     """``sum(p.numel())`` over the model's parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    return sum(
+        p.numel()
+        for p in model.parameters()
+        if p.requires_grad or not trainable_only
+    )
 
 
 def _is_shortcut(name: str) -> bool:
     return "downsample" in name.split(".")
 
 
-def weighted_layers(model: nn.Module, include_shortcuts: bool = False) -> Iterator[tuple[str, nn.Module]]:
+def weighted_layers(
+    model: nn.Module, include_shortcuts: bool = False
+) -> Iterator[tuple[str, nn.Module]]:
     """Yield ``(name, module)`` for every convolution and linear layer, in registration order.
 
     Registration order is input-to-output order for ResNets (ours and torchvision's).
@@ -276,7 +395,9 @@ def weighted_layers(model: nn.Module, include_shortcuts: bool = False) -> Iterat
     ``include_shortcuts``, since the paper's depth does not count them.
     """
     for name, module in model.named_modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)) and (include_shortcuts or not _is_shortcut(name)):
+        if isinstance(module, (nn.Conv2d, nn.Linear)) and (
+            include_shortcuts or not _is_shortcut(name)
+        ):
             yield name, module
 
 
@@ -295,7 +416,10 @@ class LayerCount:
 
     def formula(self) -> str:
         """E.g. ``'1 + 9 + 12 + 69 + 9 + 1 = 101'``."""
-        return " + ".join(str(v) for v in self.per_stage.values()) + f" = {self.total}"
+        return (
+            " + ".join(str(v) for v in self.per_stage.values())
+            + f" = {self.total}"
+        )
 
 
 def count_weighted_layers(model: nn.Module) -> LayerCount:
@@ -309,5 +433,7 @@ def count_weighted_layers(model: nn.Module) -> LayerCount:
         top = name.split(".")[0] or name
         per_stage[top] = per_stage.get(top, 0) + 1
     if not per_stage:
-        raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layers to count")
+        raise ValueError(
+            f"{type(model).__name__} has no Conv2d or Linear layers to count"
+        )
     return LayerCount(per_stage)

@@ -31,7 +31,16 @@ import torch.nn.functional as F
 from torch import Tensor
 
 CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 #: per-channel mean and std of the CIFAR-10 training set (0..1 scale)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -62,9 +71,13 @@ class ImageData:
 
     def __post_init__(self) -> None:
         if self.images.dim() != 4 or self.images.dtype != torch.uint8:
-            raise ValueError(f"images must be a uint8 tensor (N, C, H, W); got {self.images.dtype} {tuple(self.images.shape)}")
+            raise ValueError(
+                f"images must be a uint8 tensor (N, C, H, W); got {self.images.dtype} {tuple(self.images.shape)}"
+            )
         if self.labels.shape != (self.images.shape[0],):
-            raise ValueError(f"labels must have shape ({self.images.shape[0]},); got {tuple(self.labels.shape)}")
+            raise ValueError(
+                f"labels must have shape ({self.images.shape[0]},); got {tuple(self.labels.shape)}"
+            )
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -79,21 +92,37 @@ class ImageData:
         """``per_class`` random images of every class (seeded), in a shuffled order."""
         counts = torch.bincount(self.labels, minlength=len(self.classes))
         if per_class <= 0 or per_class > int(counts.min()):
-            raise ValueError(f"per_class must be between 1 and {int(counts.min())} for this data set; got {per_class}")
+            raise ValueError(
+                f"per_class must be between 1 and {int(counts.min())} for this data set; got {per_class}"
+            )
         g = torch.Generator().manual_seed(seed)
-        picks = [torch.nonzero(self.labels == c).flatten() for c in range(len(self.classes))]
-        index = torch.cat([p[torch.randperm(len(p), generator=g)[:per_class]] for p in picks])
+        picks = [
+            torch.nonzero(self.labels == c).flatten()
+            for c in range(len(self.classes))
+        ]
+        index = torch.cat(
+            [p[torch.randperm(len(p), generator=g)[:per_class]] for p in picks]
+        )
         index = index[torch.randperm(len(index), generator=g)]
-        return replace(self, images=self.images[index], labels=self.labels[index],
-                       source=f"{self.source}, {per_class} per class")
+        return replace(
+            self,
+            images=self.images[index],
+            labels=self.labels[index],
+            source=f"{self.source}, {per_class} per class",
+        )
 
     def resized(self, size: int) -> "ImageData":
         """Downsample (area averaging) to ``size x size``; used to make CPU runs cheap."""
         if size == self.images.shape[-1]:
             return self
-        small = F.interpolate(self.images.float(), size=(size, size), mode="area")
-        return replace(self, images=small.round().clamp(0, 255).to(torch.uint8),
-                       source=f"{self.source}, resized to {size}x{size}")
+        small = F.interpolate(
+            self.images.float(), size=(size, size), mode="area"
+        )
+        return replace(
+            self,
+            images=small.round().clamp(0, 255).to(torch.uint8),
+            source=f"{self.source}, resized to {size}x{size}",
+        )
 
 
 def normalize(images: Tensor, mean=CIFAR10_MEAN, std=CIFAR10_STD) -> Tensor:
@@ -111,7 +140,9 @@ def _cache_dir() -> Path:
     return Path(base) / "resnet_lib"
 
 
-def _read_image_folder(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+def _read_image_folder(
+    path: Path, split: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode ``split/<class>/*.jpg|png`` from a folder or a tar(.gz) of one."""
     from PIL import Image
 
@@ -119,7 +150,11 @@ def _read_image_folder(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
 
     def add(name: str, data: bytes) -> None:
         parts = Path(name).parts
-        if len(parts) >= 3 and parts[-3] == split and parts[-2] in CIFAR10_CLASSES:
+        if (
+            len(parts) >= 3
+            and parts[-3] == split
+            and parts[-2] in CIFAR10_CLASSES
+        ):
             with Image.open(io.BytesIO(data)) as im:
                 images.append(np.asarray(im.convert("RGB")))
             labels.append(CIFAR10_CLASSES.index(parts[-2]))
@@ -131,25 +166,39 @@ def _read_image_folder(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     else:
         with tarfile.open(path) as tf:
             for member in tf:
-                if member.isfile() and member.name.lower().endswith((".jpg", ".jpeg", ".png")):
+                if member.isfile() and member.name.lower().endswith(
+                    (".jpg", ".jpeg", ".png")
+                ):
                     data = tf.extractfile(member)
-                    if data is None:  # extractfile gives None only for what is not a regular file
-                        raise DataNotFoundError(f"cannot read {member.name} from {path}")
+                    if (
+                        data is None
+                    ):  # extractfile gives None only for what is not a regular file
+                        raise DataNotFoundError(
+                            f"cannot read {member.name} from {path}"
+                        )
                     add(member.name, data.read())
     if not images:
-        raise DataNotFoundError(f"no CIFAR-10 images for split {split!r} under {path} (expected {split}/<class>/*.jpg)")
+        raise DataNotFoundError(
+            f"no CIFAR-10 images for split {split!r} under {path} (expected {split}/<class>/*.jpg)"
+        )
     return np.stack(images).transpose(0, 3, 1, 2), np.asarray(labels)
 
 
-def _read_torchvision(root: Path, split: str, download: bool) -> tuple[np.ndarray, np.ndarray]:
+def _read_torchvision(
+    root: Path, split: str, download: bool
+) -> tuple[np.ndarray, np.ndarray]:
     import torchvision
 
-    ds = torchvision.datasets.CIFAR10(str(root), train=(split == "train"), download=download)
+    ds = torchvision.datasets.CIFAR10(
+        str(root), train=(split == "train"), download=download
+    )
     return ds.data.transpose(0, 3, 1, 2), np.asarray(ds.targets)
 
 
 def _local_layout(root: Path) -> Optional[str]:
-    if (root / "cifar-10-batches-py").is_dir() or root.name == "cifar-10-batches-py":
+    if (
+        root / "cifar-10-batches-py"
+    ).is_dir() or root.name == "cifar-10-batches-py":
         return "torchvision"
     if root.is_file() and root.name.endswith((".tar.gz", ".tgz", ".tar")):
         return "image-folder archive"
@@ -158,7 +207,11 @@ def _local_layout(root: Path) -> Optional[str]:
     return None
 
 
-def cifar10(split: str = "train", root: Union[str, Path, None] = None, download: bool = False) -> ImageData:
+def cifar10(
+    split: str = "train",
+    root: Union[str, Path, None] = None,
+    download: bool = False,
+) -> ImageData:
     """The real CIFAR-10 ``split`` ("train": 50,000 images, "test": 10,000).
 
     Args:
@@ -172,12 +225,16 @@ def cifar10(split: str = "train", root: Union[str, Path, None] = None, download:
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test'; got {split!r}")
     from_env = root is None and bool(os.environ.get(ENV_VAR))
-    root = Path(root or os.environ.get(ENV_VAR) or _cache_dir() / "cifar10").expanduser()
+    root = Path(
+        root or os.environ.get(ENV_VAR) or _cache_dir() / "cifar10"
+    ).expanduser()
     if from_env and not root.exists():
         # a mistyped or relative RESNET_DATA must not fall back to the stand-in unnoticed
-        raise ValueError(f"the {ENV_VAR} environment variable is {os.environ[ENV_VAR]!r}, which does not exist "
-                         f"(resolved from {Path.cwd()}: {root.resolve()}); point it at a local copy of CIFAR-10 "
-                         f"(preferably an absolute path) or unset it")
+        raise ValueError(
+            f"the {ENV_VAR} environment variable is {os.environ[ENV_VAR]!r}, which does not exist "
+            f"(resolved from {Path.cwd()}: {root.resolve()}); point it at a local copy of CIFAR-10 "
+            f"(preferably an absolute path) or unset it"
+        )
     layout = _local_layout(root) if root.exists() else None
     if layout is None and not download:
         raise DataNotFoundError(
@@ -191,13 +248,19 @@ def cifar10(split: str = "train", root: Union[str, Path, None] = None, download:
         tv_root = root.parent if root.name == "cifar-10-batches-py" else root
         try:
             x, y = _read_torchvision(tv_root, split, download)
-        except Exception as err:  # torchvision raises RuntimeError / URLError when offline
-            raise DataNotFoundError(f"could not load or download CIFAR-10 into {tv_root}: {err}") from err
+        except (
+            Exception
+        ) as err:  # torchvision raises RuntimeError / URLError when offline
+            raise DataNotFoundError(
+                f"could not load or download CIFAR-10 into {tv_root}: {err}"
+            ) from err
         where = f"torchvision files in {tv_root.name}/"  # a name, not a path: a book prints it
     else:
         # Decoding 60,000 JPEGs takes ~17 s: cache the decoded arrays, keyed by the file.
         stat = root.stat()
-        key = hashlib.sha1(f"{root.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{split}".encode()).hexdigest()[:16]
+        key = hashlib.sha1(
+            f"{root.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{split}".encode()
+        ).hexdigest()[:16]
         cache = _cache_dir() / f"cifar10-{split}-{key}.npz"
         if cache.exists():
             with np.load(cache) as z:
@@ -209,22 +272,40 @@ def cifar10(split: str = "train", root: Union[str, Path, None] = None, download:
             np.savez(tmp, x=x, y=y)
             os.replace(tmp, cache)
         where = f"{layout} {root.name}"  # a name, not the machine's path: a book prints it
-    return ImageData(torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y).long(),
-                     CIFAR10_CLASSES, f"CIFAR-10 {split} ({where})")
+    return ImageData(
+        torch.from_numpy(np.ascontiguousarray(x)),
+        torch.from_numpy(y).long(),
+        CIFAR10_CLASSES,
+        f"CIFAR-10 {split} ({where})",
+    )
 
 
 # ---------------------------------------------------------------- offline stand-in
 
 SYNTHETIC_CLASSES = (
-    "disk", "square", "ring", "cross", "horizontal bars", "vertical bars",
-    "diagonal stripes", "checkerboard", "triangle", "two blobs",
+    "disk",
+    "square",
+    "ring",
+    "cross",
+    "horizontal bars",
+    "vertical bars",
+    "diagonal stripes",
+    "checkerboard",
+    "triangle",
+    "two blobs",
 )
 
 
-def _shape_masks(kind: Tensor, cy: Tensor, cx: Tensor, r: Tensor, size: int) -> Tensor:
+def _shape_masks(
+    kind: Tensor, cy: Tensor, cx: Tensor, r: Tensor, size: int
+) -> Tensor:
     """Soft masks ``(N, size, size)`` of class-specific shapes at random places and sizes."""
     n = kind.shape[0]
-    yy, xx = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij")
+    yy, xx = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32),
+        torch.arange(size, dtype=torch.float32),
+        indexing="ij",
+    )
     dy = yy.expand(n, -1, -1) - cy.view(-1, 1, 1)
     dx = xx.expand(n, -1, -1) - cx.view(-1, 1, 1)
     r = r.view(-1, 1, 1)
@@ -232,18 +313,26 @@ def _shape_masks(kind: Tensor, cy: Tensor, cx: Tensor, r: Tensor, size: int) -> 
     inside = (dy.abs() < r) & (dx.abs() < r)
     period = (r / 1.5).clamp(min=2.5)
     shapes = [
-        dist < r,                                                       # disk
-        inside,                                                         # square
-        (dist < r) & (dist > r * 0.55),                                 # ring
-        ((dy.abs() < r * 0.3) | (dx.abs() < r * 0.3)) & inside,         # cross
-        (torch.sin(yy * np.pi / period) > 0) & inside,                  # horizontal bars
-        (torch.sin(xx * np.pi / period) > 0) & inside,                  # vertical bars
-        (torch.sin((xx + yy) * np.pi / period) > 0) & inside,           # diagonal stripes
-        ((torch.sin(xx * np.pi / period) > 0) ^ (torch.sin(yy * np.pi / period) > 0)) & inside,  # checkerboard
-        (dy < r) & (dy > -r) & (dx.abs() < (dy + r) / 2),               # triangle
-        ((dy**2 + (dx - r * 0.6) ** 2).sqrt() < r * 0.45) | ((dy**2 + (dx + r * 0.6) ** 2).sqrt() < r * 0.45),  # two blobs
+        dist < r,  # disk
+        inside,  # square
+        (dist < r) & (dist > r * 0.55),  # ring
+        ((dy.abs() < r * 0.3) | (dx.abs() < r * 0.3)) & inside,  # cross
+        (torch.sin(yy * np.pi / period) > 0) & inside,  # horizontal bars
+        (torch.sin(xx * np.pi / period) > 0) & inside,  # vertical bars
+        (torch.sin((xx + yy) * np.pi / period) > 0)
+        & inside,  # diagonal stripes
+        (
+            (torch.sin(xx * np.pi / period) > 0)
+            ^ (torch.sin(yy * np.pi / period) > 0)
+        )
+        & inside,  # checkerboard
+        (dy < r) & (dy > -r) & (dx.abs() < (dy + r) / 2),  # triangle
+        ((dy**2 + (dx - r * 0.6) ** 2).sqrt() < r * 0.45)
+        | ((dy**2 + (dx + r * 0.6) ** 2).sqrt() < r * 0.45),  # two blobs
     ]
-    stacked = torch.stack([s.float() for s in shapes], dim=1)  # (N, 10, size, size)
+    stacked = torch.stack(
+        [s.float() for s in shapes], dim=1
+    )  # (N, 10, size, size)
     return stacked[torch.arange(n), kind]
 
 
@@ -260,7 +349,9 @@ def synthetic_cifar(
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test'; got {split!r}")
     if n_per_class <= 0 or size < 8:
-        raise ValueError(f"need n_per_class >= 1 and size >= 8; got {n_per_class}, {size}")
+        raise ValueError(
+            f"need n_per_class >= 1 and size >= 8; got {n_per_class}, {size}"
+        )
     g = torch.Generator().manual_seed(seed * 2 + (split == "test") + 12345)
     n = 10 * n_per_class
     labels = torch.arange(10).repeat_interleave(n_per_class)
@@ -273,11 +364,26 @@ def synthetic_cifar(
     background = u(n, 3, 1, 1) * 0.7 + 0.15 * u(n, 3, size, size)
     foreground = u(n, 3, 1, 1)
     # keep the shape visible: push the foreground away from the background's mean colour
-    foreground = torch.where((foreground - background.mean((2, 3), keepdim=True)).abs().mean(1, keepdim=True) < 0.25,
-                             1 - foreground, foreground)
-    images = background * (1 - mask) + foreground * mask + 0.06 * torch.randn(n, 3, size, size, generator=g)
+    foreground = torch.where(
+        (foreground - background.mean((2, 3), keepdim=True))
+        .abs()
+        .mean(1, keepdim=True)
+        < 0.25,
+        1 - foreground,
+        foreground,
+    )
+    images = (
+        background * (1 - mask)
+        + foreground * mask
+        + 0.06 * torch.randn(n, 3, size, size, generator=g)
+    )
     images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
-    return ImageData(images, labels, SYNTHETIC_CLASSES, f"offline synthetic shapes ({split}, seed {seed})")
+    return ImageData(
+        images,
+        labels,
+        SYNTHETIC_CLASSES,
+        f"offline synthetic shapes ({split}, seed {seed})",
+    )
 
 
 def _on_colab() -> bool:
@@ -300,9 +406,16 @@ def load_data(
         download: allow a torchvision download; default: only on Google Colab.
     """
     if source not in SOURCES:
-        raise ValueError(f"unknown data source {source!r}; allowed: {', '.join(SOURCES)}")
+        raise ValueError(
+            f"unknown data source {source!r}; allowed: {', '.join(SOURCES)}"
+        )
     if source == "offline":
-        return synthetic_cifar(split, n_per_class=offline_per_class if split == "train" else max(offline_per_class // 5, 1))
+        return synthetic_cifar(
+            split,
+            n_per_class=offline_per_class
+            if split == "train"
+            else max(offline_per_class // 5, 1),
+        )
     download = _on_colab() if download is None else download
     try:
         return cifar10(split, root=root, download=download)

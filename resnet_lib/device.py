@@ -24,9 +24,13 @@ def pick_device(prefer: Optional[str] = None) -> torch.device:
     if prefer is None:
         return torch.device(available[0])
     if prefer not in ("cuda", "mps", "cpu"):
-        raise ValueError(f"unknown device type {prefer!r}; allowed: 'cuda', 'mps', 'cpu'")
+        raise ValueError(
+            f"unknown device type {prefer!r}; allowed: 'cuda', 'mps', 'cpu'"
+        )
     if prefer not in available:
-        raise ValueError(f"device {prefer!r} is not available here; available: {available}")
+        raise ValueError(
+            f"device {prefer!r} is not available here; available: {available}"
+        )
     return torch.device(prefer)
 
 
@@ -43,7 +47,9 @@ def seed_everything(seed: int) -> torch.Generator:
         import numpy as np
 
         np.random.seed(seed % 2**32)
-    except ImportError:  # pragma: no cover - numpy is a dependency, but stay usable without it
+    except (
+        ImportError
+    ):  # pragma: no cover - numpy is a dependency, but stay usable without it
         pass
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
@@ -87,7 +93,9 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 @contextmanager
-def cpu_threads(n: int, device: Optional[Union[str, torch.device]] = None) -> Iterator[None]:
+def cpu_threads(
+    n: int, device: Optional[Union[str, torch.device]] = None
+) -> Iterator[None]:
     """Run the body with ``torch.set_num_threads(n)`` (only when ``device`` is the CPU or
     None), then restore the previous setting, also after an exception.
 

@@ -33,7 +33,9 @@ class LayerGradient:
     @property
     def relative(self) -> float:
         """``|grad| / |weight|``: the size of an SGD step relative to the weight."""
-        return self.norm / self.weight_norm if self.weight_norm else float("inf")
+        return (
+            self.norm / self.weight_norm if self.weight_norm else float("inf")
+        )
 
 
 @contextmanager
@@ -59,11 +61,17 @@ def as_found(model: nn.Module) -> Iterator[None]:
             p.requires_grad_(requires_grad)
 
 
-def _execution_order(model: nn.Module, candidates: dict[nn.Module, str], run: Callable[[], Tensor]) -> tuple[Tensor, list[str]]:
+def _execution_order(
+    model: nn.Module,
+    candidates: dict[nn.Module, str],
+    run: Callable[[], Tensor],
+) -> tuple[Tensor, list[str]]:
     """Run ``run()`` with forward hooks recording the order in which ``candidates`` execute."""
     order: list[str] = []
     handles = [
-        module.register_forward_hook(lambda m, i, o, name=name: order.append(name))
+        module.register_forward_hook(
+            lambda m, i, o, name=name: order.append(name)
+        )
         for module, name in candidates.items()
     ]
     try:
@@ -71,7 +79,9 @@ def _execution_order(model: nn.Module, candidates: dict[nn.Module, str], run: Ca
     finally:
         for h in handles:
             h.remove()
-    return out, list(dict.fromkeys(order))  # first call of each, input-to-output
+    return out, list(
+        dict.fromkeys(order)
+    )  # first call of each, input-to-output
 
 
 def gradient_norms(
@@ -93,21 +103,35 @@ def gradient_norms(
     Returns:
         One :class:`LayerGradient` per weighted layer that took part in the forward pass.
     """
-    candidates = {m: name for name, m in weighted_layers(model, include_shortcuts)}
+    candidates = {
+        m: name for name, m in weighted_layers(model, include_shortcuts)
+    }
     if not candidates:
-        raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layers")
+        raise ValueError(
+            f"{type(model).__name__} has no Conv2d or Linear layers"
+        )
     with as_found(model), torch.enable_grad():
         for m in candidates:
-            m.weight.requires_grad_(True)  # also a frozen layer's gradient (restored after)
-        outputs, order = _execution_order(model, candidates, lambda: model(inputs))
+            m.weight.requires_grad_(
+                True
+            )  # also a frozen layer's gradient (restored after)
+        outputs, order = _execution_order(
+            model, candidates, lambda: model(inputs)
+        )
         loss = loss_fn(outputs, targets)
         if loss.dim() != 0:
-            raise ValueError(f"loss_fn must return a scalar; got shape {tuple(loss.shape)}")
+            raise ValueError(
+                f"loss_fn must return a scalar; got shape {tuple(loss.shape)}"
+            )
         modules = dict(model.named_modules())
         weights = [modules[name].weight for name in order]
         grads = torch.autograd.grad(loss, weights, allow_unused=True)
     return [
-        LayerGradient(name, 0.0 if g is None else g.norm().item(), w.detach().norm().item())
+        LayerGradient(
+            name,
+            0.0 if g is None else g.norm().item(),
+            w.detach().norm().item(),
+        )
         for name, w, g in zip(order, weights, grads)
     ]
 
@@ -129,14 +153,22 @@ def default_blocks(model: nn.Module) -> list[tuple[str, nn.Module]]:
     For ResNets (ours or torchvision's): every block of every ``layerK`` stage. Otherwise:
     the model's direct children.
     """
-    stages = [(n, m) for n, m in model.named_children() if n.startswith("layer") and isinstance(m, nn.Sequential)]
+    stages = [
+        (n, m)
+        for n, m in model.named_children()
+        if n.startswith("layer") and isinstance(m, nn.Sequential)
+    ]
     if stages:
-        return [(f"{n}.{i}", b) for n, stage in stages for i, b in enumerate(stage)]
+        return [
+            (f"{n}.{i}", b) for n, stage in stages for i, b in enumerate(stage)
+        ]
     return list(model.named_children())
 
 
 def activation_stats(
-    model: nn.Module, inputs: Tensor, blocks: Optional[list[tuple[str, nn.Module]]] = None
+    model: nn.Module,
+    inputs: Tensor,
+    blocks: Optional[list[tuple[str, nn.Module]]] = None,
 ) -> list[ActivationStats]:
     """Mean, standard deviation, RMS and dead fraction of every block's output.
 
@@ -149,10 +181,16 @@ def activation_stats(
     def hook(name: str):
         def record(module: nn.Module, inp, out: Tensor) -> None:
             o = out.detach().float()
-            stats.append(ActivationStats(
-                name, o.mean().item(), o.std().item(), o.pow(2).mean().sqrt().item(),
-                (o == 0).float().mean().item(),
-            ))
+            stats.append(
+                ActivationStats(
+                    name,
+                    o.mean().item(),
+                    o.std().item(),
+                    o.pow(2).mean().sqrt().item(),
+                    (o == 0).float().mean().item(),
+                )
+            )
+
         return record
 
     handles = [m.register_forward_hook(hook(n)) for n, m in blocks]

@@ -63,7 +63,9 @@ class CifarResult:
     n: int  # blocks per stage
     params_millions: float  # as printed: 0.27 means 0.27M
     test_error: float  # %, best run
-    mean_error: Optional[float] = None  # %, mean over runs where the paper gives it
+    mean_error: Optional[float] = (
+        None  # %, mean over runs where the paper gives it
+    )
     std_error: Optional[float] = None
     source: str = f"{PAPER}, Table 6"
 
@@ -84,7 +86,9 @@ class TorchvisionWeights:
     """torchvision's published figures for one set of ImageNet weights."""
 
     builder: str  # torchvision.models.<builder>
-    weights: str  # the weights enum member, e.g. "ResNet50_Weights.IMAGENET1K_V1"
+    weights: (
+        str  # the weights enum member, e.g. "ResNet50_Weights.IMAGENET1K_V1"
+    )
     params: int  # meta["num_params"]
     gflops: float  # meta["_ops"]: multiply-adds at 224x224, in 10^9
     acc1: float  # meta["_metrics"]["ImageNet-1K"]["acc@1"], %
@@ -104,62 +108,96 @@ def _frozen(d: dict) -> Mapping:
 
 
 #: The paper's Table 1, by depth.
-TABLE1: Mapping[int, Architecture] = _frozen({
-    18: Architecture("ResNet-18", 18, "basic", (2, 2, 2, 2), 1.8),
-    34: Architecture("ResNet-34", 34, "basic", (3, 4, 6, 3), 3.6),
-    50: Architecture("ResNet-50", 50, "bottleneck", (3, 4, 6, 3), 3.8),
-    101: Architecture("ResNet-101", 101, "bottleneck", (3, 4, 23, 3), 7.6),
-    152: Architecture("ResNet-152", 152, "bottleneck", (3, 8, 36, 3), 11.3),
-})
+TABLE1: Mapping[int, Architecture] = _frozen(
+    {
+        18: Architecture("ResNet-18", 18, "basic", (2, 2, 2, 2), 1.8),
+        34: Architecture("ResNet-34", 34, "basic", (3, 4, 6, 3), 3.6),
+        50: Architecture("ResNet-50", 50, "bottleneck", (3, 4, 6, 3), 3.8),
+        101: Architecture("ResNet-101", 101, "bottleneck", (3, 4, 23, 3), 7.6),
+        152: Architecture(
+            "ResNet-152", 152, "bottleneck", (3, 8, 36, 3), 11.3
+        ),
+    }
+)
 
 #: VGG's multiply-adds as the paper quotes them (sections 3.3 and 4.1), x 10^9.
 VGG_FLOPS: Mapping[str, float] = _frozen({"VGG-16": 15.3, "VGG-19": 19.6})
 
 #: ImageNet 10-crop top-1 error (%): plain and residual 18/34 (Table 2), the shortcut
 #: options of ResNet-34 (A, B, C) and the deeper ResNets (Table 3).
-IMAGENET_ERRORS: Mapping[str, ImageNetError] = _frozen({e.name: e for e in (
-    ImageNetError("plain-18", 27.94, f"{PAPER}, Table 2"),
-    ImageNetError("plain-34", 28.54, f"{PAPER}, Table 2"),
-    ImageNetError("ResNet-18", 27.88, f"{PAPER}, Table 2"),
-    ImageNetError("ResNet-34 A", 25.03, f"{PAPER}, Table 3"),
-    ImageNetError("ResNet-34 B", 24.52, f"{PAPER}, Table 3"),
-    ImageNetError("ResNet-34 C", 24.19, f"{PAPER}, Table 3"),
-    ImageNetError("ResNet-50", 22.85, f"{PAPER}, Table 3"),
-    ImageNetError("ResNet-101", 21.75, f"{PAPER}, Table 3"),
-    ImageNetError("ResNet-152", 21.43, f"{PAPER}, Table 3"),
-)})
+IMAGENET_ERRORS: Mapping[str, ImageNetError] = _frozen(
+    {
+        e.name: e
+        for e in (
+            ImageNetError("plain-18", 27.94, f"{PAPER}, Table 2"),
+            ImageNetError("plain-34", 28.54, f"{PAPER}, Table 2"),
+            ImageNetError("ResNet-18", 27.88, f"{PAPER}, Table 2"),
+            ImageNetError("ResNet-34 A", 25.03, f"{PAPER}, Table 3"),
+            ImageNetError("ResNet-34 B", 24.52, f"{PAPER}, Table 3"),
+            ImageNetError("ResNet-34 C", 24.19, f"{PAPER}, Table 3"),
+            ImageNetError("ResNet-50", 22.85, f"{PAPER}, Table 3"),
+            ImageNetError("ResNet-101", 21.75, f"{PAPER}, Table 3"),
+            ImageNetError("ResNet-152", 21.43, f"{PAPER}, Table 3"),
+        )
+    }
+)
 
 #: The paper's Table 6 (CIFAR-10, option A shortcuts), by depth. ResNet-110: best of 5 runs,
 #: with the mean and standard deviation the table gives beside it.
-CIFAR10: Mapping[int, CifarResult] = _frozen({
-    20: CifarResult(20, 3, 0.27, 8.75),
-    32: CifarResult(32, 5, 0.46, 7.51),
-    44: CifarResult(44, 7, 0.66, 7.17),
-    56: CifarResult(56, 9, 0.85, 6.97),
-    110: CifarResult(110, 18, 1.7, 6.43, mean_error=6.61, std_error=0.16),
-    1202: CifarResult(1202, 200, 19.4, 7.93),
-})
+CIFAR10: Mapping[int, CifarResult] = _frozen(
+    {
+        20: CifarResult(20, 3, 0.27, 8.75),
+        32: CifarResult(32, 5, 0.46, 7.51),
+        44: CifarResult(44, 7, 0.66, 7.17),
+        56: CifarResult(56, 9, 0.85, 6.97),
+        110: CifarResult(110, 18, 1.7, 6.43, mean_error=6.61, std_error=0.16),
+        1202: CifarResult(1202, 200, 19.4, 7.93),
+    }
+)
 
 #: The CIFAR-10 architecture of the paper's section 4.2: a 3x3 stem with 16 filters, three
 #: stages of n blocks with these widths on these map sizes, global average pooling, 10-way fc.
-CIFAR10_ARCHITECTURE: Mapping[str, object] = _frozen(dict(
-    stem_filters=16, widths=(16, 32, 64), map_sizes=(32, 16, 8), classes=10, source=f"{PAPER}, section 4.2",
-))
+CIFAR10_ARCHITECTURE: Mapping[str, object] = _frozen(
+    dict(
+        stem_filters=16,
+        widths=(16, 32, 64),
+        map_sizes=(32, 16, 8),
+        classes=10,
+        source=f"{PAPER}, section 4.2",
+    )
+)
 
 #: The CIFAR-10 recipe of the paper's section 4.2.
-CIFAR10_RECIPE: Mapping[str, object] = _frozen(dict(
-    batch_size=128, lr=0.1, momentum=0.9, weight_decay=1e-4, milestones=(32_000, 48_000), iterations=64_000,
-    train_images=45_000, val_images=5_000, crop_padding=4, warmup_lr=0.01, warmup_until_error=0.8,
-    warmup_iterations_approx=400, source=f"{PAPER}, section 4.2",
-))
+CIFAR10_RECIPE: Mapping[str, object] = _frozen(
+    dict(
+        batch_size=128,
+        lr=0.1,
+        momentum=0.9,
+        weight_decay=1e-4,
+        milestones=(32_000, 48_000),
+        iterations=64_000,
+        train_images=45_000,
+        val_images=5_000,
+        crop_padding=4,
+        warmup_lr=0.01,
+        warmup_until_error=0.8,
+        warmup_iterations_approx=400,
+        source=f"{PAPER}, section 4.2",
+    )
+)
 
 #: Original vs full pre-activation units (He et al. 2016b, Table 3).
-PREACT: Mapping[tuple[str, str], PreActResult] = _frozen({(r.name, r.dataset): r for r in (
-    PreActResult("ResNet-110", "CIFAR-10", 6.61, 6.37),
-    PreActResult("ResNet-164", "CIFAR-10", 5.93, 5.46),
-    PreActResult("ResNet-1001", "CIFAR-10", 7.61, 4.92),
-    PreActResult("ResNet-1001", "CIFAR-100", 27.82, 22.71),
-)})
+PREACT: Mapping[tuple[str, str], PreActResult] = _frozen(
+    {
+        (r.name, r.dataset): r
+        for r in (
+            PreActResult("ResNet-110", "CIFAR-10", 6.61, 6.37),
+            PreActResult("ResNet-164", "CIFAR-10", 5.93, 5.46),
+            PreActResult("ResNet-1001", "CIFAR-10", 7.61, 4.92),
+            PreActResult("ResNet-1001", "CIFAR-100", 27.82, 22.71),
+        )
+    }
+)
 
 #: Pre-activation ResNet-1001 on CIFAR-10 with mini-batch 64 (He et al. 2016b, abstract), %.
 PREACT_1001_BATCH64_ERROR = 4.62
@@ -167,29 +205,158 @@ PREACT_1001_BATCH64_ERROR = 4.62
 _V1, _V2 = "IMAGENET1K_V1", "IMAGENET1K_V2"
 
 #: torchvision's ResNet family, V1 weights (the original recipe), by builder name.
-TORCHVISION: Mapping[str, TorchvisionWeights] = _frozen({w.builder: w for w in (
-    TorchvisionWeights("resnet18", f"ResNet18_Weights.{_V1}", 11_689_512, 1.814, 69.758, 89.078),
-    TorchvisionWeights("resnet34", f"ResNet34_Weights.{_V1}", 21_797_672, 3.664, 73.314, 91.42),
-    TorchvisionWeights("resnet50", f"ResNet50_Weights.{_V1}", 25_557_032, 4.089, 76.13, 92.862),
-    TorchvisionWeights("resnet101", f"ResNet101_Weights.{_V1}", 44_549_160, 7.801, 77.374, 93.546),
-    TorchvisionWeights("resnet152", f"ResNet152_Weights.{_V1}", 60_192_808, 11.514, 78.312, 94.046),
-    TorchvisionWeights("resnext50_32x4d", f"ResNeXt50_32X4D_Weights.{_V1}", 25_028_904, 4.23, 77.618, 93.698),
-    TorchvisionWeights("resnext101_32x8d", f"ResNeXt101_32X8D_Weights.{_V1}", 88_791_336, 16.414, 79.312, 94.526),
-    TorchvisionWeights("resnext101_64x4d", f"ResNeXt101_64X4D_Weights.{_V1}", 83_455_272, 15.46, 83.246, 96.454),
-    TorchvisionWeights("wide_resnet50_2", f"Wide_ResNet50_2_Weights.{_V1}", 68_883_240, 11.398, 78.468, 94.086),
-    TorchvisionWeights("wide_resnet101_2", f"Wide_ResNet101_2_Weights.{_V1}", 126_886_696, 22.753, 78.848, 94.284),
-)})
+TORCHVISION: Mapping[str, TorchvisionWeights] = _frozen(
+    {
+        w.builder: w
+        for w in (
+            TorchvisionWeights(
+                "resnet18",
+                f"ResNet18_Weights.{_V1}",
+                11_689_512,
+                1.814,
+                69.758,
+                89.078,
+            ),
+            TorchvisionWeights(
+                "resnet34",
+                f"ResNet34_Weights.{_V1}",
+                21_797_672,
+                3.664,
+                73.314,
+                91.42,
+            ),
+            TorchvisionWeights(
+                "resnet50",
+                f"ResNet50_Weights.{_V1}",
+                25_557_032,
+                4.089,
+                76.13,
+                92.862,
+            ),
+            TorchvisionWeights(
+                "resnet101",
+                f"ResNet101_Weights.{_V1}",
+                44_549_160,
+                7.801,
+                77.374,
+                93.546,
+            ),
+            TorchvisionWeights(
+                "resnet152",
+                f"ResNet152_Weights.{_V1}",
+                60_192_808,
+                11.514,
+                78.312,
+                94.046,
+            ),
+            TorchvisionWeights(
+                "resnext50_32x4d",
+                f"ResNeXt50_32X4D_Weights.{_V1}",
+                25_028_904,
+                4.23,
+                77.618,
+                93.698,
+            ),
+            TorchvisionWeights(
+                "resnext101_32x8d",
+                f"ResNeXt101_32X8D_Weights.{_V1}",
+                88_791_336,
+                16.414,
+                79.312,
+                94.526,
+            ),
+            TorchvisionWeights(
+                "resnext101_64x4d",
+                f"ResNeXt101_64X4D_Weights.{_V1}",
+                83_455_272,
+                15.46,
+                83.246,
+                96.454,
+            ),
+            TorchvisionWeights(
+                "wide_resnet50_2",
+                f"Wide_ResNet50_2_Weights.{_V1}",
+                68_883_240,
+                11.398,
+                78.468,
+                94.086,
+            ),
+            TorchvisionWeights(
+                "wide_resnet101_2",
+                f"Wide_ResNet101_2_Weights.{_V1}",
+                126_886_696,
+                22.753,
+                78.848,
+                94.284,
+            ),
+        )
+    }
+)
 
 #: torchvision's V2 weights (a modern training recipe, same architectures), where they exist.
-TORCHVISION_V2: Mapping[str, TorchvisionWeights] = _frozen({w.builder: w for w in (
-    TorchvisionWeights("resnet50", f"ResNet50_Weights.{_V2}", 25_557_032, 4.089, 80.858, 95.434),
-    TorchvisionWeights("resnet101", f"ResNet101_Weights.{_V2}", 44_549_160, 7.801, 81.886, 95.78),
-    TorchvisionWeights("resnet152", f"ResNet152_Weights.{_V2}", 60_192_808, 11.514, 82.284, 96.002),
-    TorchvisionWeights("resnext50_32x4d", f"ResNeXt50_32X4D_Weights.{_V2}", 25_028_904, 4.23, 81.198, 95.34),
-    TorchvisionWeights("resnext101_32x8d", f"ResNeXt101_32X8D_Weights.{_V2}", 88_791_336, 16.414, 82.834, 96.228),
-    TorchvisionWeights("wide_resnet50_2", f"Wide_ResNet50_2_Weights.{_V2}", 68_883_240, 11.398, 81.602, 95.758),
-    TorchvisionWeights("wide_resnet101_2", f"Wide_ResNet101_2_Weights.{_V2}", 126_886_696, 22.753, 82.51, 96.02),
-)})
+TORCHVISION_V2: Mapping[str, TorchvisionWeights] = _frozen(
+    {
+        w.builder: w
+        for w in (
+            TorchvisionWeights(
+                "resnet50",
+                f"ResNet50_Weights.{_V2}",
+                25_557_032,
+                4.089,
+                80.858,
+                95.434,
+            ),
+            TorchvisionWeights(
+                "resnet101",
+                f"ResNet101_Weights.{_V2}",
+                44_549_160,
+                7.801,
+                81.886,
+                95.78,
+            ),
+            TorchvisionWeights(
+                "resnet152",
+                f"ResNet152_Weights.{_V2}",
+                60_192_808,
+                11.514,
+                82.284,
+                96.002,
+            ),
+            TorchvisionWeights(
+                "resnext50_32x4d",
+                f"ResNeXt50_32X4D_Weights.{_V2}",
+                25_028_904,
+                4.23,
+                81.198,
+                95.34,
+            ),
+            TorchvisionWeights(
+                "resnext101_32x8d",
+                f"ResNeXt101_32X8D_Weights.{_V2}",
+                88_791_336,
+                16.414,
+                82.834,
+                96.228,
+            ),
+            TorchvisionWeights(
+                "wide_resnet50_2",
+                f"Wide_ResNet50_2_Weights.{_V2}",
+                68_883_240,
+                11.398,
+                81.602,
+                95.758,
+            ),
+            TorchvisionWeights(
+                "wide_resnet101_2",
+                f"Wide_ResNet101_2_Weights.{_V2}",
+                126_886_696,
+                22.753,
+                82.51,
+                96.02,
+            ),
+        )
+    }
+)
 
 
 def torchvision_params(depth: int) -> int:
@@ -204,7 +371,9 @@ def torchvision_gflops(depth: int) -> float:
 
 def _torchvision_resnet(depth: int) -> TorchvisionWeights:
     if depth not in TABLE1:
-        raise ValueError(f"torchvision's ImageNet ResNets are 18, 34, 50, 101 and 152 deep; got {depth}")
+        raise ValueError(
+            f"torchvision's ImageNet ResNets are 18, 34, 50, 101 and 152 deep; got {depth}"
+        )
     return TORCHVISION[f"resnet{depth}"]
 
 
@@ -216,12 +385,20 @@ def published_numbers() -> set[float]:
     numbers |= set(VGG_FLOPS.values())
     numbers |= {e.top1_error for e in IMAGENET_ERRORS.values()}
     for c in CIFAR10.values():
-        numbers |= {c.depth, c.n, c.params_millions, c.test_error} | {x for x in (c.mean_error, c.std_error) if x}
-    numbers |= {v for v in CIFAR10_RECIPE.values() if isinstance(v, (int, float))}
+        numbers |= {c.depth, c.n, c.params_millions, c.test_error} | {
+            x for x in (c.mean_error, c.std_error) if x
+        }
+    numbers |= {
+        v for v in CIFAR10_RECIPE.values() if isinstance(v, (int, float))
+    }
     numbers |= set(cast("tuple[int, ...]", CIFAR10_RECIPE["milestones"]))
-    numbers.add(round(100 * cast(float, CIFAR10_RECIPE["warmup_until_error"])))  # "below 80%"
-    numbers |= {*cast("tuple[int, ...]", CIFAR10_ARCHITECTURE["widths"]),
-                *cast("tuple[int, ...]", CIFAR10_ARCHITECTURE["map_sizes"])}
+    numbers.add(
+        round(100 * cast(float, CIFAR10_RECIPE["warmup_until_error"]))
+    )  # "below 80%"
+    numbers |= {
+        *cast("tuple[int, ...]", CIFAR10_ARCHITECTURE["widths"]),
+        *cast("tuple[int, ...]", CIFAR10_ARCHITECTURE["map_sizes"]),
+    }
     for p in PREACT.values():
         numbers |= {p.original, p.preact}
     numbers.add(PREACT_1001_BATCH64_ERROR)

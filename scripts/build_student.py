@@ -31,8 +31,12 @@ def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = f"{config['title']} (student edition)"
     sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("config", {}).update(hide_solutions=True, twin_dir="notebooks/student", html_copy_source=False,
-                                           html_show_sourcelink=False)
+    sphinx.setdefault("config", {}).update(
+        hide_solutions=True,
+        twin_dir="notebooks/student",
+        html_copy_source=False,
+        html_show_sourcelink=False,
+    )
     config["html"]["baseurl"] = edition_url("student")
     # Jupyter Book resolves local extensions relative to the config file, which moves here
     for name, path in sphinx.get("local_extensions", {}).items():
@@ -40,8 +44,18 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     student_config = OUT / "_config.yml"
     student_config.write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(student_config),
-           "--path-output", str(OUT), "-W", "-n", "--keep-going"]
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--config",
+        str(student_config),
+        "--path-output",
+        str(OUT),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     status = subprocess.call(cmd, cwd=ROOT)
     if status == 0:
         print(f"The student edition is at file://{HTML / 'index.html'}")

@@ -33,11 +33,24 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("full", "student")
-ADMONITIONS = {"admonition", "note", "tip", "hint", "important", "warning", "caution", "attention", "danger",
-               "error", "seealso"}
+ADMONITIONS = {
+    "admonition",
+    "note",
+    "tip",
+    "hint",
+    "important",
+    "warning",
+    "caution",
+    "attention",
+    "danger",
+    "error",
+    "seealso",
+}
 
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]*)`")
-DIRECTIVE_START = re.compile(r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
+DIRECTIVE_START = re.compile(
+    r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$"
+)
 PLAIN_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})(?!\{)")
 TARGET = re.compile(r"^\((?P<label>[\w:.-]+)\)=[ \t]*$")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
@@ -45,7 +58,11 @@ EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
 GLUE_TITLE = "# @title This passage with the numbers of your run (run the cell to show it)"
 #: what the glue cell's folded code looks like on Colab (form) and in JupyterLab (hidden)
-GLUE_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["hide-input"]}
+GLUE_METADATA = {
+    "cellView": "form",
+    "jupyter": {"source_hidden": True},
+    "tags": ["hide-input"],
+}
 
 
 def config() -> dict:
@@ -58,7 +75,9 @@ def edition_url(edition: str = "full") -> str:
     to pages of their own edition, so a student's notebook never leads to a solution."""
     url = config().get("html", {}).get("baseurl")
     if not url:
-        raise ValueError("_config.yml has no html.baseurl: the twins link to the published book")
+        raise ValueError(
+            "_config.yml has no html.baseurl: the twins link to the published book"
+        )
     return url.rstrip("/") + ("/student/" if edition == "student" else "/")
 
 
@@ -86,16 +105,20 @@ def label_index(pages: list[str]) -> dict[str, Target]:
         for i, line in enumerate(lines):
             m = TARGET.match(line)
             if m:
-                heading = next((x for x in lines[i + 1:] if x.strip()), "")
-                found[m.group("label")] = Target(page, m.group("label"), heading.lstrip("#").strip())
+                heading = next((x for x in lines[i + 1 :] if x.strip()), "")
+                found[m.group("label")] = Target(
+                    page, m.group("label"), heading.lstrip("#").strip()
+                )
             m = DIRECTIVE_START.match(line)
             if m and m.group("name") == "exercise":
                 n_ex += 1
-                for opt in lines[i + 1:i + 6]:
+                for opt in lines[i + 1 : i + 6]:
                     o = OPTION.match(opt)
                     if o and o.group("key") == "label":
                         title = m.group("arg").strip() or f"Exercise {n_ex}"
-                        found[o.group("value").strip()] = Target(page, o.group("value").strip(), title)
+                        found[o.group("value").strip()] = Target(
+                            page, o.group("value").strip(), title
+                        )
     return found
 
 
@@ -134,7 +157,9 @@ def _ref(state: _State, content: str) -> str:
     m = EXPLICIT.match(content)
     text, label = (m.group("text"), m.group("target")) if m else ("", content)
     if label not in state.labels:
-        raise ValueError(f"{state.md.name}: {{ref}}`{content}`: no label {label!r} in the book")
+        raise ValueError(
+            f"{state.md.name}: {{ref}}`{content}`: no label {label!r} in the book"
+        )
     target = state.labels[label]
     return _link(state, text or target.title, target.page, target.anchor)
 
@@ -146,7 +171,9 @@ def _roles(state: _State, text: str) -> str:
         role, content = m.group("role"), m.group("content")
         if role in ("glue", "glue:text", "glue:md"):
             if ":" in content:  # a format or another notebook's key
-                raise ValueError(f"{state.md.name}: glue {content!r}: only plain names are supported in twins")
+                raise ValueError(
+                    f"{state.md.name}: glue {content!r}: only plain names are supported in twins"
+                )
             return f"\x00{content}\x00"
         if role == "doc":
             return _doc(state, content)
@@ -154,12 +181,14 @@ def _roles(state: _State, text: str) -> str:
             return _ref(state, content)
         if role == "math":
             return f"${content}$"
-        raise ValueError(f"{state.md.name}: no twin rendering for the role {{{role}}}")
+        raise ValueError(
+            f"{state.md.name}: no twin rendering for the role {{{role}}}"
+        )
 
     out, pos = [], 0
     # leave inline code (`...` not preceded by a role) alone
     for m in re.finditer(r"(\{[\w:-]+\})?`[^`]*`", text):
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         out.append(one(ROLE.match(m.group(0))) if m.group(1) else m.group(0))
         pos = m.end()
     out.append(text[pos:])
@@ -172,6 +201,7 @@ def _roles(state: _State, text: str) -> str:
 @dataclass
 class _Block:
     """A piece of a Markdown cell: prose, or one exercise / solution (own cells)."""
+
     text: str
     exercise: Optional[str] = None  # label, on the exercise's own cell
     solution: Optional[str] = None
@@ -191,12 +221,25 @@ def _literalinclude(state: _State, arg: str, options: dict[str, str]) -> str:
     if "pyobject" in options:
         node: ast.AST = ast.parse(source)
         for part in options["pyobject"].split("."):
-            node = next(n for n in ast.iter_child_nodes(node)
-                        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part)
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        code = textwrap.dedent("\n".join(source.splitlines()[first - 1:node.end_lineno]))
+            node = next(
+                n
+                for n in ast.iter_child_nodes(node)
+                if isinstance(
+                    n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+                )
+                and n.name == part
+            )
+        first = min(
+            [node.lineno]
+            + [d.lineno for d in getattr(node, "decorator_list", [])]
+        )
+        code = textwrap.dedent(
+            "\n".join(source.splitlines()[first - 1 : node.end_lineno])
+        )
     elif set(options) - {"language"}:
-        raise ValueError(f"{state.md.name}: literalinclude options {sorted(options)} are not rendered in twins")
+        raise ValueError(
+            f"{state.md.name}: literalinclude options {sorted(options)} are not rendered in twins"
+        )
     else:
         code = source
     rel = path.relative_to(ROOT).as_posix()
@@ -205,7 +248,10 @@ def _literalinclude(state: _State, arg: str, options: dict[str, str]) -> str:
 
 
 def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip("\n").splitlines())
+    return "\n".join(
+        f"> {line}" if line.strip() else ">"
+        for line in text.strip("\n").splitlines()
+    )
 
 
 def _blocks(state: _State, lines: list[str]) -> list[_Block]:
@@ -224,22 +270,44 @@ def _blocks(state: _State, lines: list[str]) -> list[_Block]:
         plain = PLAIN_FENCE.match(line)
         start = DIRECTIVE_START.match(line)
         if plain and not start:  # an ordinary code block: copied as it is
-            end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith(plain.group("fence"))), len(lines))
-            prose.extend(lines[i:end + 1])
+            end = next(
+                (
+                    j
+                    for j in range(i + 1, len(lines))
+                    if lines[j].startswith(plain.group("fence"))
+                ),
+                len(lines),
+            )
+            prose.extend(lines[i : end + 1])
             i = end + 1
             continue
-        if TARGET.match(line) or line.startswith("% "):  # (label)= targets and MyST comments
+        if TARGET.match(line) or line.startswith(
+            "% "
+        ):  # (label)= targets and MyST comments
             i += 1
             continue
         if not start:
             prose.append(line)
             i += 1
             continue
-        fence, name, arg = start.group("fence"), start.group("name"), start.group("arg")
-        end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == fence), None)
+        fence, name, arg = (
+            start.group("fence"),
+            start.group("name"),
+            start.group("arg"),
+        )
+        end = next(
+            (
+                j
+                for j in range(i + 1, len(lines))
+                if lines[j].rstrip() == fence
+            ),
+            None,
+        )
         if end is None:
-            raise ValueError(f"{state.md.name}: the directive {{{name}}} opened at {line!r} is not closed")
-        options, body = _options(lines[i + 1:end])
+            raise ValueError(
+                f"{state.md.name}: the directive {{{name}}} opened at {line!r} is not closed"
+            )
+        options, body = _options(lines[i + 1 : end])
         i = end + 1
         inner = "\n\n".join(b.text for b in _blocks(state, body))
         if name == "exercise":
@@ -247,25 +315,41 @@ def _blocks(state: _State, lines: list[str]) -> list[_Block]:
             label = options.get("label") or f"exercise-{state.n_exercises + 1}"
             state.n_exercises += 1
             state.exercise_numbers[label] = state.n_exercises
-            title = f"Exercise {state.n_exercises}" + (f": {arg.strip()}" if arg.strip() else "")
-            blocks.append(_Block(f"---\n\n**✏️ {title}**\n\n{inner}", exercise=label))
+            title = f"Exercise {state.n_exercises}" + (
+                f": {arg.strip()}" if arg.strip() else ""
+            )
+            blocks.append(
+                _Block(f"---\n\n**✏️ {title}**\n\n{inner}", exercise=label)
+            )
         elif name == "solution":
             flush()
             label = arg.strip()
             if state.edition == "full":
                 n = state.exercise_numbers.get(label)
                 summary = f"Solution to exercise {n}" if n else "Solution"
-                blocks.append(_Block(f"<details>\n<summary><b>{summary}</b> (click to open)</summary>\n\n"
-                                     f"{inner}\n\n</details>", solution=label))
+                blocks.append(
+                    _Block(
+                        f"<details>\n<summary><b>{summary}</b> (click to open)</summary>\n\n"
+                        f"{inner}\n\n</details>",
+                        solution=label,
+                    )
+                )
             else:
                 blocks.append(_Block("", solution=label))
         elif name in ADMONITIONS:
-            title = arg.strip() if name == "admonition" else name.capitalize() + (f": {arg.strip()}" if arg.strip() else "")
+            title = (
+                arg.strip()
+                if name == "admonition"
+                else name.capitalize()
+                + (f": {arg.strip()}" if arg.strip() else "")
+            )
             prose.extend(["", _quote(f"**{title}**\n\n{inner}"), ""])
         elif name == "literalinclude":
             prose.extend(["", _literalinclude(state, arg, options), ""])
         else:
-            raise ValueError(f"{state.md.name}: no twin rendering for the directive {{{name}}}")
+            raise ValueError(
+                f"{state.md.name}: no twin rendering for the directive {{{name}}}"
+            )
     flush()
     return blocks
 
@@ -303,8 +387,12 @@ def _glued_names(code: str) -> list[re.Pattern]:
     as the pattern ``train_.+``."""
     patterns = []
     for m in re.finditer(r"\bglue\(\s*(f?)([\"'])(.*?)\2", code):
-        literal = re.split(r"\{[^}]*\}", m.group(3)) if m.group(1) else [m.group(3)]
-        patterns.append(re.compile(".+".join(re.escape(part) for part in literal)))
+        literal = (
+            re.split(r"\{[^}]*\}", m.group(3)) if m.group(1) else [m.group(3)]
+        )
+        patterns.append(
+            re.compile(".+".join(re.escape(part) for part in literal))
+        )
     return patterns
 
 
@@ -312,19 +400,29 @@ def _glue_cell(text: str) -> nbformat.NotebookNode:
     """A folded code cell that shows ``text`` (with ``\\x00name\\x00`` placeholders) as
     Markdown, filled with the values glued by this notebook's own cells."""
     escaped = text.replace("{", "{{").replace("}", "}}")
-    body = re.sub(r"\x00([^\x00]+)\x00", lambda m: "{glued[" + repr(m.group(1)) + "]}", escaped)
+    body = re.sub(
+        r"\x00([^\x00]+)\x00",
+        lambda m: "{glued[" + repr(m.group(1)) + "]}",
+        escaped,
+    )
     if '"""' in body or body.rstrip().endswith("\\"):
         raise ValueError(f"cannot quote this passage in a twin: {text[:80]!r}")
-    source = (f"{GLUE_TITLE}\nfrom IPython.display import Markdown\n\nfrom resnet_lib.book.notebook import glued\n\n"
-              f'Markdown(rf"""\n{body}\n""")')
+    source = (
+        f"{GLUE_TITLE}\nfrom IPython.display import Markdown\n\nfrom resnet_lib.book.notebook import glued\n\n"
+        f'Markdown(rf"""\n{body}\n""")'
+    )
     return nbformat.v4.new_code_cell(source, metadata=dict(GLUE_METADATA))
 
 
 # ---------------------------------------------------------------- the notebook
 
 
-def convert(md: Path, edition: str = "full", nb: Optional[nbformat.NotebookNode] = None,
-            pages: Optional[list[str]] = None) -> nbformat.NotebookNode:
+def convert(
+    md: Path,
+    edition: str = "full",
+    nb: Optional[nbformat.NotebookNode] = None,
+    pages: Optional[list[str]] = None,
+) -> nbformat.NotebookNode:
     """The learner's notebook of chapter ``md``: ``edition`` "full" (solutions folded) or
     "student" (no solutions). ``nb``: the chapter as jupytext reads it (default: read ``md``);
     ``pages``: the toc files whose labels ``{ref}`` may name."""
@@ -340,11 +438,15 @@ def convert(md: Path, edition: str = "full", nb: Optional[nbformat.NotebookNode]
     page = md.relative_to(ROOT).with_suffix("").as_posix()
     cells: list[nbformat.NotebookNode] = []
     exercise: Optional[str] = None  # the exercise whose checker cells follow
-    glued_so_far: list[re.Pattern] = []  # names the code cells above glue (f-string names as patterns)
+    glued_so_far: list[
+        re.Pattern
+    ] = []  # names the code cells above glue (f-string names as patterns)
     for cell in nb.cells:
         if cell.cell_type == "code":
             glued_so_far += _glued_names(cell.source)
-            new = nbformat.v4.new_code_cell(cell.source, metadata=dict(cell.metadata))
+            new = nbformat.v4.new_code_cell(
+                cell.source, metadata=dict(cell.metadata)
+            )
             if exercise:
                 new.metadata["exercise"] = exercise
             cells.append(new)
@@ -362,9 +464,15 @@ def convert(md: Path, edition: str = "full", nb: Optional[nbformat.NotebookNode]
             for text, glued in _passages(_roles(state, block.text)):
                 for name in re.findall(r"\x00([^\x00]+)\x00", text):
                     if not any(p.fullmatch(name) for p in glued_so_far):
-                        raise ValueError(f"{md.name}: the passage {text[:60]!r}... shows the glued value {name!r} "
-                                         "before any code cell glues it; a twin runs top to bottom, so glue it earlier")
-                new = _glue_cell(text) if glued else nbformat.v4.new_markdown_cell(text)
+                        raise ValueError(
+                            f"{md.name}: the passage {text[:60]!r}... shows the glued value {name!r} "
+                            "before any code cell glues it; a twin runs top to bottom, so glue it earlier"
+                        )
+                new = (
+                    _glue_cell(text)
+                    if glued
+                    else nbformat.v4.new_markdown_cell(text)
+                )
                 if block.exercise or (exercise and not block.solution):
                     new.metadata["exercise"] = exercise
                 if block.solution:
@@ -372,18 +480,32 @@ def convert(md: Path, edition: str = "full", nb: Optional[nbformat.NotebookNode]
                 cells.append(new)
     # where this notebook comes from, under its title
     first = cells[0] if cells and cells[0].cell_type == "markdown" else None
-    note = (f"*The runnable notebook of [{page_title(md)}]({state.url}{page}.html), a chapter of "
-            f"[{config()['title']}]({state.url})" + (", student edition: exercises without solutions" if edition == "student"
-                                                     else "") + ". Run the cells from the top.*")
+    note = (
+        f"*The runnable notebook of [{page_title(md)}]({state.url}{page}.html), a chapter of "
+        f"[{config()['title']}]({state.url})"
+        + (
+            ", student edition: exercises without solutions"
+            if edition == "student"
+            else ""
+        )
+        + ". Run the cells from the top.*"
+    )
     if first is not None and first.source.startswith("# "):
         title, _, rest = first.source.partition("\n")
         first.source = f"{title}\n\n{note}\n{rest}"
     else:
         cells.insert(0, nbformat.v4.new_markdown_cell(note))
     out = nbformat.v4.new_notebook(cells=cells)
-    out.metadata = {k: v for k, v in nb.metadata.items() if k not in ("jupytext",)}
-    out.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    out.metadata = {
+        k: v for k, v in nb.metadata.items() if k not in ("jupytext",)
+    }
+    out.metadata.setdefault(
+        "kernelspec",
+        {"display_name": "Python 3", "language": "python", "name": "python3"},
+    )
     out.metadata["language_info"] = {"name": "python"}
-    for i, c in enumerate(out.cells):  # stable ids: an unchanged chapter gives an unchanged twin
+    for i, c in enumerate(
+        out.cells
+    ):  # stable ids: an unchanged chapter gives an unchanged twin
         c.id = f"{md.stem[:40]}-{i}"
     return out

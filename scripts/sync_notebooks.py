@@ -61,6 +61,7 @@ def toc_files() -> list[str]:
                 files.append(e["file"])
             walk(e.get("sections"))
             walk(e.get("chapters"))
+
     for part in toc.get("parts", []):
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
@@ -70,24 +71,32 @@ def toc_files() -> list[str]:
 def chapters() -> list[Path]:
     """The executable chapters (MyST notebooks with a jupytext header) listed in _toc.yml."""
     paths = [ROOT / f"{f}.md" for f in toc_files()]
-    return [p for p in paths if p.exists() and "jupytext" in p.read_text()[:400]]
+    return [
+        p for p in paths if p.exists() and "jupytext" in p.read_text()[:400]
+    ]
 
 
 def expected(md: Path) -> tuple[str, dict[str, nbformat.NotebookNode]]:
     """The chapter text with an up-to-date setup cell, and its twin for each edition."""
     nb = jupytext.read(md)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    setup = nbformat.v4.new_code_cell(setup_cell_source(), metadata={"tags": ["remove-cell"]})
+    setup = nbformat.v4.new_code_cell(
+        setup_cell_source(), metadata={"tags": ["remove-cell"]}
+    )
     if code and code[0].source.startswith(SETUP_MARKER):
         nb.cells[nb.cells.index(code[0])] = setup
     else:
         first_code = nb.cells.index(code[0]) if code else len(nb.cells)
         nb.cells.insert(first_code, setup)
-    nb.metadata.setdefault("jupytext", {}).pop("formats", None)  # generated twins, not a jupytext pair
+    nb.metadata.setdefault("jupytext", {}).pop(
+        "formats", None
+    )  # generated twins, not a jupytext pair
     text = jupytext.writes(nb, fmt="md:myst")
     pages = toc_files()
     chapter = jupytext.reads(text, fmt="md:myst")
-    return text, {edition: convert(md, edition, chapter, pages) for edition in EDITIONS}
+    return text, {
+        edition: convert(md, edition, chapter, pages) for edition in EDITIONS
+    }
 
 
 def twin_path(md: Path, edition: str = "full") -> Path:
@@ -95,8 +104,13 @@ def twin_path(md: Path, edition: str = "full") -> Path:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="only report what is out of date")
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only report what is out of date"
+    )
     args = parser.parse_args(argv)
     stale = []
     for folder in TWIN_DIRS.values():
@@ -104,14 +118,18 @@ def main(argv=None) -> int:
     for md in chapters():
         text, twins = expected(md)
         if md.read_text() != text:
-            stale.append(f"{md.relative_to(ROOT)} (setup cell or jupytext header)")
+            stale.append(
+                f"{md.relative_to(ROOT)} (setup cell or jupytext header)"
+            )
             if not args.check:
                 md.write_text(text)
         for edition, twin in twins.items():
             twin_text = nbformat.writes(twin) + "\n"
             out = twin_path(md, edition)
             if not out.exists() or out.read_text() != twin_text:
-                stale.append(f"{out.relative_to(ROOT)} ({edition} twin of {md.name})")
+                stale.append(
+                    f"{out.relative_to(ROOT)} ({edition} twin of {md.name})"
+                )
                 if not args.check:
                     out.write_text(twin_text)
     for edition, folder in TWIN_DIRS.items():
@@ -124,7 +142,10 @@ def main(argv=None) -> int:
     if args.check and stale:
         print("Out of date; run `make twins`:\n  " + "\n  ".join(stale))
         return 1
-    print("\n".join(f"updated {s}" for s in stale) or "all chapters and twins in sync")
+    print(
+        "\n".join(f"updated {s}" for s in stale)
+        or "all chapters and twins in sync"
+    )
     return 0
 
 

@@ -23,7 +23,7 @@ def words(text: str) -> list[str]:
 
 
 def shingles(tokens: list[str], n: int = SHINGLE) -> set[str]:
-    return {" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+    return {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
 class _Text(HTMLParser):
@@ -58,18 +58,31 @@ def file_words(path: Path) -> str:
 
 
 def _outside_solutions(md: Path) -> set[str]:
-    text = DIRECTIVE.sub(lambda m: "" if m.group(1) == "solution" else m.group(0), md.read_text())
+    text = DIRECTIVE.sub(
+        lambda m: "" if m.group(1) == "solution" else m.group(0),
+        md.read_text(),
+    )
     return shingles(words(text))
 
 
-def solution_fingerprints(md: Path, book: tuple[Path, ...] = ()) -> dict[str, set[str]]:
+def solution_fingerprints(
+    md: Path, book: tuple[Path, ...] = ()
+) -> dict[str, set[str]]:
     """``{exercise label: runs of eight words found only in its solution}``: in no text of
     ``md`` (nor of the chapters ``book``) outside the solutions (so a common line such as
     ``import torch.nn.functional as F`` is no fingerprint)."""
     common = set().union(*(_outside_solutions(p) for p in {md, *book}))
-    return {e.label: shingles(words(e.solution)) - common for e in exercises(md) if e.solution}
+    return {
+        e.label: shingles(words(e.solution)) - common
+        for e in exercises(md)
+        if e.solution
+    }
 
 
 def leaked(fingerprints: dict[str, set[str]], haystack: str) -> list[str]:
     """The labels whose solution text appears in ``haystack`` (from :func:`file_words`)."""
-    return [label for label, prints in fingerprints.items() if any(f" {p} " in haystack for p in prints)]
+    return [
+        label
+        for label, prints in fingerprints.items()
+        if any(f" {p} " in haystack for p in prints)
+    ]

@@ -6,7 +6,14 @@ import torchinfo
 import torchvision
 
 from resnet_lib import cifar_resnet, resnet50
-from resnet_lib.book.architecture_builder import NAMED, _report, describe, describe_named, nearest_named, stage_shapes
+from resnet_lib.book.architecture_builder import (
+    NAMED,
+    _report,
+    describe,
+    describe_named,
+    nearest_named,
+    stage_shapes,
+)
 from resnet_lib.book.explorer import Explorer
 from resnet_lib.nn.models import ResNetConfig
 from resnet_lib.experiments.identity_learning import identity_learning
@@ -15,27 +22,48 @@ from resnet_lib.reference import TABLE1, torchvision_gflops, torchvision_params
 TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
 
 
-TORCHVISION_GFLOPS = {depth: torchvision_gflops(depth) for depth in TABLE1}  # weights metadata
+TORCHVISION_GFLOPS = {
+    depth: torchvision_gflops(depth) for depth in TABLE1
+}  # weights metadata
 
 
 @pytest.mark.parametrize("depth", [18, 152])
 def test_named_reports_match_torchvision(depth):
     r = describe_named(f"ResNet-{depth}")
-    assert r.params == TORCHVISION_PARAMS[depth] and round(r.macs / 1e9, 3) == TORCHVISION_GFLOPS[depth]
-    assert r.layers.total == depth and r.name == f"ResNet-{depth}" and r.nearest == r.name and not r.differences
+    assert (
+        r.params == TORCHVISION_PARAMS[depth]
+        and round(r.macs / 1e9, 3) == TORCHVISION_GFLOPS[depth]
+    )
+    assert (
+        r.layers.total == depth
+        and r.name == f"ResNet-{depth}"
+        and r.nearest == r.name
+        and not r.differences
+    )
     assert f"{r.params:,}" in r.summary  # torchinfo's own text is shown
     assert "<table" in r._repr_html_()
 
 
 def test_builder_totals_are_torchinfos_totals_of_torchvision():
     r = describe_named("ResNet-18")
-    reference = torchinfo.summary(torchvision.models.resnet18(weights=None), input_size=(1, 3, 224, 224), verbose=0)
-    assert (r.params, r.torchinfo_macs) == (reference.total_params, reference.total_mult_adds)
+    reference = torchinfo.summary(
+        torchvision.models.resnet18(weights=None),
+        input_size=(1, 3, 224, 224),
+        verbose=0,
+    )
+    assert (r.params, r.torchinfo_macs) == (
+        reference.total_params,
+        reference.total_mult_adds,
+    )
 
 
 def test_cifar_named_network_is_recognised():
     r = describe("basic", (9, 9, 9), 16, "cifar", "A", 32)
-    assert r.name == "CIFAR ResNet-56" and r.layers.total == 56 and round(r.params / 1e6, 2) == 0.85
+    assert (
+        r.name == "CIFAR ResNet-56"
+        and r.layers.total == 56
+        and round(r.params / 1e6, 2) == 0.85
+    )
 
 
 def test_custom_network_and_its_nearest_named_one():
@@ -43,7 +71,9 @@ def test_custom_network_and_its_nearest_named_one():
     assert r.name == "custom ResNet" and r.nearest == "ResNet-50"
     assert r.differences == ("layers (3, 4, 10, 3) (it has (3, 4, 6, 3))",)
     assert r.layers.total == 1 + 3 * 20 + 1
-    name, diffs = nearest_named(ResNetConfig("basic", (3, 4, 6, 3), shortcut="A"))
+    name, diffs = nearest_named(
+        ResNetConfig("basic", (3, 4, 6, 3), shortcut="A")
+    )
     assert name == "ResNet-34" and diffs == ("shortcut 'A' (it has 'B')",)
 
 
@@ -54,15 +84,24 @@ def test_reports_are_cached():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"layers": "3 0 3"}, r"positive whole number of blocks; got \[3, 0, 3\]"),
+        (
+            {"layers": "3 0 3"},
+            r"positive whole number of blocks; got \[3, 0, 3\]",
+        ),
         ({"layers": "3 x"}, "whole numbers like '3 4 6 3'; got '3 x'"),
         ({"block": "wide"}, "unknown block 'wide'"),
         ({"input_size": 4}, "from 8 to 1024; got 4"),
         ({"base_width": 0}, "base_width must be a positive integer; got 0"),
-        ({"base_width": 2.5}, "base_width must be a positive integer; got 2.5"),
+        (
+            {"base_width": 2.5},
+            "base_width must be a positive integer; got 2.5",
+        ),
         ({"layers": ""}, "at least one stage"),
         ({"layers": 5}, r"list of whole numbers like \[3, 4, 6, 3\]; got 5"),
-        ({"layers": [3, 2.5]}, r"positive whole number of blocks; got \[3, 2.5\]"),
+        (
+            {"layers": [3, 2.5]},
+            r"positive whole number of blocks; got \[3, 2.5\]",
+        ),
         ({"shortcut": "D"}, "unknown shortcut option 'D'"),
         ({"stem": "vgg"}, "unknown stem 'vgg'; allowed: 'imagenet', 'cifar'"),
         ({"plain": True, "preact": True}, "cannot be combined"),
@@ -71,17 +110,30 @@ def test_reports_are_cached():
         ({"input_size": 224.0}, "from 8 to 1024; got 224.0"),
         ({"input_size": 2048}, "from 8 to 1024; got 2048"),
         ({"layers": "1 1 1 1 1 1 1"}, "at most 6 stages .*; got 7"),
-        ({"layers": "200 200 201", "stem": "cifar", "base_width": 16}, "at most 600 blocks .*; got 601"),
-        ({"block": "bottleneck", "layers": "3 8 36 3", "base_width": 256}, "937 M parameters; the builder stops at 250 M"),
-        ({"block": "bottleneck", "layers": "3 8 36 3", "input_size": 1024}, "241 G multiply-adds .* stops at 100 G"),
+        (
+            {"layers": "200 200 201", "stem": "cifar", "base_width": 16},
+            "at most 600 blocks .*; got 601",
+        ),
+        (
+            {"block": "bottleneck", "layers": "3 8 36 3", "base_width": 256},
+            "937 M parameters; the builder stops at 250 M",
+        ),
+        (
+            {"block": "bottleneck", "layers": "3 8 36 3", "input_size": 1024},
+            "241 G multiply-adds .* stops at 100 G",
+        ),
     ],
 )
 def test_impossible_descriptions(kwargs, match):
     misses = _report.cache_info().misses
     with pytest.raises(ValueError, match=match):
         describe(**kwargs)
-    assert _report.cache_info().misses == misses  # refused before anything was built
-    with pytest.raises(ValueError, match="unknown network 'ResNet-20'; named ones"):
+    assert (
+        _report.cache_info().misses == misses
+    )  # refused before anything was built
+    with pytest.raises(
+        ValueError, match="unknown network 'ResNet-20'; named ones"
+    ):
         describe_named("ResNet-20")
 
 
@@ -95,63 +147,112 @@ def test_every_named_config_builds_to_its_name():
 def test_residual_stack_learns_the_near_identity_faster_than_plain():
     threads = torch.get_num_threads()
     res = identity_learning(depth=4, channels=8, steps=150, plain=False)
-    assert torch.get_num_threads() == threads  # the single-threaded run restores the setting
+    assert (
+        torch.get_num_threads() == threads
+    )  # the single-threaded run restores the setting
     plain = identity_learning(depth=4, channels=8, steps=150, plain=True)
     tail = lambda r: sum(r.losses[-10:]) / 10
     assert tail(res) < 0.3 * tail(plain)
-    assert res.steps_to(tail(plain)) is not None and plain.steps_to(tail(res)) is None
+    assert (
+        res.steps_to(tail(plain)) is not None
+        and plain.steps_to(tail(res)) is None
+    )
     with pytest.raises(ValueError, match="depth and steps must be >= 1"):
         identity_learning(depth=0)
 
 
 def test_builder_ui_shows_a_message_not_a_traceback():
-    explorer = Explorer(lambda layers: describe("basic", layers, 16, "cifar", "A", 32),
-                        {"layers": ["1 1 1", "3 0 3"]}, mode="static")
-    assert "CIFAR" in explorer.frame(layers="1 1 1") or "custom ResNet" in explorer.frame(layers="1 1 1")
+    explorer = Explorer(
+        lambda layers: describe("basic", layers, 16, "cifar", "A", 32),
+        {"layers": ["1 1 1", "3 0 3"]},
+        mode="static",
+    )
+    assert "CIFAR" in explorer.frame(
+        layers="1 1 1"
+    ) or "custom ResNet" in explorer.frame(layers="1 1 1")
     bad = explorer.frame(layers="3 0 3")
-    assert "Not possible" in bad and "positive whole number of blocks" in bad and "Traceback" not in bad
+    assert (
+        "Not possible" in bad
+        and "positive whole number of blocks" in bad
+        and "Traceback" not in bad
+    )
 
 
 def test_largest_allowed_networks_pass_the_size_check():
     from resnet_lib.book.architecture_builder import check_size
 
-    check_size(ResNetConfig("basic", (200, 200, 200), 16, "cifar", "A", num_classes=10), 32)  # ResNet-1202
+    check_size(
+        ResNetConfig(
+            "basic", (200, 200, 200), 16, "cifar", "A", num_classes=10
+        ),
+        32,
+    )  # ResNet-1202
     check_size(NAMED["ResNet-152"], 512)
 
 
 def test_stage_shapes_match_torchvision_and_table_1():
     ours = stage_shapes(resnet50())
-    assert stage_shapes(resnet50(), 64) == stage_shapes(torchvision.models.resnet50(weights=None), 64)
+    assert stage_shapes(resnet50(), 64) == stage_shapes(
+        torchvision.models.resnet50(weights=None), 64
+    )
     # Table 1: conv2_x .. conv5_x output 56, 28, 14, 7; ResNet-50 channels 256 ... 2048
-    assert ours == [("stem", (64, 56, 56)), ("layer1", (256, 56, 56)), ("layer2", (512, 28, 28)),
-                    ("layer3", (1024, 14, 14)), ("layer4", (2048, 7, 7))]
+    assert ours == [
+        ("stem", (64, 56, 56)),
+        ("layer1", (256, 56, 56)),
+        ("layer2", (512, 28, 28)),
+        ("layer3", (1024, 14, 14)),
+        ("layer4", (2048, 7, 7)),
+    ]
     # section 4.2: CIFAR maps 32, 16, 8 with 16, 32, 64 filters
-    assert stage_shapes(cifar_resnet(20), 32)[1:] == [("layer1", (16, 32, 32)), ("layer2", (32, 16, 16)),
-                                                       ("layer3", (64, 8, 8))]
+    assert stage_shapes(cifar_resnet(20), 32)[1:] == [
+        ("layer1", (16, 32, 32)),
+        ("layer2", (32, 16, 16)),
+        ("layer3", (64, 8, 8)),
+    ]
 
 
 # torchvision 0.29 weights metadata (REFERENCE.md)
-LATER = {"ResNeXt-50 32x4d": (25_028_904, "4.23"), "Wide ResNet-50-2": (68_883_240, "11.398")}
+LATER = {
+    "ResNeXt-50 32x4d": (25_028_904, "4.23"),
+    "Wide ResNet-50-2": (68_883_240, "11.398"),
+}
 
 
 @pytest.mark.parametrize("name", sorted(LATER))
 def test_builder_knows_groups_and_width(name):
     params, gflops = LATER[name]
     r = describe_named(name)
-    assert r.params == params and f"{r.macs / 1e9:.{len(gflops.split('.')[1])}f}" == gflops
-    assert r.name == name and r.nearest == name and not r.differences and r.layers.total == 50
+    assert (
+        r.params == params
+        and f"{r.macs / 1e9:.{len(gflops.split('.')[1])}f}" == gflops
+    )
+    assert (
+        r.name == name
+        and r.nearest == name
+        and not r.differences
+        and r.layers.total == 50
+    )
     custom = describe("bottleneck", (3, 4, 6, 3), groups=32, width_per_group=8)
-    assert custom.name == "custom ResNet" and custom.nearest == "ResNeXt-50 32x4d"
+    assert (
+        custom.name == "custom ResNet" and custom.nearest == "ResNeXt-50 32x4d"
+    )
     assert custom.differences == ("width_per_group 8 (it has 4)",)
 
 
 def test_builder_refuses_grouped_basic_blocks_before_building():
     misses = _report.cache_info().misses
-    with pytest.raises(ValueError, match="groups=1 and width_per_group=64.*got groups=32, width_per_group=4"):
+    with pytest.raises(
+        ValueError,
+        match="groups=1 and width_per_group=64.*got groups=32, width_per_group=4",
+    ):
         describe("basic", (2, 2, 2, 2), groups=32, width_per_group=4)
     assert _report.cache_info().misses == misses
 
 
 def test_builder_knows_the_preact_cifar_nets():
     r = describe_named("CIFAR ResNet-164 (pre-activation)")
-    assert r.layers.total == 164 and round(r.params / 1e6, 1) == 1.7 and r.input_size == 32
+    assert (
+        r.layers.total == 164
+        and round(r.params / 1e6, 1) == 1.7
+        and r.input_size == 32
+    )

@@ -36,13 +36,17 @@ import sync_notebooks  # noqa: E402
 toc_files = sync_notebooks.toc_files
 
 
-CHAPTERS = [p for p in sync_notebooks.chapters()]  # executable chapters (jupytext notebooks)
+CHAPTERS = [
+    p for p in sync_notebooks.chapters()
+]  # executable chapters (jupytext notebooks)
 
 
 @pytest.fixture(scope="session")
 def html_dir() -> Path:
     if not (HTML / "index.html").exists():
-        pytest.fail("the book is not built: run `make book` (or `make test`, which builds it) first")
+        pytest.fail(
+            "the book is not built: run `make book` (or `make test`, which builds it) first"
+        )
     return HTML
 
 
@@ -71,8 +75,13 @@ def test_no_page_shows_the_build_machines_folders(html_dir):
     """Printed outputs must not carry the absolute paths of the machine that built the book."""
     folders = {str(ROOT.parent), str(Path.home()), "/tmp/"} - {"/"}
     editions = [html_dir, ROOT / "_build" / "student" / "_build" / "html"]
-    found = [f"{page.relative_to(ROOT)}: {folder}" for d in editions for page in d.rglob("*.html")
-             for folder in folders if folder in page.read_text(encoding="utf-8")]
+    found = [
+        f"{page.relative_to(ROOT)}: {folder}"
+        for d in editions
+        for page in d.rglob("*.html")
+        for folder in folders
+        if folder in page.read_text(encoding="utf-8")
+    ]
     assert not found, found
 
 
@@ -87,39 +96,72 @@ def test_internal_links_and_images_resolve(html_dir):
     for page in pages:
         for tag, ref in parse(page).refs:
             url = urlparse(ref)
-            if url.scheme in ("http", "https", "mailto", "data", "javascript") or ref.startswith("#"):
+            if url.scheme in (
+                "http",
+                "https",
+                "mailto",
+                "data",
+                "javascript",
+            ) or ref.startswith("#"):
                 continue
             target = (page.parent / unquote(url.path)).resolve()
             if not target.exists():
                 broken.append(f"{page.relative_to(html_dir)}: <{tag}> {ref}")
-            elif url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
-                broken.append(f"{page.relative_to(html_dir)}: <{tag}> {ref} (no such anchor)")
+            elif (
+                url.fragment
+                and target.suffix == ".html"
+                and url.fragment not in parse(target).ids
+            ):
+                broken.append(
+                    f"{page.relative_to(html_dir)}: <{tag}> {ref} (no such anchor)"
+                )
     assert not broken, "\n".join(broken)
 
 
 def test_colab_and_binder_links_open_existing_twins(html_dir):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    url, branch = config["repository"]["url"].rstrip("/"), config["repository"]["branch"]
+    url, branch = (
+        config["repository"]["url"].rstrip("/"),
+        config["repository"]["branch"],
+    )
     org_repo = urlparse(url).path.strip("/")
-    tracked = set(subprocess.run(["git", "ls-files", "notebooks"], cwd=ROOT, capture_output=True, text=True).stdout.split())
+    tracked = set(
+        subprocess.run(
+            ["git", "ls-files", "notebooks"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    )
     for md in CHAPTERS:
-        page = (html_dir / md.relative_to(ROOT)).with_suffix(".html").read_text()
-        colab = re.findall(r'https://colab\.research\.google\.com/github/([^"]+)', page)
+        page = (
+            (html_dir / md.relative_to(ROOT)).with_suffix(".html").read_text()
+        )
+        colab = re.findall(
+            r'https://colab\.research\.google\.com/github/([^"]+)', page
+        )
         assert colab, f"no Colab button on {md.name}"
         expected = f"{org_repo}/blob/{branch}/notebooks/{md.stem}.ipynb"
         assert set(colab) == {expected}, (md.name, colab)
         assert (ROOT / "notebooks" / f"{md.stem}.ipynb").is_file()
         if tracked:  # in a git checkout, the twin must be committed (Colab reads GitHub)
-            assert f"notebooks/{md.stem}.ipynb" in tracked, f"notebooks/{md.stem}.ipynb is not committed"
+            assert f"notebooks/{md.stem}.ipynb" in tracked, (
+                f"notebooks/{md.stem}.ipynb is not committed"
+            )
         assert f"urlpath=lab/tree/notebooks/{md.stem}.ipynb" in page  # Binder
 
 
 @pytest.mark.parametrize("edition", ["full", "student"])
-def test_twin_links_open_pages_and_anchors_of_the_built_edition(html_dir, edition):
+def test_twin_links_open_pages_and_anchors_of_the_built_edition(
+    html_dir, edition
+):
     """Every link from a twin to the book names a page and an anchor that its edition has."""
     import learner_notebook
 
-    built = {"full": html_dir, "student": ROOT / "_build" / "student" / "_build" / "html"}[edition]
+    built = {
+        "full": html_dir,
+        "student": ROOT / "_build" / "student" / "_build" / "html",
+    }[edition]
     base = learner_notebook.edition_url(edition)
     broken, n = [], 0
     for md in CHAPTERS:
@@ -129,7 +171,7 @@ def test_twin_links_open_pages_and_anchors_of_the_built_edition(html_dir, editio
             if not url.startswith(base):
                 continue
             n += 1
-            parsed = urlparse(url[len(base):])
+            parsed = urlparse(url[len(base) :])
             target = built / (parsed.path or "index.html")
             if not target.is_file():
                 broken.append(f"{md.stem}: {url} (no page)")
@@ -151,7 +193,9 @@ def test_colab_setup_cell_installs_only_what_colab_lacks():
         assert 'if "google.colab" in sys.modules:' in src, md.name
         assert f"git+{url}@{branch}" in src
         install = src.split("%pip install", 1)[1]
-        assert not re.search(r"\btorch(vision)?\b(?!info)", install), "the setup cell must not (re)install torch"
+        assert not re.search(r"\btorch(vision)?\b(?!info)", install), (
+            "the setup cell must not (re)install torch"
+        )
         assert "--upgrade" not in install and "-U " not in install
 
 
@@ -159,7 +203,9 @@ def test_environment_yml_mirrors_pyproject():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    wanted = project["dependencies"] + [
+        d for extra in project["optional-dependencies"].values() for d in extra
+    ]
     env = (ROOT / "environment.yml").read_text()
     missing = [d for d in wanted if d.split(";")[0].strip() not in env]
     assert not missing, f"environment.yml lacks {missing}"
@@ -168,15 +214,21 @@ def test_environment_yml_mirrors_pyproject():
 def test_static_pages_hold_no_frozen_widgets_and_working_explorers(html_dir):
     for page in html_dir.glob("book/*.html"):
         text = page.read_text()
-        assert "application/vnd.jupyter.widget-state+json" not in text, f"{page.name} contains a frozen ipywidget"
+        assert "application/vnd.jupyter.widget-state+json" not in text, (
+            f"{page.name} contains a frozen ipywidget"
+        )
     intro = (html_dir / "book" / "intro.html").read_text()
-    assert intro.count('class="explorer-frame"') == 5  # one per ImageNet ResNet
+    assert (
+        intro.count('class="explorer-frame"') == 5
+    )  # one per ImageNet ResNet
 
 
 def test_every_page_reports_an_execution_time(html_dir):
     table = (html_dir / "book" / "execution-times.html").read_text()
     for md in CHAPTERS:
-        assert md.stem in table, f"{md.stem} missing from the execution-times table"
+        assert md.stem in table, (
+            f"{md.stem} missing from the execution-times table"
+        )
 
 
 # ---------------------------------------------------------------- fresh virtual environment
@@ -185,7 +237,9 @@ def test_every_page_reports_an_execution_time(html_dir):
 def _fresh_venv() -> Path:
     """A venv with resnet_lib installed by `pip install <repo>` (cached by source hash)."""
     h = hashlib.sha256()
-    for f in sorted([ROOT / "pyproject.toml", *ROOT.glob("resnet_lib/**/*.py")]):
+    for f in sorted(
+        [ROOT / "pyproject.toml", *ROOT.glob("resnet_lib/**/*.py")]
+    ):
         h.update(f.read_bytes())
     venv = ROOT / ".venv-fresh"
     stamp = venv / f".installed-{h.hexdigest()[:16]}"
@@ -193,16 +247,37 @@ def _fresh_venv() -> Path:
         return venv
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
     if not (venv / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run(pip + ["torch==2.14.1", "torchvision==0.29.1", "ipykernel", "nbclient"], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--clear", str(venv)], check=True
+        )
+        subprocess.run(
+            pip
+            + [
+                "torch==2.14.1",
+                "torchvision==0.29.1",
+                "ipykernel",
+                "nbclient",
+            ],
+            check=True,
+        )
     for old in venv.glob(".installed-*"):
         old.unlink()
     # install from a copy of the repository: a regular (non-editable) install, as on Colab
     src = ROOT / "_build" / "fresh-src"
     shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv*", "_build", ".git", "*.egg-info", "__pycache__"))
-    subprocess.run(pip + ["--force-reinstall", "--no-deps", str(src)], check=True)
-    subprocess.run(pip + [str(src)], check=True)  # dependencies, leaving torch alone
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".venv*", "_build", ".git", "*.egg-info", "__pycache__"
+        ),
+    )
+    subprocess.run(
+        pip + ["--force-reinstall", "--no-deps", str(src)], check=True
+    )
+    subprocess.run(
+        pip + [str(src)], check=True
+    )  # dependencies, leaving torch alone
     shutil.rmtree(src, ignore_errors=True)
     stamp.touch()
     return venv
@@ -224,15 +299,34 @@ sys.exit(1 if errors or unfilled else 0)
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(md, tmp_path):
+def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(
+    md, tmp_path
+):
     venv = _fresh_venv()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "RESNET_BOOK_STATIC", "VIRTUAL_ENV")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "RESNET_BOOK_STATIC", "VIRTUAL_ENV")
+    }
     env["PATH"] = f"{venv / 'bin'}:{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
     # cwd is an empty temp dir, so `import resnet_lib` cannot come from the source tree
-    result = subprocess.run([str(venv / "bin" / "python"), "-c", RUNNER, str(ROOT / "notebooks" / f"{md.stem}.ipynb"),
-                             str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            RUNNER,
+            str(ROOT / "notebooks" / f"{md.stem}.ipynb"),
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:]
+    )
 
 
 # ---------------------------------------------------------------- a real browser
@@ -240,7 +334,9 @@ def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(md, tmp_pa
 
 @pytest.fixture(scope="session")
 def server(html_dir):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_dir))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(html_dir)
+    )
     handler.log_message = lambda *a: None
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -256,10 +352,14 @@ def test_page_renders_in_chromium_without_errors(chromium, server, page_file):
     page.goto(f"{server}/{page_file}.html", wait_until="load")
     page.wait_for_timeout(500)
     assert not errors, errors
-    broken = page.evaluate("Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)"
+    )
     assert not broken, broken
     if page.locator(".math").count():
-        page.wait_for_selector("mjx-container", state="attached", timeout=10_000)  # MathJax (served by the book) typeset the math
+        page.wait_for_selector(
+            "mjx-container", state="attached", timeout=10_000
+        )  # MathJax (served by the book) typeset the math
     # figures: every output image was decoded and has a size on the page
     figures = page.evaluate("""Array.from(document.querySelectorAll('.cell_output img'))
         .filter(i => !i.closest('.explorer-frame') || i.closest('.explorer-frame').style.display !== 'none')
@@ -268,7 +368,8 @@ def test_page_renders_in_chromium_without_errors(chromium, server, page_file):
     # explorers: each shows exactly one non-empty frame
     for explorer in page.locator(".resnet-explorer").all():
         shown = explorer.locator(".explorer-frame").evaluate_all(
-            "fs => fs.filter(f => f.style.display !== 'none').map(f => f.innerHTML.length)")
+            "fs => fs.filter(f => f.style.display !== 'none').map(f => f.innerHTML.length)"
+        )
         assert len(shown) == 1 and shown[0] > 0, shown
     page.close()
 
@@ -278,8 +379,13 @@ def test_the_book_shows_figures_in_chromium(chromium, server):
     page = chromium.new_page()
     total = 0
     for md in CHAPTERS:
-        page.goto(f"{server}/{md.relative_to(ROOT).with_suffix('.html').as_posix()}", wait_until="load")
-        total += page.evaluate("document.querySelectorAll('.cell_output img').length")
+        page.goto(
+            f"{server}/{md.relative_to(ROOT).with_suffix('.html').as_posix()}",
+            wait_until="load",
+        )
+        total += page.evaluate(
+            "document.querySelectorAll('.cell_output img').length"
+        )
     page.close()
     assert total >= 3, f"only {total} figures in the executed chapters"
 
@@ -289,13 +395,19 @@ def test_explorer_responds_in_chromium(chromium, server):
     page.goto(f"{server}/book/intro.html", wait_until="load")
     explorer = page.locator(".resnet-explorer").first
     visible = lambda: explorer.locator(".explorer-frame").evaluate_all(
-        "fs => fs.filter(f => f.style.display !== 'none').map(f => f.dataset.index)")
+        "fs => fs.filter(f => f.style.display !== 'none').map(f => f.dataset.index)"
+    )
     assert visible() == ["2"]  # ResNet-50, the default
     slider = explorer.locator("input[type=range]")
     slider.fill("4")  # fires input/change like a user's drag
     assert visible() == ["4"]
     assert explorer.locator("output").inner_text() == "152"
-    assert explorer.locator(".explorer-frame[data-index='4'] img").evaluate("i => i.naturalWidth") > 100
+    assert (
+        explorer.locator(".explorer-frame[data-index='4'] img").evaluate(
+            "i => i.naturalWidth"
+        )
+        > 100
+    )
     page.close()
 
 
@@ -312,16 +424,27 @@ def glued(chapter: str) -> dict:
 
     cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
     try:
-        record = cache.match_cache_notebook(jupytext.read(ROOT / "book" / f"{chapter}.md"))
+        record = cache.match_cache_notebook(
+            jupytext.read(ROOT / "book" / f"{chapter}.md")
+        )
     except KeyError:
-        pytest.fail(f"{chapter}'s current code has no executed notebook in the cache: run `make book`")
+        pytest.fail(
+            f"{chapter}'s current code has no executed notebook in the cache: run `make book`"
+        )
     nb = cache.get_cache_bundle(record.pk).nb
     values = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
             # glue(..., display=False) stores its value as application/papermill.record/text/plain
-            text = next((v for k, v in out.get("data", {}).items() if k.endswith("text/plain")), None)
+            text = next(
+                (
+                    v
+                    for k, v in out.get("data", {}).items()
+                    if k.endswith("text/plain")
+                ),
+                None,
+            )
             if name and text is not None:
                 try:
                     values[name] = ast.literal_eval(text)
@@ -333,9 +456,15 @@ def glued(chapter: str) -> dict:
 def test_built_degradation_chapter_shows_plain56_training_worse_than_plain20():
     results = glued("degradation")["degradation_json"]
     assert set(results) == {"plain-20", "plain-56", "ResNet-20", "ResNet-56"}
-    assert results["plain-56"]["train_error"] > results["plain-20"]["train_error"] + 0.02, results
+    assert (
+        results["plain-56"]["train_error"]
+        > results["plain-20"]["train_error"] + 0.02
+    ), results
     # the residual half: depth must not hurt the ResNet (within batch noise)
-    assert results["ResNet-56"]["train_error"] < results["ResNet-20"]["train_error"] + 0.03, results
+    assert (
+        results["ResNet-56"]["train_error"]
+        < results["ResNet-20"]["train_error"] + 0.03
+    ), results
 
 
 @pytest.mark.parametrize("chapter", ["degradation", "training-cifar10"])

@@ -19,7 +19,13 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import resnet as tv
 
-from resnet_lib import BasicBlock, Bottleneck, PreActBlock, cifar_resnet, make_stage
+from resnet_lib import (
+    BasicBlock,
+    Bottleneck,
+    PreActBlock,
+    cifar_resnet,
+    make_stage,
+)
 from resnet_lib.exercises.bugbank import BUGS, check_fix
 from resnet_lib.exercises.bugbank import buggy
 from resnet_lib.exercises.feedback import Feedback, QuestionError
@@ -46,7 +52,9 @@ def test_the_bank_lists_seven_documented_bugs():
     for bug in BUGS.values():
         assert bug.difficulty in ("easy", "medium", "hard"), bug.id
         assert bug.chapter in chapters, bug.id
-        assert len(bug.source) > 80 and "http" not in bug.source, bug.id  # described, no invented links
+        assert len(bug.source) > 80 and "http" not in bug.source, (
+            bug.id
+        )  # described, no invented links
         assert bug.buggy.__module__ == buggy.__name__
 
 
@@ -62,7 +70,11 @@ def test_the_buggy_code_fails_and_its_bug_is_named(bug_id):
 def test_an_untouched_subclass_is_recognised_as_the_buggy_code(bug_id):
     untouched = type("MyFix", (BUGS[bug_id].buggy,), {})
     verdict = check_fix(untouched, bug=bug_id)
-    assert not verdict and "unchanged" in verdict.message and NAMED[bug_id] in verdict.message
+    assert (
+        not verdict
+        and "unchanged" in verdict.message
+        and NAMED[bug_id] in verdict.message
+    )
 
 
 def test_checking_leaves_the_callers_random_state_alone():
@@ -80,7 +92,11 @@ def _code_cells(text: str) -> list[str]:
 
 def _namespace() -> dict:
     ns: dict = {}
-    imports = next(c for c in _code_cells(CHAPTER) if "from resnet_lib.exercises.bugbank import" in c)
+    imports = next(
+        c
+        for c in _code_cells(CHAPTER)
+        if "from resnet_lib.exercises.bugbank import" in c
+    )
     exec(imports, ns)
     return ns
 
@@ -92,8 +108,16 @@ def _run(code: str, ns: dict) -> Feedback:
     return eval(lines[-1], ns)
 
 
-SOLUTIONS = dict(re.findall(r"^:::\{solution\} (ex-bug-[\w-]+)\n.*?```python\n(.*?)```", CHAPTER, re.M | re.S))
-EXERCISE_CELLS = [c for c in _code_cells(CHAPTER) if re.search(r"^check_fix\(", c, re.M)]
+SOLUTIONS = dict(
+    re.findall(
+        r"^:::\{solution\} (ex-bug-[\w-]+)\n.*?```python\n(.*?)```",
+        CHAPTER,
+        re.M | re.S,
+    )
+)
+EXERCISE_CELLS = [
+    c for c in _code_cells(CHAPTER) if re.search(r"^check_fix\(", c, re.M)
+]
 
 
 def _bug_of(code: str) -> str:
@@ -121,10 +145,21 @@ def test_the_chapter_and_the_teachers_page_agree_with_the_bank():
     teachers = (ROOT / "book" / "teachers.md").read_text()
     for label, code in SOLUTIONS.items():
         bug = BUGS[_bug_of(code)]
-        assert re.search(rf"^:label: {label}\n\*\*{re.escape(bug.title)}\*\* \({bug.difficulty}", CHAPTER, re.M), \
+        assert re.search(
+            rf"^:label: {label}\n\*\*{re.escape(bug.title)}\*\* \({bug.difficulty}",
+            CHAPTER,
+            re.M,
+        ), (
             f"{label}: the chapter's title or difficulty is not the bank's ({bug.title}, {bug.difficulty})"
-        row = re.search(rf"^\| \{{ref\}}`{re.escape(bug.title)} <{label}>` \|.*\| {bug.difficulty} \|$", teachers, re.M)
-        assert row, f"teachers.md has no row for {label} with difficulty {bug.difficulty}"
+        )
+        row = re.search(
+            rf"^\| \{{ref\}}`{re.escape(bug.title)} <{label}>` \|.*\| {bug.difficulty} \|$",
+            teachers,
+            re.M,
+        )
+        assert row, (
+            f"teachers.md has no row for {label} with difficulty {bug.difficulty}"
+        )
 
 
 # --- correct fixes written differently pass ----------------------------------------------------------
@@ -135,10 +170,16 @@ class OtherNamesCifarResNet(nn.Module):
 
     def __init__(self, n: int = 3, num_classes: int = 10):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1, bias=False),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+        )
         stages, channels = [], 16
         for planes, stride in ((16, 1), (32, 2), (64, 2)):
-            stage, channels = make_stage(BasicBlock, channels, planes, n, stride, "A")
+            stage, channels = make_stage(
+                BasicBlock, channels, planes, n, stride, "A"
+            )
             stages.append(stage)
         self.body = nn.Sequential(*stages)
         self.head = nn.Linear(64, num_classes)
@@ -155,10 +196,21 @@ class ShortcutFirstBottleneck(nn.Module):
         out = 4 * planes
         self.skip = nn.Identity()
         if stride != 1 or cin != out:
-            self.skip = nn.Sequential(nn.Conv2d(cin, out, 1, stride, bias=False), nn.BatchNorm2d(out))
-        self.reduce, self.n1 = nn.Conv2d(cin, planes, 1, bias=False), nn.BatchNorm2d(planes)
-        self.mid, self.n2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes)
-        self.expand, self.n3 = nn.Conv2d(planes, out, 1, bias=False), nn.BatchNorm2d(out)
+            self.skip = nn.Sequential(
+                nn.Conv2d(cin, out, 1, stride, bias=False), nn.BatchNorm2d(out)
+            )
+        self.reduce, self.n1 = (
+            nn.Conv2d(cin, planes, 1, bias=False),
+            nn.BatchNorm2d(planes),
+        )
+        self.mid, self.n2 = (
+            nn.Conv2d(planes, planes, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(planes),
+        )
+        self.expand, self.n3 = (
+            nn.Conv2d(planes, out, 1, bias=False),
+            nn.BatchNorm2d(out),
+        )
 
     def forward(self, x):
         s = self.skip(x)
@@ -171,7 +223,10 @@ class MyResNeXtBlock(ShortcutFirstBottleneck):
     def __init__(self, cin, planes, stride=1):
         super().__init__(cin, planes, stride)
         width = planes * 4 // 64 * 32
-        self.reduce, self.n1 = nn.Conv2d(cin, width, 1, bias=False), nn.BatchNorm2d(width)
+        self.reduce, self.n1 = (
+            nn.Conv2d(cin, width, 1, bias=False),
+            nn.BatchNorm2d(width),
+        )
         self.mid = nn.Conv2d(width, width, 3, stride, 1, groups=32, bias=False)
         self.n2 = nn.BatchNorm2d(width)
         self.expand = nn.Conv2d(width, 4 * planes, 1, bias=False)
@@ -180,27 +235,50 @@ class MyResNeXtBlock(ShortcutFirstBottleneck):
 class MyBasicBlock(nn.Module):
     def __init__(self, cin, planes, stride=1):
         super().__init__()
-        self.a, self.na = nn.Conv2d(cin, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes)
-        self.b, self.nb = nn.Conv2d(planes, planes, 3, 1, 1, bias=False), nn.BatchNorm2d(planes)
-        self.proj = (nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
-                     if stride != 1 or cin != planes else nn.Identity())
+        self.a, self.na = (
+            nn.Conv2d(cin, planes, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(planes),
+        )
+        self.b, self.nb = (
+            nn.Conv2d(planes, planes, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(planes),
+        )
+        self.proj = (
+            nn.Sequential(
+                nn.Conv2d(cin, planes, 1, stride, bias=False),
+                nn.BatchNorm2d(planes),
+            )
+            if stride != 1 or cin != planes
+            else nn.Identity()
+        )
 
     def forward(self, x):
-        return F.relu(self.nb(self.b(F.relu(self.na(self.a(x))))) + self.proj(x))
+        return F.relu(
+            self.nb(self.b(F.relu(self.na(self.a(x))))) + self.proj(x)
+        )
 
 
 class MyPreActBlock(nn.Module):
     def __init__(self, cin, planes, stride=1):
         super().__init__()
-        self.norm_in, self.norm_mid = nn.BatchNorm2d(cin), nn.BatchNorm2d(planes)
+        self.norm_in, self.norm_mid = (
+            nn.BatchNorm2d(cin),
+            nn.BatchNorm2d(planes),
+        )
         self.first = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
         self.second = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
         self.projects = stride != 1 or cin != planes
-        self.proj = nn.Conv2d(cin, planes, 1, stride, bias=False) if self.projects else None
+        self.proj = (
+            nn.Conv2d(cin, planes, 1, stride, bias=False)
+            if self.projects
+            else None
+        )
 
     def forward(self, x):
         pre = F.relu(self.norm_in(x))
-        shortcut = self.proj(pre) if self.projects else x  # computed before the residual branch
+        shortcut = (
+            self.proj(pre) if self.projects else x
+        )  # computed before the residual branch
         return self.second(F.relu(self.norm_mid(self.first(pre)))) + shortcut
 
 
@@ -214,27 +292,44 @@ def measure_functionally(model, inputs, targets):
     was = model.training
     model.train()
     try:
-        out = torch.func.functional_call(model, {**params, **buffers}, (inputs,))
+        out = torch.func.functional_call(
+            model, {**params, **buffers}, (inputs,)
+        )
     finally:
         model.train(was)
-    weights = [m.weight for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    return torch.stack([g.norm() for g in torch.autograd.grad(F.cross_entropy(out, targets), weights)])
+    weights = [
+        m.weight
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
+    return torch.stack(
+        [
+            g.norm()
+            for g in torch.autograd.grad(
+                F.cross_entropy(out, targets), weights
+            )
+        ]
+    )
 
 
-@pytest.mark.parametrize("bug_id, fix", [
-    ("stride-once", OtherNamesCifarResNet),
-    ("resnext-groups", MyResNeXtBlock),
-    ("double-relu", BasicBlock),
-    ("double-relu", MyBasicBlock),
-    ("preact-shortcut", PreActBlock),
-    ("preact-shortcut", MyPreActBlock),
-    ("missing-projection", Bottleneck),
-    ("missing-projection", ShortcutFirstBottleneck),
-    ("v1-stride", Bottleneck),
-    ("v1-stride", ShortcutFirstBottleneck),
-    ("bn-running-stats", measure_a_copy),
-    ("bn-running-stats", measure_functionally),
-], ids=lambda v: v if isinstance(v, str) else v.__name__)
+@pytest.mark.parametrize(
+    "bug_id, fix",
+    [
+        ("stride-once", OtherNamesCifarResNet),
+        ("resnext-groups", MyResNeXtBlock),
+        ("double-relu", BasicBlock),
+        ("double-relu", MyBasicBlock),
+        ("preact-shortcut", PreActBlock),
+        ("preact-shortcut", MyPreActBlock),
+        ("missing-projection", Bottleneck),
+        ("missing-projection", ShortcutFirstBottleneck),
+        ("v1-stride", Bottleneck),
+        ("v1-stride", ShortcutFirstBottleneck),
+        ("bn-running-stats", measure_a_copy),
+        ("bn-running-stats", measure_functionally),
+    ],
+    ids=lambda v: v if isinstance(v, str) else v.__name__,
+)
 def test_a_fix_written_differently_passes(bug_id, fix):
     verdict = check_fix(fix, bug=bug_id)
     assert verdict, str(verdict)
@@ -264,13 +359,19 @@ class ReturnsTuple(BasicBlock):
 
 def half_measure(model, inputs, targets):
     with torch.no_grad():
-        return buggy.measure_gradient_norms(copy.deepcopy(model).eval(), inputs, targets)
+        return buggy.measure_gradient_norms(
+            copy.deepcopy(model).eval(), inputs, targets
+        )
 
 
 def eval_measure(model, inputs, targets):
     twin = copy.deepcopy(model).eval()
     loss = F.cross_entropy(twin(inputs), targets)
-    weights = [m.weight for m in twin.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    weights = [
+        m.weight
+        for m in twin.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     return [g.norm().item() for g in torch.autograd.grad(loss, weights)]
 
 
@@ -278,32 +379,69 @@ def backward_measure(model, inputs, targets):
     state = copy.deepcopy(model.state_dict())
     model.train()
     F.cross_entropy(model(inputs), targets).backward()
-    out = [m.weight.grad.norm().item() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    out = [
+        m.weight.grad.norm().item()
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     model.load_state_dict(state)
     model.eval()
     return out
 
 
-MODULE_MISTAKES = [None, 3, "BasicBlock", BasicBlock(16, 16), lambda a, b, c: None, Raises, NoArgs, ReturnsTuple,
-                   int, Feedback]
-FUNCTION_MISTAKES = [None, 3, BasicBlock, BasicBlock(16, 16), lambda m: None, lambda m, x, y: "norms",
-                     lambda m, x, y: 1 / 0, half_measure, eval_measure, backward_measure]
+MODULE_MISTAKES = [
+    None,
+    3,
+    "BasicBlock",
+    BasicBlock(16, 16),
+    lambda a, b, c: None,
+    Raises,
+    NoArgs,
+    ReturnsTuple,
+    int,
+    Feedback,
+]
+FUNCTION_MISTAKES = [
+    None,
+    3,
+    BasicBlock,
+    BasicBlock(16, 16),
+    lambda m: None,
+    lambda m, x, y: "norms",
+    lambda m, x, y: 1 / 0,
+    half_measure,
+    eval_measure,
+    backward_measure,
+]
 
 
-@pytest.mark.parametrize("bug_id, answer",
-                         [(b, a) for b in MODULE_BUGS for a in MODULE_MISTAKES]
-                         + [("bn-running-stats", a) for a in FUNCTION_MISTAKES])
+@pytest.mark.parametrize(
+    "bug_id, answer",
+    [(b, a) for b in MODULE_BUGS for a in MODULE_MISTAKES]
+    + [("bn-running-stats", a) for a in FUNCTION_MISTAKES],
+)
 def test_a_wrong_kind_of_answer_gets_one_clear_sentence(bug_id, answer):
     verdict = check_fix(answer, bug=bug_id)
     assert isinstance(verdict, Feedback) and not verdict
-    assert "\n" not in verdict.message and len(verdict.message) < 600, verdict.message
-    assert "Sequential(" not in verdict.message and "Conv2d(" not in verdict.message  # no repr dumps
+    assert "\n" not in verdict.message and len(verdict.message) < 600, (
+        verdict.message
+    )
+    assert (
+        "Sequential(" not in verdict.message
+        and "Conv2d(" not in verdict.message
+    )  # no repr dumps
 
 
 def test_arguments_the_wrong_way_round_get_one_sentence():
     verdict = check_fix("double-relu", BasicBlock)
-    assert not verdict and "answer comes first" in verdict.message and 'bug=\'double-relu\'' in verdict.hint
-    assert not check_fix(BasicBlock)  # the bug left out: a Feedback from the checker decorator
+    assert (
+        not verdict
+        and "answer comes first" in verdict.message
+        and "bug='double-relu'" in verdict.hint
+    )
+    assert not check_fix(
+        BasicBlock
+    )  # the bug left out: a Feedback from the checker decorator
 
 
 @pytest.mark.parametrize("bug_id", [None, 7, "no-such-bug", "DOUBLE-RELU"])
@@ -313,10 +451,20 @@ def test_an_unknown_bug_id_is_the_questions_mistake(bug_id):
 
 
 def test_the_measurement_mistakes_are_told_apart():
-    assert "eval mode" in check_fix(eval_measure, bug="bn-running-stats").message
-    assert ".grad" in check_fix(backward_measure, bug="bn-running-stats").message
-    leaves_train = check_fix(lambda m, x, y: measure_a_copy(m, x, y) + [m.train()][:0], bug="bn-running-stats")
-    assert "eval mode before your function and is in train mode" in leaves_train.message
+    assert (
+        "eval mode" in check_fix(eval_measure, bug="bn-running-stats").message
+    )
+    assert (
+        ".grad" in check_fix(backward_measure, bug="bn-running-stats").message
+    )
+    leaves_train = check_fix(
+        lambda m, x, y: measure_a_copy(m, x, y) + [m.train()][:0],
+        bug="bn-running-stats",
+    )
+    assert (
+        "eval mode before your function and is in train mode"
+        in leaves_train.message
+    )
 
 
 # --- independent evidence: each bug differs from torchvision / the library as named ---------------------
@@ -329,21 +477,35 @@ def _out(module, x):
 
 def test_stride_once_leaves_layer3_at_16x16_where_the_paper_has_8x8():
     seen = {}
-    for name, net in (("bug", buggy.StrideOnceCifarResNet(n=3)), ("lib", cifar_resnet(20))):
-        net.layer3.register_forward_hook(lambda m, i, o, name=name: seen.update({name: tuple(o.shape[-2:])}))
+    for name, net in (
+        ("bug", buggy.StrideOnceCifarResNet(n=3)),
+        ("lib", cifar_resnet(20)),
+    ):
+        net.layer3.register_forward_hook(
+            lambda m, i, o, name=name: seen.update({name: tuple(o.shape[-2:])})
+        )
         _out(net, torch.zeros(1, 3, 32, 32))
-    assert seen == {"bug": (16, 16), "lib": (8, 8)}  # the paper: 32x32, 16x16, 8x8 maps
+    assert seen == {
+        "bug": (16, 16),
+        "lib": (8, 8),
+    }  # the paper: 32x32, 16x16, 8x8 maps
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
-    assert count(buggy.StrideOnceCifarResNet(n=3)) == count(cifar_resnet(20))  # a count cannot see it
+    assert count(buggy.StrideOnceCifarResNet(n=3)) == count(
+        cifar_resnet(20)
+    )  # a count cannot see it
 
 
 def test_resnext_groups_differ_from_torchvisions_resnext50_32x4d():
     theirs = tv.resnext50_32x4d(weights=None)
-    assert sum(p.numel() for p in theirs.parameters()) == 25_028_904  # torchvision's metadata
+    assert (
+        sum(p.numel() for p in theirs.parameters()) == 25_028_904
+    )  # torchvision's metadata
     block = buggy.GroupWidthResNeXtBlock(256, 64)
     assert theirs.layer1[1].conv2.weight.shape == (128, 4, 3, 3)
     assert block.conv2.weight.shape == (128, 32, 3, 3)
-    assert sum(p.numel() for p in block.parameters()) > sum(p.numel() for p in theirs.layer1[1].parameters())
+    assert sum(p.numel() for p in block.parameters()) > sum(
+        p.numel() for p in theirs.layer1[1].parameters()
+    )
 
 
 def test_double_relu_never_lets_the_block_go_below_its_shortcut():
@@ -353,34 +515,51 @@ def test_double_relu_never_lets_the_block_go_below_its_shortcut():
         if isinstance(m, nn.BatchNorm2d):
             nn.init.uniform_(m.bias, -1, 1)
     ours = buggy.DoubleReluBlock(32, 32)
-    ours.load_state_dict(dict(zip(ours.state_dict(), theirs.state_dict().values())))  # same layers, same order
+    ours.load_state_dict(
+        dict(zip(ours.state_dict(), theirs.state_dict().values()))
+    )  # same layers, same order
     x = torch.relu(torch.randn(2, 32, 8, 8))
-    assert (_out(ours, x) >= x).all()  # relu(relu(F) + x) >= x: the residual only adds
+    assert (
+        _out(ours, x) >= x
+    ).all()  # relu(relu(F) + x) >= x: the residual only adds
     assert (_out(theirs, x) < x).any()  # torchvision's block can subtract
     assert not torch.allclose(_out(ours, x), _out(theirs, x))
 
 
 def test_preact_projection_reads_the_raw_input_where_the_library_reads_the_preactivation():
     torch.manual_seed(0)
-    ours, lib = buggy.RawInputPreActBlock(16, 32, 2), PreActBlock(16, 32, 2, shortcut="B")
+    ours, lib = (
+        buggy.RawInputPreActBlock(16, 32, 2),
+        PreActBlock(16, 32, 2, shortcut="B"),
+    )
     x = torch.randn(2, 16, 8, 8)
     seen = {}
     for name, block in (("bug", ours), ("lib", lib)):
-        block.downsample.register_forward_hook(lambda m, i, o, name=name: seen.update({name: i[0]}))
+        block.downsample.register_forward_hook(
+            lambda m, i, o, name=name: seen.update({name: i[0]})
+        )
         _out(block, x)
     assert torch.equal(seen["bug"], x)
     assert torch.allclose(seen["lib"], torch.relu(lib.bn1(x)))
 
 
 def test_missing_projection_breaks_layer1_where_torchvision_projects():
-    assert isinstance(tv.resnet50(weights=None).layer1[0].downsample[0], nn.Conv2d)  # stride 1, 64 -> 256
+    assert isinstance(
+        tv.resnet50(weights=None).layer1[0].downsample[0], nn.Conv2d
+    )  # stride 1, 64 -> 256
     with pytest.raises(RuntimeError, match="size of tensor"):
-        _out(buggy.StrideOnlyProjectionBottleneck(64, 64, 1), torch.zeros(1, 64, 8, 8))
+        _out(
+            buggy.StrideOnlyProjectionBottleneck(64, 64, 1),
+            torch.zeros(1, 64, 8, 8),
+        )
 
 
 def test_v1_stride_loads_torchvisions_weights_and_computes_something_else():
     theirs = tv.resnet50(weights=None).layer2[0]
-    assert theirs.conv2.stride == (2, 2) and theirs.conv1.stride == (1, 1)  # torchvision: V1.5
+    assert theirs.conv2.stride == (2, 2) and theirs.conv1.stride == (
+        1,
+        1,
+    )  # torchvision: V1.5
     ours = buggy.V1StrideBottleneck(256, 128, 2)
     assert ours.conv1.stride == (2, 2) and ours.conv2.stride == (1, 1)
     ours.load_state_dict(theirs.state_dict())  # strict: loads without a word
@@ -392,7 +571,9 @@ def test_v1_stride_loads_torchvisions_weights_and_computes_something_else():
 def test_the_buggy_measurement_moves_the_running_statistics():
     model = cifar_resnet(8).eval()
     before = model.bn1.running_mean.clone()
-    buggy.measure_gradient_norms(model, torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3]))
+    buggy.measure_gradient_norms(
+        model, torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    )
     assert not torch.equal(before, model.bn1.running_mean)
     assert int(model.bn1.num_batches_tracked) == 1 and model.training
 
@@ -408,7 +589,9 @@ class ReluBeforeTheSum(buggy.DoubleReluBlock):
 class PreactivatedIdentity(buggy.RawInputPreActBlock):
     def forward(self, x):
         pre = F.relu(self.bn1(x))
-        return self.conv2(F.relu(self.bn2(self.conv1(pre)))) + self.downsample(pre)
+        return self.conv2(F.relu(self.bn2(self.conv1(pre)))) + self.downsample(
+            pre
+        )
 
 
 class StridedTwice(buggy.V1StrideBottleneck):
@@ -420,12 +603,27 @@ class StridedTwice(buggy.V1StrideBottleneck):
 class Ungrouped(buggy.GroupWidthResNeXtBlock):
     def __init__(self, cin, planes, stride=1):
         super().__init__(cin, planes, stride)
-        self.conv2 = nn.Conv2d(self.conv2.in_channels, self.conv2.in_channels, 3, stride, 1, bias=False)
+        self.conv2 = nn.Conv2d(
+            self.conv2.in_channels,
+            self.conv2.in_channels,
+            3,
+            stride,
+            1,
+            bias=False,
+        )
 
 
 class EveryBlockStrided(buggy.StrideOnceCifarResNet):
     def _make_layer(self, planes, blocks):
-        layers = [BasicBlock(self.in_channels if i == 0 else planes, planes, self.stride, shortcut="A") for i in range(blocks)]
+        layers = [
+            BasicBlock(
+                self.in_channels if i == 0 else planes,
+                planes,
+                self.stride,
+                shortcut="A",
+            )
+            for i in range(blocks)
+        ]
         self.in_channels = planes
         return nn.Sequential(*layers)
 
@@ -439,14 +637,28 @@ class ZeroPaddedShortcut(buggy.StrideOnlyProjectionBottleneck):
             self.downsample = PadShortcut(cin, 4 * planes)
 
 
-@pytest.mark.parametrize("bug_id, near_miss, said", [
-    ("double-relu", ReluBeforeTheSum, "ReLU now comes before the addition"),
-    ("preact-shortcut", PreactivatedIdentity, "identity shortcut carries relu(bn1(x))"),
-    ("v1-stride", StridedTwice, "both the first 1x1 and the 3x3"),
-    ("resnext-groups", Ungrouped, "not grouped (groups=1)"),
-    ("stride-once", EveryBlockStrided, "32x32 -> 16x16 -> 8x8 -> 4x4"),
-    ("missing-projection", ZeroPaddedShortcut, "has no 1x1 projection"),
-], ids=lambda v: v if isinstance(v, str) and "-" in v and " " not in v else "")
+@pytest.mark.parametrize(
+    "bug_id, near_miss, said",
+    [
+        (
+            "double-relu",
+            ReluBeforeTheSum,
+            "ReLU now comes before the addition",
+        ),
+        (
+            "preact-shortcut",
+            PreactivatedIdentity,
+            "identity shortcut carries relu(bn1(x))",
+        ),
+        ("v1-stride", StridedTwice, "both the first 1x1 and the 3x3"),
+        ("resnext-groups", Ungrouped, "not grouped (groups=1)"),
+        ("stride-once", EveryBlockStrided, "32x32 -> 16x16 -> 8x8 -> 4x4"),
+        ("missing-projection", ZeroPaddedShortcut, "has no 1x1 projection"),
+    ],
+    ids=lambda v: (
+        v if isinstance(v, str) and "-" in v and " " not in v else ""
+    ),
+)
 def test_a_near_miss_is_diagnosed(bug_id, near_miss, said):
     verdict = check_fix(near_miss, bug=bug_id)
     assert not verdict and said in verdict.message, verdict.message

@@ -21,40 +21,88 @@ from torch import nn
 from resnet_lib import ResNet, cifar_resnet
 from resnet_lib.experiments.degradation import DegradationResult
 from resnet_lib.exercises import feedback as fb_module
-from resnet_lib.exercises.architecture import check_basic_block, check_block_params, check_depth, check_stage_channels
+from resnet_lib.exercises.architecture import (
+    check_basic_block,
+    check_block_params,
+    check_depth,
+    check_stage_channels,
+)
 from resnet_lib.exercises.feedback import Feedback
-from resnet_lib.exercises.gradients import _plain_sweep, check_error_gap, check_explosion_depth, check_vanishing_layers
-from resnet_lib.exercises.training import check_epochs, check_lr_at, check_paper_lr, check_random_crop
+from resnet_lib.exercises.gradients import (
+    _plain_sweep,
+    check_error_gap,
+    check_explosion_depth,
+    check_vanishing_layers,
+)
+from resnet_lib.exercises.training import (
+    check_epochs,
+    check_lr_at,
+    check_paper_lr,
+    check_random_crop,
+)
 from resnet_lib.training import History
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # ------------------------------------------------------------ the ways of writing one number
 
+
 def int_forms(v: int) -> list:
     """Every way a student may hand in the count ``v``: all must be read as ``v``."""
-    forms = [v, float(v), np.int64(v), np.float64(v), np.array(v), np.array(float(v)),
-             torch.tensor(v), torch.tensor(float(v), dtype=torch.float64), torch.tensor([v]), np.array([v])]
+    forms = [
+        v,
+        float(v),
+        np.int64(v),
+        np.float64(v),
+        np.array(v),
+        np.array(float(v)),
+        torch.tensor(v),
+        torch.tensor(float(v), dtype=torch.float64),
+        torch.tensor([v]),
+        np.array([v]),
+    ]
     if abs(v) < 2**31:
         forms += [np.int32(v), torch.tensor(v, dtype=torch.int32)]
     if abs(v) < 2**24:  # float32 holds every integer below 2**24 exactly
-        forms += [np.float32(v), torch.tensor(float(v), dtype=torch.float32), torch.tensor(float(v)).item()]
+        forms += [
+            np.float32(v),
+            torch.tensor(float(v), dtype=torch.float32),
+            torch.tensor(float(v)).item(),
+        ]
     return forms
 
 
 def real_forms(x: float) -> list:
     """Every way a student may hand in the real number ``x`` (float32 rounding included)."""
-    return [x, np.float64(x), np.float32(x), np.array(x), np.array(x, dtype=np.float32),
-            torch.tensor(x), torch.tensor(x, dtype=torch.float64), torch.tensor(x).item(), float(np.float32(x))]
+    return [
+        x,
+        np.float64(x),
+        np.float32(x),
+        np.array(x),
+        np.array(x, dtype=np.float32),
+        torch.tensor(x),
+        torch.tensor(x, dtype=torch.float64),
+        torch.tensor(x).item(),
+        float(np.float32(x)),
+    ]
 
 
 def assert_explains(feedback: Feedback) -> None:
     """A wrong answer: not ok, a one-line message and a hint, no repr dump, no internal failure."""
     assert isinstance(feedback, Feedback) and not feedback
     assert feedback.message.strip() and feedback.hint.strip(), feedback
-    assert "\n" not in feedback.message and len(feedback.message) + len(feedback.hint) < 400, feedback
-    assert "could not read your answer" not in feedback.message, feedback  # the safety net never fires
+    assert (
+        "\n" not in feedback.message
+        and len(feedback.message) + len(feedback.hint) < 400
+    ), feedback
+    assert "could not read your answer" not in feedback.message, (
+        feedback
+    )  # the safety net never fires
 
 
 def wrong_kinds(right) -> dict:
@@ -76,20 +124,32 @@ def wrong_kinds(right) -> dict:
 
 # ------------------------------------------------------------ depth: from torchvision's names and 6n+2
 
-TORCHVISION = {d: getattr(torchvision.models, f"resnet{d}")(weights=None) for d in (18, 50)}
+TORCHVISION = {
+    d: getattr(torchvision.models, f"resnet{d}")(weights=None)
+    for d in (18, 50)
+}
 CIFAR = {d: cifar_resnet(d) for d in (20, 56)}
-DEPTH_MODELS = [(d, m) for d, m in TORCHVISION.items()] + [(d, m) for d, m in CIFAR.items()] + [
-    (38, ResNet("bottleneck", [2, 3, 5, 2]))]  # 1 + 3 * 12 + 1, written out
+DEPTH_MODELS = (
+    [(d, m) for d, m in TORCHVISION.items()]
+    + [(d, m) for d, m in CIFAR.items()]
+    + [(38, ResNet("bottleneck", [2, 3, 5, 2]))]
+)  # 1 + 3 * 12 + 1, written out
 
 
-@pytest.mark.parametrize("depth, model", DEPTH_MODELS, ids=[str(d) for d, _ in DEPTH_MODELS])
+@pytest.mark.parametrize(
+    "depth, model", DEPTH_MODELS, ids=[str(d) for d, _ in DEPTH_MODELS]
+)
 def test_depth_right_in_every_form(depth, model):
     for form in int_forms(depth):
         assert check_depth(form, model), (type(form), check_depth(form, model))
 
 
 @SETTINGS
-@given(which=st.sampled_from(range(len(DEPTH_MODELS))), delta=st.integers(-300, 300).filter(bool), form=st.integers(0, 14))
+@given(
+    which=st.sampled_from(range(len(DEPTH_MODELS))),
+    delta=st.integers(-300, 300).filter(bool),
+    form=st.integers(0, 14),
+)
 def test_depth_wrong_never_passes(which, delta, form):
     depth, model = DEPTH_MODELS[which]
     forms = int_forms(depth + delta)
@@ -108,12 +168,17 @@ def test_depth_arguments_swapped_or_of_the_wrong_kind():
     model = ResNet("bottleneck", [2, 3, 5, 2])
     swapped = check_depth(model, 38)
     assert_explains(swapped)
-    assert "got a ResNet model" in swapped.message and "check_depth(answer, model)" in swapped.hint
+    assert (
+        "got a ResNet model" in swapped.message
+        and "check_depth(answer, model)" in swapped.hint
+    )
     cls = check_depth(38, ResNet)
     assert_explains(cls)
     assert "class ResNet" in cls.message
     assert "where the model goes" in check_depth(38, "resnet38").message
-    assert_explains(check_depth(38))  # the model forgotten: the signature, not a TypeError
+    assert_explains(
+        check_depth(38)
+    )  # the model forgotten: the signature, not a TypeError
     assert "check_depth(answer, model)" in check_depth(38).hint
 
 
@@ -126,29 +191,49 @@ def test_depth_diagnoses_only_what_the_arithmetic_proves():
     assert "4 projection shortcuts" in check_depth(54, TORCHVISION[50]).message
     assert "53 BatchNorm" in check_depth(50 + 53, TORCHVISION[50]).message
     # 2 convolutions per bottleneck instead of 3: 16 blocks fewer
-    assert "2 convolutions in each of the 16 blocks" in check_depth(50 - 16, TORCHVISION[50]).message
+    assert (
+        "2 convolutions in each of the 16 blocks"
+        in check_depth(50 - 16, TORCHVISION[50]).message
+    )
     assert "block diagram" not in check_depth(7, TORCHVISION[50]).hint
 
 
 # ------------------------------------------------------------ block parameters: torchvision's blocks
 
-def torchvision_block(block: str, in_channels: int, planes: int, stride: int) -> nn.Module:
-    cls = torchvision.models.resnet.Bottleneck if block == "bottleneck" else torchvision.models.resnet.BasicBlock
+
+def torchvision_block(
+    block: str, in_channels: int, planes: int, stride: int
+) -> nn.Module:
+    cls = (
+        torchvision.models.resnet.Bottleneck
+        if block == "bottleneck"
+        else torchvision.models.resnet.BasicBlock
+    )
     out = planes * cls.expansion
     downsample = None
     if stride != 1 or in_channels != out:
-        downsample = nn.Sequential(nn.Conv2d(in_channels, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+        downsample = nn.Sequential(
+            nn.Conv2d(in_channels, out, 1, stride, bias=False),
+            nn.BatchNorm2d(out),
+        )
     return cls(in_channels, planes, stride, downsample=downsample)
 
 
 def torchvision_counts(block, in_channels, planes, stride) -> dict[str, int]:
     m = torchvision_block(block, in_channels, planes, stride)
-    conv = sum(p.numel() for n, p in m.named_parameters() if n.startswith("conv"))
+    conv = sum(
+        p.numel() for n, p in m.named_parameters() if n.startswith("conv")
+    )
     return {"conv": conv, "total": sum(p.numel() for p in m.parameters())}
 
 
-BLOCKS = st.tuples(st.sampled_from(["basic", "bottleneck"]), st.sampled_from([16, 64, 128, 256, 512]),
-                   st.sampled_from([16, 64, 128]), st.sampled_from([1, 2]), st.sampled_from(["conv", "total"]))
+BLOCKS = st.tuples(
+    st.sampled_from(["basic", "bottleneck"]),
+    st.sampled_from([16, 64, 128, 256, 512]),
+    st.sampled_from([16, 64, 128]),
+    st.sampled_from([1, 2]),
+    st.sampled_from(["conv", "total"]),
+)
 
 
 @SETTINGS
@@ -157,25 +242,45 @@ def test_block_params_right_in_every_form(question, form):
     block, cin, planes, stride, part = question
     expected = torchvision_counts(block, cin, planes, stride)[part]
     forms = int_forms(expected)
-    feedback = check_block_params(forms[form % len(forms)], block=block, in_channels=cin, planes=planes,
-                                  stride=stride, part=part)
+    feedback = check_block_params(
+        forms[form % len(forms)],
+        block=block,
+        in_channels=cin,
+        planes=planes,
+        stride=stride,
+        part=part,
+    )
     assert feedback, feedback
 
 
 @SETTINGS
-@given(question=BLOCKS, delta=st.integers(-10**6, 10**6).filter(bool), form=st.integers(0, 14))
+@given(
+    question=BLOCKS,
+    delta=st.integers(-(10**6), 10**6).filter(bool),
+    form=st.integers(0, 14),
+)
 def test_block_params_wrong_never_passes(question, delta, form):
     block, cin, planes, stride, part = question
     expected = torchvision_counts(block, cin, planes, stride)[part]
     forms = int_forms(expected + delta)
-    assert_explains(check_block_params(forms[form % len(forms)], block=block, in_channels=cin, planes=planes,
-                                       stride=stride, part=part))
+    assert_explains(
+        check_block_params(
+            forms[form % len(forms)],
+            block=block,
+            in_channels=cin,
+            planes=planes,
+            stride=stride,
+            part=part,
+        )
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(wrong_kinds(278_528)))
 def test_block_params_wrong_kinds_are_named(kind):
     answer, phrase = wrong_kinds(278_528)[kind]
-    feedback = check_block_params(answer, block="bottleneck", in_channels=512, planes=128)
+    feedback = check_block_params(
+        answer, block="bottleneck", in_channels=512, planes=128
+    )
     assert_explains(feedback)
     assert phrase in feedback.message + feedback.hint, feedback
 
@@ -187,7 +292,10 @@ def test_hints_fit_the_question():
     assert depth != params and "depth" in depth and "parameter count" in params
     assert "3 * 3 * 64 * 64" not in depth
     text = check_block_params("230,144")
-    assert "the text '230,144'" in text.message and "pass the number 230144 without quotes" == text.hint
+    assert (
+        "the text '230,144'" in text.message
+        and "pass the number 230144 without quotes" == text.hint
+    )
 
 
 def test_teacher_side_misuse_raises():
@@ -199,34 +307,63 @@ def test_teacher_side_misuse_raises():
 
 # ------------------------------------------------------------ stage channels: the paper's Table 1
 
-PAPER_WIDTHS = {18: [64, 128, 256, 512], 34: [64, 128, 256, 512], 50: [256, 512, 1024, 2048],
-                101: [256, 512, 1024, 2048], 152: [256, 512, 1024, 2048]}
+PAPER_WIDTHS = {
+    18: [64, 128, 256, 512],
+    34: [64, 128, 256, 512],
+    50: [256, 512, 1024, 2048],
+    101: [256, 512, 1024, 2048],
+    152: [256, 512, 1024, 2048],
+}
 
 
 def channel_forms(widths: list[int]) -> list:
-    return [list(widths), tuple(widths), [float(w) for w in widths], np.array(widths), torch.tensor(widths),
-            [np.int64(w) for w in widths], [torch.tensor(w) for w in widths], np.array(widths, dtype=np.float32)]
+    return [
+        list(widths),
+        tuple(widths),
+        [float(w) for w in widths],
+        np.array(widths),
+        torch.tensor(widths),
+        [np.int64(w) for w in widths],
+        [torch.tensor(w) for w in widths],
+        np.array(widths, dtype=np.float32),
+    ]
 
 
 @pytest.mark.parametrize("depth", sorted(PAPER_WIDTHS))
 def test_stage_channels_right_in_every_form(depth):
     for form in channel_forms(PAPER_WIDTHS[depth]):
-        assert check_stage_channels(form, depth=depth), (form, check_stage_channels(form, depth=depth))
+        assert check_stage_channels(form, depth=depth), (
+            form,
+            check_stage_channels(form, depth=depth),
+        )
 
 
 @SETTINGS
-@given(depth=st.sampled_from(sorted(PAPER_WIDTHS)), widths=st.lists(st.integers(-5000, 5000), min_size=0, max_size=6),
-       form=st.integers(0, 7))
+@given(
+    depth=st.sampled_from(sorted(PAPER_WIDTHS)),
+    widths=st.lists(st.integers(-5000, 5000), min_size=0, max_size=6),
+    form=st.integers(0, 7),
+)
 def test_stage_channels_wrong_never_passes(depth, widths, form):
     assume(widths != PAPER_WIDTHS[depth])
     forms = channel_forms(widths) if widths else [[], ()]
-    assert_explains(check_stage_channels(forms[form % len(forms)], depth=depth))
+    assert_explains(
+        check_stage_channels(forms[form % len(forms)], depth=depth)
+    )
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    ("2048", "the text '2048'"), (2048, "one number"), (None, "None"), ([256, "512", 1024, 2048], "item 1"),
-    (torch.zeros(2, 2), "shape (2, 2)"), ({"layer1": 256}, "dict"), ([256, 512.5, 1024, 2048], "whole number"),
-])
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        ("2048", "the text '2048'"),
+        (2048, "one number"),
+        (None, "None"),
+        ([256, "512", 1024, 2048], "item 1"),
+        (torch.zeros(2, 2), "shape (2, 2)"),
+        ({"layer1": 256}, "dict"),
+        ([256, 512.5, 1024, 2048], "whole number"),
+    ],
+)
 def test_stage_channels_wrong_kinds_are_named(answer, phrase):
     feedback = check_stage_channels(answer, depth=50)
     assert_explains(feedback)
@@ -235,16 +372,33 @@ def test_stage_channels_wrong_kinds_are_named(answer, phrase):
 
 # ------------------------------------------------------------ the degradation gap: arithmetic
 
-def degradation_result(deep_train: float, shallow_train: float, deep_test: float, shallow_test: float):
-    return DegradationResult({"plain-20": History(train_error=[0.9] + [shallow_train] * 3, test_error=[shallow_test]),
-                              "plain-56": History(train_error=[0.9] + [deep_train] * 3, test_error=[deep_test])})
+
+def degradation_result(
+    deep_train: float,
+    shallow_train: float,
+    deep_test: float,
+    shallow_test: float,
+):
+    return DegradationResult(
+        {
+            "plain-20": History(
+                train_error=[0.9] + [shallow_train] * 3,
+                test_error=[shallow_test],
+            ),
+            "plain-56": History(
+                train_error=[0.9] + [deep_train] * 3, test_error=[deep_test]
+            ),
+        }
+    )
 
 
 ERRORS = st.floats(0.0, 1.0, allow_nan=False)
 
 
 @SETTINGS
-@given(errors=st.tuples(ERRORS, ERRORS, ERRORS, ERRORS), form=st.integers(0, 8))
+@given(
+    errors=st.tuples(ERRORS, ERRORS, ERRORS, ERRORS), form=st.integers(0, 8)
+)
 def test_error_gap_right_in_every_form(errors, form):
     result = degradation_result(*errors)
     gap = errors[0] - errors[1]
@@ -252,12 +406,19 @@ def test_error_gap_right_in_every_form(errors, form):
 
 
 @SETTINGS
-@given(errors=st.tuples(ERRORS, ERRORS, ERRORS, ERRORS), answer=st.floats(-150, 150, allow_nan=False),
-       form=st.integers(0, 8))
+@given(
+    errors=st.tuples(ERRORS, ERRORS, ERRORS, ERRORS),
+    answer=st.floats(-150, 150, allow_nan=False),
+    form=st.integers(0, 8),
+)
 def test_error_gap_wrong_never_passes(errors, answer, form):
     gap = errors[0] - errors[1]
-    assume(abs(answer - gap) > 5e-3 * 1.01)  # the checker's documented tolerance
-    assert_explains(check_error_gap(real_forms(answer)[form], degradation_result(*errors)))
+    assume(
+        abs(answer - gap) > 5e-3 * 1.01
+    )  # the checker's documented tolerance
+    assert_explains(
+        check_error_gap(real_forms(answer)[form], degradation_result(*errors))
+    )
 
 
 def test_error_gap_wrong_kinds_and_order():
@@ -269,11 +430,15 @@ def test_error_gap_wrong_kinds_and_order():
             assert phrase in feedback.message + feedback.hint, (kind, feedback)
     swapped = check_error_gap(result, 0.25)
     assert_explains(swapped)
-    assert "DegradationResult" in swapped.message and "check_error_gap(answer, result)" in swapped.hint
+    assert (
+        "DegradationResult" in swapped.message
+        and "check_error_gap(answer, result)" in swapped.hint
+    )
     assert "where the result" in check_error_gap(0.25, 0.25).message
 
 
 # ------------------------------------------------------------ the vanishing product: closed form
+
 
 def smallest_l(gain: float, fraction: float) -> int:
     product, layers = 1.0, 0
@@ -292,17 +457,30 @@ def test_vanishing_layers_right_in_every_form(question, form):
     gain, fraction = question
     expected = smallest_l(gain, fraction)
     # on the boundary (gain**L within rounding of fraction) the two ways of computing may differ
-    assume(abs(gain ** expected - fraction) > 1e-9 and abs(gain ** (expected - 1) - fraction) > 1e-9)
+    assume(
+        abs(gain**expected - fraction) > 1e-9
+        and abs(gain ** (expected - 1) - fraction) > 1e-9
+    )
     forms = int_forms(expected)
-    assert check_vanishing_layers(forms[form % len(forms)], gain=gain, fraction=fraction)
+    assert check_vanishing_layers(
+        forms[form % len(forms)], gain=gain, fraction=fraction
+    )
 
 
 @SETTINGS
-@given(question=QUESTIONS, delta=st.integers(-10**4, 10**4).filter(bool), form=st.integers(0, 14))
+@given(
+    question=QUESTIONS,
+    delta=st.integers(-(10**4), 10**4).filter(bool),
+    form=st.integers(0, 14),
+)
 def test_vanishing_layers_wrong_never_passes(question, delta, form):
     gain, fraction = question
     forms = int_forms(smallest_l(gain, fraction) + delta)
-    assert_explains(check_vanishing_layers(forms[form % len(forms)], gain=gain, fraction=fraction))
+    assert_explains(
+        check_vanishing_layers(
+            forms[form % len(forms)], gain=gain, fraction=fraction
+        )
+    )
 
 
 def test_vanishing_layers_wrong_kinds():
@@ -313,6 +491,7 @@ def test_vanishing_layers_wrong_kinds():
 
 
 # ------------------------------------------------------------ the explosion depth (from the sweep itself)
+
 
 def test_explosion_depth_every_form_and_every_wrong_depth():
     ratios = dict(_plain_sweep(0))
@@ -330,11 +509,16 @@ def test_explosion_depth_every_form_and_every_wrong_depth():
 
 # ------------------------------------------------------------ epochs and the learning rate: the paper's numbers
 
-EPOCHS = 64_000 * 128 / 45_000  # He et al. 2016, section 4.2: 64k iterations, batch 128, 45k/5k split
+EPOCHS = (
+    64_000 * 128 / 45_000
+)  # He et al. 2016, section 4.2: 64k iterations, batch 128, 45k/5k split
 
 
 @SETTINGS
-@given(answer=st.sampled_from([EPOCHS, 182, round(EPOCHS, 1), round(EPOCHS, 2)]), form=st.integers(0, 8))
+@given(
+    answer=st.sampled_from([EPOCHS, 182, round(EPOCHS, 1), round(EPOCHS, 2)]),
+    form=st.integers(0, 8),
+)
 def test_epochs_right_in_every_form(answer, form):
     assert check_epochs(real_forms(float(answer))[form])
 
@@ -357,7 +541,11 @@ def test_lr_at_right_in_every_form(step, form):
 
 
 @SETTINGS
-@given(step=st.integers(0, 70_000), answer=st.floats(-10, 10, allow_nan=False), form=st.integers(0, 8))
+@given(
+    step=st.integers(0, 70_000),
+    answer=st.floats(-10, 10, allow_nan=False),
+    form=st.integers(0, 8),
+)
 def test_lr_at_wrong_never_passes(step, answer, form):
     assume(abs(answer - paper_lr(step)) > 1e-5 * paper_lr(step))
     assert_explains(check_lr_at(real_forms(answer)[form], step=step))
@@ -373,19 +561,43 @@ def test_lr_at_float32_of_the_issue():
             assert phrase in feedback.message + feedback.hint, (kind, feedback)
 
 
-@pytest.mark.parametrize("wrap", [float, np.float32, np.float64, np.array, torch.tensor,
-                                  lambda v: torch.tensor(v, dtype=torch.float64)],
-                         ids=["float", "np.float32", "np.float64", "np.array", "torch.float32", "torch.float64"])
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        float,
+        np.float32,
+        np.float64,
+        np.array,
+        torch.tensor,
+        lambda v: torch.tensor(v, dtype=torch.float64),
+    ],
+    ids=[
+        "float",
+        "np.float32",
+        "np.float64",
+        "np.array",
+        "torch.float32",
+        "torch.float64",
+    ],
+)
 def test_paper_lr_accepts_every_number_type(wrap):
-    table = {v: wrap(v) for v in (0.1, 0.01, 0.001)}  # built once: the checker calls lr 64,000 times
+    table = {
+        v: wrap(v) for v in (0.1, 0.01, 0.001)
+    }  # built once: the checker calls lr 64,000 times
     assert check_paper_lr(lambda s: table[paper_lr(s)])
 
 
-@pytest.mark.parametrize("lr, phrase", [
-    (0.1, "pass your function itself"), (None, "pass your function itself"),
-    (lambda s: None, "returned None"), (lambda s: "0.1", "the text"), (lambda s: [0.1], "list"),
-    (lambda: 0.1, "raised TypeError"),
-])
+@pytest.mark.parametrize(
+    "lr, phrase",
+    [
+        (0.1, "pass your function itself"),
+        (None, "pass your function itself"),
+        (lambda s: None, "returned None"),
+        (lambda s: "0.1", "the text"),
+        (lambda s: [0.1], "list"),
+        (lambda: 0.1, "raised TypeError"),
+    ],
+)
 def test_paper_lr_wrong_kinds(lr, phrase):
     feedback = check_paper_lr(lr)
     assert_explains(feedback)
@@ -393,15 +605,27 @@ def test_paper_lr_wrong_kinds(lr, phrase):
 
 
 def test_paper_lr_rejects_float32_of_a_wrong_schedule():
-    assert_explains(check_paper_lr(lambda s: np.float32(0.1 if s < 32_000 else 0.01 if s < 48_000 else 0.0001)))
+    assert_explains(
+        check_paper_lr(
+            lambda s: np.float32(
+                0.1 if s < 32_000 else 0.01 if s < 48_000 else 0.0001
+            )
+        )
+    )
 
 
 # ------------------------------------------------------------ functions and classes passed wrongly
 
-@pytest.mark.parametrize("augment, phrase", [
-    (torch.zeros(2, 3, 32, 32), "pass your function itself"), (None, "pass your function itself"),
-    (lambda x, pad: None, "returned None"), (lambda x, pad: "crop", "returned the text"),
-])
+
+@pytest.mark.parametrize(
+    "augment, phrase",
+    [
+        (torch.zeros(2, 3, 32, 32), "pass your function itself"),
+        (None, "pass your function itself"),
+        (lambda x, pad: None, "returned None"),
+        (lambda x, pad: "crop", "returned the text"),
+    ],
+)
 def test_random_crop_wrong_kinds(augment, phrase):
     feedback = check_random_crop(augment)
     assert_explains(feedback)
@@ -410,10 +634,16 @@ def test_random_crop_wrong_kinds(augment, phrase):
 
 def test_basic_block_wrong_kinds():
     from resnet_lib import BasicBlock
+
     instance = check_basic_block(BasicBlock(16, 32, 2))
     assert_explains(instance)
-    assert "instance" in instance.hint and "check_basic_block(BasicBlock)" in instance.hint
-    assert "BasicBlock(" not in instance.message.replace("check_basic_block(BasicBlock)", "")  # no repr dump
+    assert (
+        "instance" in instance.hint
+        and "check_basic_block(BasicBlock)" in instance.hint
+    )
+    assert "BasicBlock(" not in instance.message.replace(
+        "check_basic_block(BasicBlock)", ""
+    )  # no repr dump
     for answer in (None, 3, "MyBlock"):
         assert_explains(check_basic_block(answer))
     assert "not an nn.Module" in check_basic_block(lambda c, p, s: 3).message
@@ -431,6 +661,7 @@ def test_basic_block_wrong_kinds():
 
 # ------------------------------------------------------------ recording verdicts for the marker
 
+
 def test_every_checker_reports_its_verdict_once():
     seen = []
 
@@ -445,5 +676,8 @@ def test_every_checker_reports_its_verdict_once():
     finally:
         fb_module.remove_listener(listen)
     check_epochs(182)  # no longer listening
-    assert seen == [("check_depth", True, "38"), ("check_lr_at", False, "'0.01'"),
-                    ("check_depth", False, "a ResNet model (an nn.Module)")]
+    assert seen == [
+        ("check_depth", True, "38"),
+        ("check_lr_at", False, "'0.01'"),
+        ("check_depth", False, "a ResNet model (an nn.Module)"),
+    ]

@@ -27,16 +27,31 @@ PAPER_FLOPS = {depth: a.flops for depth, a in TABLE1.items()}
 
 def test_the_two_numbers_the_book_derives():
     assert block_params("basic", 64, 64).conv == 2 * 3 * 3 * 64 * 64 == 73_728
-    assert block_params("bottleneck", 256, 64).conv == 256 * 64 + 3 * 3 * 64 * 64 + 64 * 256 == 69_632
+    assert (
+        block_params("bottleneck", 256, 64).conv
+        == 256 * 64 + 3 * 3 * 64 * 64 + 64 * 256
+        == 69_632
+    )
 
 
-CASES = list(itertools.product(
-    ["basic", "bottleneck"], [3, 16, 64, 256], [8, 64], [1, 2], ["A", "B", "C"], [(False, False), (True, False), (False, True)]
-))
+CASES = list(
+    itertools.product(
+        ["basic", "bottleneck"],
+        [3, 16, 64, 256],
+        [8, 64],
+        [1, 2],
+        ["A", "B", "C"],
+        [(False, False), (True, False), (False, True)],
+    )
+)
 
 
-@pytest.mark.parametrize("block, cin, planes, stride, shortcut, variant", CASES)
-def test_block_params_closed_form_equals_built_module(block, cin, planes, stride, shortcut, variant):
+@pytest.mark.parametrize(
+    "block, cin, planes, stride, shortcut, variant", CASES
+)
+def test_block_params_closed_form_equals_built_module(
+    block, cin, planes, stride, shortcut, variant
+):
     plain, preact = variant
     cls = get_block(block, plain, preact)
     if shortcut == "A" and cin > planes * cls.expansion and not plain:
@@ -46,8 +61,14 @@ def test_block_params_closed_form_equals_built_module(block, cin, planes, stride
     module = cls(cin, planes, stride, shortcut)
     count = block_params(block, cin, planes, stride, shortcut, plain, preact)
     assert count.total == count_params(module)
-    assert count.conv == sum(p.numel() for n, p in module.named_parameters() if n.startswith("conv"))
-    assert count.shortcut == sum(p.numel() for n, p in module.named_parameters() if n.startswith("downsample"))
+    assert count.conv == sum(
+        p.numel() for n, p in module.named_parameters() if n.startswith("conv")
+    )
+    assert count.shortcut == sum(
+        p.numel()
+        for n, p in module.named_parameters()
+        if n.startswith("downsample")
+    )
 
 
 @pytest.mark.parametrize("depth", [18, 34, 50, 101, 152])
@@ -69,7 +90,10 @@ def test_network_counts_match_torchvision_and_torchinfo(depth):
 
 def test_paper_resnet50_flops_is_the_v1_stride_placement():
     cfg = rl.resnet50().config
-    v1, v15 = network_count(cfg, 224, "1x1").macs, network_count(cfg, 224, "3x3").macs
+    v1, v15 = (
+        network_count(cfg, 224, "1x1").macs,
+        network_count(cfg, 224, "3x3").macs,
+    )
     assert round(v1 / 1e9, 2) == 3.86  # the paper rounds to 3.8
     assert v15 > v1
 
@@ -80,14 +104,18 @@ def test_paper_resnet50_flops_is_the_v1_stride_placement():
         ResNetConfig("basic", (1,), 8, "cifar", "A"),
         ResNetConfig("bottleneck", (2, 1, 3), 12, "cifar", "C", num_classes=5),
         ResNetConfig("basic", (3, 3, 3), 16, "cifar", plain=True),
-        ResNetConfig("bottleneck", (1, 1, 1, 1, 1), 16, "imagenet", "B", preact=True),
+        ResNetConfig(
+            "bottleneck", (1, 1, 1, 1, 1), 16, "imagenet", "B", preact=True
+        ),
         ResNetConfig("basic", (2, 2), 32, "imagenet", "B", in_channels=1),
         ResNetConfig("basic", (3, 3, 3), 16, "cifar", "A", preact=True),
     ],
 )
 @pytest.mark.parametrize("size", [32, 57])
 def test_network_count_equals_built_model_and_torchinfo(cfg, size):
-    model = rl.ResNet.from_config(cfg).eval()  # eval: 1x1 maps with batch 1 are fine
+    model = rl.ResNet.from_config(
+        cfg
+    ).eval()  # eval: 1x1 maps with batch 1 are fine
     counted = network_count(cfg, size)
     assert counted.params == count_params(model)
     assert counted.weighted_layers == count_weighted_layers(model).total
@@ -95,7 +123,9 @@ def test_network_count_equals_built_model_and_torchinfo(cfg, size):
     out = model.forward_features(torch.zeros(1, cfg.in_channels, size, size))
     assert counted.rows[-2].out_size == tuple(out.shape[2:])
     assert counted.rows[-2].out_channels == out.shape[1]
-    stats = torchinfo.summary(model, input_size=(1, cfg.in_channels, size, size), verbose=0)
+    stats = torchinfo.summary(
+        model, input_size=(1, cfg.in_channels, size, size), verbose=0
+    )
     assert stats.total_params == counted.params
 
 
@@ -110,20 +140,40 @@ def test_network_count_equals_built_model_and_torchinfo(cfg, size):
     ],
 )
 def test_weighted_layers_of_torchvision_and_our_models(depth, stages):
-    for model in (getattr(torchvision.models, f"resnet{depth}")(weights=None), rl.imagenet_resnet(depth)):
+    for model in (
+        getattr(torchvision.models, f"resnet{depth}")(weights=None),
+        rl.imagenet_resnet(depth),
+    ):
         count = count_weighted_layers(model)
         assert list(count.per_stage.values()) == stages
         assert count.total == int(count) == depth
     assert count.formula() == " + ".join(map(str, stages)) + f" = {depth}"
-    assert list(count.per_stage) == ["conv1", "layer1", "layer2", "layer3", "layer4", "fc"]
+    assert list(count.per_stage) == [
+        "conv1",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "fc",
+    ]
 
 
 @pytest.mark.parametrize("depth", [20, 32, 44, 56, 110])
 def test_cifar_depth_is_6n_plus_2(depth):
     n = (depth - 2) // 6
-    for m in (rl.cifar_resnet(depth), rl.cifar_resnet(depth, plain=True), rl.cifar_resnet(depth, shortcut="B")):
+    for m in (
+        rl.cifar_resnet(depth),
+        rl.cifar_resnet(depth, plain=True),
+        rl.cifar_resnet(depth, shortcut="B"),
+    ):
         assert count_weighted_layers(m).total == depth
-        assert list(count_weighted_layers(m).per_stage.values()) == [1, 2 * n, 2 * n, 2 * n, 1]
+        assert list(count_weighted_layers(m).per_stage.values()) == [
+            1,
+            2 * n,
+            2 * n,
+            2 * n,
+            1,
+        ]
 
 
 def test_counting_bad_input():
@@ -131,7 +181,9 @@ def test_counting_bad_input():
         block_params("wide", 64, 64)
     with pytest.raises(ValueError, match="stride must be 1 or 2; got 3"):
         block_params("basic", 64, 64, stride=3)
-    with pytest.raises(ValueError, match="in_channels must be a positive integer; got 0"):
+    with pytest.raises(
+        ValueError, match="in_channels must be a positive integer; got 0"
+    ):
         block_params("basic", 0, 64)
     with pytest.raises(ValueError, match="stride_on must be"):
         block_macs("bottleneck", 64, 64, 1, 56, 56, stride_on="2x2")

@@ -28,7 +28,9 @@ def tiny_folder(tmp_path, monkeypatch):
         for c in CIFAR10_CLASSES:
             (root / split / c).mkdir(parents=True)
             for i in range(3):
-                Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(root / split / c / f"{i:04d}.png")
+                Image.fromarray(
+                    rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)
+                ).save(root / split / c / f"{i:04d}.png")
     archive = tmp_path / "cifar.tar.gz"
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(root / "train", arcname="train")
@@ -42,52 +44,99 @@ def test_image_folder_and_archive_give_the_same_data(tiny_folder):
     assert a.images.shape == (30, 3, 32, 32) and a.images.dtype == torch.uint8
     assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
     assert sorted(torch.bincount(a.labels).tolist()) == [3] * 10
-    first = np.array(Image.open(root / "train" / "airplane" / "0000.png")).transpose(2, 0, 1).copy()
+    first = (
+        np.array(Image.open(root / "train" / "airplane" / "0000.png"))
+        .transpose(2, 0, 1)
+        .copy()
+    )
     assert torch.equal(a.images[0], torch.from_numpy(first))
-    assert torch.equal(cifar10("train", root=archive).images, b.images)  # from the decoded cache
+    assert torch.equal(
+        cifar10("train", root=archive).images, b.images
+    )  # from the decoded cache
 
 
 def test_the_source_names_the_data_without_the_machines_folders(tiny_folder):
     """A chapter prints the source: it must not show the folders of the machine that built the book."""
     root, archive = tiny_folder
-    for data, name in ((cifar10("train", root=root), root.name), (cifar10("test", root=archive), archive.name)):
-        assert data.source.startswith("CIFAR-10 ") and name in data.source, data.source
-        assert str(root.parent) not in data.source and "/" not in data.source.split(name)[0], data.source
+    for data, name in (
+        (cifar10("train", root=root), root.name),
+        (cifar10("test", root=archive), archive.name),
+    ):
+        assert data.source.startswith("CIFAR-10 ") and name in data.source, (
+            data.source
+        )
+        assert (
+            str(root.parent) not in data.source
+            and "/" not in data.source.split(name)[0]
+        ), data.source
 
 
 def test_missing_cifar_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.delenv("RESNET_DATA", raising=False)
-    with pytest.raises(DataNotFoundError, match=r"not found at .*download=True.*RESNET_DATA.*source='offline'"):
+    with pytest.raises(
+        DataNotFoundError,
+        match=r"not found at .*download=True.*RESNET_DATA.*source='offline'",
+    ):
         cifar10("train", root=tmp_path / "nothing")
     with pytest.raises(DataNotFoundError):
         load_data("cifar10", root=tmp_path / "nothing", download=False)
-    fallback = load_data("auto", root=tmp_path / "nothing", download=False, offline_per_class=5)
+    fallback = load_data(
+        "auto", root=tmp_path / "nothing", download=False, offline_per_class=5
+    )
     assert "offline" in fallback.source and len(fallback) == 50
 
 
-def test_resnet_data_pointing_nowhere_is_an_error_not_a_silent_fallback(tmp_path, monkeypatch):
+def test_resnet_data_pointing_nowhere_is_an_error_not_a_silent_fallback(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RESNET_DATA", "../no/such/cifar10.tar.gz")
-    for call in (lambda: cifar10("train"), lambda: load_data("auto", "train", download=False)):
-        with pytest.raises(ValueError, match=r"RESNET_DATA environment variable is '../no/such/cifar10.tar.gz', "
-                                             r"which does not exist \(resolved from .*: .*/no/such/cifar10.tar.gz\)"):
+    for call in (
+        lambda: cifar10("train"),
+        lambda: load_data("auto", "train", download=False),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=r"RESNET_DATA environment variable is '../no/such/cifar10.tar.gz', "
+            r"which does not exist \(resolved from .*: .*/no/such/cifar10.tar.gz\)",
+        ):
             call()
-    monkeypatch.setenv("RESNET_DATA", "")  # empty: not set (the Makefile exports it empty without the data)
-    assert "offline" in load_data("auto", "train", download=False, offline_per_class=5).source
+    monkeypatch.setenv(
+        "RESNET_DATA", ""
+    )  # empty: not set (the Makefile exports it empty without the data)
+    assert (
+        "offline"
+        in load_data(
+            "auto", "train", download=False, offline_per_class=5
+        ).source
+    )
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="unknown data source 'imagenet'; allowed: auto, cifar10, offline"):
+    with pytest.raises(
+        ValueError,
+        match="unknown data source 'imagenet'; allowed: auto, cifar10, offline",
+    ):
         load_data("imagenet")
-    with pytest.raises(ValueError, match="split must be 'train' or 'test'; got 'val'"):
+    with pytest.raises(
+        ValueError, match="split must be 'train' or 'test'; got 'val'"
+    ):
         synthetic_cifar("val")
     with pytest.raises(ValueError, match="labels must have shape"):
-        ImageData(torch.zeros(3, 3, 4, 4, dtype=torch.uint8), torch.zeros(2, dtype=torch.long), ("a",), "x")
+        ImageData(
+            torch.zeros(3, 3, 4, 4, dtype=torch.uint8),
+            torch.zeros(2, dtype=torch.long),
+            ("a",),
+            "x",
+        )
 
 
 def test_synthetic_is_balanced_deterministic_and_split():
     a, b = synthetic_cifar("train", 20), synthetic_cifar("train", 20)
-    assert torch.equal(a.images, b.images) and torch.bincount(a.labels).tolist() == [20] * 10
+    assert (
+        torch.equal(a.images, b.images)
+        and torch.bincount(a.labels).tolist() == [20] * 10
+    )
     assert not torch.equal(synthetic_cifar("test", 20).images, a.images)
     sub = a.balanced_subset(5, seed=1)
     assert torch.bincount(sub.labels).tolist() == [5] * 10
@@ -107,13 +156,21 @@ def test_normalize_uses_cifar_statistics():
     x = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
     out = normalize(x)
     assert out.dtype == torch.float32
-    assert out[0, 0, 0, 0].item() == pytest.approx((1 - 0.4914) / 0.2470, rel=1e-5)
+    assert out[0, 0, 0, 0].item() == pytest.approx(
+        (1 - 0.4914) / 0.2470, rel=1e-5
+    )
 
 
 def test_a_chapter_can_tell_the_stand_in_from_cifar10(tiny_folder):
     root, _ = tiny_folder
     real = cifar10("train", root=root)
     stand_in = synthetic_cifar("train", 5)
-    assert not real.is_stand_in and not real.balanced_subset(2).resized(16).is_stand_in
-    assert stand_in.is_stand_in and stand_in.balanced_subset(2).resized(16).is_stand_in
+    assert (
+        not real.is_stand_in
+        and not real.balanced_subset(2).resized(16).is_stand_in
+    )
+    assert (
+        stand_in.is_stand_in
+        and stand_in.balanced_subset(2).resized(16).is_stand_in
+    )
     assert load_data("offline", "test", offline_per_class=5).is_stand_in

@@ -23,9 +23,22 @@ from resnet_lib.training import History
 
 def test_configs():
     cpu, paper = cpu_config(seed=3), paper_config()
-    assert cpu.train.seed == 3 and cpu.image_size == 16 and cpu.train_per_class == 250 and cpu.zero_init_residual
-    assert (paper.train.iterations, paper.train.batch_size, paper.train.lr) == (64_000, 128, 0.1)
-    assert paper.train.milestones == (32_000, 48_000) and paper.image_size == 32 and paper.source == "cifar10"
+    assert (
+        cpu.train.seed == 3
+        and cpu.image_size == 16
+        and cpu.train_per_class == 250
+        and cpu.zero_init_residual
+    )
+    assert (
+        paper.train.iterations,
+        paper.train.batch_size,
+        paper.train.lr,
+    ) == (64_000, 128, 0.1)
+    assert (
+        paper.train.milestones == (32_000, 48_000)
+        and paper.image_size == 32
+        and paper.source == "cifar10"
+    )
     assert paper.train_per_class is None
 
 
@@ -33,82 +46,151 @@ def test_the_four_networks_are_the_papers_twins():
     for name in NETWORKS:
         plain, depth = parse_network(name)
         m = cifar_resnet(depth, plain=plain)
-        assert count_params(m) == count_params(cifar_resnet(depth, plain=not plain))
-    with pytest.raises(ValueError, match="'plain-20' or 'ResNet-56'; got 'resnet20'"):
+        assert count_params(m) == count_params(
+            cifar_resnet(depth, plain=not plain)
+        )
+    with pytest.raises(
+        ValueError, match="'plain-20' or 'ResNet-56'; got 'resnet20'"
+    ):
         parse_network("resnet20")
 
 
 def test_tiny_run_trains_every_network():
     cfg = cpu_config(networks=("plain-20", "ResNet-20"))
-    cfg = replace(cfg, train=replace(cfg.train, iterations=6, eval_every=3, batch_size=20))
-    data = (synthetic_cifar("train", 4, size=8), synthetic_cifar("test", 2, size=8))
+    cfg = replace(
+        cfg,
+        train=replace(cfg.train, iterations=6, eval_every=3, batch_size=20),
+    )
+    data = (
+        synthetic_cifar("train", 4, size=8),
+        synthetic_cifar("test", 2, size=8),
+    )
     threads = torch.get_num_threads()
-    result = run_degradation(cfg, data=data, progress=False, threads=1)  # one CPU thread, restored after
+    result = run_degradation(
+        cfg, data=data, progress=False, threads=1
+    )  # one CPU thread, restored after
     assert torch.get_num_threads() == threads
     assert list(result.histories) == ["plain-20", "ResNet-20"]
     for name, h in result.histories.items():
-        assert h.eval_steps == [3, 6] and h.steps == [1, 2, 3, 4, 5, 6]  # log_every = eval_every // 2 = 1
+        assert h.eval_steps == [3, 6] and h.steps == [
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+        ]  # log_every = eval_every // 2 = 1
         # each point is the error of one batch of 20 images: a count of wrong answers over 20
-        assert all(abs(20 * e - round(20 * e)) < 1e-5 for e in h.train_error), h.train_error
-        assert len(h.test_error) == 2 and all(abs(20 * e - round(20 * e)) < 1e-5 for e in h.test_error)
+        assert all(
+            abs(20 * e - round(20 * e)) < 1e-5 for e in h.train_error
+        ), h.train_error
+        assert len(h.test_error) == 2 and all(
+            abs(20 * e - round(20 * e)) < 1e-5 for e in h.test_error
+        )
     assert "offline" in result.data and result.seed == 0
     numbers = summary(result)
     assert set(numbers) == {"plain-20", "ResNet-20"}
-    assert numbers["plain-20"]["train_error"] == result.final_train_error("plain-20")
+    assert numbers["plain-20"]["train_error"] == result.final_train_error(
+        "plain-20"
+    )
     assert numbers["plain-20"]["seconds"] > 0
 
 
 def test_offline_data_has_the_sizes_the_chapter_says():
     train, test = load_experiment_data(cpu_config(source="offline"))
     assert (len(train), len(test)) == (2_500, 2_000)
-    assert train.images.shape[1:] == (3, 16, 16) and test.images.shape[1:] == (3, 16, 16)
-    assert train.labels.bincount().tolist() == [250] * 10 and test.labels.bincount().tolist() == [200] * 10
+    assert train.images.shape[1:] == (3, 16, 16) and test.images.shape[1:] == (
+        3,
+        16,
+        16,
+    )
+    assert (
+        train.labels.bincount().tolist() == [250] * 10
+        and test.labels.bincount().tolist() == [200] * 10
+    )
     assert "offline" in train.source
 
 
 def test_final_train_error_is_the_mean_of_the_last_three_points():
     from resnet_lib.experiments.degradation import DegradationResult
 
-    result = DegradationResult({"x": History(train_error=[0.9, 0.5, 0.4, 0.3], test_error=[0.7, 0.6])})
-    assert result.final_train_error("x") == pytest.approx((0.5 + 0.4 + 0.3) / 3)
-    assert result.final_train_error("x", last=1) == 0.3 and result.final_test_error("x") == 0.6
+    result = DegradationResult(
+        {"x": History(train_error=[0.9, 0.5, 0.4, 0.3], test_error=[0.7, 0.6])}
+    )
+    assert result.final_train_error("x") == pytest.approx(
+        (0.5 + 0.4 + 0.3) / 3
+    )
+    assert (
+        result.final_train_error("x", last=1) == 0.3
+        and result.final_test_error("x") == 0.6
+    )
 
 
 def test_run_leaves_the_global_random_state_alone_and_seeds_each_network():
     cfg = cpu_config(networks=("ResNet-20",))
-    cfg = replace(cfg, train=replace(cfg.train, iterations=1, eval_every=1, batch_size=20))
-    data = (synthetic_cifar("train", 2, size=8), synthetic_cifar("test", 1, size=8))
+    cfg = replace(
+        cfg,
+        train=replace(cfg.train, iterations=1, eval_every=1, batch_size=20),
+    )
+    data = (
+        synthetic_cifar("train", 2, size=8),
+        synthetic_cifar("test", 1, size=8),
+    )
     before = torch.get_rng_state()
     a = run_degradation(cfg, data=data, progress=False)
     assert torch.equal(torch.get_rng_state(), before)
-    torch.manual_seed(12345)  # the caller's global state does not change the result
+    torch.manual_seed(
+        12345
+    )  # the caller's global state does not change the result
     b = run_degradation(cfg, data=data, progress=False)
-    assert a.histories["ResNet-20"].train_loss == b.histories["ResNet-20"].train_loss
+    assert (
+        a.histories["ResNet-20"].train_loss
+        == b.histories["ResNet-20"].train_loss
+    )
 
 
-def test_recorded_conditions_come_with_a_command_that_reproduces_them(monkeypatch, tmp_path):
+def test_recorded_conditions_come_with_a_command_that_reproduces_them(
+    monkeypatch, tmp_path
+):
     from resnet_lib.experiments import degradation
 
     cond = degradation.RECORDED_CONDITIONS
-    assert cond.threads == 1 and f"--threads {cond.threads}" in cond.command and cond.torch_version
-    assert set(degradation.RECORDED_SEEDS) == {0, 1, 2} and "--seeds 0 1 2" in cond.command
+    assert (
+        cond.threads == 1
+        and f"--threads {cond.threads}" in cond.command
+        and cond.torch_version
+    )
+    assert (
+        set(degradation.RECORDED_SEEDS) == {0, 1, 2}
+        and "--seeds 0 1 2" in cond.command
+    )
     paper = degradation.RECORDED_PAPER_INIT_CONDITIONS
     assert "--no-zero-init" in paper.command and paper.threads == cond.threads
     seen = {}
 
-    def fake_run(cfg, threads=None, **kwargs):  # what the cited command would train, and how
+    def fake_run(
+        cfg, threads=None, **kwargs
+    ):  # what the cited command would train, and how
         seen.setdefault("threads", set()).add(threads)
         seen.setdefault("seeds", []).append(cfg.train.seed)
         seen["cfg"] = cfg
-        histories = {n: History(train_error=[0.5], test_error=[0.5], seconds=1.0) for n in cfg.networks}
+        histories = {
+            n: History(train_error=[0.5], test_error=[0.5], seconds=1.0)
+            for n in cfg.networks
+        }
         return degradation.DegradationResult(histories, "test", cfg.train.seed)
 
     monkeypatch.setattr(degradation, "run_degradation", fake_run)
     argv = cond.command.split()[3:] + ["--out", str(tmp_path / "d.json")]
     degradation.main(argv)
     assert seen["threads"] == {1} and seen["seeds"] == [0, 1, 2]
-    assert seen["cfg"] == cpu_config(seed=2)  # the recipe the table was recorded with
+    assert seen["cfg"] == cpu_config(
+        seed=2
+    )  # the recipe the table was recorded with
     written = json.loads((tmp_path / "d.json").read_text())
-    assert written["conditions"]["threads"] == 1 and "--threads 1" in written["conditions"]["command"]
+    assert (
+        written["conditions"]["threads"] == 1
+        and "--threads 1" in written["conditions"]["command"]
+    )
     with pytest.raises(SystemExit):
         degradation.main(["--threads", "0"])

@@ -7,7 +7,13 @@ from resnet_lib import cifar_resnet, pick_device, seed_everything
 
 
 def test_pick_device_falls_back_in_order():
-    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else "mps"
+        if torch.backends.mps.is_available()
+        else "cpu"
+    )
     assert pick_device().type == expected
     assert pick_device("cpu") == torch.device("cpu")
 
@@ -16,7 +22,9 @@ def test_pick_device_bad_input():
     with pytest.raises(ValueError, match="unknown device type 'tpu'"):
         pick_device("tpu")
     if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="'cuda' is not available here; available:"):
+        with pytest.raises(
+            ValueError, match="'cuda' is not available here; available:"
+        ):
             pick_device("cuda")
 
 
@@ -41,5 +49,10 @@ def test_import_touches_no_global_state():
         "assert torch.equal(s, torch.random.get_rng_state()) and t == torch.get_num_threads()"
         " and d == torch.get_default_dtype(); print('ok')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "ok"

@@ -22,12 +22,22 @@ import sync_notebooks  # noqa: E402
 
 # the root page introduces the book; every other executable page in the toc is a chapter
 ROOT_PAGE = sync_notebooks.toc_files()[0]
-CHAPTERS = [p for p in sync_notebooks.chapters() if p.relative_to(ROOT).with_suffix("").as_posix() != ROOT_PAGE]
+CHAPTERS = [
+    p
+    for p in sync_notebooks.chapters()
+    if p.relative_to(ROOT).with_suffix("").as_posix() != ROOT_PAGE
+]
 
-DIRECTIVE = re.compile(r"^:::\{(exercise|solution)\}[ \t]*(\S*)\n(.*?)^:::[ \t]*$", re.M | re.S)
+DIRECTIVE = re.compile(
+    r"^:::\{(exercise|solution)\}[ \t]*(\S*)\n(.*?)^:::[ \t]*$", re.M | re.S
+)
 CHECK_CALL = re.compile(r"^\s*(check_\w+)\(", re.M)
-CHECKER_MODULES = [importlib.import_module(f"resnet_lib.exercises.{m.name}")
-                   for m in pkgutil.iter_modules(importlib.import_module("resnet_lib.exercises").__path__)]
+CHECKER_MODULES = [
+    importlib.import_module(f"resnet_lib.exercises.{m.name}")
+    for m in pkgutil.iter_modules(
+        importlib.import_module("resnet_lib.exercises").__path__
+    )
+]
 
 
 @dataclass
@@ -41,7 +51,9 @@ class Exercise:
 
     @property
     def checkers(self) -> list[str]:
-        cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", self.between, re.S)
+        cells = re.findall(
+            r"```\{code-cell\}[^\n]*\n(.*?)```", self.between, re.S
+        )
         return [name for cell in cells for name in CHECK_CALL.findall(cell)]
 
 
@@ -50,15 +62,25 @@ def exercises(md: Path) -> list[Exercise]:
     found: dict[str, Exercise] = {}
     for m in DIRECTIVE.finditer(text):
         kind, arg, body = m.groups()
-        options = "\n".join(line for line in body.splitlines() if line.startswith(":"))
+        options = "\n".join(
+            line for line in body.splitlines() if line.startswith(":")
+        )
         if kind == "exercise":
             label = re.search(r"^:label:\s*(\S+)", options, re.M)
-            assert label, f"{md.name}: an exercise without a :label: (the teachers' page links to each)"
+            assert label, (
+                f"{md.name}: an exercise without a :label: (the teachers' page links to each)"
+            )
             found[label.group(1)] = Exercise(label.group(1), body, m.end())
         else:
-            assert arg in found, f"{md.name}: solution to unknown exercise {arg!r}"
+            assert arg in found, (
+                f"{md.name}: solution to unknown exercise {arg!r}"
+            )
             ex = found[arg]
-            ex.between, ex.solution, ex.solution_options = text[ex.end:m.start()], body, options
+            ex.between, ex.solution, ex.solution_options = (
+                text[ex.end : m.start()],
+                body,
+                options,
+            )
     return list(found.values())
 
 
@@ -69,41 +91,60 @@ def test_the_book_has_chapters_to_check():
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_chapter_ends_with_conceptual_and_checked_coding_exercises(md):
     exs = exercises(md)
-    assert len(exs) >= 3, f"{md.name} has {len(exs)} exercises; every chapter needs at least 3"
+    assert len(exs) >= 3, (
+        f"{md.name} has {len(exs)} exercises; every chapter needs at least 3"
+    )
     coding = [e for e in exs if e.checkers]
     conceptual = [e for e in exs if "code-cell" not in e.between]
-    assert coding, f"{md.name}: no exercise is followed by a code cell that calls a checker"
+    assert coding, (
+        f"{md.name}: no exercise is followed by a code cell that calls a checker"
+    )
     assert conceptual, f"{md.name}: no conceptual (prose-only) exercise"
     for e in coding:
         for name in e.checkers:
-            assert any(hasattr(m, name) for m in CHECKER_MODULES), \
+            assert any(hasattr(m, name) for m in CHECKER_MODULES), (
                 f"{md.name}: {e.label} calls {name}, which resnet_lib.exercises does not define"
+            )
     # the exercises come last: nothing but exercises, their checker cells and solutions after the first one
     text = md.read_text()
-    assert "\n## " not in text[text.index(":::{exercise}"):], f"{md.name}: a section follows the exercises"
+    assert "\n## " not in text[text.index(":::{exercise}") :], (
+        f"{md.name}: a section follows the exercises"
+    )
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_every_exercise_has_a_hidden_solution(md):
     for e in exercises(md):
-        assert e.solution is not None and e.solution.strip(), f"{md.name}: {e.label} has no solution"
-        assert re.search(r"^:class:.*\bdropdown\b", e.solution_options, re.M), \
+        assert e.solution is not None and e.solution.strip(), (
+            f"{md.name}: {e.label} has no solution"
+        )
+        assert re.search(
+            r"^:class:.*\bdropdown\b", e.solution_options, re.M
+        ), (
             f"{md.name}: the solution of {e.label} is not folded (add `:class: dropdown`)"
+        )
 
 
 def test_teachers_page_lists_every_exercise_once():
     # rows start with {ref}`label` or {ref}`title <label>`
-    listed = re.findall(r"^\| \{ref\}`(?:[^`<]*<)?([^`<>]+)>?`", (ROOT / "book" / "teachers.md").read_text(), re.M)
+    listed = re.findall(
+        r"^\| \{ref\}`(?:[^`<]*<)?([^`<>]+)>?`",
+        (ROOT / "book" / "teachers.md").read_text(),
+        re.M,
+    )
     labels = [e.label for md in CHAPTERS for e in exercises(md)]
     assert sorted(listed) == sorted(labels), (
         f"missing from book/teachers.md: {sorted(set(labels) - set(listed))}; "
-        f"listed but not in any chapter: {sorted(set(listed) - set(labels))}")
+        f"listed but not in any chapter: {sorted(set(listed) - set(labels))}"
+    )
     assert len(listed) == len(set(listed)), "an exercise is listed twice"
 
 
 def test_parser_reads_a_known_chapter():
     """The parser itself: the training chapter's known exercises and checkers."""
-    exs = {e.label: e for e in exercises(ROOT / "book" / "training-cifar10.md")}
+    exs = {
+        e.label: e for e in exercises(ROOT / "book" / "training-cifar10.md")
+    }
     assert exs["ex-training-epochs"].checkers == ["check_epochs"]
     assert exs["ex-training-recipe"].checkers == []
     assert "182 epochs" in exs["ex-training-epochs"].solution

@@ -18,20 +18,48 @@ def square(n: int, label: str = "x"):
 
 
 def test_static_html_has_one_frame_per_option_and_a_working_control():
-    ex = Explorer(square, {"n": [1, 2, 3, 4]}, defaults={"n": 3}, mode="static")
+    ex = Explorer(
+        square, {"n": [1, 2, 3, 4]}, defaults={"n": 3}, mode="static"
+    )
     page = ex.to_html()
-    frames = re.findall(r'<div class="explorer-frame" data-index="(\d)" style="display:(\w+)">(.*?)</div>', page)
+    frames = re.findall(
+        r'<div class="explorer-frame" data-index="(\d)" style="display:(\w+)">(.*?)</div>',
+        page,
+    )
     assert [f[0] for f in frames] == ["0", "1", "2", "3"]
-    assert [f[2] for f in frames] == ["<p>x: 1</p>", "<p>x: 4</p>", "<p>x: 9</p>", "<p>x: 16</p>"]
-    assert [f[1] for f in frames] == ["none", "none", "block", "none"]  # the default is shown first
+    assert [f[2] for f in frames] == [
+        "<p>x: 1</p>",
+        "<p>x: 4</p>",
+        "<p>x: 9</p>",
+        "<p>x: 16</p>",
+    ]
+    assert [f[1] for f in frames] == [
+        "none",
+        "none",
+        "block",
+        "none",
+    ]  # the default is shown first
     assert 'type="range"' in page and 'max="3"' in page and 'value="2"' in page
-    assert 'addEventListener("input", show)' in page and "<script" in page and "http" not in page  # no CDN
+    assert (
+        'addEventListener("input", show)' in page
+        and "<script" in page
+        and "http" not in page
+    )  # no CDN
 
 
 def test_other_controls_are_fixed_and_said_so_in_static_mode():
-    ex = Explorer(square, {"n": [1, 2], "label": {"ex": "x", "why": "y"}}, mode="static", kind="select")
+    ex = Explorer(
+        square,
+        {"n": [1, 2], "label": {"ex": "x", "why": "y"}},
+        mode="static",
+        kind="select",
+    )
     page = ex.to_html()
-    assert "<select" in page and "label = ex" in page and "run the chapter" in page
+    assert (
+        "<select" in page
+        and "label = ex" in page
+        and "run the chapter" in page
+    )
 
 
 def test_live_widget_updates_on_change():
@@ -48,14 +76,20 @@ def test_live_widget_updates_on_change():
 def test_impossible_choice_shows_a_message_not_a_traceback():
     ex = Explorer(square, {"n": [2, -1]}, mode="static")
     page = ex.to_html()
-    assert "Not possible:</b> n must be &gt;= 0; got -1" in page and "Traceback" not in page
+    assert (
+        "Not possible:</b> n must be &gt;= 0; got -1" in page
+        and "Traceback" not in page
+    )
 
 
 def test_figures_become_inline_png_with_a_white_background():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
     html = render_to_html(fig)
-    assert html.startswith('<img src="data:image/png;base64,') and "background:white" in html
+    assert (
+        html.startswith('<img src="data:image/png;base64,')
+        and "background:white" in html
+    )
     assert not plt.get_fignums()  # the figure was closed
 
 
@@ -84,9 +118,18 @@ def test_mode_follows_the_book_build(monkeypatch):
     [
         ({"controls": {}}, "at least one control"),
         ({"controls": {"n": []}}, "at least one option"),
-        ({"controls": {"n": [1]}, "static": "m"}, "static control 'm' is not one of"),
-        ({"controls": {"n": [1]}, "defaults": {"n": 5}}, "default n=5 is not among its options"),
-        ({"controls": {"n": [1]}, "kind": "knob"}, "kind must be 'slider' or 'select'"),
+        (
+            {"controls": {"n": [1]}, "static": "m"},
+            "static control 'm' is not one of",
+        ),
+        (
+            {"controls": {"n": [1]}, "defaults": {"n": 5}},
+            "default n=5 is not among its options",
+        ),
+        (
+            {"controls": {"n": [1]}, "kind": "knob"},
+            "kind must be 'slider' or 'select'",
+        ),
     ],
 )
 def test_bad_explorer_arguments(kwargs, match):
@@ -95,12 +138,21 @@ def test_bad_explorer_arguments(kwargs, match):
 
 
 def test_static_options_precompute_a_subset_and_live_keeps_all():
-    ex = Explorer(square, {"n": [1, 2, 3, 4, 5]}, static_options=[2, 4], defaults={"n": 3})
+    ex = Explorer(
+        square,
+        {"n": [1, 2, 3, 4, 5]},
+        static_options=[2, 4],
+        defaults={"n": 3},
+    )
     page = ex.to_html()
-    assert re.findall(r'data-index="\d" style="display:\w+">(.*?)</div>', page) == ["<p>x: 4</p>", "<p>x: 16</p>"]
+    assert re.findall(
+        r'data-index="\d" style="display:\w+">(.*?)</div>', page
+    ) == ["<p>x: 4</p>", "<p>x: 16</p>"]
     assert 'max="1"' in page
     assert [v for _, v in ex.widget().controls["n"].options] == [1, 2, 3, 4, 5]
-    with pytest.raises(ValueError, match="static_options must be a non-empty subset"):
+    with pytest.raises(
+        ValueError, match="static_options must be a non-empty subset"
+    ):
         Explorer(square, {"n": [1, 2]}, static_options=[7])
 
 
@@ -113,25 +165,40 @@ def broken(n: int):
 def test_a_bug_is_a_message_live_but_fails_the_book_build():
     live = Explorer(broken, {"n": [1, 2]}, mode="live").widget()
     live.controls["n"].value = 2
-    assert "<b>Error:</b> RuntimeError: out of memory" in live.output.value and "Traceback" not in live.output.value
-    with pytest.raises(RuntimeError, match="out of memory"):  # a published error frame would hide the bug
+    assert (
+        "<b>Error:</b> RuntimeError: out of memory" in live.output.value
+        and "Traceback" not in live.output.value
+    )
+    with pytest.raises(
+        RuntimeError, match="out of memory"
+    ):  # a published error frame would hide the bug
         Explorer(broken, {"n": [1, 2]}, mode="static").to_html()
 
 
 def test_static_explorer_works_in_chromium_with_no_kernel(chromium):
     """The page's JavaScript parses and runs: moving the control flips the frame."""
-    ex = Explorer(square, {"n": {"one</script>": 1, "two": 2, "three": 3}}, mode="static")
-    sel = Explorer(square, {"label": ["a", "b"], "n": [1]}, kind="select", mode="static")
+    ex = Explorer(
+        square, {"n": {"one</script>": 1, "two": 2, "three": 3}}, mode="static"
+    )
+    sel = Explorer(
+        square, {"label": ["a", "b"], "n": [1]}, kind="select", mode="static"
+    )
     page = chromium.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_content(f"<html><body>{ex.to_html()}{sel.to_html()}</body></html>")
+    page.set_content(
+        f"<html><body>{ex.to_html()}{sel.to_html()}</body></html>"
+    )
     first, second = page.locator(".resnet-explorer").all()
     shown = lambda root: root.locator(".explorer-frame").evaluate_all(
-        "fs => fs.filter(f => f.style.display !== 'none').map(f => f.textContent)")
+        "fs => fs.filter(f => f.style.display !== 'none').map(f => f.textContent)"
+    )
     assert shown(first) == ["x: 1"]
     first.locator("input[type=range]").fill("2")
-    assert shown(first) == ["x: 9"] and first.locator("output").inner_text() == "three"
+    assert (
+        shown(first) == ["x: 9"]
+        and first.locator("output").inner_text() == "three"
+    )
     first.locator("input[type=range]").fill("0")
     assert first.locator("output").inner_text() == "one</script>"
     second.locator("select").select_option("1")

@@ -23,7 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "tests" / "marking" / "submissions"
 REFERENCE = ROOT / "notebooks" / "basic-vs-bottleneck.ipynb"
 LABELS = ["ex-bottleneck-params", "ex-basic-total"]
-STRAY = Path(resnet_lib.__file__).parent / "exercises" / "zz_marker_test_override.py"  # oscar tries to write it
+STRAY = (
+    Path(resnet_lib.__file__).parent
+    / "exercises"
+    / "zz_marker_test_override.py"
+)  # oscar tries to write it
 
 # student: (status, scores per exercise of LABELS, a phrase of the detail column)
 EXPECTED = {
@@ -47,9 +51,16 @@ EXPECTED = {
 
 # ------------------------------------------------------------ fast: the parts, without kernels
 
+
 def test_students_are_named_by_file_or_folder():
-    subs = {s.student: s.file.relative_to(SUBMISSIONS).as_posix() for s in find_submissions(SUBMISSIONS)}
-    assert subs["alice"] == "alice.ipynb" and subs["mallory"] == "mallory/basic-vs-bottleneck.ipynb"
+    subs = {
+        s.student: s.file.relative_to(SUBMISSIONS).as_posix()
+        for s in find_submissions(SUBMISSIONS)
+    }
+    assert (
+        subs["alice"] == "alice.ipynb"
+        and subs["mallory"] == "mallory/basic-vs-bottleneck.ipynb"
+    )
     assert sorted(subs) == sorted(EXPECTED)
 
 
@@ -57,69 +68,161 @@ def test_reference_exercises_and_their_questions():
     exercises = read_reference(nbformat.read(REFERENCE, as_version=4))
     checked = [e for e in exercises if e.checked]
     assert [e.label for e in checked] == LABELS
-    assert checked[0].calls[0].literals == {"block": "bottleneck", "in_channels": 512, "planes": 128}
+    assert checked[0].calls[0].literals == {
+        "block": "bottleneck",
+        "in_channels": 512,
+        "planes": 128,
+    }
     matcher = Matcher(exercises)
-    question = {"block": "'basic'", "in_channels": "64", "planes": "64", "stride": "1", "shortcut": "'B'",
-                "part": "'total'"}
-    assert matcher.label({"checker": "check_block_params", "question": question}, None) == "ex-basic-total"
-    easier = dict(question, part="'conv'")  # the same block, an easier question: counts for nothing
-    assert matcher.label({"checker": "check_block_params", "question": easier}, None) is None
+    question = {
+        "block": "'basic'",
+        "in_channels": "64",
+        "planes": "64",
+        "stride": "1",
+        "shortcut": "'B'",
+        "part": "'total'",
+    }
+    assert (
+        matcher.label(
+            {"checker": "check_block_params", "question": question}, None
+        )
+        == "ex-basic-total"
+    )
+    easier = dict(
+        question, part="'conv'"
+    )  # the same block, an easier question: counts for nothing
+    assert (
+        matcher.label(
+            {"checker": "check_block_params", "question": easier}, None
+        )
+        is None
+    )
 
 
 def test_reference_in_the_fenced_form_too():
     md = ":::{exercise}\n:label: ex-a\nCount.\n:::\n"
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(md), nbformat.v4.new_code_cell("check_depth(answer, my_net)"),
-        nbformat.v4.new_markdown_cell(":::{solution} ex-a\n:class: dropdown\n38\n:::\n\n" + md.replace("ex-a", "ex-b")),
-        nbformat.v4.new_code_cell("check_depth(answer, cifar_resnet(56))")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(md),
+            nbformat.v4.new_code_cell("check_depth(answer, my_net)"),
+            nbformat.v4.new_markdown_cell(
+                ":::{solution} ex-a\n:class: dropdown\n38\n:::\n\n"
+                + md.replace("ex-a", "ex-b")
+            ),
+            nbformat.v4.new_code_cell("check_depth(answer, cifar_resnet(56))"),
+        ]
+    )
     exercises = read_reference(nb)
-    assert [(e.label, e.calls[0].sources) for e in exercises] == [("ex-a", {"1": "my_net"}),
-                                                                 ("ex-b", {"1": "cifar_resnet(56)"})]
-    matcher = Matcher(exercises)  # no literal to tell them apart: the student's cell decides
-    cell = nbformat.v4.new_code_cell("answer = 56\ncheck_depth(answer, cifar_resnet(56))")
+    assert [(e.label, e.calls[0].sources) for e in exercises] == [
+        ("ex-a", {"1": "my_net"}),
+        ("ex-b", {"1": "cifar_resnet(56)"}),
+    ]
+    matcher = Matcher(
+        exercises
+    )  # no literal to tell them apart: the student's cell decides
+    cell = nbformat.v4.new_code_cell(
+        "answer = 56\ncheck_depth(answer, cifar_resnet(56))"
+    )
     assert matcher.cell_label(cell) == "ex-b"
 
 
-@pytest.mark.parametrize("source, phrase", [
-    ("def check_depth(a, m):\n    return True", "defines its own check_depth"),
-    ("check_error_gap = lambda a, r: True", "assigns to check_error_gap"),
-    ("import resnet_lib.exercises.gradients as g\ng.check_error_gap = print", "changes g.check_error_gap"),
-    ("from resnet_lib.exercises import training\ntraining.MILESTONES = (1, 2)", "changes training.MILESTONES"),
-    ("import resnet_lib\nsetattr(resnet_lib.exercises.training, 'PAPER_BATCH', 1)", "calls setattr"),
-    ("from resnet_lib.exercises.feedback import Feedback\nFeedback(True, 'ok')", "builds a Feedback"),
-    ("from resnet_lib.exercises.feedback import Feedback\nFeedback.right('ok')", "builds a Feedback"),
-    ("from resnet_lib.exercises import feedback\nfeedback._LISTENERS.clear()", "listeners"),
-    ("from math import sqrt as check_depth", "imports sqrt as check_depth"),
-    ("%pip install foo\nfrom resnet_lib import counting as c\nc.block_params = None", "changes c.block_params"),
-])
+@pytest.mark.parametrize(
+    "source, phrase",
+    [
+        (
+            "def check_depth(a, m):\n    return True",
+            "defines its own check_depth",
+        ),
+        ("check_error_gap = lambda a, r: True", "assigns to check_error_gap"),
+        (
+            "import resnet_lib.exercises.gradients as g\ng.check_error_gap = print",
+            "changes g.check_error_gap",
+        ),
+        (
+            "from resnet_lib.exercises import training\ntraining.MILESTONES = (1, 2)",
+            "changes training.MILESTONES",
+        ),
+        (
+            "import resnet_lib\nsetattr(resnet_lib.exercises.training, 'PAPER_BATCH', 1)",
+            "calls setattr",
+        ),
+        (
+            "from resnet_lib.exercises.feedback import Feedback\nFeedback(True, 'ok')",
+            "builds a Feedback",
+        ),
+        (
+            "from resnet_lib.exercises.feedback import Feedback\nFeedback.right('ok')",
+            "builds a Feedback",
+        ),
+        (
+            "from resnet_lib.exercises import feedback\nfeedback._LISTENERS.clear()",
+            "listeners",
+        ),
+        (
+            "from math import sqrt as check_depth",
+            "imports sqrt as check_depth",
+        ),
+        (
+            "%pip install foo\nfrom resnet_lib import counting as c\nc.block_params = None",
+            "changes c.block_params",
+        ),
+    ],
+)
 def test_tampering_is_read_from_the_source(source, phrase):
-    assert any(phrase in found for found in tampering_in(source)), tampering_in(source)
+    assert any(phrase in found for found in tampering_in(source)), (
+        tampering_in(source)
+    )
 
 
-@pytest.mark.parametrize("source", [
-    "answer = 3 * 3 * 64 * 64\ncheck_block_params(answer)",
-    "from resnet_lib.exercises.architecture import check_depth\nmodel = resnet50()\nmodel.fc = nn.Linear(2048, 10)",
-    "import torch\ntorch.backends.cudnn.benchmark = True",
-    "%matplotlib inline\nx = {}\nx['check'] = 1",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "answer = 3 * 3 * 64 * 64\ncheck_block_params(answer)",
+        "from resnet_lib.exercises.architecture import check_depth\nmodel = resnet50()\nmodel.fc = nn.Linear(2048, 10)",
+        "import torch\ntorch.backends.cudnn.benchmark = True",
+        "%matplotlib inline\nx = {}\nx['check'] = 1",
+    ],
+)
 def test_ordinary_cells_are_not_tampering(source):
     assert tampering_in(source) == []
 
 
 def test_calls_are_read_with_their_literal_questions():
-    (call,) = calls_in('answer = None\ncheck_block_params(answer, block="basic", in_channels=64, part="total")')
-    assert call.checker == "check_block_params" and call.literals["part"] == "total"
+    (call,) = calls_in(
+        'answer = None\ncheck_block_params(answer, block="basic", in_channels=64, part="total")'
+    )
+    assert (
+        call.checker == "check_block_params"
+        and call.literals["part"] == "total"
+    )
 
 
 # ------------------------------------------------------------ slow: the whole sample class, as a teacher runs it
+
 
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory):
     out = tmp_path_factory.mktemp("marks")
     STRAY.unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "resnet_lib.mark", str(SUBMISSIONS), "--reference", str(REFERENCE),
-                           "--out", str(out), "--timeout", "20", "--jobs", "2"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resnet_lib.mark",
+            str(SUBMISSIONS),
+            "--reference",
+            str(REFERENCE),
+            "--out",
+            str(out),
+            "--timeout",
+            "20",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 
@@ -128,8 +231,15 @@ def marked(tmp_path_factory):
 def test_every_student_gets_a_row_with_status_and_scores(marked):
     with open(marked / "gradebook.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    assert list(next(csv.reader(open(marked / "gradebook.csv")))) == \
-        ["student", "file", *LABELS, "total", "max", "status", "detail"]
+    assert list(next(csv.reader(open(marked / "gradebook.csv")))) == [
+        "student",
+        "file",
+        *LABELS,
+        "total",
+        "max",
+        "status",
+        "detail",
+    ]
     assert sorted(rows) == sorted(EXPECTED)
     for student, (status, scores, phrase) in EXPECTED.items():
         row = rows[student]
@@ -142,27 +252,58 @@ def test_every_student_gets_a_row_with_status_and_scores(marked):
 
 @pytest.mark.slow
 def test_the_checkers_verdicts_are_recorded(marked):
-    results = {r["student"]: r for r in json.loads((marked / "results.json").read_text())}
-    assert not STRAY.exists(), "the audit hook let a notebook write into the installed package"
+    results = {
+        r["student"]: r
+        for r in json.loads((marked / "results.json").read_text())
+    }
+    assert not STRAY.exists(), (
+        "the audit hook let a notebook write into the installed package"
+    )
     assert [r["refused"] for r in results["oscar"]["refused"]] == ["writing"]
     assert results["carol"]["refused"][0]["refused"] == "network"
-    assert results["victor"]["marks"]["ex-bottleneck-params"]["state"] == "void"  # 9 calls, searching
+    assert (
+        results["victor"]["marks"]["ex-bottleneck-params"]["state"] == "void"
+    )  # 9 calls, searching
     assert results["victor"]["marks"]["ex-bottleneck-params"]["attempts"] > 5
-    assert results["mallory"]["marks"]["ex-bottleneck-params"]["verdict"]["changed"]  # the checker said yes, changed
-    assert results["trent"]["unmatched"] and results["trent"]["unmatched"][0]["forged"]
-    assert results["walter"]["unmatched"][0]["question"]["part"] == "'conv'"  # the easier question, not counted
-    heidi = [v["label"] for v in results["heidi"]["verdicts"]]  # reordered, duplicated, no metadata
-    assert heidi == ["ex-bottleneck-params", "ex-basic-total", "ex-basic-total", "ex-bottleneck-params"]
+    assert results["mallory"]["marks"]["ex-bottleneck-params"]["verdict"][
+        "changed"
+    ]  # the checker said yes, changed
+    assert (
+        results["trent"]["unmatched"]
+        and results["trent"]["unmatched"][0]["forged"]
+    )
+    assert (
+        results["walter"]["unmatched"][0]["question"]["part"] == "'conv'"
+    )  # the easier question, not counted
+    heidi = [
+        v["label"] for v in results["heidi"]["verdicts"]
+    ]  # reordered, duplicated, no metadata
+    assert heidi == [
+        "ex-bottleneck-params",
+        "ex-basic-total",
+        "ex-basic-total",
+        "ex-bottleneck-params",
+    ]
 
 
 @pytest.mark.slow
 def test_feedback_pages_say_what_was_right_and_what_was_wrong(marked):
-    pages = {p.stem: p.read_text() for p in (marked / "feedback").glob("*.html")}
+    pages = {
+        p.stem: p.read_text() for p in (marked / "feedback").glob("*.html")
+    }
     assert sorted(pages) == sorted(EXPECTED)
     bob = pages["bob"]
-    assert "Score:</b> 1 of 2" in bob and "Correct: the bottleneck block" in bob
-    assert "Not yet:" in bob and "<b>Hint:</b> add BatchNorm&#x27;s scale and shift" in bob
-    assert "No answer reached the checker" in pages["erin"] and "unreadable" in pages["erin"]
+    assert (
+        "Score:</b> 1 of 2" in bob and "Correct: the bottleneck block" in bob
+    )
+    assert (
+        "Not yet:" in bob
+        and "<b>Hint:</b> add BatchNorm&#x27;s scale and shift" in bob
+    )
+    assert (
+        "No answer reached the checker" in pages["erin"]
+        and "unreadable" in pages["erin"]
+    )
     assert "defines its own check_block_params" in pages["judy"]
     assert "searched for with the checker" in pages["victor"]
 
@@ -172,16 +313,27 @@ def test_the_sample_gradebook_is_what_the_marker_writes(marked):
     """tests/marking/sample-gradebook.csv is shown on the teachers' page; it must not drift. Regenerate with
     python -m resnet_lib.mark tests/marking/submissions --reference notebooks/basic-vs-bottleneck.ipynb \\
         --out /tmp/marks --timeout 20 && cp /tmp/marks/gradebook.csv tests/marking/sample-gradebook.csv"""
-    assert (marked / "gradebook.csv").read_text() == (ROOT / "tests" / "marking" / "sample-gradebook.csv").read_text()
+    assert (marked / "gradebook.csv").read_text() == (
+        ROOT / "tests" / "marking" / "sample-gradebook.csv"
+    ).read_text()
 
 
 @pytest.mark.slow
 def test_long_gradebook_for_an_lms_and_the_teachers_table(marked):
     with open(marked / "grades-long.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert set(rows[0]) == {"student_id", "assignment", "question", "score", "max_score", "status"}
+    assert set(rows[0]) == {
+        "student_id",
+        "assignment",
+        "question",
+        "score",
+        "max_score",
+        "status",
+    }
     assert len(rows) == len(EXPECTED) * len(LABELS)
     assert {r["assignment"] for r in rows} == {"basic-vs-bottleneck"}
     table = gradebook_table(marked / "gradebook.csv")
-    assert table.splitlines()[0].startswith("| student | file | ex-bottleneck-params")
+    assert table.splitlines()[0].startswith(
+        "| student | file | ex-bottleneck-params"
+    )
     assert "| alice | alice.ipynb | 1 | 1 | 2 | 2 | ok |" in table

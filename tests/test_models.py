@@ -22,13 +22,17 @@ def test_state_dict_keys_and_shapes_match_torchvision(depth):
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
         k: tuple(v.shape) for k, v in theirs.state_dict().items()
     }
-    assert count_params(ours) == count_params(theirs) == TORCHVISION_PARAMS[depth]
+    assert (
+        count_params(ours) == count_params(theirs) == TORCHVISION_PARAMS[depth]
+    )
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_torchvision_weights_load_into_ours_and_back(depth):
     x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
-    theirs = randomize_(getattr(torchvision.models, f"resnet{depth}")(weights=None)).eval()
+    theirs = randomize_(
+        getattr(torchvision.models, f"resnet{depth}")(weights=None)
+    ).eval()
     ours = imagenet_resnet(depth).eval()
     ours.load_state_dict(theirs.state_dict(), strict=True)
     with torch.no_grad():
@@ -37,17 +41,25 @@ def test_torchvision_weights_load_into_ours_and_back(depth):
 
     # and the other way round, from a differently randomised model of ours
     ours2 = randomize_(imagenet_resnet(depth), seed=7).eval()
-    theirs2 = getattr(torchvision.models, f"resnet{depth}")(weights=None).eval()
+    theirs2 = getattr(torchvision.models, f"resnet{depth}")(
+        weights=None
+    ).eval()
     theirs2.load_state_dict(ours2.state_dict(), strict=True)
     with torch.no_grad():
         torch.testing.assert_close(theirs2(x), ours2(x), rtol=1e-4, atol=1e-4)
-        assert not torch.allclose(ours2(x), expected)  # the two random models really differ
+        assert not torch.allclose(
+            ours2(x), expected
+        )  # the two random models really differ
 
 
 def test_zero_init_residual_matches_torchvision():
     ours = rl.resnet50(zero_init_residual=True)
     theirs = torchvision.models.resnet50(weights=None, zero_init_residual=True)
-    zeroed = lambda m: sorted(k for k, v in m.state_dict().items() if k.endswith(".weight") and v.dim() == 1 and not v.any())
+    zeroed = lambda m: sorted(
+        k
+        for k, v in m.state_dict().items()
+        if k.endswith(".weight") and v.dim() == 1 and not v.any()
+    )
     assert zeroed(ours) == zeroed(theirs) and len(zeroed(ours)) == 16
 
 
@@ -85,7 +97,11 @@ def test_cifar_shapes(depth):
     x = torch.randn(2, 3, 32, 32)
     assert m(x).shape == (2, 10)
     assert m.forward_features(x).shape == (2, 64, 8, 8)
-    assert [getattr(m, s)[0].conv1.out_channels for s in m.stage_names] == [16, 32, 64]
+    assert [getattr(m, s)[0].conv1.out_channels for s in m.stage_names] == [
+        16,
+        32,
+        64,
+    ]
 
 
 @pytest.mark.parametrize("shortcut", ["A", "B", "C"])
@@ -104,7 +120,9 @@ def test_preact_unit_has_no_relu_after_addition():
     blk = rl.PreActBlock(8, 8).eval()
     with torch.no_grad():
         blk.conv2.weight.zero_()
-        x = -torch.rand(1, 8, 4, 4)  # negative input survives: identity path, no final ReLU
+        x = -torch.rand(
+            1, 8, 4, 4
+        )  # negative input survives: identity path, no final ReLU
         torch.testing.assert_close(blk(x), x)
 
 
@@ -119,11 +137,20 @@ def test_option_a_pads_zeros_and_subsamples():
 
 def test_shortcut_options_where_projections_appear():
     def projections(m):
-        return sum(isinstance(mod, nn.Conv2d) for n, mod in m.named_modules() if "downsample" in n)
+        return sum(
+            isinstance(mod, nn.Conv2d)
+            for n, mod in m.named_modules()
+            if "downsample" in n
+        )
+
     assert projections(cifar_resnet(20, shortcut="A")) == 0
-    assert projections(cifar_resnet(20, shortcut="B")) == 2  # the two stage transitions
+    assert (
+        projections(cifar_resnet(20, shortcut="B")) == 2
+    )  # the two stage transitions
     assert projections(cifar_resnet(20, shortcut="C")) == 9  # every block
-    assert projections(rl.resnet50()) == 4  # torchvision: one per stage (64 -> 256 included)
+    assert (
+        projections(rl.resnet50()) == 4
+    )  # torchvision: one per stage (64 -> 256 included)
 
 
 # ---------------------------------------------------------------- bad input
@@ -140,7 +167,9 @@ def test_impossible_imagenet_depth():
         imagenet_resnet(20)
 
 
-@pytest.mark.parametrize("layers", [[], [2, 0, 2], [2, -1], [2, 2.5], "2222", 4])
+@pytest.mark.parametrize(
+    "layers", [[], [2, 0, 2], [2, -1], [2, 2.5], "2222", 4]
+)
 def test_bad_stage_lists(layers):
     with pytest.raises(ValueError, match="layers|stage"):
         ResNet("basic", layers)
@@ -149,24 +178,38 @@ def test_bad_stage_lists(layers):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"block": "resnext"}, "unknown block 'resnext'; allowed: 'basic', 'bottleneck'"),
+        (
+            {"block": "resnext"},
+            "unknown block 'resnext'; allowed: 'basic', 'bottleneck'",
+        ),
         ({"shortcut": "D"}, "unknown shortcut option 'D'"),
         ({"num_classes": 0}, "num_classes must be a positive integer; got 0"),
         ({"base_width": -8}, "base_width must be a positive integer; got -8"),
         ({"in_channels": 0}, "in_channels must be a positive integer; got 0"),
         ({"stem": "vit"}, "unknown stem 'vit'"),
         ({"plain": True, "preact": True}, "cannot be combined"),
-        ({"plain": True, "zero_init_residual": True}, "zero_init_residual=True needs residual blocks"),
+        (
+            {"plain": True, "zero_init_residual": True},
+            "zero_init_residual=True needs residual blocks",
+        ),
     ],
 )
 def test_bad_config_says_what_was_given(kwargs, match):
-    with pytest.raises(ValueError, match=match.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
+    with pytest.raises(
+        ValueError,
+        match=match.replace("(", r"\(")
+        .replace(")", r"\)")
+        .replace("+", r"\+"),
+    ):
         ResNet(**kwargs)
 
 
 def test_wrong_input_channels_is_a_clear_error():
     m = cifar_resnet(20)
-    with pytest.raises(ValueError, match=r"expected input of shape \(N, 3, H, W\); got \(2, 1, 32, 32\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected input of shape \(N, 3, H, W\); got \(2, 1, 32, 32\)",
+    ):
         m(torch.randn(2, 1, 32, 32))
     with pytest.raises(ValueError, match=r"got \(3, 32, 32\)"):
         m(torch.randn(3, 32, 32))

@@ -43,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass(frozen=True)
 class Derived:
     expression: str  # Python, evaluated with the names of resnet_lib.reference and math
-    about: float = 0.0  # relative tolerance, for a number the prose calls "about"
+    about: float = (
+        0.0  # relative tolerance, for a number the prose calls "about"
+    )
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,38 @@ class Why:
 ALLOWED: dict[str, dict[str, object]] = {
     "intro": {},
     "vanishing-gradients": {
-        "1.1": Why("a gain above 1, the example of the plot's code (gain 0.9, 1.0, 1.1)"),
-        "14": Why("a depth of the exercise's sweep, 6n+2"), "26": Why("a depth of the exercise's sweep"),
-        "38": Why("a depth of the exercise's sweep"), "50": Why("a depth of the exercise's sweep"),
+        "1.1": Why(
+            "a gain above 1, the example of the plot's code (gain 0.9, 1.0, 1.1)"
+        ),
+        "14": Why("a depth of the exercise's sweep, 6n+2"),
+        "26": Why("a depth of the exercise's sweep"),
+        "38": Why("a depth of the exercise's sweep"),
+        "50": Why("a depth of the exercise's sweep"),
         "100": Why("the exercise's threshold, passed to its checker"),
-        "16": Why("gradient_profile's batch of 16 images (resnet_lib.experiments.vanishing_gradients), which gradient_plot draws"),
+        "16": Why(
+            "gradient_profile's batch of 16 images (resnet_lib.experiments.vanishing_gradients), which gradient_plot draws"
+        ),
         "44": Derived("math.ceil(math.log(0.01) / math.log(0.9))"),
     },
     "degradation": {
-        "27": Derived("3 * (56 - 2) // 6"),  # residual branches of ResNet-56: 3 stages of n = 9
-        "60": Why("the paper's Figure 6: plain-110 ends above 60% training error (REFERENCE.md)"),
+        "27": Derived(
+            "3 * (56 - 2) // 6"
+        ),  # residual branches of ResNet-56: 3 stages of n = 9
+        "60": Why(
+            "the paper's Figure 6: plain-110 ends above 60% training error (REFERENCE.md)"
+        ),
         "90": Derived("100 * (1 - 1 / 10)"),  # chance error for ten classes
         # "about the last 120 iterations": three logged points, log_every = eval_every // 2 = 78 // 2
         "120": Derived("3 * (2_500 // 32 // 2)", about=0.05),
         "2017": Why("Goyal et al. 2017, a year"),
     },
     "residual-learning": {
-        "300": Why("the steps of the identity-learning experiment (its code: steps=300)"),
-        "230,144": Derived("3 * 3 * 64 * 128 + 3 * 3 * 128 * 128 + 2 * 2 * 128 + 64 * 128 + 2 * 128"),
+        "300": Why(
+            "the steps of the identity-learning experiment (its code: steps=300)"
+        ),
+        "230,144": Derived(
+            "3 * 3 * 64 * 128 + 3 * 3 * 128 * 128 + 2 * 2 * 128 + 64 * 128 + 2 * 128"
+        ),
     },
     "basic-vs-bottleneck": {
         "73,984": Derived("2 * 3 * 3 * 64 * 64 + 2 * 2 * 64"),
@@ -84,32 +100,55 @@ ALLOWED: dict[str, dict[str, object]] = {
         "192": Derived("4 * 64 - 64"),
     },
     "counting-to-101": {
-        "23": Why("ResNet-101's third stage: blocks per stage of the paper's Table 1"),
+        "23": Why(
+            "ResNet-101's third stage: blocks per stage of the paper's Table 1"
+        ),
         "42": Derived("1 + 3 * (2 + 3 + 5 + 2) + 1 + 4"),
         "14": Derived("224 // 16"),
     },
     "architecture-builder": {
-        "17": Derived("3 + 4 + 9 + 1"), "53": Derived("1 + 3 * 17 + 1"),
+        "17": Derived("3 + 4 + 9 + 1"),
+        "53": Derived("1 + 3 * 17 + 1"),
         "21.8": Derived("TORCHVISION['resnet34'].params / 1e6"),
-        "20": Why("'about 20 M': describe('bottleneck', '3 4 9 1') has 19,983,400 parameters"),
-        "2048": Derived("512 * 4"), "14": Derived("224 // 16"),
+        "20": Why(
+            "'about 20 M': describe('bottleneck', '3 4 9 1') has 19,983,400 parameters"
+        ),
+        "2048": Derived("512 * 4"),
+        "14": Derived("224 // 16"),
         "50": Why("the exercise's bound on depth"),
     },
     "training-cifar10": {
         "182": Derived("64_000 * 128 / 45_000"),
         "8.2 million": Derived("64_000 * 128 / 1e6"),
-        "50,000": Derived("CIFAR10_RECIPE['train_images'] + CIFAR10_RECIPE['val_images']"),
+        "50,000": Derived(
+            "CIFAR10_RECIPE['train_images'] + CIFAR10_RECIPE['val_images']"
+        ),
         "10,000": Why("the size of CIFAR-10's test set"),
-        "250": Why("images per class of the shrunk run (its code: balanced_subset(250, ...))"),
-        "50": Why("the multistep milestones at 50% and 75% of a run (paper_recipe)"),
-        "75": Why("the multistep milestones at 50% and 75% of a run (paper_recipe)"),
-        "8.1": Why("NVIDIA's T4 data sheet: 8.1 TFLOP/s float32 (the code beside it: peak_tmacs = 8.1 / 2)"),
-        "8.0": Why("the compute capability from which GPUs compute bfloat16 natively (resnet_lib.device.amp_dtype)"),
-        "15": Why("an assumption the page states, in its code (0.15 * peak_tmacs)"),
-        "63,999": Derived("64_000 - 1"), "40,000": Why("the exercise's iteration, passed to its checker"),
+        "250": Why(
+            "images per class of the shrunk run (its code: balanced_subset(250, ...))"
+        ),
+        "50": Why(
+            "the multistep milestones at 50% and 75% of a run (paper_recipe)"
+        ),
+        "75": Why(
+            "the multistep milestones at 50% and 75% of a run (paper_recipe)"
+        ),
+        "8.1": Why(
+            "NVIDIA's T4 data sheet: 8.1 TFLOP/s float32 (the code beside it: peak_tmacs = 8.1 / 2)"
+        ),
+        "8.0": Why(
+            "the compute capability from which GPUs compute bfloat16 natively (resnet_lib.device.amp_dtype)"
+        ),
+        "15": Why(
+            "an assumption the page states, in its code (0.15 * peak_tmacs)"
+        ),
+        "63,999": Derived("64_000 - 1"),
+        "40,000": Why("the exercise's iteration, passed to its checker"),
         "32,001": Derived("32_000 + 1"),
         "0.001": Derived("0.1 / 10 / 10"),
-        "16": Why("the CIFAR ResNet's narrowest stage (16 channels, section 4.2)"),
+        "16": Why(
+            "the CIFAR ResNet's narrowest stage (16 channels, section 4.2)"
+        ),
     },
 }
 
@@ -121,11 +160,15 @@ NOT_CHECKED = {
 }
 
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-NUMBER = re.compile(r"(?<![\w.$\\/-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k\b|M\b| million\b| billion\b)?(?![\w-]*\d)")
+NUMBER = re.compile(
+    r"(?<![\w.$\\/-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k\b|M\b| million\b| billion\b)?(?![\w-]*\d)"
+)
 ROLE = re.compile(r"\{glue:text\}`([^`]*)`")
 SUFFIX = {"k": 1e3, "M": 1e6, " million": 1e6, " billion": 1e9}
 YEAR_CONTEXT = re.compile(r"(et al|ICLR|ICML|CVPR|NeurIPS|ECCV|BMVC|\*,)")
-CITE = re.compile(r"(Tables?|Figures?|Fig\.|[Ss]ections?|chapter|eqs?\.)\s+((\d+(\.\d+)?)(,\s*|\s+and\s+)?)+$")
+CITE = re.compile(
+    r"(Tables?|Figures?|Fig\.|[Ss]ections?|chapter|eqs?\.)\s+((\d+(\.\d+)?)(,\s*|\s+and\s+)?)+$"
+)
 
 
 def chapters() -> list[str]:
@@ -138,7 +181,9 @@ def chapters() -> list[str]:
 def split(text: str) -> tuple[list[tuple[int, str]], str]:
     """The chapter's prose paragraphs (first line number, text) and its code (all fenced blocks)."""
     lines = text.splitlines()
-    start = lines.index("---", 1) + 1 if lines and lines[0].strip() == "---" else 0
+    start = (
+        lines.index("---", 1) + 1 if lines and lines[0].strip() == "---" else 0
+    )
     paragraphs, code, fence, current = [], [], None, []
 
     def close(n):
@@ -158,10 +203,16 @@ def split(text: str) -> tuple[list[tuple[int, str]], str]:
             close(n)
             fence = m.group(1)
             continue
-        if not line.strip() or re.match(r"^\s*:[\w-]+:", line) or line.startswith(":::"):
+        if (
+            not line.strip()
+            or re.match(r"^\s*:[\w-]+:", line)
+            or line.startswith(":::")
+        ):
             close(n)
             continue
-        if re.match(r"^(\s*[-*]|\d+\.)\s", line):  # a list item starts a paragraph of its own
+        if re.match(
+            r"^(\s*[-*]|\d+\.)\s", line
+        ):  # a list item starts a paragraph of its own
             close(n)
         current.append(line)
     close(len(lines))
@@ -170,7 +221,12 @@ def split(text: str) -> tuple[list[tuple[int, str]], str]:
 
 def prose_only(paragraph: str, glue: dict | None = None) -> str:
     """The paragraph without inline code, math, roles and links; glued values filled in if given."""
-    text = ROLE.sub(lambda m: f" {glue[m.group(1)]} " if glue and m.group(1) in glue else " ", paragraph)
+    text = ROLE.sub(
+        lambda m: (
+            f" {glue[m.group(1)]} " if glue and m.group(1) in glue else " "
+        ),
+        paragraph,
+    )
     text = re.sub(r"\{[\w:]+\}`[^`]*`", " ", text)  # other roles: {doc}, {ref}
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", text)
@@ -184,17 +240,23 @@ def value(match: re.Match) -> float:
 
 def structural(text: str, match: re.Match) -> bool:
     """Rule (c): small integers, sizes, compounds, citations, years, list items."""
-    before, after = text[:match.start()], text[match.end():]
+    before, after = text[: match.start()], text[match.end() :]
     number = value(match)
     if match.group(2) is None and number <= 10:
         return True
-    if re.match(r"x\d", after) or re.search(r"\d\s*x$", before):  # 3x3, 224x224
+    if re.match(r"x\d", after) or re.search(
+        r"\d\s*x$", before
+    ):  # 3x3, 224x224
         return True
     if re.match(r"-[a-z]", after):  # 10-way, 2-core, 20-layer
         return True
     if CITE.search(before + match.group(0)):
         return True
-    if 1990 <= number <= 2030 and match.group(2) is None and YEAR_CONTEXT.search(before[-40:]):
+    if (
+        1990 <= number <= 2030
+        and match.group(2) is None
+        and YEAR_CONTEXT.search(before[-40:])
+    ):
         return True
     return False
 
@@ -207,16 +269,24 @@ def as_printed(x: float) -> set[str]:
 
 
 PUBLISHED = {s for x in reference.published_numbers() for s in as_printed(x)}
-NAMESPACE = {"math": math, **{k: getattr(reference, k) for k in dir(reference) if k.isupper()}}
+NAMESPACE = {
+    "math": math,
+    **{k: getattr(reference, k) for k in dir(reference) if k.isupper()},
+}
 
 
 def code_literals(code: str) -> set[str]:
-    return {m.group(0).replace("_", "") for m in re.finditer(r"(?<![\w.])\d[\d_]*(\.\d+)?", code)}
+    return {
+        m.group(0).replace("_", "")
+        for m in re.finditer(r"(?<![\w.])\d[\d_]*(\.\d+)?", code)
+    }
 
 
 def unexplained(chapter: str, text: str | None = None) -> list[str]:
     """The numbers of ``chapter``'s prose (its file, or ``text``) that no rule explains."""
-    paragraphs, code = split((ROOT / "book" / f"{chapter}.md").read_text() if text is None else text)
+    paragraphs, code = split(
+        (ROOT / "book" / f"{chapter}.md").read_text() if text is None else text
+    )
     literals, allowed = code_literals(code), ALLOWED.get(chapter, {})
     problems = []
     for line, paragraph in paragraphs:
@@ -224,36 +294,55 @@ def unexplained(chapter: str, text: str | None = None) -> list[str]:
         for m in NUMBER.finditer(text):
             printed = m.group(1) + (m.group(2) or "")
             raw = printed.replace(",", "")
-            scaled = {s for s in as_printed(value(m) * SUFFIX[m.group(3)])} if m.group(3) else set()
+            scaled = (
+                {s for s in as_printed(value(m) * SUFFIX[m.group(3)])}
+                if m.group(3)
+                else set()
+            )
             if printed + (m.group(3) or "") in allowed or printed in allowed:
                 continue
             if printed in PUBLISHED or raw in PUBLISHED or scaled & PUBLISHED:
                 continue
             if structural(text, m) or raw in literals:
                 continue
-            problems.append(f"book/{chapter}.md:{line}: {printed}{m.group(3) or ''} in "
-                            f"'...{text[max(0, m.start() - 50):m.end() + 20].strip()}...'")
+            problems.append(
+                f"book/{chapter}.md:{line}: {printed}{m.group(3) or ''} in "
+                f"'...{text[max(0, m.start() - 50) : m.end() + 20].strip()}...'"
+            )
     return problems
 
 
-@pytest.mark.parametrize("chapter", [c for c in chapters() if c not in NOT_CHECKED])
+@pytest.mark.parametrize(
+    "chapter", [c for c in chapters() if c not in NOT_CHECKED]
+)
 def test_every_number_in_the_prose_is_glued_cited_or_explained(chapter):
     problems = unexplained(chapter)
     assert not problems, (
         "numbers in the prose that no cell computes and no source backs; glue them ({glue:text}), take them "
         "from resnet_lib.reference, or add them to ALLOWED in tests/test_prose_numbers.py with a reason:\n"
-        + "\n".join(problems))
+        + "\n".join(problems)
+    )
 
 
 def test_the_check_catches_a_number_typed_from_memory():
-    page = ("---\njupytext: {}\n---\n# A page\n\n```{code-cell} ipython3\nhistory = fit(model, steps=300)\n```\n\n"
-            "After 300 steps (He et al. 2016, section 4.2) our ResNet-56 is at {glue:text}`err`%; the paper's\n"
-            "reaches 6.97% against ResNet-20's 8.75% (Table 6) on 45k images, with 3x3 convolutions.\n")
+    page = (
+        "---\njupytext: {}\n---\n# A page\n\n```{code-cell} ipython3\nhistory = fit(model, steps=300)\n```\n\n"
+        "After 300 steps (He et al. 2016, section 4.2) our ResNet-56 is at {glue:text}`err`%; the paper's\n"
+        "reaches 6.97% against ResNet-20's 8.75% (Table 6) on 45k images, with 3x3 convolutions.\n"
+    )
     assert unexplained("a-page", page) == []
-    for right, wrong in (("6.97%", "6.79%"), ("8.75%", "8.57%"), ("45k", "40k"), ("steps=300", "steps=400")):
+    for right, wrong in (
+        ("6.97%", "6.79%"),
+        ("8.75%", "8.57%"),
+        ("45k", "40k"),
+        ("steps=300", "steps=400"),
+    ):
         problems = unexplained("a-page", page.replace(right, wrong))
         assert len(problems) == 1, problems
-    assert "a-page.md:10: 300 in" in unexplained("a-page", page.replace("steps=300", "steps=400"))[0]
+    assert (
+        "a-page.md:10: 300 in"
+        in unexplained("a-page", page.replace("steps=300", "steps=400"))[0]
+    )
 
 
 def test_derived_allowances_compute_the_number_printed():
@@ -264,9 +353,13 @@ def test_derived_allowances_compute_the_number_printed():
                 number = printed.replace(",", "").replace(" million", "")
                 decimals = len(number.partition(".")[2])
                 if why.about:
-                    assert abs(got - float(number)) <= why.about * got, f"{chapter}: {printed} !~ {why.expression} = {got}"
+                    assert abs(got - float(number)) <= why.about * got, (
+                        f"{chapter}: {printed} !~ {why.expression} = {got}"
+                    )
                 else:
-                    assert round(got, decimals) == float(number), f"{chapter}: {printed} != {why.expression} = {got}"
+                    assert round(got, decimals) == float(number), (
+                        f"{chapter}: {printed} != {why.expression} = {got}"
+                    )
 
 
 def test_allowances_are_still_needed():
@@ -277,15 +370,35 @@ def test_allowances_are_still_needed():
         paragraphs, _ = split((ROOT / "book" / f"{chapter}.md").read_text())
         prose = " ".join(prose_only(p) for _, p in paragraphs)
         for printed in entries:
-            assert re.search(rf"(?<![\d,.]){re.escape(printed)}(?!\d|,\d{{3}}|\.\d)", prose), f"{chapter}: {printed} unused"
+            assert re.search(
+                rf"(?<![\d,.]){re.escape(printed)}(?!\d|,\d{{3}}|\.\d)", prose
+            ), f"{chapter}: {printed} unused"
 
 
 # ---------------------------------------------------------------- fractions in words
 
-ORDINALS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
-            "tenth": 10, "twelfth": 12, "sixteenth": 16, "eighteenth": 18, "twentieth": 20, "hundredth": 100}
-FRACTION_WORDS = re.compile(r"\b(?:an? (?P<ord>" + "|".join(ORDINALS) + r")\b|(?P<num>\d+)/(?P<den>\d+) of\b"
-                            r"|(?P<word>three quarters|two thirds)\b)")
+ORDINALS = {
+    "half": 2,
+    "third": 3,
+    "quarter": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "twelfth": 12,
+    "sixteenth": 16,
+    "eighteenth": 18,
+    "twentieth": 20,
+    "hundredth": 100,
+}
+FRACTION_WORDS = re.compile(
+    r"\b(?:an? (?P<ord>"
+    + "|".join(ORDINALS)
+    + r")\b|(?P<num>\d+)/(?P<den>\d+) of\b"
+    r"|(?P<word>three quarters|two thirds)\b)"
+)
 SIZE = re.compile(r"(\d+)x(\d+)")
 ANY_NUMBER = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -297,7 +410,9 @@ def fraction_problems(paragraph: str) -> list[str]:
     problems = []
     sentences = SENTENCE_END.split(paragraph)
     for i, sentence in enumerate(sentences):
-        problems += _fraction_problems(sentence, " ".join(sentences[max(i - 1, 0):i + 1]))
+        problems += _fraction_problems(
+            sentence, " ".join(sentences[max(i - 1, 0) : i + 1])
+        )
     return problems
 
 
@@ -309,33 +424,71 @@ def _fraction_problems(sentence: str, context: str) -> list[str]:
         elif m.group("num"):
             target = Fraction(int(m.group("num")), int(m.group("den")))
         else:
-            target = Fraction(3, 4) if m.group("word") == "three quarters" else Fraction(2, 3)
-        context = context.replace(m.group(0), " ")  # "3/4 of" itself is not the evidence
+            target = (
+                Fraction(3, 4)
+                if m.group("word") == "three quarters"
+                else Fraction(2, 3)
+            )
+        context = context.replace(
+            m.group(0), " "
+        )  # "3/4 of" itself is not the evidence
         sizes = [int(a) * int(b) for a, b in SIZE.findall(context)]
         plain = SIZE.sub(" ", context)
-        numbers = sizes + [float(n.group(1).replace(",", "") + (n.group(2) or "")) for n in ANY_NUMBER.finditer(plain)]
+        numbers = sizes + [
+            float(n.group(1).replace(",", "") + (n.group(2) or ""))
+            for n in ANY_NUMBER.finditer(plain)
+        ]
         numbers = [n for n in numbers if n > 0]
-        if not any(abs(a / b - target) <= 0.02 * target for a in numbers for b in numbers if a < b):
-            problems.append(f"'{m.group(0)}' ({target}) is not the ratio of any two numbers in: {context[:300]}")
+        if not any(
+            abs(a / b - target) <= 0.02 * target
+            for a in numbers
+            for b in numbers
+            if a < b
+        ):
+            problems.append(
+                f"'{m.group(0)}' ({target}) is not the ratio of any two numbers in: {context[:300]}"
+            )
     return problems
 
 
 def test_fraction_check_catches_the_known_slip():
     chapter = (ROOT / "book" / "degradation.md").read_text()
-    glue = {"n_train": "2,500"}  # what the chapter glues there (cpu_config: 250 images per class)
-    right = next(ROLE.sub(lambda m: f" {glue.get(m.group(1), '')} ", p) for _, p in split(chapter)[0]
-                 if "an eighteenth" in p)
+    glue = {
+        "n_train": "2,500"
+    }  # what the chapter glues there (cpu_config: 250 images per class)
+    right = next(
+        ROLE.sub(lambda m: f" {glue.get(m.group(1), '')} ", p)
+        for _, p in split(chapter)[0]
+        if "an eighteenth" in p
+    )
     assert fraction_problems(right) == []
     wrong = fraction_problems(right.replace("an eighteenth", "a twentieth"))
     assert len(wrong) == 1 and "a twentieth' (1/20)" in wrong[0]
-    assert fraction_problems("Its output is `64 * 4 = 256`. It pads 192 zero channels: 3/4 of it is zeros.") == []
-    assert len(fraction_problems("Its output is `64 * 4 = 256`. It pads 128 zero channels: 3/4 of it is zeros.")) == 1
+    assert (
+        fraction_problems(
+            "Its output is `64 * 4 = 256`. It pads 192 zero channels: 3/4 of it is zeros."
+        )
+        == []
+    )
+    assert (
+        len(
+            fraction_problems(
+                "Its output is `64 * 4 = 256`. It pads 128 zero channels: 3/4 of it is zeros."
+            )
+        )
+        == 1
+    )
 
 
 @pytest.mark.parametrize("chapter", chapters())
 def test_fractions_in_words_without_glued_values(chapter):
     paragraphs, _ = split((ROOT / "book" / f"{chapter}.md").read_text())
-    problems = [p for _, text in paragraphs if not ROLE.search(text) for p in fraction_problems(text)]
+    problems = [
+        p
+        for _, text in paragraphs
+        if not ROLE.search(text)
+        for p in fraction_problems(text)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -345,11 +498,18 @@ def test_fractions_in_words_without_glued_values(chapter):
 @pytest.mark.book
 @pytest.mark.parametrize("chapter", chapters())
 def test_fractions_in_words_with_glued_values(chapter):
-    from test_book import glued  # the build's execution cache; fails with "run `make book`" when it is stale
+    from test_book import (
+        glued,
+    )  # the build's execution cache; fails with "run `make book`" when it is stale
 
     glue = glued(chapter)
     paragraphs, _ = split((ROOT / "book" / f"{chapter}.md").read_text())
-    problems = [p for _, text in paragraphs if ROLE.search(text)
-                for p in fraction_problems(ROLE.sub(lambda m: f" {glue.get(m.group(1), '')} ", text))]
+    problems = [
+        p
+        for _, text in paragraphs
+        if ROLE.search(text)
+        for p in fraction_problems(
+            ROLE.sub(lambda m: f" {glue.get(m.group(1), '')} ", text)
+        )
+    ]
     assert not problems, "\n".join(problems)
-

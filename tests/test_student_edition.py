@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from solution_text import file_words, leaked, shingles, solution_fingerprints, words
+from solution_text import (
+    file_words,
+    leaked,
+    shingles,
+    solution_fingerprints,
+    words,
+)
 from test_exercise_inventory import CHAPTERS, exercises
 
 pytestmark = pytest.mark.book
@@ -23,8 +29,32 @@ FULL = ROOT / "_build" / "html"
 STUDENT = ROOT / "_build" / "student" / "_build" / "html"
 
 
-BLOCK = {"p", "div", "pre", "li", "ul", "ol", "td", "th", "tr", "table", "section", "h1", "h2", "h3", "h4",
-         "h5", "h6", "dt", "dd", "details", "summary", "blockquote", "br", "hr"}
+BLOCK = {
+    "p",
+    "div",
+    "pre",
+    "li",
+    "ul",
+    "ol",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dt",
+    "dd",
+    "details",
+    "summary",
+    "blockquote",
+    "br",
+    "hr",
+}
 VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
 
 
@@ -35,7 +65,9 @@ class _Page(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str]] = []  # (tag, role) for every open element
+        self.stack: list[
+            tuple[str, str]
+        ] = []  # (tag, role) for every open element
         self.streams: dict[tuple, list[str]] = {("rest",): []}
         self.n_solutions = 0
 
@@ -59,7 +91,9 @@ class _Page(HTMLParser):
 
     def handle_endtag(self, tag):
         self._break(tag)
-        for i in range(len(self.stack) - 1, -1, -1):  # tolerate unclosed inner tags
+        for i in range(
+            len(self.stack) - 1, -1, -1
+        ):  # tolerate unclosed inner tags
             if self.stack[i][0] == tag:
                 del self.stack[i:]
                 return
@@ -74,12 +108,18 @@ class _Page(HTMLParser):
         if ("skip",) in roles:
             return
         solution = [r for r in roles if r[0] == "solution"]
-        targets = solution[-1:] or [("rest",)] + [r for r in roles if r[0] == "exercise"]
+        targets = solution[-1:] or [("rest",)] + [
+            r for r in roles if r[0] == "exercise"
+        ]
         for key in targets:
             self.streams[key].append(data)
 
     def lines(self, key: tuple) -> list[str]:
-        return [" ".join(s.split()) for s in "".join(self.streams.get(key, [])).split("\n") if s.strip()]
+        return [
+            " ".join(s.split())
+            for s in "".join(self.streams.get(key, [])).split("\n")
+            if s.strip()
+        ]
 
     @property
     def solutions(self) -> list[list[str]]:
@@ -90,7 +130,11 @@ class _Page(HTMLParser):
         return self.lines(("rest",))
 
     def exercise(self, label: str):
-        return self.lines(("exercise", label)) if ("exercise", label) in self.streams else None
+        return (
+            self.lines(("exercise", label))
+            if ("exercise", label) in self.streams
+            else None
+        )
 
 
 def parse(page: Path) -> _Page:
@@ -103,7 +147,9 @@ def parse(page: Path) -> _Page:
 def editions():
     for d, command in ((FULL, "make book"), (STUDENT, "make student")):
         if not (d / "index.html").exists():
-            pytest.fail(f"{d.relative_to(ROOT)} is not built: run `{command}` (`make test` builds both)")
+            pytest.fail(
+                f"{d.relative_to(ROOT)} is not built: run `{command}` (`make test` builds both)"
+            )
     return FULL, STUDENT
 
 
@@ -117,32 +163,59 @@ def test_student_edition_has_the_exercises_but_no_solutions(editions, md):
     # the full edition: one solution box per exercise, each with text of its own
     assert len(full.solutions) == len(labels), (len(full.solutions), labels)
     elsewhere = " ".join(full.rest)
-    student_text = " ".join(student.rest + [t for s in student.solutions for t in s])
+    student_text = " ".join(
+        student.rest + [t for s in student.solutions for t in s]
+    )
     for solution in full.solutions:
-        own = [t for t in solution if len(t) >= 12 and t not in elsewhere and not t.startswith("Solution to")]
-        assert own, f"{md.name}: a solution with no text of its own to look for: {solution}"
+        own = [
+            t
+            for t in solution
+            if len(t) >= 12
+            and t not in elsewhere
+            and not t.startswith("Solution to")
+        ]
+        assert own, (
+            f"{md.name}: a solution with no text of its own to look for: {solution}"
+        )
         leaked = [t for t in own if t in student_text]
-        assert not leaked, f"{md.name}: the student edition shows solution text {leaked[:3]}"
+        assert not leaked, (
+            f"{md.name}: the student edition shows solution text {leaked[:3]}"
+        )
 
     # the student edition: no solution box, every exercise unchanged
     assert not student.solutions and "Solution to" not in student_text
     for label in labels:
-        assert full.exercise(label), f"{md.name}: no exercise box {label} in the full edition"
-        assert student.exercise(label) == full.exercise(label), f"{md.name}: exercise {label} differs"
+        assert full.exercise(label), (
+            f"{md.name}: no exercise box {label} in the full edition"
+        )
+        assert student.exercise(label) == full.exercise(label), (
+            f"{md.name}: exercise {label} differs"
+        )
 
 
 def test_student_edition_is_labelled_and_complete(editions):
     full_dir, student_dir = editions
-    full_pages = sorted(p.relative_to(full_dir) for p in full_dir.glob("book/*.html"))
-    assert full_pages == sorted(p.relative_to(student_dir) for p in student_dir.glob("book/*.html"))
-    assert "(student edition)" in (student_dir / "book" / "intro.html").read_text(encoding="utf-8")
-    assert "(student edition)" not in (full_dir / "book" / "intro.html").read_text(encoding="utf-8")
+    full_pages = sorted(
+        p.relative_to(full_dir) for p in full_dir.glob("book/*.html")
+    )
+    assert full_pages == sorted(
+        p.relative_to(student_dir) for p in student_dir.glob("book/*.html")
+    )
+    assert "(student edition)" in (
+        student_dir / "book" / "intro.html"
+    ).read_text(encoding="utf-8")
+    assert "(student edition)" not in (
+        full_dir / "book" / "intro.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_the_solution_finder_sees_a_known_solution(editions):
     """The parser itself, on a known solution of the full edition."""
     full = parse(FULL / "book" / "training-cifar10.html")
-    assert any(re.search(r"64,000 x 128 / 45,000 = 182 epochs", " ".join(s)) for s in full.solutions)
+    assert any(
+        re.search(r"64,000 x 128 / 45,000 = 182 epochs", " ".join(s))
+        for s in full.solutions
+    )
     assert "64,000 x 128 / 45,000" not in " ".join(full.rest)
 
 
@@ -151,45 +224,86 @@ def test_the_solution_finder_sees_a_known_solution(editions):
 
 def _launch_and_download_urls(page: Path) -> tuple[list[str], list[str]]:
     html = page.read_text(encoding="utf-8")
-    launch = re.findall(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"', html)
+    launch = re.findall(
+        r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"',
+        html,
+    )
     downloads = re.findall(r'href="([^"]*_notebooks/[^"]+\.ipynb)"', html)
     return launch, downloads
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_each_edition_launches_and_offers_its_own_twin(editions, md):
-    for html_dir, twin_dir in zip(editions, ("notebooks", "notebooks/student")):
+    for html_dir, twin_dir in zip(
+        editions, ("notebooks", "notebooks/student")
+    ):
         page = html_dir / md.relative_to(ROOT).with_suffix(".html")
         launch, downloads = _launch_and_download_urls(page)
         assert launch, f"{page}: no launch buttons"
         for url in launch:
-            assert f"{twin_dir}/{md.stem}.ipynb" in url.replace("%2F", "/"), url
+            assert f"{twin_dir}/{md.stem}.ipynb" in url.replace("%2F", "/"), (
+                url
+            )
             if twin_dir == "notebooks":
                 assert "notebooks/student/" not in url.replace("%2F", "/")
         assert downloads, f"{page}: no notebook download"
         for url in downloads:
             served = (page.parent / url).resolve()
-            assert served.read_bytes() == (ROOT / twin_dir / f"{md.stem}.ipynb").read_bytes(), url
+            assert (
+                served.read_bytes()
+                == (ROOT / twin_dir / f"{md.stem}.ipynb").read_bytes()
+            ), url
         if html_dir == STUDENT:
-            assert "_sources/" not in page.read_text(encoding="utf-8"), f"{page} links the chapter's source"
+            assert "_sources/" not in page.read_text(encoding="utf-8"), (
+                f"{page} links the chapter's source"
+            )
 
 
 def test_no_file_of_the_student_edition_holds_a_solution(editions):
     """Pages, search index, downloads, anything else in the published folder: a student can
     fetch every file of it, so no file may contain any solution's text."""
     _, student_dir = editions
-    assert not (student_dir / "_sources").exists(), "the student edition publishes the chapters' sources"
+    assert not (student_dir / "_sources").exists(), (
+        "the student edition publishes the chapters' sources"
+    )
     book = tuple(CHAPTERS)
     # what every reader of the full edition sees outside the solution boxes (a checker's
     # message that names a bug, the buggy code a fix repeats) is no solution's own text
-    shown = set().union(*(shingles(words(" ".join(parse(FULL / md.relative_to(ROOT).with_suffix(".html")).rest)))
-                          for md in CHAPTERS))
-    prints = {(md.stem, label): p - shown for md in CHAPTERS for label, p in solution_fingerprints(md, book).items()}
+    shown = set().union(
+        *(
+            shingles(
+                words(
+                    " ".join(
+                        parse(
+                            FULL / md.relative_to(ROOT).with_suffix(".html")
+                        ).rest
+                    )
+                )
+            )
+            for md in CHAPTERS
+        )
+    )
+    prints = {
+        (md.stem, label): p - shown
+        for md in CHAPTERS
+        for label, p in solution_fingerprints(md, book).items()
+    }
     assert all(prints.values()), [k for k, p in prints.items() if not p]
-    files = [f for f in student_dir.rglob("*") if f.is_file() and f.suffix in (".html", ".js", ".txt", ".md", ".ipynb", ".json")]
+    files = [
+        f
+        for f in student_dir.rglob("*")
+        if f.is_file()
+        and f.suffix in (".html", ".js", ".txt", ".md", ".ipynb", ".json")
+    ]
     assert len(files) > len(CHAPTERS)
-    found = {f.relative_to(student_dir).as_posix(): leaked(prints, file_words(f)) for f in files}
+    found = {
+        f.relative_to(student_dir).as_posix(): leaked(prints, file_words(f))
+        for f in files
+    }
     assert not {f: labels for f, labels in found.items() if labels}
     # and the same search finds them in the full edition's pages
-    full_pages = " ".join(file_words(FULL / md.relative_to(ROOT).with_suffix(".html")) for md in CHAPTERS)
+    full_pages = " ".join(
+        file_words(FULL / md.relative_to(ROOT).with_suffix(".html"))
+        for md in CHAPTERS
+    )
     assert len(leaked(prints, full_pages)) == len(prints)

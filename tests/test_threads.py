@@ -8,7 +8,9 @@ from resnet_lib.device import cpu_threads
 
 def test_sets_and_restores_also_after_an_error():
     outer = torch.get_num_threads()
-    torch.set_num_threads(2)  # not 1, so that restoring is visible (xdist workers may start at 1)
+    torch.set_num_threads(
+        2
+    )  # not 1, so that restoring is visible (xdist workers may start at 1)
     try:
         before = torch.get_num_threads()
         with cpu_threads(1):
@@ -26,7 +28,9 @@ def test_leaves_other_devices_alone():
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with cpu_threads(1, torch.device("meta")):  # any non-CPU device: the setting is not touched
+        with cpu_threads(
+            1, torch.device("meta")
+        ):  # any non-CPU device: the setting is not touched
             assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

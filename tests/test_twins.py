@@ -31,10 +31,12 @@ EDITIONS = learner_notebook.EDITIONS
 
 # MyST that Colab, Jupyter and VS Code would show raw
 RAW_MYST = re.compile(
-    r"\{[\w:-]+\}`"              # a role: {glue:text}`x`, {doc}`x`, {ref}`x`
-    r"|^\s*(:{3,}|`{3,})\{"      # a directive fence: :::{exercise}, ```{literalinclude}
-    r"|^\([\w:.-]+\)=\s*$"       # a target: (label)=
-    r"|^:(label|class|pyobject|tags):", re.M)
+    r"\{[\w:-]+\}`"  # a role: {glue:text}`x`, {doc}`x`, {ref}`x`
+    r"|^\s*(:{3,}|`{3,})\{"  # a directive fence: :::{exercise}, ```{literalinclude}
+    r"|^\([\w:.-]+\)=\s*$"  # a target: (label)=
+    r"|^:(label|class|pyobject|tags):",
+    re.M,
+)
 
 
 def twin(md: Path, edition: str) -> dict:
@@ -61,21 +63,38 @@ def test_every_chapter_has_both_twins():
     assert len(CHAPTERS) >= 9
     for md in CHAPTERS:
         for edition in EDITIONS:
-            assert sync_notebooks.twin_path(md, edition).is_file(), (md.name, edition)
+            assert sync_notebooks.twin_path(md, edition).is_file(), (
+                md.name,
+                edition,
+            )
 
 
 @pytest.mark.parametrize("md,edition", CASES, ids=IDS)
 def test_no_myst_markup_reaches_the_learner(md, edition):
     nb = twin(md, edition)
-    raw = [m.group(0) for text in markdown_texts(nb) for m in RAW_MYST.finditer(text)]
-    assert not raw, f"{sync_notebooks.twin_path(md, edition)} shows raw MyST: {raw[:5]}"
-    assert "jupytext" not in nb["metadata"], "a generated twin must not declare a jupytext pairing"
+    raw = [
+        m.group(0)
+        for text in markdown_texts(nb)
+        for m in RAW_MYST.finditer(text)
+    ]
+    assert not raw, (
+        f"{sync_notebooks.twin_path(md, edition)} shows raw MyST: {raw[:5]}"
+    )
+    assert "jupytext" not in nb["metadata"], (
+        "a generated twin must not declare a jupytext pairing"
+    )
 
 
 def test_the_markup_check_finds_markup():
     """The check above, on text that has each kind of markup it must catch."""
-    for text in ("see {doc}`intro`", "{glue:text}`n_train` images", ":::{exercise}\n:label: x", "(my-label)=",
-                 "```{literalinclude} ../x.py", ":::{solution} ex\n:class: dropdown"):
+    for text in (
+        "see {doc}`intro`",
+        "{glue:text}`n_train` images",
+        ":::{exercise}\n:label: x",
+        "(my-label)=",
+        "```{literalinclude} ../x.py",
+        ":::{solution} ex\n:class: dropdown",
+    ):
         assert RAW_MYST.search(text), text
 
 
@@ -84,10 +103,14 @@ def test_the_students_set_holds_no_solution(md):
     prints = solution_fingerprints(md)
     labels = [e.label for e in exercises(md)]
     assert set(prints) == set(labels)
-    assert all(prints.values()), f"a solution of {md.name} has no text of its own to look for: {prints}"
+    assert all(prints.values()), (
+        f"a solution of {md.name} has no text of its own to look for: {prints}"
+    )
     student = file_words(sync_notebooks.twin_path(md, "student"))
     full = file_words(sync_notebooks.twin_path(md, "full"))
-    assert not leaked(prints, student), f"solutions in the student twin of {md.name}: {leaked(prints, student)}"
+    assert not leaked(prints, student), (
+        f"solutions in the student twin of {md.name}: {leaked(prints, student)}"
+    )
     # the same search finds every solution in the full twin (so it could fail above)
     assert sorted(leaked(prints, full)) == sorted(labels)
 
@@ -99,7 +122,9 @@ def test_solutions_are_folded_in_the_full_set(md):
     assert len(solutions) == len(exercises(md))
     for cell in solutions:
         src = "".join(cell["source"])
-        assert src.startswith("<details>") and src.rstrip().endswith("</details>"), src[:80]
+        assert src.startswith("<details>") and src.rstrip().endswith(
+            "</details>"
+        ), src[:80]
         assert "<summary>" in src
 
 
@@ -107,9 +132,16 @@ def test_solutions_are_folded_in_the_full_set(md):
 def test_both_sets_run_the_same_code(md):
     """The students' set differs from the full set only in Markdown, so running the full
     set from a fresh venv (tests/test_book.py) runs the students' code too."""
-    def code(edition):  # links in the glued passages name the edition's own pages
+
+    def code(
+        edition,
+    ):  # links in the glued passages name the edition's own pages
         url = learner_notebook.edition_url(edition)
-        return ["".join(c["source"]).replace(url, "BOOK/") for c in twin(md, edition)["cells"] if c["cell_type"] == "code"]
+        return [
+            "".join(c["source"]).replace(url, "BOOK/")
+            for c in twin(md, edition)["cells"]
+            if c["cell_type"] == "code"
+        ]
 
     assert code("student") == code("full")
 
@@ -118,11 +150,19 @@ def test_both_sets_run_the_same_code(md):
 def test_exercises_and_their_checker_cells_carry_their_label(md, edition):
     nb = twin(md, edition)
     for ex in exercises(md):
-        marked = [c for c in nb["cells"] if c["metadata"].get("exercise") == ex.label]
+        marked = [
+            c for c in nb["cells"] if c["metadata"].get("exercise") == ex.label
+        ]
         statement = [c for c in marked if c["cell_type"] == "markdown"]
-        assert len(statement) == 1 and "Exercise" in "".join(statement[0]["source"]), ex.label
+        assert len(statement) == 1 and "Exercise" in "".join(
+            statement[0]["source"]
+        ), ex.label
         checkers = [c for c in marked if c["cell_type"] == "code"]
-        assert [n for c in checkers for n in re.findall(r"\b(check_\w+)\(", "".join(c["source"]))] == ex.checkers
+        assert [
+            n
+            for c in checkers
+            for n in re.findall(r"\b(check_\w+)\(", "".join(c["source"]))
+        ] == ex.checkers
 
 
 @pytest.mark.parametrize("md,edition", CASES, ids=IDS)
@@ -136,31 +176,53 @@ def test_links_point_to_pages_and_labels_of_the_edition(md, edition):
             if not url.startswith(learner_notebook.edition_url("full")):
                 continue  # an outside reference (a paper, Colab)
             found += 1
-            assert url.startswith(base), f"{edition} twin of {md.name} links to another edition: {url}"
-            parsed = urlparse(url[len(base):])
+            assert url.startswith(base), (
+                f"{edition} twin of {md.name} links to another edition: {url}"
+            )
+            parsed = urlparse(url[len(base) :])
             page = parsed.path.removesuffix(".html")
             if page:  # "" is the book's front page
-                assert page in pages, f"{md.name}: {url} is no page of the book"
+                assert page in pages, (
+                    f"{md.name}: {url} is no page of the book"
+                )
             if parsed.fragment:
-                assert parsed.fragment in labels and labels[parsed.fragment].page == page, url
+                assert (
+                    parsed.fragment in labels
+                    and labels[parsed.fragment].page == page
+                ), url
     assert found >= 1  # every twin links at least its own page
 
 
 def test_glue_passages_show_values_computed_in_the_notebook():
     nb = twin(ROOT / "book" / "degradation.md", "full")
-    passages = [c for c in nb["cells"] if "".join(c["source"]).startswith(learner_notebook.GLUE_TITLE)]
+    passages = [
+        c
+        for c in nb["cells"]
+        if "".join(c["source"]).startswith(learner_notebook.GLUE_TITLE)
+    ]
     assert passages
     for cell in passages:
-        assert cell["metadata"]["cellView"] == "form" and cell["metadata"]["jupyter"]["source_hidden"]
-        compile("".join(cell["source"]).replace("%pip", "#"), "cell", "exec")  # valid Python
-    names = {n for c in passages for n in re.findall(r"\{glued\['([^']+)'\]\}", "".join(c["source"]))}
+        assert (
+            cell["metadata"]["cellView"] == "form"
+            and cell["metadata"]["jupyter"]["source_hidden"]
+        )
+        compile(
+            "".join(cell["source"]).replace("%pip", "#"), "cell", "exec"
+        )  # valid Python
+    names = {
+        n
+        for c in passages
+        for n in re.findall(r"\{glued\['([^']+)'\]\}", "".join(c["source"]))
+    }
     assert {"n_train", "plain_sentence", "train_ResNet-56", "seed"} <= names
 
 
 def _convert(markdown: str, edition: str = "full"):
     md = ROOT / "book" / "degradation.md"
     nb = jupytext.reads(markdown, fmt="md:myst")
-    return learner_notebook.convert(md, edition, nb, sync_notebooks.toc_files())
+    return learner_notebook.convert(
+        md, edition, nb, sync_notebooks.toc_files()
+    )
 
 
 def test_converter_renders_each_construct():
@@ -201,29 +263,55 @@ The secret answer.
 :::
 """)
     text = "\n".join(c.source for c in nb.cells)
-    assert "(https://resnet-interactively.github.io/resnet-book/book/training-cifar10.html)" in text
-    assert "[the plain-56 gap](https://resnet-interactively.github.io/resnet-book/book/degradation.html#ex-degradation-gap)" in text
+    assert (
+        "(https://resnet-interactively.github.io/resnet-book/book/training-cifar10.html)"
+        in text
+    )
+    assert (
+        "[the plain-56 gap](https://resnet-interactively.github.io/resnet-book/book/degradation.html#ex-degradation-gap)"
+        in text
+    )
     assert "> **Careful**" in text and "$y^2$" in text
     assert "def in_colab() -> bool:" in text and "```python" in text
-    assert "**✏️ Exercise 1**" in text and "<details>" in text and "The secret answer." in text
-    glue_cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith(learner_notebook.GLUE_TITLE))
+    assert (
+        "**✏️ Exercise 1**" in text
+        and "<details>" in text
+        and "The secret answer." in text
+    )
+    glue_cell = next(
+        c
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.source.startswith(learner_notebook.GLUE_TITLE)
+    )
     assert "{glued['x']}" in glue_cell.source
     checker = next(c for c in nb.cells if "check_something" in c.source)
     assert checker.metadata["exercise"] == "ex-a"
-    student = _convert("""# T\n\n:::{exercise}\n:label: ex-a\nDo it.\n:::\n\n:::{solution} ex-a\n:class: dropdown\nThe secret answer.\n:::\n""",
-                       "student")
+    student = _convert(
+        """# T\n\n:::{exercise}\n:label: ex-a\nDo it.\n:::\n\n:::{solution} ex-a\n:class: dropdown\nThe secret answer.\n:::\n""",
+        "student",
+    )
     assert "secret" not in json.dumps(student)
     assert "resnet-book/student/" in student.cells[0].source
 
 
-@pytest.mark.parametrize("markdown,error", [
-    ("# T\n\n:::{figure} x.png\n:::\n", "no twin rendering for the directive"),
-    ("# T\n\nSee {numref}`fig-x`.\n", "no twin rendering for the role"),
-    ("# T\n\nSee {ref}`no-such-label`.\n", "no label"),
-    ("# T\n\nSee {doc}`no-such-page`.\n", "names no page"),
-    ("# T\n\n:::{exercise}\n:label: e\nnever closed\n", "is not closed"),
-    ("# T\n\nThe value {glue:text}`late`.\n\n```{code-cell} ipython3\nglue('late', 1)\n```\n", "before any code cell glues it"),
-])
+@pytest.mark.parametrize(
+    "markdown,error",
+    [
+        (
+            "# T\n\n:::{figure} x.png\n:::\n",
+            "no twin rendering for the directive",
+        ),
+        ("# T\n\nSee {numref}`fig-x`.\n", "no twin rendering for the role"),
+        ("# T\n\nSee {ref}`no-such-label`.\n", "no label"),
+        ("# T\n\nSee {doc}`no-such-page`.\n", "names no page"),
+        ("# T\n\n:::{exercise}\n:label: e\nnever closed\n", "is not closed"),
+        (
+            "# T\n\nThe value {glue:text}`late`.\n\n```{code-cell} ipython3\nglue('late', 1)\n```\n",
+            "before any code cell glues it",
+        ),
+    ],
+)
 def test_converter_refuses_what_it_cannot_render(markdown, error):
     with pytest.raises(ValueError, match=error):
         _convert(markdown)

@@ -43,12 +43,24 @@ def _twin_buttons(app, pagename, templatename, context, doctree) -> None:
     relative_twin = twin.relative_to(app.srcdir).as_posix()
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []):
-            if group.get("label") == "launch-buttons" and button.get("type") == "link":
+            if (
+                group.get("label") == "launch-buttons"
+                and button.get("type") == "link"
+            ):
                 if relative_source not in button.get("url", ""):
-                    raise RuntimeError(f"{pagename}: launch button {button.get('url')!r} does not name the page's source")
-                button["url"] = button["url"].replace(relative_source, relative_twin)
-            elif button.get("label") in ("download-source-button", "download-notebook-button"):
-                button["url"] = f"{context['pathto'](DOWNLOADS, 1)}/{twin.name}"
+                    raise RuntimeError(
+                        f"{pagename}: launch button {button.get('url')!r} does not name the page's source"
+                    )
+                button["url"] = button["url"].replace(
+                    relative_source, relative_twin
+                )
+            elif button.get("label") in (
+                "download-source-button",
+                "download-notebook-button",
+            ):
+                button["url"] = (
+                    f"{context['pathto'](DOWNLOADS, 1)}/{twin.name}"
+                )
                 button["text"] = ".ipynb"
                 button["tooltip"] = "Download this chapter as a notebook"
     # the theme may list the notebook and the source: keep one download of the twin
@@ -67,7 +79,9 @@ def _copy_twins(app, exception) -> None:
         return
     out = Path(app.outdir) / DOWNLOADS
     out.mkdir(exist_ok=True)
-    for twin in sorted((Path(app.srcdir) / app.config.twin_dir).glob("*.ipynb")):
+    for twin in sorted(
+        (Path(app.srcdir) / app.config.twin_dir).glob("*.ipynb")
+    ):
         shutil.copy2(twin, out / twin.name)
 
 
@@ -76,7 +90,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     # second copy throws "Identifier 'THEBE_JS_URL' has already been declared".
     seen, unique = set(), []
     for js in context.get("script_files", []):
-        key = (str(getattr(js, "filename", js) or ""), repr(sorted(getattr(js, "attributes", {}).items())))
+        key = (
+            str(getattr(js, "filename", js) or ""),
+            repr(sorted(getattr(js, "attributes", {}).items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(js)
@@ -89,5 +106,7 @@ def setup(app):
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _twin_buttons, priority=502)
     app.connect("build-finished", _copy_twins)
-    app.connect("html-page-context", _dedupe_scripts, priority=503)  # before any handler that returns a template
+    app.connect(
+        "html-page-context", _dedupe_scripts, priority=503
+    )  # before any handler that returns a template
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,8 +18,19 @@ from typing import Optional, Sequence, cast
 import torch
 from torch import nn
 
-from ..counting import LayerCount, StageRow, count_weighted_layers, network_count
-from ..nn.models import CIFAR_PREACT_DEPTHS, IMAGENET_SPECS, TORCHVISION_SPECS, ResNet, ResNetConfig
+from ..counting import (
+    LayerCount,
+    StageRow,
+    count_weighted_layers,
+    network_count,
+)
+from ..nn.models import (
+    CIFAR_PREACT_DEPTHS,
+    IMAGENET_SPECS,
+    TORCHVISION_SPECS,
+    ResNet,
+    ResNetConfig,
+)
 from .tables import html_table
 from ..device import cpu_threads
 
@@ -34,26 +45,45 @@ MAX_MACS = 100_000_000_000
 
 #: The named ResNets of the paper: ImageNet (Table 1) and CIFAR-10 (section 4.2).
 NAMED: dict[str, ResNetConfig] = {
-    **{f"ResNet-{d}": ResNetConfig(block, layers) for d, (block, layers) in IMAGENET_SPECS.items()},
-    **{f"CIFAR ResNet-{6 * n + 2}": ResNetConfig("basic", (n, n, n), 16, "cifar", "A", num_classes=10)
-       for n in (3, 5, 7, 9, 18)},
+    **{
+        f"ResNet-{d}": ResNetConfig(block, layers)
+        for d, (block, layers) in IMAGENET_SPECS.items()
+    },
+    **{
+        f"CIFAR ResNet-{6 * n + 2}": ResNetConfig(
+            "basic", (n, n, n), 16, "cifar", "A", num_classes=10
+        )
+        for n in (3, 5, 7, 9, 18)
+    },
 }
 
 #: Named networks after 2015 (torchvision's ResNeXt and Wide ResNets; He et al. 2016b's
 #: pre-activation CIFAR nets), which :func:`describe_named` and :func:`nearest_named` know
 #: too. Kept apart from :data:`NAMED`, the paper's, which the builder chapter lists.
 LATER_NAMED: dict[str, ResNetConfig] = {
-    **{name: ResNetConfig(block, layers, groups=groups, width_per_group=width)
-       for name, (block, layers, groups, width) in {
-           "ResNeXt-50 32x4d": TORCHVISION_SPECS["resnext50_32x4d"],
-           "ResNeXt-101 32x8d": TORCHVISION_SPECS["resnext101_32x8d"],
-           "ResNeXt-101 64x4d": TORCHVISION_SPECS["resnext101_64x4d"],
-           "Wide ResNet-50-2": TORCHVISION_SPECS["wide_resnet50_2"],
-           "Wide ResNet-101-2": TORCHVISION_SPECS["wide_resnet101_2"],
-       }.items()},
-    **{f"CIFAR ResNet-{d} (pre-activation)": ResNetConfig("bottleneck", (n, n, n), 16, "cifar", "B", num_classes=10,
-                                                          ordering="full_preact", stride_on="1x1")
-       for d, n in CIFAR_PREACT_DEPTHS.items()},
+    **{
+        name: ResNetConfig(block, layers, groups=groups, width_per_group=width)
+        for name, (block, layers, groups, width) in {
+            "ResNeXt-50 32x4d": TORCHVISION_SPECS["resnext50_32x4d"],
+            "ResNeXt-101 32x8d": TORCHVISION_SPECS["resnext101_32x8d"],
+            "ResNeXt-101 64x4d": TORCHVISION_SPECS["resnext101_64x4d"],
+            "Wide ResNet-50-2": TORCHVISION_SPECS["wide_resnet50_2"],
+            "Wide ResNet-101-2": TORCHVISION_SPECS["wide_resnet101_2"],
+        }.items()
+    },
+    **{
+        f"CIFAR ResNet-{d} (pre-activation)": ResNetConfig(
+            "bottleneck",
+            (n, n, n),
+            16,
+            "cifar",
+            "B",
+            num_classes=10,
+            ordering="full_preact",
+            stride_on="1x1",
+        )
+        for d, n in CIFAR_PREACT_DEPTHS.items()
+    },
 }
 
 
@@ -78,18 +108,41 @@ class ArchitectureReport:
 
     @property
     def name(self) -> str:
-        return next((n for n, c in _all_named().items() if c == self.config), "custom ResNet")
+        return next(
+            (n for n, c in _all_named().items() if c == self.config),
+            "custom ResNet",
+        )
 
     def table_html(self) -> str:
         """Per-part table: stem, every stage, the classifier."""
         return html_table(
-            ("part", "blocks", "output (C x H x W)", "weighted layers", "parameters", "mult-adds"),
-            [(r.name, r.blocks or "", f"{r.out_channels} x {r.out_size[0]} x {r.out_size[1]}", r.weighted_layers,
-              r.params.total, r.macs.total) for r in self.rows],
+            (
+                "part",
+                "blocks",
+                "output (C x H x W)",
+                "weighted layers",
+                "parameters",
+                "mult-adds",
+            ),
+            [
+                (
+                    r.name,
+                    r.blocks or "",
+                    f"{r.out_channels} x {r.out_size[0]} x {r.out_size[1]}",
+                    r.weighted_layers,
+                    r.params.total,
+                    r.macs.total,
+                )
+                for r in self.rows
+            ],
         )
 
     def _repr_html_(self) -> str:
-        diff = ("identical to it" if not self.differences else "differs in " + "; ".join(self.differences))
+        diff = (
+            "identical to it"
+            if not self.differences
+            else "differs in " + "; ".join(self.differences)
+        )
         return (
             f"<div><b>{html.escape(self.name)}</b> at {self.input_size}x{self.input_size}: "
             f"<b>{self.params:,}</b> parameters, <b>{self.macs / 1e9:.3f} G</b> multiply-adds "
@@ -103,10 +156,23 @@ class ArchitectureReport:
 
 def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
     """The named ResNet closest to ``config`` and the list of what differs."""
+
     def differences(other: ResNetConfig) -> list[str]:
         out = []
-        for field in ("stem", "block", "layers", "base_width", "groups", "width_per_group", "shortcut", "plain",
-                      "ordering", "stride_on", "num_classes", "in_channels"):
+        for field in (
+            "stem",
+            "block",
+            "layers",
+            "base_width",
+            "groups",
+            "width_per_group",
+            "shortcut",
+            "plain",
+            "ordering",
+            "stride_on",
+            "num_classes",
+            "in_channels",
+        ):
             a, b = getattr(config, field), getattr(other, field)
             if a != b:
                 out.append(f"{field} {a!r} (it has {b!r})")
@@ -114,29 +180,53 @@ def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
 
     def distance(item) -> tuple:
         name, other = item
-        depth_gap = abs(sum(config.layers) * (3 if config.block == "bottleneck" else 2)
-                        - sum(other.layers) * (3 if other.block == "bottleneck" else 2))
-        return (config.stem != other.stem, config.block != other.block, len(config.layers) != len(other.layers),
-                depth_gap, len(differences(other)))
+        depth_gap = abs(
+            sum(config.layers) * (3 if config.block == "bottleneck" else 2)
+            - sum(other.layers) * (3 if other.block == "bottleneck" else 2)
+        )
+        return (
+            config.stem != other.stem,
+            config.block != other.block,
+            len(config.layers) != len(other.layers),
+            depth_gap,
+            len(differences(other)),
+        )
 
     name, other = min(_all_named().items(), key=distance)
     return name, tuple(differences(other))
 
 
 @lru_cache(maxsize=64)
-def _report(config: ResNetConfig, input_size: int, device: str) -> ArchitectureReport:
+def _report(
+    config: ResNetConfig, input_size: int, device: str
+) -> ArchitectureReport:
     import torchinfo
 
-    with cpu_threads(1, device):  # on a busy 2-core CPU, 1 thread was 9x faster (see .threads)
+    with cpu_threads(
+        1, device
+    ):  # on a busy 2-core CPU, 1 thread was 9x faster (see .threads)
         model = ResNet.from_config(config).to(device).eval()
-        stats = torchinfo.summary(model, input_size=(1, config.in_channels, input_size, input_size), device=device,
-                                  depth=2, verbose=0, col_names=("output_size", "num_params", "mult_adds"))
+        stats = torchinfo.summary(
+            model,
+            input_size=(1, config.in_channels, input_size, input_size),
+            device=device,
+            depth=2,
+            verbose=0,
+            col_names=("output_size", "num_params", "mult_adds"),
+        )
     counted = network_count(config, input_size)
     nearest, diffs = nearest_named(config)
     return ArchitectureReport(
-        config=config, input_size=input_size, params=counted.params, macs=counted.macs,
-        torchinfo_macs=int(stats.total_mult_adds), layers=count_weighted_layers(model),
-        rows=tuple(counted.rows), summary=str(stats), nearest=nearest, differences=diffs,
+        config=config,
+        input_size=input_size,
+        params=counted.params,
+        macs=counted.macs,
+        torchinfo_macs=int(stats.total_mult_adds),
+        layers=count_weighted_layers(model),
+        rows=tuple(counted.rows),
+        summary=str(stats),
+        nearest=nearest,
+        differences=diffs,
     )
 
 
@@ -166,21 +256,46 @@ def describe(
     Raises:
         ValueError: for an impossible description, with what was given and what is allowed.
     """
-    if isinstance(input_size, bool) or not isinstance(input_size, int) or not 8 <= input_size <= 1024:
-        raise ValueError(f"input_size must be a whole number of pixels from 8 to 1024; got {input_size!r}")
+    if (
+        isinstance(input_size, bool)
+        or not isinstance(input_size, int)
+        or not 8 <= input_size <= 1024
+    ):
+        raise ValueError(
+            f"input_size must be a whole number of pixels from 8 to 1024; got {input_size!r}"
+        )
     if isinstance(layers, str):
         try:
             layers = tuple(int(x) for x in layers.replace(",", " ").split())
         except ValueError:
-            raise ValueError(f"blocks per stage must be whole numbers like '3 4 6 3'; got {layers!r}") from None
-    classes = num_classes if num_classes is not None else (10 if stem == "cifar" else 1000)
+            raise ValueError(
+                f"blocks per stage must be whole numbers like '3 4 6 3'; got {layers!r}"
+            ) from None
+    classes = (
+        num_classes
+        if num_classes is not None
+        else (10 if stem == "cifar" else 1000)
+    )
     try:
         layers = tuple(layers)
     except TypeError:
-        raise ValueError(f"blocks per stage must be a list of whole numbers like [3, 4, 6, 3]; got {layers!r}") from None
-    config = ResNetConfig(block=block, layers=layers, base_width=base_width, stem=stem, shortcut=shortcut,
-                          plain=plain, preact=preact, num_classes=classes, groups=groups,
-                          width_per_group=width_per_group, ordering=ordering, stride_on=stride_on)
+        raise ValueError(
+            f"blocks per stage must be a list of whole numbers like [3, 4, 6, 3]; got {layers!r}"
+        ) from None
+    config = ResNetConfig(
+        block=block,
+        layers=layers,
+        base_width=base_width,
+        stem=stem,
+        shortcut=shortcut,
+        plain=plain,
+        preact=preact,
+        num_classes=classes,
+        groups=groups,
+        width_per_group=width_per_group,
+        ordering=ordering,
+        stride_on=stride_on,
+    )
     check_size(config, input_size)
     dev = str(device) if device is not None else "cpu"
     return _report(config, input_size, dev)
@@ -194,35 +309,63 @@ def check_size(config: ResNetConfig, input_size: int) -> None:
     """
     stages, blocks = len(config.layers), sum(config.layers)
     if stages > MAX_STAGES:
-        raise ValueError(f"at most {MAX_STAGES} stages (the paper uses 3 or 4); got {stages}")
+        raise ValueError(
+            f"at most {MAX_STAGES} stages (the paper uses 3 or 4); got {stages}"
+        )
     if blocks > MAX_BLOCKS:
-        raise ValueError(f"at most {MAX_BLOCKS} blocks in all (ResNet-1202 has 600); got {blocks}")
+        raise ValueError(
+            f"at most {MAX_BLOCKS} blocks in all (ResNet-1202 has 600); got {blocks}"
+        )
     counted = network_count(config, input_size)
     if counted.params > MAX_PARAMS:
-        raise ValueError(f"this network has {counted.params / 1e6:,.0f} M parameters; the builder stops at "
-                         f"{MAX_PARAMS / 1e6:,.0f} M (ResNet-152 has 60 M): use fewer blocks or a smaller base width")
+        raise ValueError(
+            f"this network has {counted.params / 1e6:,.0f} M parameters; the builder stops at "
+            f"{MAX_PARAMS / 1e6:,.0f} M (ResNet-152 has 60 M): use fewer blocks or a smaller base width"
+        )
     if counted.macs > MAX_MACS:
-        raise ValueError(f"this network costs {counted.macs / 1e9:,.0f} G multiply-adds per image; the builder stops at "
-                         f"{MAX_MACS / 1e9:,.0f} G (ResNet-152 at 224x224: 11.5 G): use a smaller input or network")
+        raise ValueError(
+            f"this network costs {counted.macs / 1e9:,.0f} G multiply-adds per image; the builder stops at "
+            f"{MAX_MACS / 1e9:,.0f} G (ResNet-152 at 224x224: 11.5 G): use a smaller input or network"
+        )
 
 
-def stage_shapes(model: nn.Module, input_size: int = 224) -> list[tuple[str, tuple[int, int, int]]]:
+def stage_shapes(
+    model: nn.Module, input_size: int = 224
+) -> list[tuple[str, tuple[int, int, int]]]:
     """Measured ``(part, (C, H, W))`` after the stem and after every stage of a built ResNet.
 
     Forward hooks record what comes out of the stem's last module (``maxpool``, an
     ``nn.Identity`` in the CIFAR stem) and of every ``layerN`` for one zero image, so the
     sizes are the model's, not a formula's. Works on torchvision's ResNets too.
     """
-    stages = getattr(model, "stage_names", ["layer1", "layer2", "layer3", "layer4"])
-    in_channels = cast(nn.Conv2d, model.conv1).in_channels  # a ResNet's stem convolution
-    parts = [("stem", model.maxpool)] + [(name, getattr(model, name)) for name in stages]
+    stages = getattr(
+        model, "stage_names", ["layer1", "layer2", "layer3", "layer4"]
+    )
+    in_channels = cast(
+        nn.Conv2d, model.conv1
+    ).in_channels  # a ResNet's stem convolution
+    parts = [("stem", model.maxpool)] + [
+        (name, getattr(model, name)) for name in stages
+    ]
     seen: list[tuple[str, tuple[int, int, int]]] = []
-    hooks = [m.register_forward_hook(lambda _m, _i, o, n=n: seen.append((n, tuple(o.shape[1:])))) for n, m in parts]
+    hooks = [
+        m.register_forward_hook(
+            lambda _m, _i, o, n=n: seen.append((n, tuple(o.shape[1:])))
+        )
+        for n, m in parts
+    ]
     was_training = model.training
     try:
         with torch.no_grad():
-            model.eval()(torch.zeros(1, in_channels, input_size, input_size,
-                                     device=next(model.parameters()).device))
+            model.eval()(
+                torch.zeros(
+                    1,
+                    in_channels,
+                    input_size,
+                    input_size,
+                    device=next(model.parameters()).device,
+                )
+            )
     finally:
         for h in hooks:
             h.remove()
@@ -230,15 +373,32 @@ def stage_shapes(model: nn.Module, input_size: int = 224) -> list[tuple[str, tup
     return seen
 
 
-def describe_named(name: str, input_size: Optional[int] = None, device: Optional[torch.device] = None) -> ArchitectureReport:
+def describe_named(
+    name: str,
+    input_size: Optional[int] = None,
+    device: Optional[torch.device] = None,
+) -> ArchitectureReport:
     """:func:`describe` for one of :data:`NAMED` or :data:`LATER_NAMED` (224x224 for ImageNet
     nets, 32x32 for CIFAR)."""
     named = _all_named()
     if name not in named:
-        raise ValueError(f"unknown network {name!r}; named ones: {', '.join(named)}")
+        raise ValueError(
+            f"unknown network {name!r}; named ones: {', '.join(named)}"
+        )
     c = named[name]
     size = input_size or (32 if c.stem == "cifar" else 224)
     # the named networks are given by block name (ResNetConfig stores our own classes by name too)
-    return describe(cast(str, c.block), c.layers, c.base_width, c.stem, c.shortcut, size, num_classes=c.num_classes,
-                    device=device, groups=c.groups, width_per_group=c.width_per_group, ordering=c.ordering,
-                    stride_on=c.stride_on)
+    return describe(
+        cast(str, c.block),
+        c.layers,
+        c.base_width,
+        c.stem,
+        c.shortcut,
+        size,
+        num_classes=c.num_classes,
+        device=device,
+        groups=c.groups,
+        width_per_group=c.width_per_group,
+        ordering=c.ordering,
+        stride_on=c.stride_on,
+    )

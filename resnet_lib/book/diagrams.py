@@ -60,10 +60,23 @@ MAX_UNROLLED = 6
 
 # Okabe & Ito, "Color Universal Design" (2008): distinguishable with any colour vision.
 OKABE_ITO = {
-    "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
-    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
 }
-_LENGTH_COLOURS = ("#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")
+_LENGTH_COLOURS = (
+    "#56B4E9",
+    "#009E73",
+    "#E69F00",
+    "#CC79A7",
+    "#0072B2",
+    "#D55E00",
+    "#F0E442",
+)
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 _FS = 13  # font size of labels, in SVG units
@@ -74,7 +87,8 @@ _SCALE = 1.2  # largest display size per SVG unit: 13-unit labels show at about 
 
 # One stylesheet for every diagram: classes are prefixed ``rd-`` so nothing applies to the
 # page, and there is no ``>`` or ``&`` (the text sits inside HTML as well as SVG files).
-_CSS = " ".join(f"""
+_CSS = " ".join(
+    f"""
 .rd-root {{ font-family: inherit; font-size: {_FS}px; }}
 .rd-label, .rd-note, .rd-title {{ fill: currentColor; stroke: none; }}
 .rd-label {{ font-size: {_FS}px; }}
@@ -83,20 +97,20 @@ _CSS = " ".join(f"""
 .rd-conv, .rd-norm, .rd-act, .rd-add, .rd-pool, .rd-fc, .rd-op, .rd-pad, .rd-block,
 .rd-weight, .rd-used {{ stroke: currentColor; stroke-width: 1.2;
   fill-opacity: 0.25; }}
-.rd-conv {{ fill: {OKABE_ITO['blue']}; }}
-.rd-norm {{ fill: {OKABE_ITO['orange']}; }}
-.rd-act {{ fill: {OKABE_ITO['green']}; }}
-.rd-add {{ fill: {OKABE_ITO['purple']}; }}
-.rd-pool, .rd-fc {{ fill: {OKABE_ITO['sky']}; }}
-.rd-op {{ fill: {OKABE_ITO['purple']}; }}
-.rd-pad {{ fill: {OKABE_ITO['vermillion']}; stroke-dasharray: 2 3; }}
-.rd-weight {{ fill: {OKABE_ITO['blue']}; }}
-.rd-block {{ fill: {OKABE_ITO['blue']}; }}
-.rd-block.rd-proj-block {{ fill: {OKABE_ITO['vermillion']}; stroke-width: 2;
+.rd-conv {{ fill: {OKABE_ITO["blue"]}; }}
+.rd-norm {{ fill: {OKABE_ITO["orange"]}; }}
+.rd-act {{ fill: {OKABE_ITO["green"]}; }}
+.rd-add {{ fill: {OKABE_ITO["purple"]}; }}
+.rd-pool, .rd-fc {{ fill: {OKABE_ITO["sky"]}; }}
+.rd-op {{ fill: {OKABE_ITO["purple"]}; }}
+.rd-pad {{ fill: {OKABE_ITO["vermillion"]}; stroke-dasharray: 2 3; }}
+.rd-weight {{ fill: {OKABE_ITO["blue"]}; }}
+.rd-block {{ fill: {OKABE_ITO["blue"]}; }}
+.rd-block.rd-proj-block {{ fill: {OKABE_ITO["vermillion"]}; stroke-width: 2;
   stroke-dasharray: 6 3; }}
-.rd-block.rd-pad-block {{ fill: {OKABE_ITO['orange']}; stroke-width: 2; stroke-dasharray: 2 3; }}
+.rd-block.rd-pad-block {{ fill: {OKABE_ITO["orange"]}; stroke-width: 2; stroke-dasharray: 2 3; }}
 .rd-conv.rd-proj, .rd-norm.rd-proj {{ stroke-dasharray: 6 3; }}
-.rd-conv.rd-proj {{ fill: {OKABE_ITO['vermillion']}; }}
+.rd-conv.rd-proj {{ fill: {OKABE_ITO["vermillion"]}; }}
 .rd-skipped {{ fill: none; stroke: currentColor; stroke-opacity: 0.45; stroke-dasharray: 3 3; }}
 .rd-group {{ fill: none; stroke: currentColor; stroke-opacity: 0.3; }}
 .rd-edge, .rd-wire {{ fill: none; stroke: currentColor; stroke-width: 1.3; }}
@@ -105,31 +119,85 @@ _CSS = " ".join(f"""
   stroke-width: 1.6; }}
 .rd-arc.rd-kind-projection, .rd-shortcut[data-kind=projection] path {{ stroke-dasharray: 6 3; }}
 .rd-arc.rd-kind-pad, .rd-shortcut[data-kind=pad] path {{ stroke-dasharray: 2 3; }}
-""".split())
+""".split()
+)
 
-_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm, nn.GroupNorm,
-          nn.LayerNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)
-_ACTS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Mish, nn.Tanh,
-         nn.Sigmoid, nn.Hardswish, nn.Hardtanh, nn.Softplus)
+_NORMS = (
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.BatchNorm3d,
+    nn.SyncBatchNorm,
+    nn.GroupNorm,
+    nn.LayerNorm,
+    nn.InstanceNorm1d,
+    nn.InstanceNorm2d,
+    nn.InstanceNorm3d,
+)
+_ACTS = (
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.ELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.Hardswish,
+    nn.Hardtanh,
+    nn.Softplus,
+)
 _ACT_NAMES = {"ReLU": "ReLU", "Tanh": "tanh", "Sigmoid": "sigmoid"}
 _ACT_FUNCTIONS: dict[Any, str] = {
-    F.relu: "ReLU", torch.relu: "ReLU", torch.relu_: "ReLU", F.relu_: "ReLU", F.relu6: "ReLU6",
-    torch.tanh: "tanh", torch.sigmoid: "sigmoid", F.gelu: "GELU", F.silu: "SiLU",
-    F.leaky_relu: "LeakyReLU", F.elu: "ELU",
+    F.relu: "ReLU",
+    torch.relu: "ReLU",
+    torch.relu_: "ReLU",
+    F.relu_: "ReLU",
+    F.relu6: "ReLU6",
+    torch.tanh: "tanh",
+    torch.sigmoid: "sigmoid",
+    F.gelu: "GELU",
+    F.silu: "SiLU",
+    F.leaky_relu: "LeakyReLU",
+    F.elu: "ELU",
 }
-_ACT_METHODS = {"relu": "ReLU", "relu_": "ReLU", "tanh": "tanh", "tanh_": "tanh",
-                "sigmoid": "sigmoid", "sigmoid_": "sigmoid"}
+_ACT_METHODS = {
+    "relu": "ReLU",
+    "relu_": "ReLU",
+    "tanh": "tanh",
+    "tanh_": "tanh",
+    "sigmoid": "sigmoid",
+    "sigmoid_": "sigmoid",
+}
 _ADD_FUNCTIONS = (operator.add, operator.iadd, torch.add)
 _ADD_METHODS = ("add", "add_")
-_POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+_POOLS = (
+    nn.MaxPool2d,
+    nn.AvgPool2d,
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveMaxPool2d,
+)
 _SHAPE_ONLY = (nn.Flatten, nn.Unflatten)
-_SHAPE_METHODS = ("size", "dim", "view", "reshape", "flatten", "contiguous", "squeeze", "unsqueeze")
+_SHAPE_METHODS = (
+    "size",
+    "dim",
+    "view",
+    "reshape",
+    "flatten",
+    "contiguous",
+    "squeeze",
+    "unsqueeze",
+)
 
 #: how a network diagram names the blocks of the family (torchvision's two share the names)
 BLOCK_NAMES = {
-    "BasicBlock": "basic", "Bottleneck": "bottleneck",
-    "PlainBasicBlock": "plain basic", "PlainBottleneck": "plain bottleneck",
-    "PreActBlock": "pre-act basic", "PreActBottleneck": "pre-act bottleneck",
+    "BasicBlock": "basic",
+    "Bottleneck": "bottleneck",
+    "PlainBasicBlock": "plain basic",
+    "PlainBottleneck": "plain bottleneck",
+    "PreActBlock": "pre-act basic",
+    "PreActBottleneck": "pre-act bottleneck",
 }
 
 
@@ -151,8 +219,13 @@ class Diagram:
     it follows the page's text colour; ``_repr_svg_`` serves front ends that want SVG.
     """
 
-    def __init__(self, svg: str, alt: str, title: str,
-                 counted_layers: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        svg: str,
+        alt: str,
+        title: str,
+        counted_layers: Optional[int] = None,
+    ) -> None:
         self.svg = svg
         self.alt = alt
         self.title = title
@@ -170,8 +243,10 @@ class Diagram:
         A standalone file has no page around it: ``currentColor`` is then black.
         """
         path = Path(path)
-        path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + self.svg + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>\n' + self.svg + "\n",
+            encoding="utf-8",
+        )
         return path
 
     def __str__(self) -> str:
@@ -205,73 +280,164 @@ class _Svg:
     def __init__(self) -> None:
         self.root = ET.Element("g")
 
-    def el(self, tag: str, parent: Optional[ET.Element] = None, text: Optional[str] = None,
-           **attrs: Any) -> ET.Element:
-        attrs = {k.rstrip("_").replace("_", "-"): _fmt(v) for k, v in attrs.items()
-                 if v is not None}
-        node = ET.SubElement(self.root if parent is None else parent, tag, attrs)
+    def el(
+        self,
+        tag: str,
+        parent: Optional[ET.Element] = None,
+        text: Optional[str] = None,
+        **attrs: Any,
+    ) -> ET.Element:
+        attrs = {
+            k.rstrip("_").replace("_", "-"): _fmt(v)
+            for k, v in attrs.items()
+            if v is not None
+        }
+        node = ET.SubElement(
+            self.root if parent is None else parent, tag, attrs
+        )
         if text is not None:
             node.text = text
         return node
 
-    def group(self, parent: Optional[ET.Element] = None, **attrs: Any) -> ET.Element:
+    def group(
+        self, parent: Optional[ET.Element] = None, **attrs: Any
+    ) -> ET.Element:
         return self.el("g", parent, **attrs)
 
-    def text(self, x: float, y: float, text: str, cls: str = "rd-label", anchor: str = "middle",
-             parent: Optional[ET.Element] = None, size: float = _FS) -> ET.Element:
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        cls: str = "rd-label",
+        anchor: str = "middle",
+        parent: Optional[ET.Element] = None,
+        size: float = _FS,
+    ) -> ET.Element:
         """``text`` with its vertical centre at ``y``."""
-        return self.el("text", parent, text, class_=cls, x=x, y=y + 0.35 * size,
-                       text_anchor=anchor)
+        return self.el(
+            "text",
+            parent,
+            text,
+            class_=cls,
+            x=x,
+            y=y + 0.35 * size,
+            text_anchor=anchor,
+        )
 
-    def box(self, x: float, y: float, w: float, h: float, cls: str, label: str,
-            note: str = "", parent: Optional[ET.Element] = None, rx: float = 4,
-            data: Optional[dict] = None, tooltip: Optional[str] = None) -> ET.Element:
+    def box(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        cls: str,
+        label: str,
+        note: str = "",
+        parent: Optional[ET.Element] = None,
+        rx: float = 4,
+        data: Optional[dict] = None,
+        tooltip: Optional[str] = None,
+    ) -> ET.Element:
         """A labelled rectangle; ``data`` become ``data-*`` attributes of the rectangle."""
         g = self.group(parent)
-        rect = self.el("rect", g, class_=cls, x=x, y=y, width=w, height=h, rx=rx,
-                       **{f"data_{k}": v for k, v in (data or {}).items()})
+        rect = self.el(
+            "rect",
+            g,
+            class_=cls,
+            x=x,
+            y=y,
+            width=w,
+            height=h,
+            rx=rx,
+            **{f"data_{k}": v for k, v in (data or {}).items()},
+        )
         if tooltip:
             self.el("title", g, tooltip)
         if note:
             self.text(x + w / 2, y + h / 2 - 7, label, parent=g)
-            self.text(x + w / 2, y + h / 2 + 8, note, "rd-note", parent=g, size=_FS_SMALL)
+            self.text(
+                x + w / 2,
+                y + h / 2 + 8,
+                note,
+                "rd-note",
+                parent=g,
+                size=_FS_SMALL,
+            )
         else:
             self.text(x + w / 2, y + h / 2, label, parent=g)
         return rect
 
-    def arrow(self, x1: float, y1: float, x2: float, y2: float,
-              parent: Optional[ET.Element] = None, cls: str = "rd-edge",
-              head: bool = True) -> None:
+    def arrow(
+        self,
+        x1: float,
+        y1: float,
+        x2: float,
+        y2: float,
+        parent: Optional[ET.Element] = None,
+        cls: str = "rd-edge",
+        head: bool = True,
+    ) -> None:
         length = math.hypot(x2 - x1, y2 - y1)
         if length < 1:
             return
         ux, uy = (x2 - x1) / length, (y2 - y1) / length
         size = 6.0 if head and length > 8 else 0.0
-        self.el("line", parent, class_=cls, x1=x1, y1=y1, x2=x2 - ux * size, y2=y2 - uy * size)
+        self.el(
+            "line",
+            parent,
+            class_=cls,
+            x1=x1,
+            y1=y1,
+            x2=x2 - ux * size,
+            y2=y2 - uy * size,
+        )
         if size:
             self.head(x2, y2, ux, uy, parent)
 
-    def head(self, x: float, y: float, ux: float, uy: float,
-             parent: Optional[ET.Element] = None, size: float = 6.0) -> None:
+    def head(
+        self,
+        x: float,
+        y: float,
+        ux: float,
+        uy: float,
+        parent: Optional[ET.Element] = None,
+        size: float = 6.0,
+    ) -> None:
         """An arrowhead with its tip at ``(x, y)`` pointing along ``(ux, uy)``."""
         bx, by = x - ux * size, y - uy * size
         px, py = -uy * size * 0.55, ux * size * 0.55
-        points = " ".join(f"{_fmt(a)},{_fmt(b)}" for a, b in
-                          ((x, y), (bx + px, by + py), (bx - px, by - py)))
+        points = " ".join(
+            f"{_fmt(a)},{_fmt(b)}"
+            for a, b in ((x, y), (bx + px, by + py), (bx - px, by - py))
+        )
         self.el("polygon", parent, class_="rd-arrowhead", points=points)
 
-    def render(self, width: float, height: float, title: str, desc: str) -> str:
+    def render(
+        self, width: float, height: float, title: str, desc: str
+    ) -> str:
         """The ``<svg>`` text: at most ``_SCALE`` times its natural size, smaller on a narrow
         screen (``width="100%"`` of the page, the ``viewBox`` keeps the proportions)."""
         width, height = math.ceil(width), math.ceil(height)
-        ident = "rd-" + hashlib.sha1(f"{title}\n{desc}\n{width}x{height}".encode()).hexdigest()[:10]
-        svg = ET.Element("svg", {
-            "xmlns": _SVG_NS, "class": "rd-root", "role": "img",
-            "aria-labelledby": f"{ident}-title {ident}-desc",
-            "viewBox": f"0 0 {width} {height}", "width": "100%",
-            "style": f"max-width: {math.ceil(_SCALE * width)}px; height: auto; "
-                     "font-family: inherit;",
-        })
+        ident = (
+            "rd-"
+            + hashlib.sha1(
+                f"{title}\n{desc}\n{width}x{height}".encode()
+            ).hexdigest()[:10]
+        )
+        svg = ET.Element(
+            "svg",
+            {
+                "xmlns": _SVG_NS,
+                "class": "rd-root",
+                "role": "img",
+                "aria-labelledby": f"{ident}-title {ident}-desc",
+                "viewBox": f"0 0 {width} {height}",
+                "width": "100%",
+                "style": f"max-width: {math.ceil(_SCALE * width)}px; height: auto; "
+                "font-family: inherit;",
+            },
+        )
         ET.SubElement(svg, "title", {"id": f"{ident}-title"}).text = title
         ET.SubElement(svg, "desc", {"id": f"{ident}-desc"}).text = desc
         ET.SubElement(svg, "style").text = _CSS
@@ -302,17 +468,29 @@ class _Op:
 
 
 def _size(shape: Optional[tuple[int, ...]]) -> str:
-    return f"{shape[2]}×{shape[3]}" if shape is not None and len(shape) == 4 else ""
+    return (
+        f"{shape[2]}×{shape[3]}"
+        if shape is not None and len(shape) == 4
+        else ""
+    )
 
 
 def _pair(value: Any) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+    return (
+        (value, value)
+        if isinstance(value, int)
+        else (int(value[0]), int(value[1]))
+    )
 
 
 def _stride_suffix(stride: tuple[int, int]) -> str:
     if stride == (1, 1):
         return ""
-    return f", /{stride[0]}" if stride[0] == stride[1] else f", stride {stride[0]}x{stride[1]}"
+    return (
+        f", /{stride[0]}"
+        if stride[0] == stride[1]
+        else f", stride {stride[0]}x{stride[1]}"
+    )
 
 
 def _conv_op(name: str, m: nn.Conv2d, shape: Optional[tuple[int, ...]]) -> _Op:
@@ -326,16 +504,26 @@ def _conv_op(name: str, m: nn.Conv2d, shape: Optional[tuple[int, ...]]) -> _Op:
     if d != (1, 1):
         label += f", dilation {d[0]}"
         alt += f" dilation {d[0]}"
-    note = f"{m.in_channels}→{m.out_channels}" + (f" · {_size(shape)}" if _size(shape) else "")
-    data = {"kernel": k[0] if k[0] == k[1] else ks, "in": m.in_channels, "out": m.out_channels,
-            "stride": s[0] if s[0] == s[1] else f"{s[0]}x{s[1]}", "groups": m.groups,
-            "dilation": d[0], "name": name}
+    note = f"{m.in_channels}→{m.out_channels}" + (
+        f" · {_size(shape)}" if _size(shape) else ""
+    )
+    data = {
+        "kernel": k[0] if k[0] == k[1] else ks,
+        "in": m.in_channels,
+        "out": m.out_channels,
+        "stride": s[0] if s[0] == s[1] else f"{s[0]}x{s[1]}",
+        "groups": m.groups,
+        "dilation": d[0],
+        "name": name,
+    }
     if _size(shape):
         data["size"] = _size(shape).replace("×", "x")
     return _Op("conv", label, note, alt, name, m, shape, data)
 
 
-def _module_op(name: str, m: nn.Module, shape: Optional[tuple[int, ...]]) -> Optional[_Op]:
+def _module_op(
+    name: str, m: nn.Module, shape: Optional[tuple[int, ...]]
+) -> Optional[_Op]:
     """The drawn operation for a call of module ``m``; ``None`` for what is not drawn."""
     if isinstance(m, (nn.Identity,) + _SHAPE_ONLY):
         return None
@@ -344,56 +532,144 @@ def _module_op(name: str, m: nn.Module, shape: Optional[tuple[int, ...]]) -> Opt
     if isinstance(m, PadShortcut):
         label = "option A: subsample + zero-pad"
         note = f"{m.in_channels}→{m.out_channels}{_stride_suffix(_pair(m.stride))}"
-        alt = (f"subsample by {m.stride} and zero-pad {m.in_channels}→{m.out_channels} channels"
-               if m.stride != 1 else f"zero-pad {m.in_channels}→{m.out_channels} channels")
-        return _Op("pad", label, note, alt, name, m, shape,
-                   {"in": m.in_channels, "out": m.out_channels, "stride": m.stride})
+        alt = (
+            f"subsample by {m.stride} and zero-pad {m.in_channels}→{m.out_channels} channels"
+            if m.stride != 1
+            else f"zero-pad {m.in_channels}→{m.out_channels} channels"
+        )
+        return _Op(
+            "pad",
+            label,
+            note,
+            alt,
+            name,
+            m,
+            shape,
+            {"in": m.in_channels, "out": m.out_channels, "stride": m.stride},
+        )
     if isinstance(m, _NORMS):
-        short = ("BN" if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
-                                         nn.SyncBatchNorm))
-                 else "GN" if isinstance(m, nn.GroupNorm) else "LN" if isinstance(m, nn.LayerNorm)
-                 else "IN")
-        return _Op("norm", short, alt=short, name=name, module=m, shape=shape,
-                   data={"name": name})
+        short = (
+            "BN"
+            if isinstance(
+                m,
+                (
+                    nn.BatchNorm1d,
+                    nn.BatchNorm2d,
+                    nn.BatchNorm3d,
+                    nn.SyncBatchNorm,
+                ),
+            )
+            else "GN"
+            if isinstance(m, nn.GroupNorm)
+            else "LN"
+            if isinstance(m, nn.LayerNorm)
+            else "IN"
+        )
+        return _Op(
+            "norm",
+            short,
+            alt=short,
+            name=name,
+            module=m,
+            shape=shape,
+            data={"name": name},
+        )
     if isinstance(m, _ACTS):
         label = _ACT_NAMES.get(type(m).__name__, type(m).__name__)
-        return _Op("act", label, alt=label, name=name, module=m, shape=shape, data={"name": name})
+        return _Op(
+            "act",
+            label,
+            alt=label,
+            name=name,
+            module=m,
+            shape=shape,
+            data={"name": name},
+        )
     if isinstance(m, _POOLS):
         return _pool_op(name, m, shape)
     if isinstance(m, nn.Linear):
-        return _Op("fc", f"fc, {m.out_features}", f"{m.in_features}→{m.out_features}",
-                   f"fully connected {m.in_features}→{m.out_features}", name, m, shape,
-                   {"in": m.in_features, "out": m.out_features, "name": name})
+        return _Op(
+            "fc",
+            f"fc, {m.out_features}",
+            f"{m.in_features}→{m.out_features}",
+            f"fully connected {m.in_features}→{m.out_features}",
+            name,
+            m,
+            shape,
+            {"in": m.in_features, "out": m.out_features, "name": name},
+        )
     label = type(m).__name__
-    return _Op("op", label, alt=label, name=name, module=m, shape=shape, data={"name": name})
+    return _Op(
+        "op",
+        label,
+        alt=label,
+        name=name,
+        module=m,
+        shape=shape,
+        data={"name": name},
+    )
 
 
 def _pool_op(name: str, m: nn.Module, shape: Optional[tuple[int, ...]]) -> _Op:
-    kind = "max" if isinstance(m, (nn.MaxPool2d, nn.AdaptiveMaxPool2d)) else "avg"
+    kind = (
+        "max" if isinstance(m, (nn.MaxPool2d, nn.AdaptiveMaxPool2d)) else "avg"
+    )
     if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
         out = _pair(m.output_size) if m.output_size is not None else None
-        label = f"global {kind} pool" if out == (1, 1) else f"adaptive {kind} pool"
+        label = (
+            f"global {kind} pool" if out == (1, 1) else f"adaptive {kind} pool"
+        )
     else:
         k, s = _pair(m.kernel_size), _pair(m.stride or m.kernel_size)
         label = f"{k[0]}x{k[1]} {kind} pool{_stride_suffix(s)}"
-    return _Op("pool", label, _size(shape), label, name, m, shape, {"name": name})
+    return _Op(
+        "pool", label, _size(shape), label, name, m, shape, {"name": name}
+    )
 
 
-def _function_op(node: fx.Node, shape: Optional[tuple[int, ...]]) -> Optional[_Op]:
+def _function_op(
+    node: fx.Node, shape: Optional[tuple[int, ...]]
+) -> Optional[_Op]:
     target = node.target
-    if (node.op == "call_function" and target in _ADD_FUNCTIONS) or \
-            (node.op == "call_method" and target in _ADD_METHODS):
+    if (node.op == "call_function" and target in _ADD_FUNCTIONS) or (
+        node.op == "call_method" and target in _ADD_METHODS
+    ):
         if sum(isinstance(a, fx.Node) for a in node.args) == 2:
             return _Op("add", "+", alt="addition", name=node.name, shape=shape)
-    label = (_ACT_FUNCTIONS.get(target) if node.op == "call_function"
-             else _ACT_METHODS.get(target) if isinstance(target, str) else None)
+    label = (
+        _ACT_FUNCTIONS.get(target)
+        if node.op == "call_function"
+        else _ACT_METHODS.get(target)
+        if isinstance(target, str)
+        else None
+    )
     if label:
-        return _Op("act", label, alt=label, name=node.name, shape=shape, data={"name": node.name})
-    if (node.op == "call_function" and target in (operator.getitem, getattr, torch.flatten)) or \
-            (node.op == "call_method" and target in _SHAPE_METHODS):
+        return _Op(
+            "act",
+            label,
+            alt=label,
+            name=node.name,
+            shape=shape,
+            data={"name": node.name},
+        )
+    if (
+        node.op == "call_function"
+        and target in (operator.getitem, getattr, torch.flatten)
+    ) or (node.op == "call_method" and target in _SHAPE_METHODS):
         return None  # indexing, sizes and reshaping: not layers
-    name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
-    return _Op("op", name, alt=name, name=node.name, shape=shape, data={"name": node.name})
+    name = (
+        target
+        if isinstance(target, str)
+        else getattr(target, "__name__", str(target))
+    )
+    return _Op(
+        "op",
+        name,
+        alt=name,
+        name=node.name,
+        shape=shape,
+        data={"name": node.name},
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -404,7 +680,9 @@ class _Tracer(fx.Tracer):
     """torch.fx's tracer, with the option-A shortcut kept as one operation."""
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
-        return isinstance(m, PadShortcut) or super().is_leaf_module(m, module_qualified_name)
+        return isinstance(m, PadShortcut) or super().is_leaf_module(
+            m, module_qualified_name
+        )
 
 
 class _ShapeRecorder(fx.Interpreter):
@@ -439,8 +717,12 @@ def _dtype_device(module: nn.Module) -> tuple[torch.dtype, torch.device]:
     return torch.get_default_dtype(), torch.device("cpu")
 
 
-def _dry_run(module: nn.Module, shape: tuple[int, ...], what: str,
-             reset: Callable[[], None] = lambda: None) -> None:
+def _dry_run(
+    module: nn.Module,
+    shape: tuple[int, ...],
+    what: str,
+    reset: Callable[[], None] = lambda: None,
+) -> None:
     """Run ``module`` once on an input of ``shape`` to learn the shapes of its outputs.
 
     First on the meta device (the weights are swapped for shape-only stand-ins, so nothing
@@ -454,17 +736,27 @@ def _dry_run(module: nn.Module, shape: tuple[int, ...], what: str,
     try:
         try:
             reset()
-            state = {k: torch.empty_like(v, device="meta") for k, v in
-                     itertools.chain(module.named_parameters(), module.named_buffers())}
-            functional_call(module, state, (torch.empty(shape, dtype=dtype, device="meta"),))
+            state = {
+                k: torch.empty_like(v, device="meta")
+                for k, v in itertools.chain(
+                    module.named_parameters(), module.named_buffers()
+                )
+            }
+            functional_call(
+                module,
+                state,
+                (torch.empty(shape, dtype=dtype, device="meta"),),
+            )
         except Exception:
             reset()
             with torch.no_grad():
                 module(torch.zeros(shape, dtype=dtype, device=device))
     except Exception as err:
         size = "×".join(map(str, shape))
-        raise ValueError(f"could not run {what} on a dummy input of shape {size} "
-                         f"({type(err).__name__}: {err}); try another input_size") from err
+        raise ValueError(
+            f"could not run {what} on a dummy input of shape {size} "
+            f"({type(err).__name__}: {err}); try another input_size"
+        ) from err
     finally:
         for m, mode in modes:
             m.training = mode
@@ -475,10 +767,14 @@ class _BlockView:
     """A block as the diagram shows it: the main column and the shortcut beside it."""
 
     name: str
-    column: list[_Op]  # main path in forward order: before the split, branch, +, after
+    column: list[
+        _Op
+    ]  # main path in forward order: before the split, branch, +, after
     shortcut: list[_Op]  # the shortcut branch's operations (empty: identity)
     shortcut_kind: str  # identity, pad, projection, other, none
-    split_after: Optional[_Op]  # the shortcut leaves after this op (None: at the input)
+    split_after: Optional[
+        _Op
+    ]  # the shortcut leaves after this op (None: at the input)
     add: Optional[_Op]
     in_shape: Optional[tuple[int, ...]]
     out_shape: Optional[tuple[int, ...]]
@@ -495,7 +791,9 @@ class _BlockView:
 
 def _check_module(obj: Any, what: str, expected: str) -> nn.Module:
     if not isinstance(obj, nn.Module):
-        raise TypeError(f"{what} expects an nn.Module ({expected}); got {type(obj).__name__}")
+        raise TypeError(
+            f"{what} expects an nn.Module ({expected}); got {type(obj).__name__}"
+        )
     return obj
 
 
@@ -506,7 +804,9 @@ def _trace(block: nn.Module) -> tuple[nn.Module, fx.Graph]:
     so that it stays one module rather than becoming a call of ``F.conv2d``.
     """
     root = block
-    if not any(block.children()) and type(block).__module__.startswith("torch.nn"):
+    if not any(block.children()) and type(block).__module__.startswith(
+        "torch.nn"
+    ):
         root = nn.Sequential(block)
     try:
         graph = _Tracer().trace(root)
@@ -518,7 +818,9 @@ def _trace(block: nn.Module) -> tuple[nn.Module, fx.Graph]:
     return root, graph
 
 
-def _first_channels(block: nn.Module, traced: tuple[nn.Module, fx.Graph]) -> int:
+def _first_channels(
+    block: nn.Module, traced: tuple[nn.Module, fx.Graph]
+) -> int:
     """The input channels: those of the first convolution the input meets in forward order."""
     root, graph = traced
     for node in graph.nodes:
@@ -526,14 +828,19 @@ def _first_channels(block: nn.Module, traced: tuple[nn.Module, fx.Graph]) -> int
             m = root.get_submodule(node.target)
             if isinstance(m, (nn.Conv2d, PadShortcut)):
                 return m.in_channels
-    raise ValueError(f"a block diagram needs a module with an nn.Conv2d on its forward path; "
-                     f"{type(block).__name__} has none (allowed: BasicBlock, Bottleneck, their "
-                     "plain and pre-activation variants, torchvision's blocks, or any traceable "
-                     "block of convolutions)")
+    raise ValueError(
+        f"a block diagram needs a module with an nn.Conv2d on its forward path; "
+        f"{type(block).__name__} has none (allowed: BasicBlock, Bottleneck, their "
+        "plain and pre-activation variants, torchvision's blocks, or any traceable "
+        "block of convolutions)"
+    )
 
 
-def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
-                   traced: Optional[tuple[nn.Module, fx.Graph]] = None) -> _BlockView:
+def _analyze_block(
+    block: nn.Module,
+    in_shape: Optional[tuple[int, ...]],
+    traced: Optional[tuple[nn.Module, fx.Graph]] = None,
+) -> _BlockView:
     """Trace ``block`` and split it into the drawn parts.
 
     With ``in_shape``, the traced graph also runs once (on the meta device) so that every
@@ -549,8 +856,10 @@ def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
     nodes = list(graph.nodes)
     placeholders = [n for n in nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
-        raise TypeError(f"a block diagram needs a module whose forward takes one tensor; "
-                        f"{type(block).__name__}.forward takes {len(placeholders)} arguments")
+        raise TypeError(
+            f"a block diagram needs a module whose forward takes one tensor; "
+            f"{type(block).__name__}.forward takes {len(placeholders)} arguments"
+        )
     source = placeholders[0]
     INPUT = "input"  # noqa: N806 - a marker for the block's input among the sources
     # sources[n]: the drawn operations (or the input) whose values node n passes on
@@ -567,7 +876,11 @@ def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
         if in_shape is not None and node not in shapes:
             op = None  # a non-tensor value (a size, a flag): not drawn
         elif node.op == "call_module":
-            op = _module_op(str(node.target), root.get_submodule(node.target), shapes.get(node))
+            op = _module_op(
+                str(node.target),
+                root.get_submodule(node.target),
+                shapes.get(node),
+            )
         elif node.op in ("call_function", "call_method"):
             op = _function_op(node, shapes.get(node))
         if op is None:
@@ -576,9 +889,11 @@ def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
             ops[node], deps[node], sources[node] = op, inputs, {node}
     order = [n for n in nodes if n in ops]
     if not any(ops[n].kind == "conv" for n in order):
-        raise ValueError(f"a block diagram needs a module with an nn.Conv2d on its forward path; "
-                         f"{type(block).__name__} has none (allowed: BasicBlock, Bottleneck, "
-                         "their plain and pre-activation variants, torchvision's blocks)")
+        raise ValueError(
+            f"a block diagram needs a module with an nn.Conv2d on its forward path; "
+            f"{type(block).__name__} has none (allowed: BasicBlock, Bottleneck, "
+            "their plain and pre-activation variants, torchvision's blocks)"
+        )
 
     def ancestors(start: set) -> set:
         seen, todo = set(), list(start)
@@ -592,12 +907,18 @@ def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
         return seen
 
     out_node = next(n for n in nodes if n.op == "output")
-    out_shape = shapes.get(out_node.all_input_nodes[0]) if out_node.all_input_nodes else None
+    out_shape = (
+        shapes.get(out_node.all_input_nodes[0])
+        if out_node.all_input_nodes
+        else None
+    )
     adds = [n for n in order if ops[n].kind == "add"]
     name = type(block).__name__
     if not adds:
         column = [ops[n] for n in order]
-        return _BlockView(name, column, [], "none", None, None, in_shape, out_shape)
+        return _BlockView(
+            name, column, [], "none", None, None, in_shape, out_shape
+        )
     add = adds[-1]  # the residual addition: the last one
     a, b = [sources[arg] for arg in add.args if isinstance(arg, fx.Node)][:2]
     anc_a, anc_b = ancestors(a), ancestors(b)
@@ -608,11 +929,19 @@ def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
         branch_a, branch_b, b = branch_b, branch_a, a
     common = anc_a & anc_b
     pre = [n for n in order if n in common]
-    post = [n for n in order if n not in common and n not in branch_a and n not in branch_b
-            and n is not add]
+    post = [
+        n
+        for n in order
+        if n not in common
+        and n not in branch_a
+        and n not in branch_b
+        and n is not add
+    ]
     # where the shortcut leaves the main path: the latest op it reads from
     leaves_from = deps[branch_b[0]] if branch_b else b
-    split = max((n for n in leaves_from if n != INPUT), key=order.index, default=None)
+    split = max(
+        (n for n in leaves_from if n != INPUT), key=order.index, default=None
+    )
     short_ops = [ops[n] for n in branch_b]
     if not short_ops:
         kind = "identity"
@@ -622,20 +951,42 @@ def _analyze_block(block: nn.Module, in_shape: Optional[tuple[int, ...]],
         kind = "projection"
     else:
         kind = "other"
-    column = [ops[n] for n in pre + branch_a] + [ops[add]] + [ops[n] for n in post]
-    return _BlockView(name, column, short_ops, kind, ops[split] if split is not None else None,
-                      ops[add], in_shape, out_shape)
+    column = (
+        [ops[n] for n in pre + branch_a] + [ops[add]] + [ops[n] for n in post]
+    )
+    return _BlockView(
+        name,
+        column,
+        short_ops,
+        kind,
+        ops[split] if split is not None else None,
+        ops[add],
+        in_shape,
+        out_shape,
+    )
 
 
-def _input_shape(channels: int, input_size: SizeArg, default: int) -> tuple[int, int, int, int]:
+def _input_shape(
+    channels: int, input_size: SizeArg, default: int
+) -> tuple[int, int, int, int]:
     """``(1, channels, H, W)`` for ``input_size`` (an int, a pair, or ``None`` for ``default``)."""
     if input_size is None:
         input_size = default
-    allowed = "a positive int (e.g. 224) or a pair (height, width) of positive ints"
-    if isinstance(input_size, bool) or not isinstance(input_size, (int, tuple, list)):
+    allowed = (
+        "a positive int (e.g. 224) or a pair (height, width) of positive ints"
+    )
+    if isinstance(input_size, bool) or not isinstance(
+        input_size, (int, tuple, list)
+    ):
         raise TypeError(f"input_size must be {allowed}; got {input_size!r}")
-    hw = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
-    if len(hw) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in hw):
+    hw = (
+        (input_size, input_size)
+        if isinstance(input_size, int)
+        else tuple(input_size)
+    )
+    if len(hw) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in hw
+    ):
         raise ValueError(f"input_size must be {allowed}; got {input_size!r}")
     return (1, channels, hw[0], hw[1])
 
@@ -647,7 +998,11 @@ def _shortcut_caption(view: _BlockView) -> str:
     if view.shortcut_kind == "pad":
         return "option A: subsample + zero-pad"
     parts = " + ".join(op.label for op in view.shortcut)
-    return f"{parts} (projection)" if view.shortcut_kind == "projection" else parts
+    return (
+        f"{parts} (projection)"
+        if view.shortcut_kind == "projection"
+        else parts
+    )
 
 
 def _shortcut_alt(view: _BlockView) -> str:
@@ -663,7 +1018,11 @@ def _shortcut_alt(view: _BlockView) -> str:
 
 def _block_alt(view: _BlockView, title: str) -> str:
     cin = view.in_shape[1] if view.in_shape else None
-    cout = view.out_shape[1] if view.out_shape and len(view.out_shape) > 1 else None
+    cout = (
+        view.out_shape[1]
+        if view.out_shape and len(view.out_shape) > 1
+        else None
+    )
     head = title
     if cin is not None and cout is not None:
         head += f", {cin} channels in, {cout} out"
@@ -673,13 +1032,19 @@ def _block_alt(view: _BlockView, title: str) -> str:
         steps = ", ".join(op.alt for op in view.column)
         return f"{head}: {steps}; no shortcut and no addition (a plain block)."
     i = view.column.index(view.add)
-    before, after = view.column[:i], view.column[i + 1:]
+    before, after = view.column[:i], view.column[i + 1 :]
     steps = ", ".join(op.alt for op in before)
-    split = (" (it branches off the input)" if view.split_after is None
-             else f" (it branches off after the {view.split_after.alt} at step "
-                  f"{view.column.index(view.split_after) + 1})")
-    tail = (f"addition, then {', '.join(op.alt for op in after)}" if after
-            else "addition, with nothing after it")
+    split = (
+        " (it branches off the input)"
+        if view.split_after is None
+        else f" (it branches off after the {view.split_after.alt} at step "
+        f"{view.column.index(view.split_after) + 1})"
+    )
+    tail = (
+        f"addition, then {', '.join(op.alt for op in after)}"
+        if after
+        else "addition, with nothing after it"
+    )
     return f"{head}: {steps}; {_shortcut_alt(view)}{split}; {tail}."
 
 
@@ -688,7 +1053,10 @@ def _default_title(block: nn.Module) -> str:
     if type(block).__module__.startswith("torchvision"):
         name += " (torchvision)"
     ordering = getattr(block, "ordering", None)
-    if isinstance(ordering, str) and ordering not in ("original", "full_preact"):
+    if isinstance(ordering, str) and ordering not in (
+        "original",
+        "full_preact",
+    ):
         name += f", ordering {ordering!r}"
     return name
 
@@ -698,25 +1066,50 @@ def _box_height(op: _Op) -> float:
 
 
 def _box_width(ops: list[_Op], minimum: float = 150) -> float:
-    widths = [max(_tw(op.label) + 24, _tw(op.note, _FS_SMALL) + 24) for op in ops]
+    widths = [
+        max(_tw(op.label) + 24, _tw(op.note, _FS_SMALL) + 24) for op in ops
+    ]
     return max([minimum] + widths)
 
 
-def _draw_op(svg: _Svg, op: _Op, cx: float, top: float, width: float,
-             parent: Optional[ET.Element] = None, extra_cls: str = "",
-             data: Optional[dict] = None) -> tuple[float, float]:
+def _draw_op(
+    svg: _Svg,
+    op: _Op,
+    cx: float,
+    top: float,
+    width: float,
+    parent: Optional[ET.Element] = None,
+    extra_cls: str = "",
+    data: Optional[dict] = None,
+) -> tuple[float, float]:
     """Draw ``op`` centred on ``cx`` from ``top``; returns (top, bottom)."""
     h = _box_height(op)
     data = {**op.data, **(data or {})}
     if op.kind == "add":
         g = svg.group(parent)
         r = h / 2
-        svg.el("circle", g, class_="rd-add" + extra_cls, cx=cx, cy=top + r, r=r,
-               **{f"data_{k}": v for k, v in data.items()})
+        svg.el(
+            "circle",
+            g,
+            class_="rd-add" + extra_cls,
+            cx=cx,
+            cy=top + r,
+            r=r,
+            **{f"data_{k}": v for k, v in data.items()},
+        )
         svg.text(cx, top + r - 1, "+", parent=g, size=16)
         return top, top + h
-    svg.box(cx - width / 2, top, width, h, f"rd-{op.kind}{extra_cls}", op.label, op.note,
-            parent, data=data)
+    svg.box(
+        cx - width / 2,
+        top,
+        width,
+        h,
+        f"rd-{op.kind}{extra_cls}",
+        op.label,
+        op.note,
+        parent,
+        data=data,
+    )
     return top, top + h
 
 
@@ -731,34 +1124,57 @@ def _draw_block(view: _BlockView, title: str) -> tuple[_Svg, float, float]:
     y += 30
     cin = view.in_shape[1] if view.in_shape else None
     io = lambda s: f"{s[1]} channels, {_size(s)}" if s and len(s) == 4 else ""  # noqa: E731
-    svg.text(cx, y + 8, "input x" + (f": {io(view.in_shape)}" if cin else ""), "rd-note",
-             size=_FS_SMALL)
+    svg.text(
+        cx,
+        y + 8,
+        "input x" + (f": {io(view.in_shape)}" if cin else ""),
+        "rd-note",
+        size=_FS_SMALL,
+    )
     prev_bottom = y + 18
     y = prev_bottom + _GAP
     spans: list[tuple[float, float]] = []
     main = svg.group(class_="rd-main")
     for step, op in enumerate(view.column):
-        top, bottom = _draw_op(svg, op, cx, y, main_w, main, data={"step": step})
+        top, bottom = _draw_op(
+            svg, op, cx, y, main_w, main, data={"step": step}
+        )
         svg.arrow(cx, prev_bottom, cx, top, main)
         spans.append((top, bottom))
         prev_bottom, y = bottom, bottom + _GAP
     out = view.out_shape
     svg.arrow(cx, prev_bottom, cx, prev_bottom + _GAP)
-    svg.text(cx, prev_bottom + _GAP + 9, "output" + (f": {io(out)}" if io(out) else ""),
-             "rd-note", size=_FS_SMALL)
+    svg.text(
+        cx,
+        prev_bottom + _GAP + 9,
+        "output" + (f": {io(out)}" if io(out) else ""),
+        "rd-note",
+        size=_FS_SMALL,
+    )
     height = prev_bottom + _GAP + 18 + margin
     width = x0 + main_w + margin
     if view.add is not None:
-        width = _draw_shortcut(svg, view, cx, x0 + main_w, spans, width, margin)
+        width = _draw_shortcut(
+            svg, view, cx, x0 + main_w, spans, width, margin
+        )
     return svg, width, height
 
 
-def _draw_shortcut(svg: _Svg, view: _BlockView, cx: float, main_right: float,
-                   spans: list[tuple[float, float]], width: float, margin: float) -> float:
+def _draw_shortcut(
+    svg: _Svg,
+    view: _BlockView,
+    cx: float,
+    main_right: float,
+    spans: list[tuple[float, float]],
+    width: float,
+    margin: float,
+) -> float:
     """The shortcut arc beside the main column, from the split point into the ``+``."""
     col = view.column
     if view.add is None:
-        raise ValueError("a shortcut is drawn only into an addition; this block has none")
+        raise ValueError(
+            "a shortcut is drawn only into an addition; this block has none"
+        )
     i_add = col.index(view.add)
     if view.split_after is None:
         y_split = spans[0][0] - _GAP / 2
@@ -775,9 +1191,13 @@ def _draw_shortcut(svg: _Svg, view: _BlockView, cx: float, main_right: float,
     corner = 8.0
     if not boxes:
         lane = main_right + 28
-        svg.el("path", g, d=_lane_path(cx, y_split, lane, y_add, cx + r, corner))
+        svg.el(
+            "path", g, d=_lane_path(cx, y_split, lane, y_add, cx + r, corner)
+        )
         svg.head(cx + r, y_add, -1, 0, g)
-        svg.text(lane + 8, (y_split + y_add) / 2, caption, anchor="start", parent=g)
+        svg.text(
+            lane + 8, (y_split + y_add) / 2, caption, anchor="start", parent=g
+        )
         return max(width, lane + 8 + _tw(caption) + margin)
     lane_w = _box_width(boxes, 60)
     show_caption = view.shortcut_kind != "pad"  # the pad box says it all
@@ -787,9 +1207,13 @@ def _draw_shortcut(svg: _Svg, view: _BlockView, cx: float, main_right: float,
     stack = sum(heights) + 14 * (len(boxes) - 1) + (22 if show_caption else 0)
     top = (y_split + y_add) / 2 - stack / 2
     top = max(top, y_split + 14)
-    svg.el("path", g, d=f"M{_fmt(cx)},{_fmt(y_split)} H{_fmt(lane - corner)} "
-                        f"Q{_fmt(lane)},{_fmt(y_split)} {_fmt(lane)},{_fmt(y_split + corner)} "
-                        f"V{_fmt(top - 2)}")
+    svg.el(
+        "path",
+        g,
+        d=f"M{_fmt(cx)},{_fmt(y_split)} H{_fmt(lane - corner)} "
+        f"Q{_fmt(lane)},{_fmt(y_split)} {_fmt(lane)},{_fmt(y_split + corner)} "
+        f"V{_fmt(top - 2)}",
+    )
     if show_caption:
         svg.text(lane, top + 8, caption, "rd-note", parent=g, size=_FS_SMALL)
         top += 22
@@ -797,24 +1221,40 @@ def _draw_shortcut(svg: _Svg, view: _BlockView, cx: float, main_right: float,
     for op, h in zip(boxes, heights):
         if prev != top:
             svg.arrow(lane, prev, lane, top, g)
-        _draw_op(svg, op, lane, top, lane_w, g,
-                 extra_cls=" rd-proj" if view.shortcut_kind == "projection" else "")
+        _draw_op(
+            svg,
+            op,
+            lane,
+            top,
+            lane_w,
+            g,
+            extra_cls=" rd-proj" if view.shortcut_kind == "projection" else "",
+        )
         prev, top = top + h, top + h + 14
-    svg.el("path", g, d=f"M{_fmt(lane)},{_fmt(prev)} V{_fmt(y_add - corner)} "
-                        f"Q{_fmt(lane)},{_fmt(y_add)} {_fmt(lane - corner)},{_fmt(y_add)} "
-                        f"H{_fmt(cx + r + 5)}")
+    svg.el(
+        "path",
+        g,
+        d=f"M{_fmt(lane)},{_fmt(prev)} V{_fmt(y_add - corner)} "
+        f"Q{_fmt(lane)},{_fmt(y_add)} {_fmt(lane - corner)},{_fmt(y_add)} "
+        f"H{_fmt(cx + r + 5)}",
+    )
     svg.head(cx + r, y_add, -1, 0, g)
     return max(width, lane + lane_w / 2 + margin)
 
 
-def _lane_path(x0: float, y0: float, lane: float, y1: float, x1: float, c: float) -> str:
-    return (f"M{_fmt(x0)},{_fmt(y0)} H{_fmt(lane - c)} Q{_fmt(lane)},{_fmt(y0)} "
-            f"{_fmt(lane)},{_fmt(y0 + c)} V{_fmt(y1 - c)} Q{_fmt(lane)},{_fmt(y1)} "
-            f"{_fmt(lane - c)},{_fmt(y1)} H{_fmt(x1 + 5)}")
+def _lane_path(
+    x0: float, y0: float, lane: float, y1: float, x1: float, c: float
+) -> str:
+    return (
+        f"M{_fmt(x0)},{_fmt(y0)} H{_fmt(lane - c)} Q{_fmt(lane)},{_fmt(y0)} "
+        f"{_fmt(lane)},{_fmt(y0 + c)} V{_fmt(y1 - c)} Q{_fmt(lane)},{_fmt(y1)} "
+        f"{_fmt(lane - c)},{_fmt(y1)} H{_fmt(x1 + 5)}"
+    )
 
 
-def block_diagram(block: nn.Module, input_size: SizeArg = None,
-                  title: Optional[str] = None) -> Diagram:
+def block_diagram(
+    block: nn.Module, input_size: SizeArg = None, title: Optional[str] = None
+) -> Diagram:
     """Draw one residual (or plain) block from the module itself.
 
     The block is traced with ``torch.fx``, so the diagram shows what ``forward`` computes:
@@ -838,15 +1278,25 @@ def block_diagram(block: nn.Module, input_size: SizeArg = None,
         TypeError: ``block`` is not an ``nn.Module``, or cannot be traced.
         ValueError: it has no convolution, is a whole network, or ``input_size`` is bad.
     """
-    _check_module(block, "block_diagram", "a residual block such as resnet_lib.BasicBlock")
+    _check_module(
+        block,
+        "block_diagram",
+        "a residual block such as resnet_lib.BasicBlock",
+    )
     if _looks_like_network(block):
-        raise ValueError(f"block_diagram draws one block; {type(block).__name__} is a whole "
-                         "network (it has stages layer1, layer2, ...): use network_diagram(model), "
-                         "or block_diagram(model.layer1[0])")
+        raise ValueError(
+            f"block_diagram draws one block; {type(block).__name__} is a whole "
+            "network (it has stages layer1, layer2, ...): use network_diagram(model), "
+            "or block_diagram(model.layer1[0])"
+        )
     if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be a string or None; got {type(title).__name__}")
+        raise TypeError(
+            f"title must be a string or None; got {type(title).__name__}"
+        )
     traced = _trace(block)
-    shape = _input_shape(_first_channels(block, traced), input_size, BLOCK_INPUT_SIZE)
+    shape = _input_shape(
+        _first_channels(block, traced), input_size, BLOCK_INPUT_SIZE
+    )
     view = _analyze_block(block, shape, traced)
     title = title or _default_title(block)
     svg, width, height = _draw_block(view, title)
@@ -865,19 +1315,27 @@ def _looks_like_network(model: nn.Module) -> bool:
 def _stages(model: nn.Module) -> list[tuple[str, nn.Module]]:
     names = getattr(model, "stage_names", None)
     if not (isinstance(names, (list, tuple)) and names):
-        names = [n for n, _ in model.named_children() if re.fullmatch(r"layer\d+", n)]
+        names = [
+            n
+            for n, _ in model.named_children()
+            if re.fullmatch(r"layer\d+", n)
+        ]
     if not names:
-        raise TypeError(f"network_diagram expects a ResNet with stages layer1, layer2, ... "
-                        f"(resnet_lib.ResNet or torchvision.models.ResNet); got "
-                        f"{type(model).__name__} with children "
-                        f"{[n for n, _ in model.named_children()][:8]} "
-                        "(for a single block, use block_diagram)")
+        raise TypeError(
+            f"network_diagram expects a ResNet with stages layer1, layer2, ... "
+            f"(resnet_lib.ResNet or torchvision.models.ResNet); got "
+            f"{type(model).__name__} with children "
+            f"{[n for n, _ in model.named_children()][:8]} "
+            "(for a single block, use block_diagram)"
+        )
     stages: list[tuple[str, nn.Module]] = []
     for name in names:
         stage = getattr(model, name)
         if not isinstance(stage, (nn.Sequential, nn.ModuleList)):
-            raise TypeError(f"network_diagram expects each stage to be an nn.Sequential of blocks; "
-                            f"{name} is {type(stage).__name__}")
+            raise TypeError(
+                f"network_diagram expects each stage to be an nn.Sequential of blocks; "
+                f"{name} is {type(stage).__name__}"
+            )
         stages.append((name, stage))
     return stages
 
@@ -888,7 +1346,9 @@ def _default_network_size(model: nn.Module) -> int:
     stem = getattr(config, "stem", None)
     if stem in ("imagenet", "cifar"):
         return CIFAR_INPUT_SIZE if stem == "cifar" else IMAGENET_INPUT_SIZE
-    first = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    first = next(
+        (m for m in model.modules() if isinstance(m, nn.Conv2d)), None
+    )
     if first is not None and _pair(first.kernel_size)[0] <= 3:
         return CIFAR_INPUT_SIZE
     return IMAGENET_INPUT_SIZE
@@ -906,12 +1366,17 @@ class _BlockCall:
 
     @property
     def halves(self) -> bool:
-        return (len(self.in_shape) == 4 and len(self.out_shape) == 4
-                and self.out_shape[2] < self.in_shape[2])
+        return (
+            len(self.in_shape) == 4
+            and len(self.out_shape) == 4
+            and self.out_shape[2] < self.in_shape[2]
+        )
 
     @property
     def kind_label(self) -> str:
-        return BLOCK_NAMES.get(type(self.module).__name__, type(self.module).__name__)
+        return BLOCK_NAMES.get(
+            type(self.module).__name__, type(self.module).__name__
+        )
 
 
 @dataclass
@@ -944,21 +1409,30 @@ def _shape_of(value: Any) -> tuple[int, ...]:
 def _analyze_network(model: nn.Module, input_size: SizeArg) -> _NetworkView:
     stages = _stages(model)
     stage_names = {name for name, _ in stages}
-    first = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    first = next(
+        (m for m in model.modules() if isinstance(m, nn.Conv2d)), None
+    )
     if first is None:
-        raise ValueError(f"network_diagram needs a convolutional network; {type(model).__name__} "
-                         "has no nn.Conv2d")
-    shape = _input_shape(first.in_channels, input_size, _default_network_size(model))
+        raise ValueError(
+            f"network_diagram needs a convolutional network; {type(model).__name__} "
+            "has no nn.Conv2d"
+        )
+    shape = _input_shape(
+        first.in_channels, input_size, _default_network_size(model)
+    )
     events: list[tuple] = []
     stage_out: dict[str, tuple[int, ...]] = {}
     handles = []
 
     def leaf_hook(name: str) -> Callable:
-        return lambda m, i, o: events.append(("leaf", name, m, _shape_of(i), _shape_of(o)))
+        return lambda m, i, o: events.append(
+            ("leaf", name, m, _shape_of(i), _shape_of(o))
+        )
 
     def block_hook(stage: str, index: int) -> Callable:
-        return lambda m, i, o: events.append(("block", (stage, index), m, _shape_of(i),
-                                              _shape_of(o)))
+        return lambda m, i, o: events.append(
+            ("block", (stage, index), m, _shape_of(i), _shape_of(o))
+        )
 
     def stage_hook(name: str) -> Callable:
         return lambda m, i, o: stage_out.__setitem__(name, _shape_of(o))
@@ -969,7 +1443,11 @@ def _analyze_network(model: nn.Module, input_size: SizeArg) -> _NetworkView:
 
     try:
         for name, m in model.named_modules():
-            if name and name.split(".")[0] not in stage_names and not any(m.children()):
+            if (
+                name
+                and name.split(".")[0] not in stage_names
+                and not any(m.children())
+            ):
                 handles.append(m.register_forward_hook(leaf_hook(name)))
         for name, stage in stages:
             handles.append(stage.register_forward_hook(stage_hook(name)))
@@ -999,66 +1477,109 @@ def _analyze_network(model: nn.Module, input_size: SizeArg) -> _NetworkView:
         seen_block = True
         stage, index = key
         view = _analyze_block(m, None)
-        call = _BlockCall(stage, index, sum(map(len, calls.values())), view, m, in_shape,
-                          out_shape)
+        call = _BlockCall(
+            stage,
+            index,
+            sum(map(len, calls.values())),
+            view,
+            m,
+            in_shape,
+            out_shape,
+        )
         calls[stage].append(call)
         for op in view.counted:
             count += 1
             numbers[id(op)] = count
-    stage_calls = [_StageCall(name, calls[name], stage_out.get(name, ())) for name, _ in stages
-                   if calls[name]]
-    return _NetworkView(type(model).__name__, shape, stem, stage_calls, head, numbers)
+    stage_calls = [
+        _StageCall(name, calls[name], stage_out.get(name, ()))
+        for name, _ in stages
+        if calls[name]
+    ]
+    return _NetworkView(
+        type(model).__name__, shape, stem, stage_calls, head, numbers
+    )
 
 
-def _stage_header(stage: _StageCall, view: _NetworkView, detail: str) -> tuple[str, str]:
+def _stage_header(
+    stage: _StageCall, view: _NetworkView, detail: str
+) -> tuple[str, str]:
     """The stage's heading and a second line (grouped convolutions; may be empty)."""
     blocks = stage.blocks
     kinds = sorted({b.kind_label for b in blocks})
     plural = "s" if len(blocks) != 1 else ""
-    text = (f"{stage.name} · {len(blocks)} {'/'.join(kinds)} block{plural}"
-            f" · {stage.out_shape[1]} channels · {_size(stage.out_shape)}")
+    text = (
+        f"{stage.name} · {len(blocks)} {'/'.join(kinds)} block{plural}"
+        f" · {stage.out_shape[1]} channels · {_size(stage.out_shape)}"
+    )
     if detail == "layers":
-        nums = [view.layer_numbers[id(op)] for b in blocks for op in b.view.counted]
+        nums = [
+            view.layer_numbers[id(op)] for b in blocks for op in b.view.counted
+        ]
         if nums:
             text += f" · layers {nums[0]}–{nums[-1]}"
-    grouped = [op for op in blocks[0].view.main_convs if op.data.get("groups", 1) > 1]
+    grouped = [
+        op for op in blocks[0].view.main_convs if op.data.get("groups", 1) > 1
+    ]
     second = ""
     if grouped:
         g = grouped[0]
         per = g.data["out"] // g.data["groups"]
-        second = (f"grouped {g.data['kernel']}x{g.data['kernel']} conv: {g.data['out']} channels "
-                  f"in {g.data['groups']} groups of {per}")
+        second = (
+            f"grouped {g.data['kernel']}x{g.data['kernel']} conv: {g.data['out']} channels "
+            f"in {g.data['groups']} groups of {per}"
+        )
     return text, second
 
 
-def _draw_header(svg: _Svg, x: float, y: float, lines: tuple[str, str],
-                 parent: ET.Element) -> tuple[float, float]:
+def _draw_header(
+    svg: _Svg, x: float, y: float, lines: tuple[str, str], parent: ET.Element
+) -> tuple[float, float]:
     """A stage's heading (one or two lines) from ``y``; returns (right edge, bottom)."""
     svg.text(x, y + 8, lines[0], anchor="start", parent=parent)
     right, y = x + _tw(lines[0]), y + 16
     if lines[1]:
-        svg.text(x, y + 7, lines[1], "rd-note", anchor="start", parent=parent, size=_FS_SMALL)
+        svg.text(
+            x,
+            y + 7,
+            lines[1],
+            "rd-note",
+            anchor="start",
+            parent=parent,
+            size=_FS_SMALL,
+        )
         right, y = max(right, x + _tw(lines[1], _FS_SMALL)), y + 15
     return right, y
 
 
 def _network_alt(view: _NetworkView) -> str:
     h, w = view.input_shape[2:]
-    parts = [f"{view.name} with {view.counted} weighted layers (conv and fc on the main path), "
-             f"input {view.input_shape[1]}×{h}×{w}"]
+    parts = [
+        f"{view.name} with {view.counted} weighted layers (conv and fc on the main path), "
+        f"input {view.input_shape[1]}×{h}×{w}"
+    ]
     if view.stem:
-        after = next((op.shape for op in reversed(view.stem) if op.shape), None)
-        parts.append("stem: " + ", ".join(op.alt for op in view.stem)
-                     + (f" → {_size(after)}" if _size(after) else ""))
+        after = next(
+            (op.shape for op in reversed(view.stem) if op.shape), None
+        )
+        parts.append(
+            "stem: "
+            + ", ".join(op.alt for op in view.stem)
+            + (f" → {_size(after)}" if _size(after) else "")
+        )
     for stage in view.stages:
-        text = (f"{stage.name}: {len(stage.blocks)} {stage.blocks[0].kind_label} blocks, "
-                f"{stage.out_shape[1]} channels, {_size(stage.out_shape)}")
+        text = (
+            f"{stage.name}: {len(stage.blocks)} {stage.blocks[0].kind_label} blocks, "
+            f"{stage.out_shape[1]} channels, {_size(stage.out_shape)}"
+        )
         notes = []
         for b in stage.blocks:
             bits = ["halves the feature map"] if b.halves else []
             if b.view.shortcut_kind in ("projection", "pad"):
-                bits.append("has a projection shortcut" if b.view.shortcut_kind == "projection"
-                            else "has an option A (zero-padding) shortcut")
+                bits.append(
+                    "has a projection shortcut"
+                    if b.view.shortcut_kind == "projection"
+                    else "has an option A (zero-padding) shortcut"
+                )
             if bits:
                 notes.append(f"block {b.index + 1} " + " and ".join(bits))
         if stage.blocks[0].view.shortcut_kind == "none":
@@ -1069,8 +1590,14 @@ def _network_alt(view: _NetworkView) -> str:
     return "; ".join(parts) + "."
 
 
-def _hrow(svg: _Svg, x: float, y: float, ops: list[_Op], parent: ET.Element,
-          numbers: Optional[dict[int, int]] = None) -> tuple[float, float]:
+def _hrow(
+    svg: _Svg,
+    x: float,
+    y: float,
+    ops: list[_Op],
+    parent: ET.Element,
+    numbers: Optional[dict[int, int]] = None,
+) -> tuple[float, float]:
     """Boxes left to right with arrows between; returns (right edge, bottom)."""
     h = 38
     bottom = y + h
@@ -1089,68 +1616,140 @@ def _hrow(svg: _Svg, x: float, y: float, ops: list[_Op], parent: ET.Element,
     return x - 16, bottom
 
 
-def _legend(svg: _Svg, x: float, y: float, entries: list[tuple[str, str]]) -> tuple[float, float]:
+def _legend(
+    svg: _Svg, x: float, y: float, entries: list[tuple[str, str]]
+) -> tuple[float, float]:
     """Legend entries (arc kind, text) in a row; returns (right, bottom)."""
     g = svg.group(class_="rd-legend")
     for kind, text in entries:
         if kind in ("identity", "projection", "pad"):
-            svg.el("path", g, class_=f"rd-arc rd-kind-{kind}",
-                   d=f"M{_fmt(x)},{_fmt(y + 12)} Q{_fmt(x + 15)},{_fmt(y - 4)} "
-                     f"{_fmt(x + 30)},{_fmt(y + 12)}")
+            svg.el(
+                "path",
+                g,
+                class_=f"rd-arc rd-kind-{kind}",
+                d=f"M{_fmt(x)},{_fmt(y + 12)} Q{_fmt(x + 15)},{_fmt(y - 4)} "
+                f"{_fmt(x + 30)},{_fmt(y + 12)}",
+            )
             x += 36
         else:
             svg.text(x, y + 8, kind, anchor="start", parent=g)
             x += _tw(kind) + 6
-        svg.text(x, y + 8, text, "rd-note", anchor="start", parent=g, size=_FS_SMALL)
+        svg.text(
+            x, y + 8, text, "rd-note", anchor="start", parent=g, size=_FS_SMALL
+        )
         x += _tw(text, _FS_SMALL) + 22
     return x, y + 20
 
 
-_SHORTCUT_WORD = {"identity": "identity", "projection": "projection", "pad": "zero-pad",
-                  "none": "no shortcut", "other": "other shortcut"}
+_SHORTCUT_WORD = {
+    "identity": "identity",
+    "projection": "projection",
+    "pad": "zero-pad",
+    "none": "no shortcut",
+    "other": "other shortcut",
+}
 
 
-def _draw_glyph(svg: _Svg, b: _BlockCall, x: float, y: float, w: float, h: float,
-                parent: ET.Element) -> None:
+def _draw_glyph(
+    svg: _Svg,
+    b: _BlockCall,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    parent: ET.Element,
+) -> None:
     kind = b.view.shortcut_kind
-    cls = "rd-block" + (" rd-proj-block" if kind == "projection" else
-                        " rd-pad-block" if kind == "pad" else "")
+    cls = "rd-block" + (
+        " rd-proj-block"
+        if kind == "projection"
+        else " rd-pad-block"
+        if kind == "pad"
+        else ""
+    )
     g = svg.group(parent)
-    data: dict[str, Any] = {"stage": b.stage, "index": b.index, "block": b.number,
-            "projection": kind == "projection", "shortcut": kind,
-            "out": b.out_shape[1] if len(b.out_shape) > 1 else "",
-            "size": _size(b.out_shape).replace("×", "x"), "halves": b.halves}
-    svg.el("rect", g, class_=cls, x=x, y=y, width=w, height=h, rx=6,
-           **{f"data_{k}": v for k, v in data.items()})
-    svg.el("title", g, f"{b.stage}[{b.index}]: {b.kind_label} block, "
-                       f"{_shortcut_alt(b.view) if kind != 'none' else 'no shortcut'}")
+    data: dict[str, Any] = {
+        "stage": b.stage,
+        "index": b.index,
+        "block": b.number,
+        "projection": kind == "projection",
+        "shortcut": kind,
+        "out": b.out_shape[1] if len(b.out_shape) > 1 else "",
+        "size": _size(b.out_shape).replace("×", "x"),
+        "halves": b.halves,
+    }
+    svg.el(
+        "rect",
+        g,
+        class_=cls,
+        x=x,
+        y=y,
+        width=w,
+        height=h,
+        rx=6,
+        **{f"data_{k}": v for k, v in data.items()},
+    )
+    svg.el(
+        "title",
+        g,
+        f"{b.stage}[{b.index}]: {b.kind_label} block, "
+        f"{_shortcut_alt(b.view) if kind != 'none' else 'no shortcut'}",
+    )
     line2 = f"{data['out']} ch" + (", /2" if b.halves else "")
     svg.text(x + w / 2, y + 12, b.kind_label, parent=g, size=12)
     svg.text(x + w / 2, y + 27, line2, "rd-note", parent=g, size=_FS_SMALL)
-    svg.text(x + w / 2, y + 41, _SHORTCUT_WORD.get(kind, kind), "rd-note", parent=g,
-             size=_FS_SMALL)
+    svg.text(
+        x + w / 2,
+        y + 41,
+        _SHORTCUT_WORD.get(kind, kind),
+        "rd-note",
+        parent=g,
+        size=_FS_SMALL,
+    )
     if kind != "none":
-        svg.el("path", g, class_=f"rd-arc rd-kind-{kind}", data_kind=kind,
-               d=f"M{_fmt(x + 10)},{_fmt(y)} Q{_fmt(x + w / 2)},{_fmt(y - 18)} "
-                 f"{_fmt(x + w - 10)},{_fmt(y)}")
+        svg.el(
+            "path",
+            g,
+            class_=f"rd-arc rd-kind-{kind}",
+            data_kind=kind,
+            d=f"M{_fmt(x + 10)},{_fmt(y)} Q{_fmt(x + w / 2)},{_fmt(y - 18)} "
+            f"{_fmt(x + w - 10)},{_fmt(y)}",
+        )
 
 
-def _draw_network_blocks(svg: _Svg, view: _NetworkView, x0: float, y: float,
-                         max_row: float) -> tuple[float, float]:
-    glyph_w = max([96] + [max(_tw(b.kind_label, 12), _tw(f"{b.out_shape[1]} ch, /2", _FS_SMALL))
-                          + 18 for s in view.stages for b in s.blocks])
+def _draw_network_blocks(
+    svg: _Svg, view: _NetworkView, x0: float, y: float, max_row: float
+) -> tuple[float, float]:
+    glyph_w = max(
+        [96]
+        + [
+            max(
+                _tw(b.kind_label, 12),
+                _tw(f"{b.out_shape[1]} ch, /2", _FS_SMALL),
+            )
+            + 18
+            for s in view.stages
+            for b in s.blocks
+        ]
+    )
     glyph_h, gap = 48, 16
     per_row = max(1, int((max_row + gap) // (glyph_w + gap)))
     right = x0
     for stage in view.stages:
-        g = svg.group(class_="rd-stage", data_stage=stage.name,
-                      data_channels=stage.out_shape[1], data_blocks=len(stage.blocks),
-                      data_size=_size(stage.out_shape).replace("×", "x"))
-        r, y = _draw_header(svg, x0, y, _stage_header(stage, view, "blocks"), g)
+        g = svg.group(
+            class_="rd-stage",
+            data_stage=stage.name,
+            data_channels=stage.out_shape[1],
+            data_blocks=len(stage.blocks),
+            data_size=_size(stage.out_shape).replace("×", "x"),
+        )
+        r, y = _draw_header(
+            svg, x0, y, _stage_header(stage, view, "blocks"), g
+        )
         right = max(right, r)
         y += 24  # room for the arcs
         for row_start in range(0, len(stage.blocks), per_row):
-            row = stage.blocks[row_start:row_start + per_row]
+            row = stage.blocks[row_start : row_start + per_row]
             x = x0
             for j, b in enumerate(row):
                 if j:
@@ -1163,8 +1762,9 @@ def _draw_network_blocks(svg: _Svg, view: _NetworkView, x0: float, y: float,
     return right, y
 
 
-def _draw_network_layers(svg: _Svg, view: _NetworkView, x0: float, y: float,
-                         max_row: float) -> tuple[float, float]:
+def _draw_network_layers(
+    svg: _Svg, view: _NetworkView, x0: float, y: float, max_row: float
+) -> tuple[float, float]:
     box_h, gap, pad = 38, 8, 6
     right = x0
 
@@ -1176,28 +1776,57 @@ def _draw_network_layers(svg: _Svg, view: _NetworkView, x0: float, y: float,
             text += f", /{d['stride']}"
         if d.get("groups", 1) > 1:
             text += f", g{d['groups']}"
-        return text, (f"#{view.layer_numbers[id(op)]}" if id(op) in view.layer_numbers
-                      else "not counted")
+        return text, (
+            f"#{view.layer_numbers[id(op)]}"
+            if id(op) in view.layer_numbers
+            else "not counted"
+        )
 
     for stage in view.stages:
-        g = svg.group(class_="rd-stage", data_stage=stage.name,
-                      data_channels=stage.out_shape[1], data_blocks=len(stage.blocks),
-                      data_size=_size(stage.out_shape).replace("×", "x"))
-        r, y = _draw_header(svg, x0, y, _stage_header(stage, view, "layers"), g)
+        g = svg.group(
+            class_="rd-stage",
+            data_stage=stage.name,
+            data_channels=stage.out_shape[1],
+            data_blocks=len(stage.blocks),
+            data_size=_size(stage.out_shape).replace("×", "x"),
+        )
+        r, y = _draw_header(
+            svg, x0, y, _stage_header(stage, view, "layers"), g
+        )
         right = max(right, r)
         y += 8
         x = x0
         for b in stage.blocks:
-            ops = [op for op in b.view.column if op.weighted] + \
-                  [op for op in b.view.shortcut if op.weighted]
-            widths = [max(_tw(box_label(op)[0], _FS_SMALL), _tw(box_label(op)[1], _FS_SMALL)) + 14
-                      for op in ops]
+            ops = [op for op in b.view.column if op.weighted] + [
+                op for op in b.view.shortcut if op.weighted
+            ]
+            widths = [
+                max(
+                    _tw(box_label(op)[0], _FS_SMALL),
+                    _tw(box_label(op)[1], _FS_SMALL),
+                )
+                + 14
+                for op in ops
+            ]
             group_w = sum(widths) + gap * (len(ops) - 1) + 2 * pad
             if x > x0 and x + group_w > x0 + max_row:
                 x, y = x0, y + box_h + 2 * pad + 10
-            bg = svg.group(g, class_="rd-blockgroup", data_stage=stage.name, data_index=b.index)
-            svg.el("rect", bg, class_="rd-group", x=x, y=y, width=group_w,
-                   height=box_h + 2 * pad, rx=6)
+            bg = svg.group(
+                g,
+                class_="rd-blockgroup",
+                data_stage=stage.name,
+                data_index=b.index,
+            )
+            svg.el(
+                "rect",
+                bg,
+                class_="rd-group",
+                x=x,
+                y=y,
+                width=group_w,
+                height=box_h + 2 * pad,
+                rx=6,
+            )
             bx = x + pad
             for op, w in zip(ops, widths):
                 top_text, number = box_label(op)
@@ -1208,12 +1837,34 @@ def _draw_network_layers(svg: _Svg, view: _NetworkView, x0: float, y: float,
                 data = {**op.data, "counted": counted}
                 if counted:
                     data["layer"] = view.layer_numbers[id(op)]
-                svg.el("rect", bg, class_=cls, x=bx, y=y + pad, width=w, height=box_h,
-                              rx=3, **{f"data_{k}": v for k, v in data.items()})
+                svg.el(
+                    "rect",
+                    bg,
+                    class_=cls,
+                    x=bx,
+                    y=y + pad,
+                    width=w,
+                    height=box_h,
+                    rx=3,
+                    **{f"data_{k}": v for k, v in data.items()},
+                )
                 svg.el("title", bg, f"{number}: {op.alt}")
-                svg.text(bx + w / 2, y + pad + 12, number, "rd-label", parent=bg, size=12)
-                svg.text(bx + w / 2, y + pad + 27, top_text, "rd-note", parent=bg,
-                         size=_FS_SMALL)
+                svg.text(
+                    bx + w / 2,
+                    y + pad + 12,
+                    number,
+                    "rd-label",
+                    parent=bg,
+                    size=12,
+                )
+                svg.text(
+                    bx + w / 2,
+                    y + pad + 27,
+                    top_text,
+                    "rd-note",
+                    parent=bg,
+                    size=_FS_SMALL,
+                )
                 bx += w + gap
             right = max(right, x + group_w)
             x += group_w + 10
@@ -1221,8 +1872,9 @@ def _draw_network_layers(svg: _Svg, view: _NetworkView, x0: float, y: float,
     return right, y
 
 
-def network_diagram(model: nn.Module, input_size: SizeArg = None,
-                    detail: str = "blocks") -> Diagram:
+def network_diagram(
+    model: nn.Module, input_size: SizeArg = None, detail: str = "blocks"
+) -> Diagram:
     """Draw a whole ResNet from the module: stem, stages of blocks, pooling and fc head.
 
     In the spirit of the paper's Figure 3 and Table 1. The model runs once on a dummy input
@@ -1251,9 +1903,13 @@ def network_diagram(model: nn.Module, input_size: SizeArg = None,
         TypeError: ``model`` is not an ``nn.Module`` with stages ``layer1 ... layerN``.
     """
     if detail not in DETAILS:
-        raise ValueError(f"detail must be 'blocks' (one glyph per block) or 'layers' (every "
-                         f"weighted layer); got {detail!r}")
-    _check_module(model, "network_diagram", "a ResNet such as resnet_lib.resnet50()")
+        raise ValueError(
+            f"detail must be 'blocks' (one glyph per block) or 'layers' (every "
+            f"weighted layer); got {detail!r}"
+        )
+    _check_module(
+        model, "network_diagram", "a ResNet such as resnet_lib.resnet50()"
+    )
     view = _analyze_network(model, input_size)
     svg = _Svg()
     # rows of at most ~560 units (5 block glyphs): legible on a phone once scaled down
@@ -1268,9 +1924,14 @@ def network_diagram(model: nn.Module, input_size: SizeArg = None,
     numbers = view.layer_numbers if detail == "layers" else None
     if view.stem:
         stem_g = svg.group(class_="rd-stem")
-        after = next((op.shape for op in reversed(view.stem) if op.shape), None)
+        after = next(
+            (op.shape for op in reversed(view.stem) if op.shape), None
+        )
         text = f"stem · input {view.input_shape[1]}×{h}×{w}" + (
-            f" → {after[1]} channels, {_size(after)}" if after is not None and _size(after) else "")
+            f" → {after[1]} channels, {_size(after)}"
+            if after is not None and _size(after)
+            else ""
+        )
         svg.text(x0, y + 8, text, anchor="start", parent=stem_g)
         y += 22
         r, y = _hrow(svg, x0, y, view.stem, stem_g, numbers)
@@ -1286,9 +1947,15 @@ def network_diagram(model: nn.Module, input_size: SizeArg = None,
         right, y = max(right, r), y + 20
     kinds = {b.view.shortcut_kind for s in view.stages for b in s.blocks}
     if detail == "blocks":
-        entries = [(k, t) for k, t in (("identity", "identity shortcut"),
-                                       ("projection", "projection shortcut (1x1 conv)"),
-                                       ("pad", "option A: subsample + zero-pad")) if k in kinds]
+        entries = [
+            (k, t)
+            for k, t in (
+                ("identity", "identity shortcut"),
+                ("projection", "projection shortcut (1x1 conv)"),
+                ("pad", "option A: subsample + zero-pad"),
+            )
+            if k in kinds
+        ]
         entries.append(("/2", "the block halves the feature map"))
     else:
         entries = [("#n", "weighted layer n (conv or fc on the main path)")]
@@ -1297,8 +1964,12 @@ def network_diagram(model: nn.Module, input_size: SizeArg = None,
     r, y = _legend(svg, x0, y, entries)
     right = max(right, r)
     alt = _network_alt(view)
-    return Diagram(svg.render(right + margin, y + margin, title, alt), alt, title,
-                   counted_layers=view.counted)
+    return Diagram(
+        svg.render(right + margin, y + margin, title, alt),
+        alt,
+        title,
+        counted_layers=view.counted,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1319,14 +1990,20 @@ def residual_idea_diagram() -> Diagram:
     svg.text(margin, y0 + 8, title, "rd-title", anchor="start", size=_FS_TITLE)
     y0 += 34
     width = margin + _tw(title, _FS_TITLE)
-    layers = [("rd-weight", "weight layer", 34), ("rd-act", "ReLU", 26),
-              ("rd-weight", "weight layer", 34)]
+    layers = [
+        ("rd-weight", "weight layer", 34),
+        ("rd-act", "ReLU", 26),
+        ("rd-weight", "weight layer", 34),
+    ]
     bottoms = []
-    for col, (heading, residual) in enumerate((("plain layers", False),
-                                               ("residual block", True))):
+    for col, (heading, residual) in enumerate(
+        (("plain layers", False), ("residual block", True))
+    ):
         x = margin + col * (col_w + 150)
         cx = x + col_w / 2
-        g = svg.group(class_="rd-column", data_kind="residual" if residual else "plain")
+        g = svg.group(
+            class_="rd-column", data_kind="residual" if residual else "plain"
+        )
         svg.text(cx, y0 + 8, heading, parent=g)
         y = y0 + 26
         svg.text(cx, y + 8, "x", parent=g)
@@ -1340,15 +2017,42 @@ def residual_idea_diagram() -> Diagram:
         if not residual:
             svg.arrow(cx, prev, cx, y, g)
             svg.text(cx, y + 9, "H(x)", parent=g)
-            svg.text(side, (y0 + 44 + prev) / 2, "learns H(x)", "rd-note", anchor="start",
-                     parent=g, size=_FS_SMALL)
+            svg.text(
+                side,
+                (y0 + 44 + prev) / 2,
+                "learns H(x)",
+                "rd-note",
+                anchor="start",
+                parent=g,
+                size=_FS_SMALL,
+            )
             bottoms.append(y + 20)
             continue
-        svg.text(side, (split + prev) / 2 - 8, "F(x) = H(x) − x", anchor="start", parent=g)
-        svg.text(side, (split + prev) / 2 + 10, "(the residual)", "rd-note", anchor="start",
-                 parent=g, size=_FS_SMALL)
-        svg.text(cx - 8, prev + _GAP / 2, "F(x)", "rd-note", anchor="end", parent=g,
-                 size=_FS_SMALL)
+        svg.text(
+            side,
+            (split + prev) / 2 - 8,
+            "F(x) = H(x) − x",
+            anchor="start",
+            parent=g,
+        )
+        svg.text(
+            side,
+            (split + prev) / 2 + 10,
+            "(the residual)",
+            "rd-note",
+            anchor="start",
+            parent=g,
+            size=_FS_SMALL,
+        )
+        svg.text(
+            cx - 8,
+            prev + _GAP / 2,
+            "F(x)",
+            "rd-note",
+            anchor="end",
+            parent=g,
+            size=_FS_SMALL,
+        )
         svg.arrow(cx, prev, cx, y, g)
         r = 12
         svg.el("circle", g, class_="rd-add", cx=cx, cy=y + r, r=r)
@@ -1356,24 +2060,37 @@ def residual_idea_diagram() -> Diagram:
         lane = x - 28
         sc = svg.group(g, class_="rd-shortcut", data_kind="identity")
         svg.el("circle", sc, class_="rd-dot", cx=cx, cy=split, r=3)
-        svg.el("path", sc, d=f"M{_fmt(cx)},{_fmt(split)} H{_fmt(lane + 8)} "
-                             f"Q{_fmt(lane)},{_fmt(split)} {_fmt(lane)},{_fmt(split + 8)} "
-                             f"V{_fmt(y + r - 8)} Q{_fmt(lane)},{_fmt(y + r)} "
-                             f"{_fmt(lane + 8)},{_fmt(y + r)} H{_fmt(cx - r - 5)}")
+        svg.el(
+            "path",
+            sc,
+            d=f"M{_fmt(cx)},{_fmt(split)} H{_fmt(lane + 8)} "
+            f"Q{_fmt(lane)},{_fmt(split)} {_fmt(lane)},{_fmt(split + 8)} "
+            f"V{_fmt(y + r - 8)} Q{_fmt(lane)},{_fmt(y + r)} "
+            f"{_fmt(lane + 8)},{_fmt(y + r)} H{_fmt(cx - r - 5)}",
+        )
         svg.head(cx - r, y + r, 1, 0, sc)
         svg.text(lane - 6, (split + y) / 2, "x", anchor="end", parent=sc)
-        svg.text(lane - 6, (split + y) / 2 + 15, "identity", "rd-note", anchor="end", parent=sc,
-                 size=_FS_SMALL)
+        svg.text(
+            lane - 6,
+            (split + y) / 2 + 15,
+            "identity",
+            "rd-note",
+            anchor="end",
+            parent=sc,
+            size=_FS_SMALL,
+        )
         svg.arrow(cx, y + 2 * r, cx, y + 2 * r + _GAP, g)
         svg.text(cx, y + 2 * r + _GAP + 9, "H(x) = F(x) + x", parent=g)
         bottoms.append(y + 2 * r + _GAP + 22)
         width = max(width, side + _tw("F(x) = H(x) − x") + margin)
     height = max(bottoms) + margin
-    alt = ("Two columns. Left, plain layers: x goes through a weight layer, a ReLU and a "
-           "weight layer, which must learn the mapping H(x) itself. Right, a residual block: "
-           "the same layers learn the residual F(x) = H(x) − x, and an identity shortcut adds "
-           "x back, so the block outputs H(x) = F(x) + x. (The paper's block also applies a "
-           "ReLU after the addition.)")
+    alt = (
+        "Two columns. Left, plain layers: x goes through a weight layer, a ReLU and a "
+        "weight layer, which must learn the mapping H(x) itself. Right, a residual block: "
+        "the same layers learn the residual F(x) = H(x) − x, and an identity shortcut adds "
+        "x back, so the block outputs H(x) = F(x) + x. (The paper's block also applies a "
+        "ReLU after the addition.)"
+    )
     return Diagram(svg.render(width, height, title, alt), alt, title)
 
 
@@ -1395,21 +2112,33 @@ def unrolled_diagram(n: int = 3) -> Diagram:
         TypeError: ``n`` is not an int. ValueError: ``n`` is outside 1..6.
     """
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int from 1 to {MAX_UNROLLED}; got {n!r}")
+        raise TypeError(
+            f"n must be an int from 1 to {MAX_UNROLLED}; got {n!r}"
+        )
     if not 1 <= n <= MAX_UNROLLED:
-        raise ValueError(f"n must be from 1 to {MAX_UNROLLED} (2**{MAX_UNROLLED} = "
-                         f"{2 ** MAX_UNROLLED} paths at most); got {n}")
+        raise ValueError(
+            f"n must be from 1 to {MAX_UNROLLED} (2**{MAX_UNROLLED} = "
+            f"{2**MAX_UNROLLED} paths at most); got {n}"
+        )
     svg = _Svg()
     margin, label_w, col_w, box_w = 16, 190, 64, 40
     row_h = 24 if n <= 4 else 20
     box_h = row_h - 6
-    total = 2 ** n
+    total = 2**n
     title = f"{n} residual block{'s' if n > 1 else ''} unrolled: {total} paths"
-    svg.text(margin, margin + 8, title, "rd-title", anchor="start", size=_FS_TITLE)
+    svg.text(
+        margin, margin + 8, title, "rd-title", anchor="start", size=_FS_TITLE
+    )
     formula = " ".join(f"(1 + f{i})" for i in range(n, 0, -1)) + " x"
     y: float = margin + 32
-    svg.text(margin, y, f"output = {formula}: each block is used or skipped", "rd-note",
-             anchor="start", size=_FS_SMALL)
+    svg.text(
+        margin,
+        y,
+        f"output = {formula}: each block is used or skipped",
+        "rd-note",
+        anchor="start",
+        size=_FS_SMALL,
+    )
     y += 22
     x_in = margin + label_w
     cols = [x_in + 30 + i * col_w + col_w / 2 for i in range(n)]
@@ -1426,40 +2155,92 @@ def unrolled_diagram(n: int = 3) -> Diagram:
         counts.append(len(paths))
         colour = _LENGTH_COLOURS[k % len(_LENGTH_COLOURS)]
         g = svg.group(class_="rd-length", data_length=k, data_count=len(paths))
-        label = (f"length {k}: {len(paths)} path{'s' if len(paths) != 1 else ''}"
-                 f"  (C({n},{k}) = {math.comb(n, k)})")
+        label = (
+            f"length {k}: {len(paths)} path{'s' if len(paths) != 1 else ''}"
+            f"  (C({n},{k}) = {math.comb(n, k)})"
+        )
         group_h = len(paths) * row_h
-        svg.text(margin, y + group_h / 2, label, "rd-label", anchor="start", parent=g, size=12)
+        svg.text(
+            margin,
+            y + group_h / 2,
+            label,
+            "rd-label",
+            anchor="start",
+            parent=g,
+            size=12,
+        )
         for used in paths:
             cy = y + row_h / 2
-            p = svg.group(g, class_="rd-path", data_length=k,
-                          data_blocks=" ".join(str(i + 1) for i in used))
+            p = svg.group(
+                g,
+                class_="rd-path",
+                data_length=k,
+                data_blocks=" ".join(str(i + 1) for i in used),
+            )
             svg.el("circle", p, class_="rd-dot", cx=x_in, cy=cy, r=2.5)
-            x: float = x_in  # the wire runs between the boxes it passes through
+            x: float = (
+                x_in  # the wire runs between the boxes it passes through
+            )
             for i in used:
-                svg.el("line", p, class_="rd-wire", x1=x, y1=cy, x2=cols[i] - box_w / 2, y2=cy)
+                svg.el(
+                    "line",
+                    p,
+                    class_="rd-wire",
+                    x1=x,
+                    y1=cy,
+                    x2=cols[i] - box_w / 2,
+                    y2=cy,
+                )
                 x = cols[i] + box_w / 2
-            svg.el("line", p, class_="rd-wire", x1=x, y1=cy, x2=x_out - 6, y2=cy)
+            svg.el(
+                "line", p, class_="rd-wire", x1=x, y1=cy, x2=x_out - 6, y2=cy
+            )
             svg.head(x_out, cy, 1, 0, p)
             for i, cx in enumerate(cols):
                 if i in used:
-                    svg.el("rect", p, class_="rd-used", x=cx - box_w / 2, y=cy - box_h / 2,
-                           width=box_w, height=box_h, rx=3, style=f"fill: {colour}",
-                           data_block=i + 1)
+                    svg.el(
+                        "rect",
+                        p,
+                        class_="rd-used",
+                        x=cx - box_w / 2,
+                        y=cy - box_h / 2,
+                        width=box_w,
+                        height=box_h,
+                        rx=3,
+                        style=f"fill: {colour}",
+                        data_block=i + 1,
+                    )
                     svg.text(cx, cy, f"f{i + 1}", parent=p, size=12)
                 else:
-                    svg.el("rect", p, class_="rd-skipped", x=cx - box_w / 2, y=cy - box_h / 2,
-                           width=box_w, height=box_h, rx=3, data_block=i + 1)
+                    svg.el(
+                        "rect",
+                        p,
+                        class_="rd-skipped",
+                        x=cx - box_w / 2,
+                        y=cy - box_h / 2,
+                        width=box_w,
+                        height=box_h,
+                        rx=3,
+                        data_block=i + 1,
+                    )
             y += row_h
         y += 8
-    svg.el("line", class_="rd-edge", x1=x_out + 2, y1=top, x2=x_out + 2, y2=y - 8)
+    svg.el(
+        "line", class_="rd-edge", x1=x_out + 2, y1=top, x2=x_out + 2, y2=y - 8
+    )
     width = x_out + 40 + margin
-    width = max(width, margin + _tw(f"output = {formula}: each block is used or skipped",
-                                    _FS_SMALL) + margin, margin + _tw(title, _FS_TITLE) + margin)
+    width = max(
+        width,
+        margin
+        + _tw(f"output = {formula}: each block is used or skipped", _FS_SMALL)
+        + margin,
+        margin + _tw(title, _FS_TITLE) + margin,
+    )
     by_length = ", ".join(f"{c} of length {k}" for k, c in enumerate(counts))
-    alt = (f"{n} residual blocks unrolled into {total} paths from input to output (Veit et al. "
-           f"2016): each path uses or skips every block, so the output is the sum of all "
-           f"{total}. Paths by length (blocks used): {by_length}; the binomial coefficients "
-           f"C({n}, k).")
-    return Diagram(svg.render(width, y + margin, title, alt), alt,
-                   title)
+    alt = (
+        f"{n} residual blocks unrolled into {total} paths from input to output (Veit et al. "
+        f"2016): each path uses or skips every block, so the output is the sum of all "
+        f"{total}. Paths by length (blocks used): {by_length}; the binomial coefficients "
+        f"C({n}, k)."
+    )
+    return Diagram(svg.render(width, y + margin, title, alt), alt, title)

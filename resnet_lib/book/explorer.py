@@ -69,7 +69,9 @@ def render_to_html(result: Any) -> str:
         import matplotlib.pyplot as plt
 
         buf = io.BytesIO()
-        result.savefig(buf, format="png", dpi=96, bbox_inches="tight", facecolor="white")
+        result.savefig(
+            buf, format="png", dpi=96, bbox_inches="tight", facecolor="white"
+        )
         plt.close(result)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
         return f'<img src="data:image/png;base64,{data}" style="max-width:100%;background:white" alt="explorer frame">'
@@ -82,15 +84,19 @@ def render_to_html(result: Any) -> str:
 
 def error_html(message: str, prefix: str = "Not possible") -> str:
     """A message box in place of a frame (never a traceback)."""
-    return (f'<div class="explorer-error" style="border-left:4px solid #b35900;padding:6px 10px">'
-            f"<b>{html.escape(prefix)}:</b> {html.escape(message)}</div>")
+    return (
+        f'<div class="explorer-error" style="border-left:4px solid #b35900;padding:6px 10px">'
+        f"<b>{html.escape(prefix)}:</b> {html.escape(message)}</div>"
+    )
 
 
 #: exceptions that mean "this combination of values is impossible", not "bug"
 IMPOSSIBLE = (ValueError, TypeError)
 
 
-def _safe_render(render: Callable[..., Any], kwargs: dict, strict: bool) -> str:
+def _safe_render(
+    render: Callable[..., Any], kwargs: dict, strict: bool
+) -> str:
     """``render(**kwargs)`` as HTML; an impossible choice (or, unless ``strict``, any
     error) becomes a message."""
     try:
@@ -141,34 +147,53 @@ class Explorer:
             raise ValueError("an Explorer needs at least one control")
         self.static = self.static or next(iter(self.controls))
         if self.static not in self.controls:
-            raise ValueError(f"static control {self.static!r} is not one of {list(self.controls)}")
+            raise ValueError(
+                f"static control {self.static!r} is not one of {list(self.controls)}"
+            )
         if self.kind not in ("slider", "select"):
-            raise ValueError(f"kind must be 'slider' or 'select'; got {self.kind!r}")
+            raise ValueError(
+                f"kind must be 'slider' or 'select'; got {self.kind!r}"
+            )
         if self.mode not in (None, "static", "live"):
-            raise ValueError(f"mode must be 'static', 'live' or None; got {self.mode!r}")
-        self._pairs = {name: _as_pairs(opts) for name, opts in self.controls.items()}
+            raise ValueError(
+                f"mode must be 'static', 'live' or None; got {self.mode!r}"
+            )
+        self._pairs = {
+            name: _as_pairs(opts) for name, opts in self.controls.items()
+        }
         for name, value in self.defaults.items():
-            if name not in self._pairs or value not in [v for _, v in self._pairs[name]]:
-                raise ValueError(f"default {name}={value!r} is not among its options")
+            if name not in self._pairs or value not in [
+                v for _, v in self._pairs[name]
+            ]:
+                raise ValueError(
+                    f"default {name}={value!r} is not among its options"
+                )
         if self.static_options is not None:
             values = [v for _, v in self._pairs[self.static]]
             unknown = [v for v in self.static_options if v not in values]
             if unknown or not self.static_options:
-                raise ValueError(f"static_options must be a non-empty subset of {values}; got {list(self.static_options)}")
+                raise ValueError(
+                    f"static_options must be a non-empty subset of {values}; got {list(self.static_options)}"
+                )
         self._cache: dict[tuple, str] = {}
         self._widget: Any = None  # an ipywidgets VBox, once built
 
     # ---------------------------------------------------------------- values
 
     def default_values(self) -> dict[str, Any]:
-        return {name: self.defaults.get(name, pairs[0][1]) for name, pairs in self._pairs.items()}
+        return {
+            name: self.defaults.get(name, pairs[0][1])
+            for name, pairs in self._pairs.items()
+        }
 
     def frame(self, **values: Any) -> str:
         """HTML of one frame (cached by the control values)."""
         full = {**self.default_values(), **values}
         key = tuple(repr(full[name]) for name in self._pairs)
         if key not in self._cache:
-            self._cache[key] = _safe_render(self.render, full, strict=self.resolved_mode() == "static")
+            self._cache[key] = _safe_render(
+                self.render, full, strict=self.resolved_mode() == "static"
+            )
         return self._cache[key]
 
     # ---------------------------------------------------------------- static face
@@ -176,7 +201,9 @@ class Explorer:
     def _static_control(self) -> str:
         """The name of the control the static page precomputes (``__post_init__`` fills ``static`` in)."""
         if self.static is None:
-            raise RuntimeError("Explorer.static is unset; __post_init__ sets it to the first control")
+            raise RuntimeError(
+                "Explorer.static is unset; __post_init__ sets it to the first control"
+            )
         return self.static
 
     def to_html(self) -> str:
@@ -185,26 +212,50 @@ class Explorer:
         static = self._static_control()
         pairs = self._pairs[static]
         if self.static_options is not None:
-            pairs = [(label, v) for label, v in pairs if v in self.static_options]
+            pairs = [
+                (label, v) for label, v in pairs if v in self.static_options
+            ]
         base = self.default_values()
         if base[static] not in [v for _, v in pairs]:
             base[static] = pairs[0][1]
         frames = [self.frame(**{**base, static: value}) for _, value in pairs]
         start = [v for _, v in pairs].index(base[static])
-        fixed = [f"{n} = {html.escape(str(self._label(n, base[n])))}" for n in self._pairs if n != static]
-        note = (f'<div style="font-size:0.85em;opacity:0.8">Precomputed for this page with '
-                f'{", ".join(fixed)}; run the chapter (Colab / Jupyter) to change everything.</div>') if fixed else ""
-        labels = json.dumps([label for label, _ in pairs]).replace("</", "<\\/")  # safe inside <script>
+        fixed = [
+            f"{n} = {html.escape(str(self._label(n, base[n])))}"
+            for n in self._pairs
+            if n != static
+        ]
+        note = (
+            (
+                f'<div style="font-size:0.85em;opacity:0.8">Precomputed for this page with '
+                f"{', '.join(fixed)}; run the chapter (Colab / Jupyter) to change everything.</div>"
+            )
+            if fixed
+            else ""
+        )
+        labels = json.dumps([label for label, _ in pairs]).replace(
+            "</", "<\\/"
+        )  # safe inside <script>
         if self.kind == "slider":
-            control = (f'<input type="range" id="{uid}-in" min="0" max="{len(pairs) - 1}" step="1" value="{start}" '
-                       f'style="width:min(420px,90%)" aria-label="{html.escape(static)}">')
+            control = (
+                f'<input type="range" id="{uid}-in" min="0" max="{len(pairs) - 1}" step="1" value="{start}" '
+                f'style="width:min(420px,90%)" aria-label="{html.escape(static)}">'
+            )
         else:
-            opts = "".join(f'<option value="{i}"{" selected" if i == start else ""}>{html.escape(label)}</option>'
-                           for i, (label, _) in enumerate(pairs))
+            opts = "".join(
+                f'<option value="{i}"{" selected" if i == start else ""}>{html.escape(label)}</option>'
+                for i, (label, _) in enumerate(pairs)
+            )
             control = f'<select id="{uid}-in" aria-label="{html.escape(static)}">{opts}</select>'
-        divs = "".join(f'<div class="explorer-frame" data-index="{i}" style="display:{"block" if i == start else "none"}">{f}</div>'
-                       for i, f in enumerate(frames))
-        title = f'<div style="font-weight:bold">{html.escape(self.title)}</div>' if self.title else ""
+        divs = "".join(
+            f'<div class="explorer-frame" data-index="{i}" style="display:{"block" if i == start else "none"}">{f}</div>'
+            for i, f in enumerate(frames)
+        )
+        title = (
+            f'<div style="font-weight:bold">{html.escape(self.title)}</div>'
+            if self.title
+            else ""
+        )
         return f"""<div class="resnet-explorer" id="{uid}" data-frames="{len(frames)}">{title}
 <label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap">{html.escape(static)}: {control}
 <output id="{uid}-out" style="font-weight:bold">{html.escape(pairs[start][0])}</output></label>{note}
@@ -222,7 +273,9 @@ class Explorer:
 }})();</script></div>"""
 
     def _label(self, name: str, value: Any) -> str:
-        return next((label for label, v in self._pairs[name] if v == value), str(value))
+        return next(
+            (label for label, v in self._pairs[name] if v == value), str(value)
+        )
 
     # ---------------------------------------------------------------- live face
 
@@ -236,9 +289,16 @@ class Explorer:
         for name, pairs in self._pairs.items():
             value = self.default_values()[name]
             if name == self.static and self.kind == "slider":
-                controls[name] = w.SelectionSlider(options=pairs, value=value, description=name, continuous_update=False)
+                controls[name] = w.SelectionSlider(
+                    options=pairs,
+                    value=value,
+                    description=name,
+                    continuous_update=False,
+                )
             else:
-                controls[name] = w.Dropdown(options=pairs, value=value, description=name)
+                controls[name] = w.Dropdown(
+                    options=pairs, value=value, description=name
+                )
         out = w.HTML(self.frame(**self.default_values()))
 
         def update(_change=None) -> None:
@@ -246,9 +306,22 @@ class Explorer:
 
         for c in controls.values():
             c.observe(update, names="value")
-        title = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-        self._widget = w.VBox(title + [w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
-        self._widget.update = update  # for tests and callers that change values programmatically
+        title = (
+            [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+        )
+        self._widget = w.VBox(
+            title
+            + [
+                w.HBox(
+                    list(controls.values()),
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                out,
+            ]
+        )
+        self._widget.update = (
+            update  # for tests and callers that change values programmatically
+        )
         self._widget.controls = controls
         self._widget.output = out
         return self._widget

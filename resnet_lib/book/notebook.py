@@ -27,7 +27,15 @@ BOOK_STYLE: dict[RcKeyType, Any] = {
     "font.size": 11,
 }
 #: the Okabe-Ito colour-blind-safe palette
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+PALETTE = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+]
 
 
 def in_colab() -> bool:
@@ -50,7 +58,9 @@ def use_book_style() -> None:
 
     from cycler import cycler
 
-    mpl.rcParams.update({**BOOK_STYLE, "axes.prop_cycle": cycler(color=PALETTE)})
+    mpl.rcParams.update(
+        {**BOOK_STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
+    )
 
 
 def show_source(obj: Any):

@@ -19,14 +19,24 @@ from ..counting import block_macs, block_params, conv_out, count_params
 from ..nn.models import ResNetConfig
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
+def html_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = ""
+) -> str:
     """An HTML table; integers get thousands separators, every cell is escaped."""
+
     def cell(value: Any) -> str:
-        text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+        text = (
+            f"{value:,}"
+            if isinstance(value, int) and not isinstance(value, bool)
+            else str(value)
+        )
         return html.escape(text)
 
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -52,8 +62,14 @@ class BlockCost:
     out_size: int
 
 
-def block_cost(block: str, in_channels: int, planes: int, stride: int = 1, size: int = 56,
-               shortcut: str = "B") -> BlockCost:
+def block_cost(
+    block: str,
+    in_channels: int,
+    planes: int,
+    stride: int = 1,
+    size: int = 56,
+    shortcut: str = "B",
+) -> BlockCost:
     """Parameters and multiply-adds of one block for a ``size x size`` input.
 
     Args:
@@ -65,7 +81,9 @@ def block_cost(block: str, in_channels: int, planes: int, stride: int = 1, size:
         ValueError: for an impossible block (unknown type, stride not 1 or 2, ...).
     """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a positive whole number of pixels; got {size!r}")
+        raise ValueError(
+            f"size must be a positive whole number of pixels; got {size!r}"
+        )
     cls = get_block(block)
     p = block_params(block, in_channels, planes, stride, shortcut)
     macs = block_macs(block, in_channels, planes, stride, size, size, shortcut)
@@ -73,46 +91,97 @@ def block_cost(block: str, in_channels: int, planes: int, stride: int = 1, size:
     if cls.expansion == 1:
         formula = f"3*3*{in_channels}*{planes} + 3*3*{planes}*{out}"
     else:
-        formula = f"{in_channels}*{planes} + 3*3*{planes}*{planes} + {planes}*{out}"
+        formula = (
+            f"{in_channels}*{planes} + 3*3*{planes}*{planes} + {planes}*{out}"
+        )
     built = count_params(cls(in_channels, planes, stride, shortcut))
-    return BlockCost(block, in_channels, planes, stride, size, shortcut.upper(), formula, p.conv, p.bn,
-                     p.shortcut, p.total, built, macs.total, out, conv_out(size, 3, stride, 1))
+    return BlockCost(
+        block,
+        in_channels,
+        planes,
+        stride,
+        size,
+        shortcut.upper(),
+        formula,
+        p.conv,
+        p.bn,
+        p.shortcut,
+        p.total,
+        built,
+        macs.total,
+        out,
+        conv_out(size, 3, stride, 1),
+    )
 
 
-def block_calculator(block: str = "bottleneck", in_channels: int = 256, planes: int = 64, stride: int = 1,
-                     size: int = 56, shortcut: str = "B") -> str:
+def block_calculator(
+    block: str = "bottleneck",
+    in_channels: int = 256,
+    planes: int = 64,
+    stride: int = 1,
+    size: int = 56,
+    shortcut: str = "B",
+) -> str:
     """HTML: the derivation of one block's parameters and multiply-adds beside the built module."""
     c = block_cost(block, in_channels, planes, stride, size, shortcut)
-    title = (f"<p><b>{html.escape(block)}</b> block: {in_channels} x {size} x {size} &rarr; "
-             f"{c.out_channels} x {c.out_size} x {c.out_size} (width {planes}, stride {stride}, "
-             f"shortcut option {html.escape(c.shortcut)})</p>")
+    title = (
+        f"<p><b>{html.escape(block)}</b> block: {in_channels} x {size} x {size} &rarr; "
+        f"{c.out_channels} x {c.out_size} x {c.out_size} (width {planes}, stride {stride}, "
+        f"shortcut option {html.escape(c.shortcut)})</p>"
+    )
     rows = [
         ("convolution weights", f"{c.conv_formula} = {c.conv:,}"),
         ("BatchNorm (scale + shift)", f"{c.bn:,}"),
-        ("projection shortcut", f"{c.shortcut_params:,}" if c.shortcut_params else "none (identity or zero padding)"),
+        (
+            "projection shortcut",
+            f"{c.shortcut_params:,}"
+            if c.shortcut_params
+            else "none (identity or zero padding)",
+        ),
         ("total, derived", f"{c.total:,}"),
-        ("total, built module", f"{c.built:,}" + ("" if c.built == c.total else "  (MISMATCH)")),
+        (
+            "total, built module",
+            f"{c.built:,}" + ("" if c.built == c.total else "  (MISMATCH)"),
+        ),
         ("multiply-adds", f"{c.macs:,} ({c.macs / 1e6:.1f} M)"),
     ]
     return title + html_table(("", "value"), rows)
 
 
-def stage_blocks(config: ResNetConfig, input_size: int = 224) -> dict[str, dict[str, Any]]:
+def stage_blocks(
+    config: ResNetConfig, input_size: int = 224
+) -> dict[str, dict[str, Any]]:
     """The distinct blocks of a network: ``{label: block_cost kwargs}``.
 
     One entry for the first block of each stage (which may stride and project) and one for
     the others, e.g. ``"layer2.0 (first)"`` and ``"layer2.1-3"`` for ResNet-50.
     """
-    size = conv_out(conv_out(input_size, 7, 2, 3), 3, 2, 1) if config.stem == "imagenet" else input_size
+    size = (
+        conv_out(conv_out(input_size, 7, 2, 3), 3, 2, 1)
+        if config.stem == "imagenet"
+        else input_size
+    )
     expansion = config.block_class.expansion
     channels, out = config.base_width, {}
     for i, (planes, n) in enumerate(zip(config.stage_widths, config.layers)):
         stride = 1 if i == 0 else 2
-        out[f"layer{i + 1}.0 (first)"] = dict(block=config.block, in_channels=channels, planes=planes,
-                                              stride=stride, size=size, shortcut=config.shortcut)
+        out[f"layer{i + 1}.0 (first)"] = dict(
+            block=config.block,
+            in_channels=channels,
+            planes=planes,
+            stride=stride,
+            size=size,
+            shortcut=config.shortcut,
+        )
         size, channels = conv_out(size, 3, stride, 1), planes * expansion
         if n > 1:
             label = f"layer{i + 1}.1" + (f"-{n - 1}" if n > 2 else "")
-            out[label] = dict(block=config.block, in_channels=channels, planes=planes, stride=1, size=size,
-                              shortcut=config.shortcut)
+            out[label] = dict(
+                block=config.block,
+                in_channels=channels,
+                planes=planes,
+                stride=1,
+                size=size,
+                shortcut=config.shortcut,
+            )
     return out

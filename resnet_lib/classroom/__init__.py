@@ -71,6 +71,20 @@ same nbclient that nbgrader and otter use, and reads the checkers' own verdicts.
 runs nbgrader or otter can keep it and call the checkers from their test cells.
 """
 
-from .marking import STATUSES, feedback_page, find_submissions, gradebook_table, mark_folder, score
+from .marking import (
+    STATUSES,
+    feedback_page,
+    find_submissions,
+    gradebook_table,
+    mark_folder,
+    score,
+)
 
-__all__ = ["STATUSES", "feedback_page", "find_submissions", "gradebook_table", "mark_folder", "score"]
+__all__ = [
+    "STATUSES",
+    "feedback_page",
+    "find_submissions",
+    "gradebook_table",
+    "mark_folder",
+    "score",
+]

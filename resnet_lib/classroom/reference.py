@@ -17,7 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-_EVENT = re.compile(r"^:::\{(exercise|solution)\}[ \t]*(\S*)[^\n]*\n(.*?)^:::[ \t]*$", re.M | re.S)
+_EVENT = re.compile(
+    r"^:::\{(exercise|solution)\}[ \t]*(\S*)[^\n]*\n(.*?)^:::[ \t]*$",
+    re.M | re.S,
+)
 _LABEL = re.compile(r"^:label:\s*(\S+)", re.M)
 _CALL = re.compile(r"\b(check_\w+)\s*\(")
 
@@ -27,8 +30,12 @@ class Call:
     """One ``check_*(...)`` call in source: its name and the literal values of its question."""
 
     checker: str
-    literals: dict[str, Any]  # keyword (or position) -> value, for the literal arguments only
-    sources: dict[str, str]  # keyword (or position) -> source text, for every argument but the answer
+    literals: dict[
+        str, Any
+    ]  # keyword (or position) -> value, for the literal arguments only
+    sources: dict[
+        str, str
+    ]  # keyword (or position) -> source text, for every argument but the answer
 
 
 @dataclass
@@ -54,7 +61,11 @@ def python_source(source: str) -> str:
 
         return TransformerManager().transform_cell(source)
     except Exception:  # noqa: BLE001 - IPython missing or the cell is not even IPython
-        return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        return "\n".join(
+            line
+            for line in source.splitlines()
+            if not line.lstrip().startswith(("%", "!"))
+        )
 
 
 def calls_in(source: str) -> list[Call]:
@@ -66,12 +77,19 @@ def calls_in(source: str) -> list[Call]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = node.func.id if isinstance(node.func, ast.Name) else \
-                node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            name = (
+                node.func.id
+                if isinstance(node.func, ast.Name)
+                else node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else ""
+            )
             if not name.startswith("check_"):
                 continue
             literals, sources = {}, {}
-            args = [(str(i), a) for i, a in enumerate(node.args)][1:] + [(k.arg, k.value) for k in node.keywords if k.arg]
+            args = [(str(i), a) for i, a in enumerate(node.args)][1:] + [
+                (k.arg, k.value) for k in node.keywords if k.arg
+            ]
             for key, value in args:
                 sources[key] = ast.unparse(value)
                 try:
@@ -92,7 +110,9 @@ def read_reference(nb) -> list[Exercise]:
         if cell.get("cell_type") == "markdown":
             if meta.get("exercise"):
                 current = str(meta["exercise"])
-                exercises.setdefault(current, Exercise(current)).statement = _statement(source)
+                exercises.setdefault(
+                    current, Exercise(current)
+                ).statement = _statement(source)
             elif meta.get("solution"):
                 current = None
             for m in _EVENT.finditer(source):
@@ -101,7 +121,9 @@ def read_reference(nb) -> list[Exercise]:
                     found = _LABEL.search(body)
                     if found:
                         current = found.group(1)
-                        exercises.setdefault(current, Exercise(current)).statement = _statement(body)
+                        exercises.setdefault(
+                            current, Exercise(current)
+                        ).statement = _statement(body)
                 elif arg == current or not arg:
                     current = None
         elif cell.get("cell_type") == "code":
@@ -114,8 +136,13 @@ def read_reference(nb) -> list[Exercise]:
 
 
 def _statement(markdown: str) -> str:
-    lines = [line for line in markdown.splitlines()
-             if line.strip() and not line.startswith((":", "---")) and "Exercise" not in line]
+    lines = [
+        line
+        for line in markdown.splitlines()
+        if line.strip()
+        and not line.startswith((":", "---"))
+        and "Exercise" not in line
+    ]
     text = " ".join(" ".join(lines).split())
     return text[:160] + ("..." if len(text) > 160 else "")
 
@@ -139,11 +166,21 @@ class Matcher:
             return None
         scores: dict[str, tuple[int, float]] = {}
         for ex in self.exercises:
-            same = [c for c in calls for r in ex.calls if c.checker == r.checker]
+            same = [
+                c for c in calls for r in ex.calls if c.checker == r.checker
+            ]
             if not same:
                 continue
-            exact = sum(1 for c in calls for r in ex.calls if c.checker == r.checker and c.sources == r.sources)
-            similarity = max(difflib.SequenceMatcher(None, source, ref).ratio() for ref in ex.cells)
+            exact = sum(
+                1
+                for c in calls
+                for r in ex.calls
+                if c.checker == r.checker and c.sources == r.sources
+            )
+            similarity = max(
+                difflib.SequenceMatcher(None, source, ref).ratio()
+                for ref in ex.cells
+            )
             scores[ex.label] = (exact, similarity)
         return max(scores, key=scores.__getitem__) if scores else None
 
@@ -155,7 +192,9 @@ class Matcher:
         for ex in self.exercises:
             for ref in ex.calls:
                 if ref.checker == verdict.get("checker") and all(
-                        _same(question.get(k), v) for k, v in _full_question(ref).items()):
+                    _same(question.get(k), v)
+                    for k, v in _full_question(ref).items()
+                ):
                     candidates.append(ex.label)
                     break
         if cell_label in candidates:
@@ -171,12 +210,17 @@ def _full_question(ref: Call) -> dict[str, Any]:
 
     fn = None
     for module in ("architecture", "gradients", "training"):
-        mod = __import__(f"{package.__name__}.{module}", fromlist=[ref.checker])
+        mod = __import__(
+            f"{package.__name__}.{module}", fromlist=[ref.checker]
+        )
         fn = getattr(mod, ref.checker, None) or fn
     if fn is None:
         return {k: v for k, v in ref.literals.items() if not k.isdigit()}
     params = list(inspect.signature(inspect.unwrap(fn)).parameters.values())
-    named = {params[int(k)].name if k.isdigit() and int(k) < len(params) else k: k for k in ref.sources}
+    named = {
+        params[int(k)].name if k.isdigit() and int(k) < len(params) else k: k
+        for k in ref.sources
+    }
     question = {}
     for p in params[1:]:
         if p.name in named:
@@ -198,4 +242,8 @@ def _same(recorded: Optional[str], literal: Any) -> bool:
 def _numeric(value: Any) -> str:
     from resnet_lib.exercises.feedback import fmt
 
-    return fmt(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
+    return (
+        fmt(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else repr(value)
+    )

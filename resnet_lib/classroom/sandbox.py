@@ -18,8 +18,17 @@ import types
 from typing import Any
 
 _SKIP_GLOBALS = {"_LISTENERS"}  # state that changes by design
-_SKIP_CLASS_ENTRIES = {"__dict__", "__weakref__", "__doc__", "__module__", "__dataclass_fields__",
-                       "__dataclass_params__", "__match_args__", "__annotations__", "__hash__"}
+_SKIP_CLASS_ENTRIES = {
+    "__dict__",
+    "__weakref__",
+    "__doc__",
+    "__module__",
+    "__dataclass_fields__",
+    "__dataclass_params__",
+    "__match_args__",
+    "__annotations__",
+    "__hash__",
+}
 
 
 def _fp(obj: Any, depth: int = 0) -> str:
@@ -29,25 +38,69 @@ def _fp(obj: Any, depth: int = 0) -> str:
     if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
         return repr(obj)
     if isinstance(obj, (tuple, list)):
-        return type(obj).__name__ + "(" + ",".join(_fp(o, depth + 1) for o in obj) + ")"
+        return (
+            type(obj).__name__
+            + "("
+            + ",".join(_fp(o, depth + 1) for o in obj)
+            + ")"
+        )
     if isinstance(obj, (set, frozenset)):
-        return type(obj).__name__ + "(" + ",".join(sorted(_fp(o, depth + 1) for o in obj)) + ")"
+        return (
+            type(obj).__name__
+            + "("
+            + ",".join(sorted(_fp(o, depth + 1) for o in obj))
+            + ")"
+        )
     if isinstance(obj, dict):
-        return "dict(" + ",".join(sorted(f"{_fp(k, depth + 1)}:{_fp(v, depth + 1)}" for k, v in obj.items())) + ")"
+        return (
+            "dict("
+            + ",".join(
+                sorted(
+                    f"{_fp(k, depth + 1)}:{_fp(v, depth + 1)}"
+                    for k, v in obj.items()
+                )
+            )
+            + ")"
+        )
     if isinstance(obj, types.CodeType):
-        return "code(" + obj.co_code.hex() + "|" + ",".join(obj.co_names) + "|" + \
-            ",".join(_fp(c, depth + 1) for c in obj.co_consts) + ")"
+        return (
+            "code("
+            + obj.co_code.hex()
+            + "|"
+            + ",".join(obj.co_names)
+            + "|"
+            + ",".join(_fp(c, depth + 1) for c in obj.co_consts)
+            + ")"
+        )
     if isinstance(obj, types.FunctionType):
-        cells = [c.cell_contents if _filled(c) else None for c in obj.__closure__ or ()]
-        return "fn(" + _fp(obj.__code__, depth + 1) + "|" + _fp(obj.__defaults__, depth + 1) + "|" + \
-            _fp(obj.__kwdefaults__, depth + 1) + "|" + ",".join(_fp(c, depth + 1) for c in cells) + ")"
-    if hasattr(obj, "__wrapped__") and callable(obj):  # lru_cache and other wrappers
+        cells = [
+            c.cell_contents if _filled(c) else None
+            for c in obj.__closure__ or ()
+        ]
+        return (
+            "fn("
+            + _fp(obj.__code__, depth + 1)
+            + "|"
+            + _fp(obj.__defaults__, depth + 1)
+            + "|"
+            + _fp(obj.__kwdefaults__, depth + 1)
+            + "|"
+            + ",".join(_fp(c, depth + 1) for c in cells)
+            + ")"
+        )
+    if hasattr(obj, "__wrapped__") and callable(
+        obj
+    ):  # lru_cache and other wrappers
         return "wrapped(" + _fp(obj.__wrapped__, depth + 1) + ")"
     if isinstance(obj, type):
         name = f"{obj.__module__}.{obj.__qualname__}"
         if not obj.__module__.startswith("resnet_lib") or depth > 1:
             return "class:" + name
-        entries = sorted(f"{k}={_fp(v, depth + 1)}" for k, v in vars(obj).items() if k not in _SKIP_CLASS_ENTRIES)
+        entries = sorted(
+            f"{k}={_fp(v, depth + 1)}"
+            for k, v in vars(obj).items()
+            if k not in _SKIP_CLASS_ENTRIES
+        )
         return "class:" + name + "(" + ",".join(entries) + ")"
     if isinstance(obj, (staticmethod, classmethod)):
         return type(obj).__name__ + "(" + _fp(obj.__func__, depth + 1) + ")"
@@ -67,8 +120,12 @@ def _filled(cell) -> bool:
 
 
 def module_fingerprint(module: types.ModuleType) -> str:
-    entries = sorted(f"{k}={_fp(v)}" for k, v in vars(module).items()
-                     if not (k.startswith("__") and k.endswith("__")) and k not in _SKIP_GLOBALS)
+    entries = sorted(
+        f"{k}={_fp(v)}"
+        for k, v in vars(module).items()
+        if not (k.startswith("__") and k.endswith("__"))
+        and k not in _SKIP_GLOBALS
+    )
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 
 
@@ -79,7 +136,11 @@ def checker_modules(name: str) -> list[str]:
     found = {name, "resnet_lib.exercises.feedback"}
     for value in vars(module).values():
         owner = getattr(value, "__module__", None)
-        if isinstance(value, (types.FunctionType, type)) and owner and owner.startswith("resnet_lib"):
+        if (
+            isinstance(value, (types.FunctionType, type))
+            and owner
+            and owner.startswith("resnet_lib")
+        ):
             found.add(owner)
     return sorted(found)
 
@@ -89,7 +150,10 @@ def state_of(module_name: str) -> dict[str, str]:
     import importlib
 
     importlib.import_module(module_name)
-    return {m: module_fingerprint(sys.modules[m]) for m in checker_modules(module_name)}
+    return {
+        m: module_fingerprint(sys.modules[m])
+        for m in checker_modules(module_name)
+    }
 
 
 # ------------------------------------------------------------ the kernel side
@@ -102,23 +166,46 @@ def install(verdicts: str, protected: list[str]) -> None:
     from resnet_lib.exercises import feedback
 
     out = open(verdicts, "a", buffering=1, encoding="utf-8")
-    wrapper_code = feedback.checker(lambda answer: feedback.Feedback(True, "")).__code__
+    wrapper_code = feedback.checker(
+        lambda answer: feedback.Feedback(True, "")
+    ).__code__
     write = out.write
     dumps = json.dumps
     getframe = sys._getframe
-    roots = [os.path.realpath(p) for p in protected] + [os.path.realpath(verdicts)]
+    roots = [os.path.realpath(p) for p in protected] + [
+        os.path.realpath(verdicts)
+    ]
 
     def listener(name, fb, call):
         caller = getframe(1)
-        module = caller.f_globals.get("__name__", "?") if caller.f_code is wrapper_code else "?"
-        checker_fn = caller.f_locals.get("fn") if caller.f_code is wrapper_code else None
-        record = {"checker": name, "ok": bool(getattr(fb, "ok", False)), "message": str(getattr(fb, "message", "")),
-                  "hint": str(getattr(fb, "hint", "")), "answer": call.get("answer", ""),
-                  "question": call.get("question", {}), "forged": caller.f_code is not wrapper_code}
+        module = (
+            caller.f_globals.get("__name__", "?")
+            if caller.f_code is wrapper_code
+            else "?"
+        )
+        checker_fn = (
+            caller.f_locals.get("fn")
+            if caller.f_code is wrapper_code
+            else None
+        )
+        record = {
+            "checker": name,
+            "ok": bool(getattr(fb, "ok", False)),
+            "message": str(getattr(fb, "message", "")),
+            "hint": str(getattr(fb, "hint", "")),
+            "answer": call.get("answer", ""),
+            "question": call.get("question", {}),
+            "forged": caller.f_code is not wrapper_code,
+        }
         owner = getattr(checker_fn, "__module__", "")
-        if module == "resnet_lib.exercises.feedback" and owner.startswith("resnet_lib.exercises."):
+        if module == "resnet_lib.exercises.feedback" and owner.startswith(
+            "resnet_lib.exercises."
+        ):
             record["module"] = owner
-            record["state"] = {m: module_fingerprint(sys.modules[m]) for m in checker_modules(owner)}
+            record["state"] = {
+                m: module_fingerprint(sys.modules[m])
+                for m in checker_modules(owner)
+            }
         write(dumps(record) + "\n")
 
     feedback.add_listener(listener)
@@ -141,12 +228,27 @@ def install(verdicts: str, protected: list[str]) -> None:
         real = os.path.realpath(os.fsdecode(path))
         for r in roots[:-1]:
             if real.startswith(r + os.sep):
-                return os.path.join(os.path.basename(r), os.path.relpath(real, r))
+                return os.path.join(
+                    os.path.basename(r), os.path.relpath(real, r)
+                )
         return os.path.basename(real)
 
     writing = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-    path_events = {"os.remove", "os.rename", "os.replace", "os.rmdir", "os.truncate", "os.chmod", "os.link",
-                   "os.symlink", "os.mkdir", "shutil.rmtree", "shutil.move", "shutil.copyfile", "os.utime"}
+    path_events = {
+        "os.remove",
+        "os.rename",
+        "os.replace",
+        "os.rmdir",
+        "os.truncate",
+        "os.chmod",
+        "os.link",
+        "os.symlink",
+        "os.mkdir",
+        "shutil.rmtree",
+        "shutil.move",
+        "shutil.copyfile",
+        "os.utime",
+    }
     network_events = {"socket.connect", "socket.sendto", "socket.bind"}
 
     def loopback(host) -> bool:
@@ -164,17 +266,24 @@ def install(verdicts: str, protected: list[str]) -> None:
             path, mode, flags = (tuple(args) + (None, None, None))[:3]
             if isinstance(path, int) or path is None:
                 return
-            wants_write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                (isinstance(flags, int) and flags & writing)
+            wants_write = (
+                isinstance(mode, str) and any(c in mode for c in "wax+")
+            ) or (isinstance(flags, int) and flags & writing)
             if wants_write and inside(path):
                 refuse("writing", shown(path))
         elif event in path_events:
             for path in args[:2]:
-                if isinstance(path, (str, bytes, os.PathLike)) and inside(path):
+                if isinstance(path, (str, bytes, os.PathLike)) and inside(
+                    path
+                ):
                     refuse(event, shown(path))
         elif event in network_events:
             address = args[1] if len(args) > 1 else None
-            if isinstance(address, tuple) and address and not loopback(address[0]):
+            if (
+                isinstance(address, tuple)
+                and address
+                and not loopback(address[0])
+            ):
                 refuse("network", f"connection to {address[0]}")
         elif event == "socket.getaddrinfo":
             if args and not loopback(args[0]):

@@ -43,13 +43,19 @@ class Feedback:
 
     def __str__(self) -> str:
         head = "Correct: " if self.ok else "Not yet: "
-        return head + self.message + (f"\nHint: {self.hint}" if self.hint else "")
+        return (
+            head + self.message + (f"\nHint: {self.hint}" if self.hint else "")
+        )
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b35900"
-        hint = f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
-        return (f'<div style="border-left:4px solid {colour};padding:4px 10px">'
-                f'<b>{"Correct" if self.ok else "Not yet"}:</b> {html.escape(self.message)}{hint}</div>')
+        hint = (
+            f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
+        )
+        return (
+            f'<div style="border-left:4px solid {colour};padding:4px 10px">'
+            f"<b>{'Correct' if self.ok else 'Not yet'}:</b> {html.escape(self.message)}{hint}</div>"
+        )
 
     @classmethod
     def right(cls, message: str) -> "Feedback":
@@ -102,14 +108,21 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
         try:
             signature.bind(*args, **kwargs)
         except TypeError as err:
-            feedback = Feedback.wrong(f"{fn.__name__}{_call_shape(args, kwargs)} does not fit the checker: {err}",
-                                      f"call it as {fn.__name__}{_usage(signature)}")
+            feedback = Feedback.wrong(
+                f"{fn.__name__}{_call_shape(args, kwargs)} does not fit the checker: {err}",
+                f"call it as {fn.__name__}{_usage(signature)}",
+            )
         else:
             full = signature.bind(*args, **kwargs)
             full.apply_defaults()  # the whole question, defaults included, for the marker
             values = list(full.arguments.values())
-            call = {"answer": _short_repr(values[0]) if values else "",
-                    "question": {k: _short_repr(v) for k, v in list(full.arguments.items())[1:]}}
+            call = {
+                "answer": _short_repr(values[0]) if values else "",
+                "question": {
+                    k: _short_repr(v)
+                    for k, v in list(full.arguments.items())[1:]
+                },
+            }
             try:
                 feedback = fn(*args, **kwargs)
             except QuestionError:
@@ -117,7 +130,8 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
             except Exception as err:  # noqa: BLE001 - a student's answer never becomes a traceback
                 feedback = Feedback.wrong(
                     f"the checker could not read your answer ({type(err).__name__}: {_clip(str(err))})",
-                    f"pass your answer as {fn.__name__}{_usage(signature)} shows")
+                    f"pass your answer as {fn.__name__}{_usage(signature)} shows",
+                )
         for listener in list(_LISTENERS):
             try:
                 listener(fn.__name__, feedback, call)
@@ -125,18 +139,30 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
                 pass
         return feedback
 
-    setattr(check, "__checker__", True)  # marks checkers (a function attribute the type of `check` does not declare)
+    setattr(
+        check, "__checker__", True
+    )  # marks checkers (a function attribute the type of `check` does not declare)
     return check
 
 
 def _call_shape(args, kwargs) -> str:
-    parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+    parts = [describe(a) for a in args] + [
+        f"{k}={describe(v)}" for k, v in kwargs.items()
+    ]
     return "(" + ", ".join(parts) + ")"
 
 
 def _usage(signature: inspect.Signature) -> str:
-    names = [p.name for p in signature.parameters.values() if p.default is inspect.Parameter.empty]
-    return "(" + ", ".join(names) + ", ...)" if len(names) < len(signature.parameters) else "(" + ", ".join(names) + ")"
+    names = [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty
+    ]
+    return (
+        "(" + ", ".join(names) + ", ...)"
+        if len(names) < len(signature.parameters)
+        else "(" + ", ".join(names) + ")"
+    )
 
 
 def _clip(text: str, limit: int = 160) -> str:
@@ -145,6 +171,7 @@ def _clip(text: str, limit: int = 160) -> str:
 
 
 # ------------------------------------------------------------ reading answers
+
 
 @dataclass(frozen=True)
 class Question:
@@ -171,11 +198,16 @@ class Number:
     value: Union[int, float]
     precision: float = 0.0
 
-    def matches(self, expected: float, rel: float = 0.0, abs_tol: float = 0.0) -> bool:
+    def matches(
+        self, expected: float, rel: float = 0.0, abs_tol: float = 0.0
+    ) -> bool:
         """``value == expected`` up to ``rel``, ``abs_tol`` and the rounding of its own type."""
         if self.precision == 0.0 and rel == 0.0 and abs_tol == 0.0:
             return self.value == expected
-        tol = max(rel, 4 * self.precision) * max(abs(expected), abs(self.value)) + abs_tol
+        tol = (
+            max(rel, 4 * self.precision) * max(abs(expected), abs(self.value))
+            + abs_tol
+        )
         return abs(self.value - expected) <= tol
 
     def __str__(self) -> str:
@@ -217,13 +249,23 @@ def describe(obj: Any) -> str:
     if np is not None and isinstance(obj, np.generic):
         return f"a numpy {type(obj).__name__} {obj.item()!r}"
     if isinstance(obj, (list, tuple, set, dict)):
-        return f"a {type(obj).__name__} of {len(obj)} item{'s' * (len(obj) != 1)}"
+        return (
+            f"a {type(obj).__name__} of {len(obj)} item{'s' * (len(obj) != 1)}"
+        )
     if torch is not None and isinstance(obj, torch.nn.Module):
-        return f"a {type(obj).__name__} model (an nn.Module)" if len(list(obj.children())) > 1 or \
-            type(obj).__name__.lower().startswith("resnet") else f"a {type(obj).__name__} module (an instance)"
+        return (
+            f"a {type(obj).__name__} model (an nn.Module)"
+            if len(list(obj.children())) > 1
+            or type(obj).__name__.lower().startswith("resnet")
+            else f"a {type(obj).__name__} module (an instance)"
+        )
     if isinstance(obj, type):
         return f"the class {obj.__name__}"
-    if inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isbuiltin(obj):
+    if (
+        inspect.isfunction(obj)
+        or inspect.ismethod(obj)
+        or inspect.isbuiltin(obj)
+    ):
         return f"the function {getattr(obj, '__name__', '?')}"
     if callable(obj):
         return f"a callable {type(obj).__name__}"
@@ -236,53 +278,79 @@ def _module(name: str):
     return sys.modules.get(name)
 
 
-def read_number(answer: Any, question: Question) -> tuple[Optional[Number], Optional[Feedback]]:
+def read_number(
+    answer: Any, question: Question
+) -> tuple[Optional[Number], Optional[Feedback]]:
     """``(Number, None)`` for one real number in any of the accepted types, else
     ``(None, Feedback)`` saying what was passed and what to pass instead."""
     example = f"e.g. {question.example}"
     if answer is None:
-        return None, Feedback.wrong("your answer is still None", f"replace None with your {question.what}: {example}")
+        return None, Feedback.wrong(
+            "your answer is still None",
+            f"replace None with your {question.what}: {example}",
+        )
     if isinstance(answer, bool):
-        return None, Feedback.wrong(f"you passed {answer} (a bool) where your {question.what} goes",
-                                    f"pass the number itself, {example}")
+        return None, Feedback.wrong(
+            f"you passed {answer} (a bool) where your {question.what} goes",
+            f"pass the number itself, {example}",
+        )
     if isinstance(answer, str):
         parsed = _parse_number_text(answer)
         if parsed is not None:
-            return None, Feedback.wrong(f"you passed the text {_clip(repr(answer), 40)}, not a number",
-                                        f"pass the number {parsed!r} without quotes")
-        return None, Feedback.wrong(f"you passed the text {_clip(repr(answer), 40)} where your {question.what} goes",
-                                    f"pass a number, computed with Python if you like: {example}")
+            return None, Feedback.wrong(
+                f"you passed the text {_clip(repr(answer), 40)}, not a number",
+                f"pass the number {parsed!r} without quotes",
+            )
+        return None, Feedback.wrong(
+            f"you passed the text {_clip(repr(answer), 40)} where your {question.what} goes",
+            f"pass a number, computed with Python if you like: {example}",
+        )
     value, precision = _scalar(answer)
     if value is None:
         if precision == -1.0:  # an array or tensor with several numbers
-            return None, Feedback.wrong(f"you passed {describe(answer)} where one number goes",
-                                        "reduce it to the one number the question asks for and take it out "
-                                        "with .item(), e.g. x.sum().item()")
+            return None, Feedback.wrong(
+                f"you passed {describe(answer)} where one number goes",
+                "reduce it to the one number the question asks for and take it out "
+                "with .item(), e.g. x.sum().item()",
+            )
         if isinstance(answer, (list, tuple, set, dict)):
-            return None, Feedback.wrong(f"you passed {describe(answer)} where one number goes",
-                                        f"the question asks for a single {question.what}: {example}")
-        return None, Feedback.wrong(f"you passed {describe(answer)} where your {question.what} (a number) goes",
-                                    f"put your number first: {example}")
+            return None, Feedback.wrong(
+                f"you passed {describe(answer)} where one number goes",
+                f"the question asks for a single {question.what}: {example}",
+            )
+        return None, Feedback.wrong(
+            f"you passed {describe(answer)} where your {question.what} (a number) goes",
+            f"put your number first: {example}",
+        )
     if isinstance(value, complex) or math.isnan(value) or math.isinf(value):
-        return None, Feedback.wrong(f"{value} is not a {question.what}", f"pass a finite real number: {example}")
+        return None, Feedback.wrong(
+            f"{value} is not a {question.what}",
+            f"pass a finite real number: {example}",
+        )
     return Number(value, precision), None
 
 
-def read_integer(answer: Any, question: Question) -> tuple[Optional[int], Optional[Feedback]]:
+def read_integer(
+    answer: Any, question: Question
+) -> tuple[Optional[int], Optional[Feedback]]:
     """Like :func:`read_number` for a count: a float must be a whole number up to its
     dtype's rounding (``np.float32(230144)`` is ``230144``)."""
     number, problem = read_number(answer, question)
     if problem is not None:
         return None, problem
-    assert number is not None  # read_number gives a Number whenever it gives no Feedback
+    assert (
+        number is not None
+    )  # read_number gives a Number whenever it gives no Feedback
     value = number.value
     if isinstance(value, int):
         return value, None
     nearest = round(value)
     if Number(value, number.precision).matches(nearest, rel=1e-12):
         return int(nearest), None
-    return None, Feedback.wrong(f"your {question.what} {fmt(value)} is not a whole number",
-                                f"a {question.what} is an integer; look for a stray division (use // or round)")
+    return None, Feedback.wrong(
+        f"your {question.what} {fmt(value)} is not a whole number",
+        f"a {question.what} is an integer; look for a stray division (use // or round)",
+    )
 
 
 def _scalar(answer: Any) -> tuple[Optional[Union[int, float, complex]], float]:
@@ -299,8 +367,9 @@ def _scalar(answer: Any) -> tuple[Optional[Union[int, float, complex]], float]:
         if answer.dtype.is_complex:
             return complex(answer.item()), 0.0
         if answer.dtype.is_floating_point:
-            return float(answer.item()), _FLOAT_PRECISION.get(answer.element_size(), 2.0**-8) \
-                if answer.dtype != torch.bfloat16 else 2.0**-8
+            return float(answer.item()), _FLOAT_PRECISION.get(
+                answer.element_size(), 2.0**-8
+            ) if answer.dtype != torch.bfloat16 else 2.0**-8
         return int(answer.item()), 0.0
     if np is not None and isinstance(answer, (np.ndarray, np.generic)):
         arr = np.asarray(answer)
@@ -310,7 +379,9 @@ def _scalar(answer: Any) -> tuple[Optional[Union[int, float, complex]], float]:
         if arr.dtype.kind in "iub":
             return int(item), 0.0
         if arr.dtype.kind == "f":
-            return float(item), _FLOAT_PRECISION.get(arr.dtype.itemsize, 2.0**-64)
+            return float(item), _FLOAT_PRECISION.get(
+                arr.dtype.itemsize, 2.0**-64
+            )
         if arr.dtype.kind == "c":
             return complex(item), 0.0
         return None, 0.0
@@ -341,7 +412,9 @@ def _parse_number_text(text: str) -> Optional[Union[int, float]]:
     return value if math.isfinite(value) else None
 
 
-def as_integer(answer: Any, what: str = "answer") -> tuple[Optional[int], Optional[Feedback]]:
+def as_integer(
+    answer: Any, what: str = "answer"
+) -> tuple[Optional[int], Optional[Feedback]]:
     """``(int(answer), None)`` for an integral number, else ``(None, Feedback explaining why)``.
 
     Kept for callers outside this package; checkers pass a :class:`Question` to

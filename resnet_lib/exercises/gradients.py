@@ -5,10 +5,21 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from .feedback import Feedback, Question, QuestionError, checker, describe, fmt, read_integer, read_number
+from .feedback import (
+    Feedback,
+    Question,
+    QuestionError,
+    checker,
+    describe,
+    fmt,
+    read_integer,
+    read_number,
+)
 
 SWEEP_DEPTH = Question("depth", "answer = 20")
-LAYERS = Question("number of layers", "answer = math.ceil(math.log(a) / math.log(b))")
+LAYERS = Question(
+    "number of layers", "answer = math.ceil(math.log(a) / math.log(b))"
+)
 GAP = Question("gap in training error", "answer = error_deep - error_shallow")
 
 SWEEP = (8, 14, 20, 26, 32, 38, 44, 50, 56)
@@ -22,94 +33,154 @@ def _plain_sweep(seed: int = 0) -> tuple[tuple[int, float], ...]:
 
 
 @checker
-def check_explosion_depth(answer, threshold: float = 100, seed: int = 0) -> Feedback:
+def check_explosion_depth(
+    answer, threshold: float = 100, seed: int = 0
+) -> Feedback:
     """The smallest depth of :data:`SWEEP` whose plain BatchNorm net has first/last gradient > threshold."""
     value, problem = read_integer(answer, SWEEP_DEPTH)
     if problem is not None:
         return problem
-    assert value is not None  # read_integer gives an int whenever it gives no Feedback
+    assert (
+        value is not None
+    )  # read_integer gives an int whenever it gives no Feedback
     ratios = dict(_plain_sweep(seed))
     over = [d for d, r in ratios.items() if r > threshold]
     if not over:
-        return Feedback.wrong("no depth in the sweep exceeds that threshold", "try a smaller threshold")
+        return Feedback.wrong(
+            "no depth in the sweep exceeds that threshold",
+            "try a smaller threshold",
+        )
     expected = over[0]
     if value == expected:
-        return Feedback.right(f"depth {expected} is the first whose first-layer gradient is {ratios[expected]:.0f} "
-                              f"times its last layer's (> {threshold:g}).")
+        return Feedback.right(
+            f"depth {expected} is the first whose first-layer gradient is {ratios[expected]:.0f} "
+            f"times its last layer's (> {threshold:g})."
+        )
     if value not in ratios:
-        return Feedback.wrong(f"{value} is not one of the depths of the sweep {list(SWEEP)}",
-                              "depths of these CIFAR networks are 6n+2")
+        return Feedback.wrong(
+            f"{value} is not one of the depths of the sweep {list(SWEEP)}",
+            "depths of these CIFAR networks are 6n+2",
+        )
     if ratios[value] > threshold:
-        return Feedback.wrong(f"at depth {value} the ratio ({ratios[value]:.0f}) does exceed {threshold:g}, "
-                              "but a smaller depth already does", "take the smallest such depth")
+        return Feedback.wrong(
+            f"at depth {value} the ratio ({ratios[value]:.0f}) does exceed {threshold:g}, "
+            "but a smaller depth already does",
+            "take the smallest such depth",
+        )
     if ratios[value] < 1 / threshold:
-        return Feedback.wrong(f"at depth {value} the ratio is {ratios[value]:.2g}: you may have inverted it",
-                              "divide the FIRST layer's gradient norm by the LAST layer's")
-    return Feedback.wrong(f"at depth {value} the ratio is only {ratios[value]:.1f}",
-                          "the ratio grows with depth; look further")
+        return Feedback.wrong(
+            f"at depth {value} the ratio is {ratios[value]:.2g}: you may have inverted it",
+            "divide the FIRST layer's gradient norm by the LAST layer's",
+        )
+    return Feedback.wrong(
+        f"at depth {value} the ratio is only {ratios[value]:.1f}",
+        "the ratio grows with depth; look further",
+    )
 
 
 @checker
-def check_vanishing_layers(answer, gain: float = 0.9, fraction: float = 0.01) -> Feedback:
+def check_vanishing_layers(
+    answer, gain: float = 0.9, fraction: float = 0.01
+) -> Feedback:
     """The smallest L with ``gain ** L < fraction``."""
     if not 0 < gain < 1 or not 0 < fraction < 1:
-        raise QuestionError(f"need 0 < gain < 1 and 0 < fraction < 1; got gain={gain}, fraction={fraction}")
+        raise QuestionError(
+            f"need 0 < gain < 1 and 0 < fraction < 1; got gain={gain}, fraction={fraction}"
+        )
     value, problem = read_integer(answer, LAYERS)
     if problem is not None:
         return problem
-    assert value is not None  # read_integer gives an int whenever it gives no Feedback
+    assert (
+        value is not None
+    )  # read_integer gives an int whenever it gives no Feedback
     exact = math.log(fraction) / math.log(gain)
     expected = math.floor(exact) + 1
     if value < 1:
-        return Feedback.wrong(f"{fmt(value)} layers: a number of layers is at least 1",
-                              f"find the smallest L with {gain}^L < {fraction}")
+        return Feedback.wrong(
+            f"{fmt(value)} layers: a number of layers is at least 1",
+            f"find the smallest L with {gain}^L < {fraction}",
+        )
     if value == expected:
-        return Feedback.right(f"{gain}^{expected} = {gain ** expected:.4f} < {fraction}, "
-                              f"while {gain}^{expected - 1} = {gain ** (expected - 1):.4f} is not.")
+        return Feedback.right(
+            f"{gain}^{expected} = {gain**expected:.4f} < {fraction}, "
+            f"while {gain}^{expected - 1} = {gain ** (expected - 1):.4f} is not."
+        )
     if value == expected - 1:
-        return Feedback.wrong(f"{gain}^{value} = {gain ** value:.4f} is not yet below {fraction}",
-                              "round the logarithm ratio up, not down")
-    if value == round(math.log(fraction) / math.log(1 - gain)) or value == round(1 / (1 - gain)):
-        return Feedback.wrong(f"{value} does not come from gain^L < fraction",
-                              f"solve L * ln({gain}) < ln({fraction}); mind that ln({gain}) is negative")
-    return Feedback.wrong(f"{gain}^{value} = {gain ** value:.4g}, which is {'below' if gain ** value < fraction else 'above'} "
-                          f"{fraction}, but {value} is not the smallest such L" if gain ** value < fraction else
-                          f"{gain}^{value} = {gain ** value:.4g} is still above {fraction}",
-                          "L = ln(fraction) / ln(gain), rounded up")
+        return Feedback.wrong(
+            f"{gain}^{value} = {gain**value:.4f} is not yet below {fraction}",
+            "round the logarithm ratio up, not down",
+        )
+    if value == round(
+        math.log(fraction) / math.log(1 - gain)
+    ) or value == round(1 / (1 - gain)):
+        return Feedback.wrong(
+            f"{value} does not come from gain^L < fraction",
+            f"solve L * ln({gain}) < ln({fraction}); mind that ln({gain}) is negative",
+        )
+    return Feedback.wrong(
+        f"{gain}^{value} = {gain**value:.4g}, which is {'below' if gain**value < fraction else 'above'} "
+        f"{fraction}, but {value} is not the smallest such L"
+        if gain**value < fraction
+        else f"{gain}^{value} = {gain**value:.4g} is still above {fraction}",
+        "L = ln(fraction) / ln(gain), rounded up",
+    )
 
 
 @checker
-def check_error_gap(answer, result, deep: str = "plain-56", shallow: str = "plain-20") -> Feedback:
+def check_error_gap(
+    answer, result, deep: str = "plain-56", shallow: str = "plain-20"
+) -> Feedback:
     """The gap in final *training* error (deep minus shallow, fraction 0..1) of a degradation run.
 
     A gap within 0.005 of the run's counts (read off a plot, or rounded to three decimals).
     """
-    if hasattr(answer, "final_train_error") and not hasattr(result, "final_train_error"):
-        return Feedback.wrong(f"got {describe(answer)} where the answer (a number) goes",
-                              "the answer comes first: call check_error_gap(answer, result)")
+    if hasattr(answer, "final_train_error") and not hasattr(
+        result, "final_train_error"
+    ):
+        return Feedback.wrong(
+            f"got {describe(answer)} where the answer (a number) goes",
+            "the answer comes first: call check_error_gap(answer, result)",
+        )
     if not hasattr(result, "final_train_error"):
-        return Feedback.wrong(f"got {describe(result)} where the result of the experiment goes",
-                              "call check_error_gap(answer, result) with the result the chapter computed")
+        return Feedback.wrong(
+            f"got {describe(result)} where the result of the experiment goes",
+            "call check_error_gap(answer, result) with the result the chapter computed",
+        )
     number, problem = read_number(answer, GAP)
     if problem is not None:
         return problem
-    assert number is not None  # read_number gives a Number whenever it gives no Feedback
-    expected = result.final_train_error(deep) - result.final_train_error(shallow)
+    assert (
+        number is not None
+    )  # read_number gives a Number whenever it gives no Feedback
+    expected = result.final_train_error(deep) - result.final_train_error(
+        shallow
+    )
 
     def close(target: float) -> bool:
         return number.matches(target, rel=1e-6, abs_tol=5e-3)
 
     if close(expected):
-        return Feedback.right(f"{deep} ends with training error {expected:+.3f} relative to {shallow}"
-                              f"{': deeper is worse' if expected > 0 else ''}.")
+        return Feedback.right(
+            f"{deep} ends with training error {expected:+.3f} relative to {shallow}"
+            f"{': deeper is worse' if expected > 0 else ''}."
+        )
     if close(-expected):
-        return Feedback.wrong(f"{number} is the gap subtracted the other way round",
-                              f"compute error({deep}) - error({shallow})")
+        return Feedback.wrong(
+            f"{number} is the gap subtracted the other way round",
+            f"compute error({deep}) - error({shallow})",
+        )
     if close(100 * expected):
-        return Feedback.wrong(f"{number} is the gap in percentage points", "give it as a fraction between -1 and 1")
+        return Feedback.wrong(
+            f"{number} is the gap in percentage points",
+            "give it as a fraction between -1 and 1",
+        )
     test_gap = result.final_test_error(deep) - result.final_test_error(shallow)
     if close(test_gap):
-        return Feedback.wrong(f"{number} is the gap in TEST error",
-                              "degradation is about TRAINING error: use final_train_error")
-    return Feedback.wrong(f"{number} is not the gap in final training error",
-                          "result.final_train_error(deep) - result.final_train_error(shallow)")
+        return Feedback.wrong(
+            f"{number} is the gap in TEST error",
+            "degradation is about TRAINING error: use final_train_error",
+        )
+    return Feedback.wrong(
+        f"{number} is not the gap in final training error",
+        "result.final_train_error(deep) - result.final_train_error(shallow)",
+    )

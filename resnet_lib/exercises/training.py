@@ -14,9 +14,19 @@ import torch
 import torch.nn.functional as F
 
 from ..device import seeded
-from .feedback import Feedback, Number, Question, checker, describe, fmt, read_number
+from .feedback import (
+    Feedback,
+    Number,
+    Question,
+    checker,
+    describe,
+    fmt,
+    read_number,
+)
 
-EPOCHS = Question("number of epochs", "answer = iterations * batch_size / images")
+EPOCHS = Question(
+    "number of epochs", "answer = iterations * batch_size / images"
+)
 LR = Question("learning rate", "answer = 0.1 / 10", integer=False)
 
 PAPER_ITERATIONS, PAPER_BATCH, PAPER_TRAIN_IMAGES = 64_000, 128, 45_000
@@ -31,23 +41,36 @@ def check_epochs(answer) -> Feedback:
     number, problem = read_number(answer, EPOCHS)
     if problem is not None:
         return problem
-    assert number is not None  # read_number gives a Number whenever it gives no Feedback
+    assert (
+        number is not None
+    )  # read_number gives a Number whenever it gives no Feedback
     exact = PAPER_ITERATIONS * PAPER_BATCH / PAPER_TRAIN_IMAGES  # 182.04
     if number.matches(exact, abs_tol=0.5):
-        return Feedback.right(f"64,000 x 128 / 45,000 = {exact:.2f} epochs: every image is seen about 182 "
-                              "times, each time with a different random crop and flip.")
+        return Feedback.right(
+            f"64,000 x 128 / 45,000 = {exact:.2f} epochs: every image is seen about 182 "
+            "times, each time with a different random crop and flip."
+        )
     if number.matches(PAPER_ITERATIONS * PAPER_BATCH / 50_000, abs_tol=0.5):
-        return Feedback.wrong(f"{number} epochs uses all 50,000 training images",
-                              "the paper holds out 5,000 images for validation and trains on 45,000")
-    if number.matches(PAPER_ITERATIONS / PAPER_TRAIN_IMAGES, abs_tol=0.05) or \
-            number.matches(PAPER_ITERATIONS / 50_000, abs_tol=0.05):
-        return Feedback.wrong(f"{number}: you divided iterations by images, as if one iteration were one image",
-                              "an iteration is one optimizer step on a mini-batch of 128 images")
+        return Feedback.wrong(
+            f"{number} epochs uses all 50,000 training images",
+            "the paper holds out 5,000 images for validation and trains on 45,000",
+        )
+    if number.matches(
+        PAPER_ITERATIONS / PAPER_TRAIN_IMAGES, abs_tol=0.05
+    ) or number.matches(PAPER_ITERATIONS / 50_000, abs_tol=0.05):
+        return Feedback.wrong(
+            f"{number}: you divided iterations by images, as if one iteration were one image",
+            "an iteration is one optimizer step on a mini-batch of 128 images",
+        )
     if number.matches(PAPER_ITERATIONS / PAPER_BATCH, abs_tol=0.5):
-        return Feedback.wrong(f"{number} divides the iterations by the batch size",
-                              "images seen = iterations x batch size; divide that by the training set size")
-    return Feedback.wrong(f"{number} epochs is not what 64,000 iterations of batch 128 on 45,000 images give",
-                          "images seen = iterations x batch size; epochs = images seen / training images")
+        return Feedback.wrong(
+            f"{number} divides the iterations by the batch size",
+            "images seen = iterations x batch size; divide that by the training set size",
+        )
+    return Feedback.wrong(
+        f"{number} epochs is not what 64,000 iterations of batch 128 on 45,000 images give",
+        "images seen = iterations x batch size; epochs = images seen / training images",
+    )
 
 
 def _paper_lr(step: int) -> float:
@@ -62,20 +85,38 @@ def check_lr_at(answer, step: int = 40_000) -> Feedback:
     number, problem = read_number(answer, LR)
     if problem is not None:
         return problem
-    assert number is not None  # read_number gives a Number whenever it gives no Feedback
+    assert (
+        number is not None
+    )  # read_number gives a Number whenever it gives no Feedback
     divisions = sum(step >= m for m in MILESTONES)
     expected = _paper_lr(step)
     if number.matches(expected, rel=LR.rel):
-        return Feedback.right(f"{expected:g}: 0.1 divided by 10 {divisions} time(s) by iteration {step:,}.")
-    got = next((k for k, lr in enumerate((0.1, 0.01, 0.001)) if number.matches(lr, rel=LR.rel)), None)
+        return Feedback.right(
+            f"{expected:g}: 0.1 divided by 10 {divisions} time(s) by iteration {step:,}."
+        )
+    got = next(
+        (
+            k
+            for k, lr in enumerate((0.1, 0.01, 0.001))
+            if number.matches(lr, rel=LR.rel)
+        ),
+        None,
+    )
     if got is None:
-        return Feedback.wrong(f"{number} is not a rate this schedule ever uses",
-                              "the schedule is piecewise constant: 0.1, then 0.01, then 0.001")
+        return Feedback.wrong(
+            f"{number} is not a rate this schedule ever uses",
+            "the schedule is piecewise constant: 0.1, then 0.01, then 0.001",
+        )
     if got == 0:
-        return Feedback.wrong(f"{number} is the starting rate", f"the rate is divided by 10 at 32,000 and at 48,000; "
-                                                                  f"which of those has iteration {step:,} passed?")
-    return Feedback.wrong(f"{number} is the rate after {got} division(s)",
-                          f"iteration {step:,} has passed {divisions} of the milestones 32,000 and 48,000")
+        return Feedback.wrong(
+            f"{number} is the starting rate",
+            f"the rate is divided by 10 at 32,000 and at 48,000; "
+            f"which of those has iteration {step:,} passed?",
+        )
+    return Feedback.wrong(
+        f"{number} is the rate after {got} division(s)",
+        f"iteration {step:,} has passed {divisions} of the milestones 32,000 and 48,000",
+    )
 
 
 @checker
@@ -83,53 +124,87 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     """``lr(step)`` must give the paper's learning rate for every step 0..63,999: 0.1,
     divided by 10 at step 32,000 and again at 48,000 (``step`` = steps already taken)."""
     if not callable(lr):
-        return Feedback.wrong(f"pass your function itself, e.g. check_paper_lr(my_lr); got {describe(lr)}",
-                              "write `def my_lr(step): ...` and pass `my_lr` without calling it")
+        return Feedback.wrong(
+            f"pass your function itself, e.g. check_paper_lr(my_lr); got {describe(lr)}",
+            "write `def my_lr(step): ...` and pass `my_lr` without calling it",
+        )
     values: list[Number] = []
     for step in range(PAPER_ITERATIONS):
         try:
             out = lr(step)
         except Exception as err:  # noqa: BLE001 - any student error becomes feedback
-            return Feedback.wrong(f"lr({step}) raised {type(err).__name__}: {_clip(err)}",
-                                  "your function must take the step number (an int) and return a number")
+            return Feedback.wrong(
+                f"lr({step}) raised {type(err).__name__}: {_clip(err)}",
+                "your function must take the step number (an int) and return a number",
+            )
         if type(out) is float:  # the common case, fast
             number = Number(out, 2.0**-53)
         else:
             read, problem = read_number(out, LR)
             if problem is not None:
-                return Feedback.wrong(f"lr({step}) returned {describe(out)}, not a learning rate", problem.hint)
-            assert read is not None  # read_number gives a Number whenever it gives no Feedback
+                return Feedback.wrong(
+                    f"lr({step}) returned {describe(out)}, not a learning rate",
+                    problem.hint,
+                )
+            assert (
+                read is not None
+            )  # read_number gives a Number whenever it gives no Feedback
             number = read
         values.append(number)
-    wrong = [s for s, v in enumerate(values) if not v.matches(_paper_lr(s), rel=LR.rel)]
+    wrong = [
+        s
+        for s, v in enumerate(values)
+        if not v.matches(_paper_lr(s), rel=LR.rel)
+    ]
     if not wrong:
-        return Feedback.right("0.1 until step 31,999, 0.01 from step 32,000, 0.001 from step 48,000: the paper's schedule.")
+        return Feedback.right(
+            "0.1 until step 31,999, 0.01 from step 32,000, 0.001 from step 48,000: the paper's schedule."
+        )
     rates = [v.value for v in values]
-    changes = [s for s in range(1, PAPER_ITERATIONS) if rates[s] != rates[s - 1]]
+    changes = [
+        s for s in range(1, PAPER_ITERATIONS) if rates[s] != rates[s - 1]
+    ]
     if not Number(rates[0]).matches(0.1, rel=LR.rel):
-        return Feedback.wrong(f"your schedule starts at lr {fmt(rates[0])}",
-                              "the paper starts at 0.1 (ResNet-110's 0.01 warm-up is a separate, optional step)")
+        return Feedback.wrong(
+            f"your schedule starts at lr {fmt(rates[0])}",
+            "the paper starts at 0.1 (ResNet-110's 0.01 warm-up is a separate, optional step)",
+        )
     if not changes:
-        return Feedback.wrong("your learning rate never changes", "divide it by 10 at step 32,000 and again at 48,000")
+        return Feedback.wrong(
+            "your learning rate never changes",
+            "divide it by 10 at step 32,000 and again at 48,000",
+        )
     if len(changes) > 2:
-        return Feedback.wrong(f"your learning rate changes {len(changes)} times (first at steps {changes[:3]})",
-                              "the paper's schedule is piecewise constant: it changes exactly twice")
-    if changes == [m + 1 for m in MILESTONES][:len(changes)]:
-        return Feedback.wrong(f"your learning rate changes one step late, at {changes}",
-                              "use `step >= 32_000`, not `>`: at step 32,000 (the 32,001st update) it is already 0.01")
+        return Feedback.wrong(
+            f"your learning rate changes {len(changes)} times (first at steps {changes[:3]})",
+            "the paper's schedule is piecewise constant: it changes exactly twice",
+        )
+    if changes == [m + 1 for m in MILESTONES][: len(changes)]:
+        return Feedback.wrong(
+            f"your learning rate changes one step late, at {changes}",
+            "use `step >= 32_000`, not `>`: at step 32,000 (the 32,001st update) it is already 0.01",
+        )
     if changes[0] < 1_000:
-        return Feedback.wrong(f"your learning rate already drops at step {changes[0]}",
-                              "the milestones are 32,000 and 48,000 iterations, not 32 and 48 (thousands) or epochs")
+        return Feedback.wrong(
+            f"your learning rate already drops at step {changes[0]}",
+            "the milestones are 32,000 and 48,000 iterations, not 32 and 48 (thousands) or epochs",
+        )
     if len(changes) == 1:
-        return Feedback.wrong(f"your learning rate changes only once, at step {changes[0]:,}",
-                              "the paper divides it by 10 twice: at 32,000 and at 48,000")
+        return Feedback.wrong(
+            f"your learning rate changes only once, at step {changes[0]:,}",
+            "the paper divides it by 10 twice: at 32,000 and at 48,000",
+        )
     if tuple(changes) != MILESTONES:
-        return Feedback.wrong(f"your learning rate changes at steps {changes[0]:,} and {changes[1]:,}",
-                              "the milestones are 32,000 and 48,000 (half and three quarters of 64,000)")
+        return Feedback.wrong(
+            f"your learning rate changes at steps {changes[0]:,} and {changes[1]:,}",
+            "the milestones are 32,000 and 48,000 (half and three quarters of 64,000)",
+        )
     levels = (rates[0], rates[MILESTONES[0]], rates[MILESTONES[1]])
-    return Feedback.wrong(f"the changes are at the right steps, but the three levels are "
-                          f"{levels[0]:g}, {levels[1]:g}, {levels[2]:g}",
-                          "each milestone divides the CURRENT rate by 10: 0.1, 0.01, 0.001")
+    return Feedback.wrong(
+        f"the changes are at the right steps, but the three levels are "
+        f"{levels[0]:g}, {levels[1]:g}, {levels[2]:g}",
+        "each milestone divides the CURRENT rate by 10: 0.1, 0.01, 0.001",
+    )
 
 
 def _clip(err: object, limit: int = 200) -> str:
@@ -146,40 +221,66 @@ def _as_tensor(out) -> torch.Tensor:
 
 
 @checker
-def check_random_crop(augment: Callable, pad: int = 4, n: int = 128, size: int = 32) -> Feedback:
+def check_random_crop(
+    augment: Callable, pad: int = 4, n: int = 128, size: int = 32
+) -> Feedback:
     """``augment(images, pad)`` on a uint8 ``(N, 3, H, W)`` batch must return, for every
     image independently, an ``H x W`` window of the image zero-padded by ``pad`` pixels on
     each side, at a uniformly random position, flipped left-right with probability 1/2."""
     if not callable(augment):
-        return Feedback.wrong(f"pass your function itself; got {describe(augment)}", "check_random_crop(my_augment)")
+        return Feedback.wrong(
+            f"pass your function itself; got {describe(augment)}",
+            "check_random_crop(my_augment)",
+        )
     g = torch.Generator().manual_seed(0)
-    images = torch.randint(1, 256, (n, 3, size, size), generator=g, dtype=torch.uint8)  # no zeros inside
+    images = torch.randint(
+        1, 256, (n, 3, size, size), generator=g, dtype=torch.uint8
+    )  # no zeros inside
     original = images.clone()
     try:
-        with seeded(1):  # the student's randomness, without touching the caller's
+        with seeded(
+            1
+        ):  # the student's randomness, without touching the caller's
             out = augment(images, pad)
     except Exception as err:  # noqa: BLE001
-        return Feedback.wrong(f"your function raised {type(err).__name__}: {_clip(err)}",
-                              "it is called as augment(images, pad) with a uint8 tensor of shape (N, 3, H, W)")
+        return Feedback.wrong(
+            f"your function raised {type(err).__name__}: {_clip(err)}",
+            "it is called as augment(images, pad) with a uint8 tensor of shape (N, 3, H, W)",
+        )
     try:
         out = _as_tensor(out)
-        if out.dtype == torch.bool or not (out.dtype.is_floating_point or out.dtype in (
-                torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
+        if out.dtype == torch.bool or not (
+            out.dtype.is_floating_point
+            or out.dtype
+            in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+        ):
             raise TypeError(out.dtype)
     except Exception:  # noqa: BLE001 - not a batch of images
-        return Feedback.wrong(f"your function returned {describe(out)}, not a batch of images",
-                              "return the augmented batch: a tensor (or array) of shape (N, 3, H, W)")
+        return Feedback.wrong(
+            f"your function returned {describe(out)}, not a batch of images",
+            "return the augmented batch: a tensor (or array) of shape (N, 3, H, W)",
+        )
     if not torch.equal(images, original):
-        return Feedback.wrong("your function changed its input in place", "build a new tensor (e.g. with F.pad) instead")
+        return Feedback.wrong(
+            "your function changed its input in place",
+            "build a new tensor (e.g. with F.pad) instead",
+        )
     if out.shape == (n, 3, size + 2 * pad, size + 2 * pad):
-        return Feedback.wrong(f"your output has shape {tuple(out.shape)}: padded, but not cropped",
-                              f"cut a {size}x{size} window out of the padded image")
+        return Feedback.wrong(
+            f"your output has shape {tuple(out.shape)}: padded, but not cropped",
+            f"cut a {size}x{size} window out of the padded image",
+        )
     if tuple(out.shape) != (n, 3, size, size):
-        return Feedback.wrong(f"your output has shape {tuple(out.shape)}; expected {(n, 3, size, size)}",
-                              "the augmented batch has the shape of the input batch, (N, C, H, W)")
+        return Feedback.wrong(
+            f"your output has shape {tuple(out.shape)}; expected {(n, 3, size, size)}",
+            "the augmented batch has the shape of the input batch, (N, C, H, W)",
+        )
     out = out.float()
     if torch.equal(out, original.float()):
-        return Feedback.wrong("your output is the input unchanged", "crop at a random offset and flip at random")
+        return Feedback.wrong(
+            "your output is the input unchanged",
+            "crop at a random offset and flip at random",
+        )
 
     def find(padded: torch.Tensor, flips: tuple[str, ...]) -> list:
         """For every output image, the (dy, dx, flip) window of ``padded`` it equals, or None."""
@@ -187,15 +288,53 @@ def check_random_crop(augment: Callable, pad: int = 4, n: int = 128, size: int =
         k = 2 * pad + 1
         mid = size // 2
         # candidate middle rows (N, k*k, C, W) and columns (N, k*k, C, H): cheap fingerprints
-        rows = torch.stack([padded[:, :, dy + mid, dx:dx + size] for dy in range(k) for dx in range(k)], 1)
-        cols = torch.stack([padded[:, :, dy:dy + size, dx + mid] for dy in range(k) for dx in range(k)], 1)
-        flipped_cols = torch.stack([padded[:, :, dy:dy + size, dx + size - 1 - mid] for dy in range(k) for dx in range(k)], 1)
+        rows = torch.stack(
+            [
+                padded[:, :, dy + mid, dx : dx + size]
+                for dy in range(k)
+                for dx in range(k)
+            ],
+            1,
+        )
+        cols = torch.stack(
+            [
+                padded[:, :, dy : dy + size, dx + mid]
+                for dy in range(k)
+                for dx in range(k)
+            ],
+            1,
+        )
+        flipped_cols = torch.stack(
+            [
+                padded[:, :, dy : dy + size, dx + size - 1 - mid]
+                for dy in range(k)
+                for dx in range(k)
+            ],
+            1,
+        )
         row_out, col_out = out[:, None, :, mid, :], out[:, None, :, :, mid]
         match = {
-            "none": ((rows == row_out).flatten(2).all(2) & (cols == col_out).flatten(2).all(2)),
-            "horizontal": ((rows.flip(-1) == row_out).flatten(2).all(2) & (flipped_cols == col_out).flatten(2).all(2)),
-            "vertical": torch.stack([(padded[:, :, dy + size - 1 - mid, dx:dx + size] == out[:, :, mid, :]).flatten(1).all(1)
-                                     for dy in range(k) for dx in range(k)], 1),
+            "none": (
+                (rows == row_out).flatten(2).all(2)
+                & (cols == col_out).flatten(2).all(2)
+            ),
+            "horizontal": (
+                (rows.flip(-1) == row_out).flatten(2).all(2)
+                & (flipped_cols == col_out).flatten(2).all(2)
+            ),
+            "vertical": torch.stack(
+                [
+                    (
+                        padded[:, :, dy + size - 1 - mid, dx : dx + size]
+                        == out[:, :, mid, :]
+                    )
+                    .flatten(1)
+                    .all(1)
+                    for dy in range(k)
+                    for dx in range(k)
+                ],
+                1,
+            ),
         }
         found = []
         for i in range(n):
@@ -203,8 +342,12 @@ def check_random_crop(augment: Callable, pad: int = 4, n: int = 128, size: int =
             for kind in flips:
                 for j in match[kind][i].nonzero().flatten().tolist():
                     dy, dx = divmod(j, k)
-                    window = padded[i, :, dy:dy + size, dx:dx + size]
-                    window = {"none": window, "horizontal": window.flip(-1), "vertical": window.flip(-2)}[kind]
+                    window = padded[i, :, dy : dy + size, dx : dx + size]
+                    window = {
+                        "none": window,
+                        "horizontal": window.flip(-1),
+                        "vertical": window.flip(-2),
+                    }[kind]
                     if torch.equal(window, out[i]):
                         hit = (dy, dx, kind)
                         break
@@ -213,40 +356,79 @@ def check_random_crop(augment: Callable, pad: int = 4, n: int = 128, size: int =
             found.append(hit)
         return found
 
-    hits = find(F.pad(original, (pad,) * 4), ("none", "horizontal", "vertical"))
+    hits = find(
+        F.pad(original, (pad,) * 4), ("none", "horizontal", "vertical")
+    )
     if any(h is None for h in hits):
         for mode in ("reflect", "replicate", "circular"):
-            other = find(F.pad(original.float(), (pad,) * 4, mode=mode), ("none", "horizontal"))
+            other = find(
+                F.pad(original.float(), (pad,) * 4, mode=mode),
+                ("none", "horizontal"),
+            )
             if all(h is not None for h in other):
-                return Feedback.wrong(f"your crops come from a {mode}-padded image",
-                                      "the paper pads with zeros: F.pad(images, (pad, pad, pad, pad))")
+                return Feedback.wrong(
+                    f"your crops come from a {mode}-padded image",
+                    "the paper pads with zeros: F.pad(images, (pad, pad, pad, pad))",
+                )
         bad = sum(h is None for h in hits)
-        return Feedback.wrong(f"{bad} of {n} output images are not a window of the zero-padded input (or its mirror image)",
-                              "pad with zeros, then take images[i, :, dy:dy+H, dx:dx+W] with 0 <= dy, dx <= 2*pad; "
-                              "flip with .flip(-1) (the width axis); keep the channels together")
+        return Feedback.wrong(
+            f"{bad} of {n} output images are not a window of the zero-padded input (or its mirror image)",
+            "pad with zeros, then take images[i, :, dy:dy+H, dx:dx+W] with 0 <= dy, dx <= 2*pad; "
+            "flip with .flip(-1) (the width axis); keep the channels together",
+        )
     if any(h[2] == "vertical" for h in hits):
-        return Feedback.wrong("some images are flipped upside down", "flip the width axis (dims=-1), not the height")
+        return Feedback.wrong(
+            "some images are flipped upside down",
+            "flip the width axis (dims=-1), not the height",
+        )
     offsets = {(h[0], h[1]) for h in hits}
-    if len(offsets) == 1 and all(h[2] == hits[0][2] for h in hits) and hits[0][:2] != (pad, pad):
-        return Feedback.wrong("every image of the batch got the same crop and flip",
-                              "draw an offset and a flip for each image, not one for the whole batch")
+    if (
+        len(offsets) == 1
+        and all(h[2] == hits[0][2] for h in hits)
+        and hits[0][:2] != (pad, pad)
+    ):
+        return Feedback.wrong(
+            "every image of the batch got the same crop and flip",
+            "draw an offset and a flip for each image, not one for the whole batch",
+        )
     flipped = sum(h[2] == "horizontal" for h in hits)
     if flipped == 0:
-        return Feedback.wrong("no image is flipped", "flip each image left-right with probability 1/2")
+        return Feedback.wrong(
+            "no image is flipped",
+            "flip each image left-right with probability 1/2",
+        )
     if flipped == n:
-        return Feedback.wrong("every image is flipped", "flip each image with probability 1/2, not always")
+        return Feedback.wrong(
+            "every image is flipped",
+            "flip each image with probability 1/2, not always",
+        )
     if len(offsets) == 1:
-        return Feedback.wrong(f"every image is cropped at the same offset {hits[0][:2]}",
-                              "draw the offset for each image separately")
+        return Feedback.wrong(
+            f"every image is cropped at the same offset {hits[0][:2]}",
+            "draw the offset for each image separately",
+        )
     dys, dxs = [h[0] for h in hits], [h[1] for h in hits]
     if max(dys) <= pad and max(dxs) <= pad:
-        return Feedback.wrong(f"your offsets only go up to {pad}: the window never reaches the padding on the right or bottom",
-                              f"the offset can be anything from 0 to 2*pad = {2 * pad}")
-    if max(dys) < 2 * pad or max(dxs) < 2 * pad or min(dys) > 0 or min(dxs) > 0:
-        return Feedback.wrong(f"your offsets range over {min(dys)}..{max(dys)} (rows) and {min(dxs)}..{max(dxs)} (columns)",
-                              f"every offset 0..{2 * pad} must be possible; torch.randint's upper bound is exclusive: "
-                              f"torch.randint(0, {2 * pad + 1}, ...)")
+        return Feedback.wrong(
+            f"your offsets only go up to {pad}: the window never reaches the padding on the right or bottom",
+            f"the offset can be anything from 0 to 2*pad = {2 * pad}",
+        )
+    if (
+        max(dys) < 2 * pad
+        or max(dxs) < 2 * pad
+        or min(dys) > 0
+        or min(dxs) > 0
+    ):
+        return Feedback.wrong(
+            f"your offsets range over {min(dys)}..{max(dys)} (rows) and {min(dxs)}..{max(dxs)} (columns)",
+            f"every offset 0..{2 * pad} must be possible; torch.randint's upper bound is exclusive: "
+            f"torch.randint(0, {2 * pad + 1}, ...)",
+        )
     if not 0.25 < flipped / n < 0.75:
-        return Feedback.wrong(f"{flipped} of {n} images are flipped", "flip with probability 1/2")
-    return Feedback.right(f"every output is a {size}x{size} window of the zero-padded image, at {len(offsets)} different "
-                          f"offsets, with {flipped} of {n} flipped left-right.")
+        return Feedback.wrong(
+            f"{flipped} of {n} images are flipped", "flip with probability 1/2"
+        )
+    return Feedback.right(
+        f"every output is a {size}x{size} window of the zero-padded image, at {len(offsets)} different "
+        f"offsets, with {flipped} of {n} flipped left-right."
+    )

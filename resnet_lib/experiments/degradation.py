@@ -46,9 +46,12 @@ class RecordedConditions:
 #: reduction split across threads adds in another order), so the command pins it.
 RECORDED_CONDITIONS = RecordedConditions(
     command="python -m resnet_lib.experiments.degradation --seeds 0 1 2 --threads 1",
-    torch_version="2.14.1", threads=1, device="cpu",
+    torch_version="2.14.1",
+    threads=1,
+    device="cpu",
     data="CIFAR-10 (cpu_config: 250 training and 200 test images per class, 16x16)",
-    date="2026-11-22", machine="the book's 2-core build machine",
+    date="2026-11-22",
+    machine="the book's 2-core build machine",
 )
 
 #: The conditions of :data:`RECORDED_PAPER_INIT`: the same, with the paper's initialisation.
@@ -61,9 +64,24 @@ RECORDED_PAPER_INIT_CONDITIONS = replace(
 #: error, final test error)}}``, measured under :data:`RECORDED_CONDITIONS`; the chapter
 #: trains one seed and shows these beside it, so a reader sees the spread.
 RECORDED_SEEDS: dict[int, dict[str, tuple[float, float]]] = {
-    0: {"plain-20": (0.5796, 0.6265), "plain-56": (0.8948, 0.8915), "ResNet-20": (0.5385, 0.5855), "ResNet-56": (0.5366, 0.5815)},
-    1: {"plain-20": (0.6106, 0.6280), "plain-56": (0.8977, 0.8945), "ResNet-20": (0.5310, 0.5750), "ResNet-56": (0.5176, 0.5795)},
-    2: {"plain-20": (0.6154, 0.6450), "plain-56": (0.8985, 0.8885), "ResNet-20": (0.5131, 0.5785), "ResNet-56": (0.5302, 0.5810)},
+    0: {
+        "plain-20": (0.5796, 0.6265),
+        "plain-56": (0.8948, 0.8915),
+        "ResNet-20": (0.5385, 0.5855),
+        "ResNet-56": (0.5366, 0.5815),
+    },
+    1: {
+        "plain-20": (0.6106, 0.6280),
+        "plain-56": (0.8977, 0.8945),
+        "ResNet-20": (0.5310, 0.5750),
+        "ResNet-56": (0.5176, 0.5795),
+    },
+    2: {
+        "plain-20": (0.6154, 0.6450),
+        "plain-56": (0.8985, 0.8885),
+        "ResNet-20": (0.5131, 0.5785),
+        "ResNet-56": (0.5302, 0.5810),
+    },
 }
 #: The same ResNets with the paper's initialisation (``zero_init_residual=False``), same day,
 #: machine and seeds, under :data:`RECORDED_PAPER_INIT_CONDITIONS`.
@@ -90,36 +108,71 @@ class DegradationConfig:
 def cpu_config(seed: int = 0, **overrides) -> DegradationConfig:
     """The shrunk experiment the book runs on a CPU (about 4-5 minutes for all four on a quiet 2-core CPU)."""
     steps_per_epoch = 2_500 // 32
-    train = TrainConfig(iterations=7 * steps_per_epoch, batch_size=32, lr=0.05, schedule="cosine",
-                        weight_decay=1e-4, channels_last=True, eval_every=steps_per_epoch, seed=seed,
-                        augment=False)  # training error is the point; crops of 16x16 images hurt it
+    train = TrainConfig(
+        iterations=7 * steps_per_epoch,
+        batch_size=32,
+        lr=0.05,
+        schedule="cosine",
+        weight_decay=1e-4,
+        channels_last=True,
+        eval_every=steps_per_epoch,
+        seed=seed,
+        augment=False,
+    )  # training error is the point; crops of 16x16 images hurt it
     return replace(DegradationConfig(train=train), **overrides)
 
 
 def paper_config(seed: int = 0, **overrides) -> DegradationConfig:
     """The paper's recipe on full-size CIFAR-10 (for a GPU; hours on a CPU)."""
-    train = paper_recipe(seed=seed, eval_every=1_000, amp=True, channels_last=True)
-    return replace(DegradationConfig(train=train, train_per_class=None, test_per_class=None, image_size=32,
-                                     zero_init_residual=False, source="cifar10"), **overrides)
+    train = paper_recipe(
+        seed=seed, eval_every=1_000, amp=True, channels_last=True
+    )
+    return replace(
+        DegradationConfig(
+            train=train,
+            train_per_class=None,
+            test_per_class=None,
+            image_size=32,
+            zero_init_residual=False,
+            source="cifar10",
+        ),
+        **overrides,
+    )
 
 
 def parse_network(name: str) -> tuple[bool, int]:
     """``"plain-56"`` -> (plain=True, depth=56); ``"ResNet-20"`` -> (False, 20)."""
     kind, _, depth = name.partition("-")
     if kind not in ("plain", "ResNet") or not depth.isdigit():
-        raise ValueError(f"network names look like 'plain-20' or 'ResNet-56'; got {name!r}")
+        raise ValueError(
+            f"network names look like 'plain-20' or 'ResNet-56'; got {name!r}"
+        )
     return kind == "plain", int(depth)
 
 
-def load_experiment_data(cfg: DegradationConfig, root=None) -> tuple[ImageData, ImageData]:
+def load_experiment_data(
+    cfg: DegradationConfig, root=None
+) -> tuple[ImageData, ImageData]:
     """Training and test data, subsampled (class-balanced, seeded) and resized as configured."""
     # the offline stand-in draws as many images as asked (its test split: a fifth of them)
-    train = load_data(cfg.source, "train", root=root, offline_per_class=max(cfg.train_per_class or 500, 1))
-    test = load_data(cfg.source, "test", root=root, offline_per_class=5 * (cfg.test_per_class or 100))
+    train = load_data(
+        cfg.source,
+        "train",
+        root=root,
+        offline_per_class=max(cfg.train_per_class or 500, 1),
+    )
+    test = load_data(
+        cfg.source,
+        "test",
+        root=root,
+        offline_per_class=5 * (cfg.test_per_class or 100),
+    )
     if cfg.train_per_class:
         train = train.balanced_subset(cfg.train_per_class, seed=cfg.train.seed)
     if cfg.test_per_class:
-        test = test.balanced_subset(cfg.test_per_class, seed=cfg.train.seed + 1)
+        test = test.balanced_subset(
+            cfg.test_per_class, seed=cfg.train.seed + 1
+        )
     return train.resized(cfg.image_size), test.resized(cfg.image_size)
 
 
@@ -160,22 +213,42 @@ def run_degradation(
     """
     train, test = data if data is not None else load_experiment_data(cfg)
     result = DegradationResult(data=train.source, seed=cfg.train.seed)
-    scope = cpu_threads(threads, device) if threads is not None else nullcontext()
+    scope = (
+        cpu_threads(threads, device) if threads is not None else nullcontext()
+    )
     with scope:
         for name in cfg.networks:
             plain, depth = parse_network(name)
             with seeded(cfg.train.seed):
-                model = cifar_resnet(depth, plain=plain, zero_init_residual=cfg.zero_init_residual and not plain,
-                                     num_classes=len(train.classes))
-            result.histories[name] = fit(model, train, cfg.train, test, device=device, progress=progress,
-                                         log_every=max(cfg.train.eval_every // 2, 1), desc=name)
+                model = cifar_resnet(
+                    depth,
+                    plain=plain,
+                    zero_init_residual=cfg.zero_init_residual and not plain,
+                    num_classes=len(train.classes),
+                )
+            result.histories[name] = fit(
+                model,
+                train,
+                cfg.train,
+                test,
+                device=device,
+                progress=progress,
+                log_every=max(cfg.train.eval_every // 2, 1),
+                desc=name,
+            )
     return result
 
 
 def summary(result: DegradationResult) -> dict:
     """``{name: {"train_error", "test_error", "seconds"}}``: the final numbers of a run, JSON-ready."""
-    return {name: {"train_error": result.final_train_error(name), "test_error": result.final_test_error(name),
-                   "seconds": h.seconds} for name, h in result.histories.items()}
+    return {
+        name: {
+            "train_error": result.final_train_error(name),
+            "test_error": result.final_test_error(name),
+            "seconds": h.seconds,
+        }
+        for name, h in result.histories.items()
+    }
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -187,26 +260,67 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS))
-    parser.add_argument("--no-zero-init", action="store_true", help="the paper's initialisation for the ResNets")
-    parser.add_argument("--full", action="store_true", help="the paper's recipe (a GPU and a download)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="CPU threads while training (default: PyTorch's, one per core); the recorded seeds used 1")
+    parser.add_argument(
+        "--no-zero-init",
+        action="store_true",
+        help="the paper's initialisation for the ResNets",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the paper's recipe (a GPU and a download)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads while training (default: PyTorch's, one per core); the recorded seeds used 1",
+    )
     parser.add_argument("--out", default="degradation.json")
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
-        parser.error(f"--threads must be a positive number of threads; got {args.threads}")
+        parser.error(
+            f"--threads must be a positive number of threads; got {args.threads}"
+        )
     runs = {}
     for seed in args.seeds:
         make = paper_config if args.full else cpu_config
-        cfg = make(seed=seed, networks=tuple(args.networks), **({"zero_init_residual": False} if args.no_zero_init else {}))
+        cfg = make(
+            seed=seed,
+            networks=tuple(args.networks),
+            **({"zero_init_residual": False} if args.no_zero_init else {}),
+        )
         result = run_degradation(cfg, threads=args.threads)
         runs[str(seed)] = {"data": result.data, **summary(result)}
-        print(f"seed {seed}: " + ", ".join(f"{n} {v['train_error']:.3f}" for n, v in summary(result).items()), flush=True)
-    conditions = {"torch_version": torch.__version__, "threads": args.threads or torch.get_num_threads(),
-                  "command": " ".join(["python -m resnet_lib.experiments.degradation", *(sys.argv[1:] if argv is None else argv)])}
+        print(
+            f"seed {seed}: "
+            + ", ".join(
+                f"{n} {v['train_error']:.3f}"
+                for n, v in summary(result).items()
+            ),
+            flush=True,
+        )
+    conditions = {
+        "torch_version": torch.__version__,
+        "threads": args.threads or torch.get_num_threads(),
+        "command": " ".join(
+            [
+                "python -m resnet_lib.experiments.degradation",
+                *(sys.argv[1:] if argv is None else argv),
+            ]
+        ),
+    }
     with open(args.out, "w") as f:
-        json.dump({"zero_init_residual": not args.no_zero_init, "full": args.full, "runs": runs,
-                   "conditions": conditions}, f, indent=1)
+        json.dump(
+            {
+                "zero_init_residual": not args.no_zero_init,
+                "full": args.full,
+                "runs": runs,
+                "conditions": conditions,
+            },
+            f,
+            indent=1,
+        )
 
 
 if __name__ == "__main__":

@@ -32,20 +32,38 @@ class IdentityRun:
 
     def steps_to(self, threshold: float) -> Optional[int]:
         """First step whose loss is below ``threshold`` (None if never)."""
-        return next((i for i, loss in enumerate(self.losses) if loss < threshold), None)
+        return next(
+            (i for i, loss in enumerate(self.losses) if loss < threshold), None
+        )
 
 
-def block_stack(depth: int, channels: int, plain: bool, zero_init: bool = False,
-                generator: Optional[torch.Generator] = None) -> nn.Sequential:
+def block_stack(
+    depth: int,
+    channels: int,
+    plain: bool,
+    zero_init: bool = False,
+    generator: Optional[torch.Generator] = None,
+) -> nn.Sequential:
     """``depth`` BasicBlocks (or their plain twins) of ``channels`` channels, stride 1.
 
     Initialised as the library's ResNets are (:func:`~resnet_lib.nn.models.init_weights`,
     torchvision's scheme); with ``generator``, from it alone, leaving the global RNG untouched.
     """
     cls = PlainBasicBlock if plain else BasicBlock
-    with torch.random.fork_rng(devices=[]) if generator is not None else nullcontext():
-        stack = nn.Sequential(*(cls(channels, channels, 1) for _ in range(depth)))
-    return init_weights(stack, "torchvision", zero_init_residual=zero_init and not plain, generator=generator)
+    with (
+        torch.random.fork_rng(devices=[])
+        if generator is not None
+        else nullcontext()
+    ):
+        stack = nn.Sequential(
+            *(cls(channels, channels, 1) for _ in range(depth))
+        )
+    return init_weights(
+        stack,
+        "torchvision",
+        zero_init_residual=zero_init and not plain,
+        generator=generator,
+    )
 
 
 def identity_learning(
@@ -66,21 +84,37 @@ def identity_learning(
     On the CPU it runs single-threaded (see :mod:`resnet_lib.device`).
     """
     if depth < 1 or steps < 1:
-        raise ValueError(f"depth and steps must be >= 1; got depth={depth}, steps={steps}")
+        raise ValueError(
+            f"depth and steps must be >= 1; got depth={depth}, steps={steps}"
+        )
     g = torch.Generator().manual_seed(seed)
     with cpu_threads(1, device):
-        return _train_identity(depth, channels, steps, plain, perturbation, lr, g, device)
+        return _train_identity(
+            depth, channels, steps, plain, perturbation, lr, g, device
+        )
 
 
-def _train_identity(depth: int, channels: int, steps: int, plain: bool, perturbation: float, lr: float,
-                    g: torch.Generator, device: Optional[torch.device]) -> IdentityRun:
+def _train_identity(
+    depth: int,
+    channels: int,
+    steps: int,
+    plain: bool,
+    perturbation: float,
+    lr: float,
+    g: torch.Generator,
+    device: Optional[torch.device],
+) -> IdentityRun:
     net = block_stack(depth, channels, plain, generator=g).to(device)
-    target_conv = torch.randn(channels, channels, 3, 3, generator=g).to(device) / (3 * channels**0.5)
+    target_conv = torch.randn(channels, channels, 3, 3, generator=g).to(
+        device
+    ) / (3 * channels**0.5)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []
     net.train()
     for _ in range(steps):
-        x = torch.relu(torch.randn(32, channels, 8, 8, generator=g)).to(device)  # (N, C, 8, 8), >= 0
+        x = torch.relu(torch.randn(32, channels, 8, 8, generator=g)).to(
+            device
+        )  # (N, C, 8, 8), >= 0
         target = x + perturbation * F.conv2d(x, target_conv, padding=1)
         loss = F.mse_loss(net(x), target)
         opt.zero_grad(set_to_none=True)

@@ -28,7 +28,11 @@ from ..diagnostics import LayerGradient, gradient_norms
 from ..nn.models import ResNet, cifar_depth_to_blocks, cifar_resnet
 from ..device import cpu_threads
 
-INITS = ("default", "xavier", "he")  # of models.INITS, those the gradient chapter compares
+INITS = (
+    "default",
+    "xavier",
+    "he",
+)  # of models.INITS, those the gradient chapter compares
 
 
 def sigmoid_derivative_max(points: int = 10_001) -> tuple[float, float]:
@@ -39,7 +43,9 @@ def sigmoid_derivative_max(points: int = 10_001) -> tuple[float, float]:
     return grad[i].item(), x[i].item()
 
 
-def product_norms(depth: int, gain: float, width: int = 256, seed: int = 0) -> list[float]:
+def product_norms(
+    depth: int, gain: float, width: int = 256, seed: int = 0
+) -> list[float]:
     """Norm of ``W_L ... W_1 v`` after each layer, for random ``W`` with gain ``gain``.
 
     Each ``W`` has i.i.d. entries of std ``gain / sqrt(width)``, so it scales a vector's norm
@@ -68,17 +74,28 @@ class GradientNetConfig:
     init: str = "he"
 
     def __post_init__(self) -> None:
-        cifar_depth_to_blocks(self.depth)  # raises for a depth that is not 6n+2
+        cifar_depth_to_blocks(
+            self.depth
+        )  # raises for a depth that is not 6n+2
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+            raise ValueError(
+                f"unknown activation {self.activation!r}; allowed: {', '.join(ACTIVATIONS)}"
+            )
         if self.norm not in NORMS:
-            raise ValueError(f"unknown normalisation {self.norm!r}; allowed: {', '.join(NORMS)}")
+            raise ValueError(
+                f"unknown normalisation {self.norm!r}; allowed: {', '.join(NORMS)}"
+            )
         if self.init not in INITS:
-            raise ValueError(f"unknown initialisation {self.init!r}; allowed: {', '.join(INITS)}")
+            raise ValueError(
+                f"unknown initialisation {self.init!r}; allowed: {', '.join(INITS)}"
+            )
 
 
-def gradient_net(cfg: GradientNetConfig, num_classes: int = 10,
-                 generator: Optional[torch.Generator] = None) -> ResNet:
+def gradient_net(
+    cfg: GradientNetConfig,
+    num_classes: int = 10,
+    generator: Optional[torch.Generator] = None,
+) -> ResNet:
     """The CIFAR ResNet described by ``cfg`` (stem, three stages, pool, fc), or its plain twin.
 
     Built by the library's one ResNet family (:func:`~resnet_lib.nn.models.cifar_resnet`,
@@ -88,8 +105,17 @@ def gradient_net(cfg: GradientNetConfig, num_classes: int = 10,
     (:func:`~resnet_lib.nn.models.init_weights`). With ``generator``, every weight is drawn
     from it and the global RNG is left untouched.
     """
-    return cifar_resnet(cfg.depth, "A", plain=not cfg.residual, num_classes=num_classes, block="basic",
-                        norm_layer=cfg.norm, act_layer=cfg.activation, init=cfg.init, generator=generator)
+    return cifar_resnet(
+        cfg.depth,
+        "A",
+        plain=not cfg.residual,
+        num_classes=num_classes,
+        block="basic",
+        norm_layer=cfg.norm,
+        act_layer=cfg.activation,
+        init=cfg.init,
+        generator=generator,
+    )
 
 
 def gradient_profile(
@@ -107,19 +133,29 @@ def gradient_profile(
     2-core CPU, so that an explorer update stays interactive; the first/last ratio is a
     property of the architecture, not of the batch, to within a factor of about 2.
     """
-    with cpu_threads(1, device):  # small ops: on a busy 2-core CPU, 1 thread was 1.5-10x faster than 2
-        net = gradient_net(cfg, generator=torch.Generator().manual_seed(seed)).to(device).train()
+    with cpu_threads(
+        1, device
+    ):  # small ops: on a busy 2-core CPU, 1 thread was 1.5-10x faster than 2
+        net = (
+            gradient_net(cfg, generator=torch.Generator().manual_seed(seed))
+            .to(device)
+            .train()
+        )
         g = torch.Generator().manual_seed(seed + 1)
         x = torch.randn(batch, 3, size, size, generator=g).to(device)
         y = torch.randint(0, 10, (batch,), generator=g).to(device)
         return gradient_norms(net, x, y)
 
 
-def depth_sweep(depths, residual: bool, seed: int = 0, **kwargs) -> dict[int, float]:
+def depth_sweep(
+    depths, residual: bool, seed: int = 0, **kwargs
+) -> dict[int, float]:
     """``{depth: |grad of first layer| / |grad of last layer|}`` at initialisation."""
     out = {}
     for d in depths:
-        prof = gradient_profile(GradientNetConfig(depth=d, residual=residual, **kwargs), seed=seed)
+        prof = gradient_profile(
+            GradientNetConfig(depth=d, residual=residual, **kwargs), seed=seed
+        )
         out[d] = prof[0].norm / prof[-1].norm
     return out
 
@@ -128,18 +164,34 @@ def depth_sweep(depths, residual: bool, seed: int = 0, **kwargs) -> dict[int, fl
 
 
 class _MLP(nn.Module):
-    def __init__(self, depth: int, width: int, residual: bool, batchnorm: bool,
-                 generator: Optional[torch.Generator] = None) -> None:
+    def __init__(
+        self,
+        depth: int,
+        width: int,
+        residual: bool,
+        batchnorm: bool,
+        generator: Optional[torch.Generator] = None,
+    ) -> None:
         super().__init__()
         self.inp = nn.Linear(1, width)
-        self.hidden = nn.ModuleList(nn.Linear(width, width) for _ in range(depth))
-        self.norms = nn.ModuleList((nn.BatchNorm1d(width, momentum=None) if batchnorm else nn.Identity())
-                                   for _ in range(depth))
+        self.hidden = nn.ModuleList(
+            nn.Linear(width, width) for _ in range(depth)
+        )
+        self.norms = nn.ModuleList(
+            (
+                nn.BatchNorm1d(width, momentum=None)
+                if batchnorm
+                else nn.Identity()
+            )
+            for _ in range(depth)
+        )
         self.out = nn.Linear(width, 1)
         self.residual = residual
         for m in self.modules():
             if isinstance(m, nn.Linear):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=generator)
+                nn.init.kaiming_normal_(
+                    m.weight, nonlinearity="relu", generator=generator
+                )
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -159,8 +211,14 @@ class Shattering:
     correlation: float
 
 
-def shattering(depth: int, residual: bool, width: int = 200, points: int = 256, seed: int = 0,
-               batchnorm: bool = True) -> Shattering:
+def shattering(
+    depth: int,
+    residual: bool,
+    width: int = 200,
+    points: int = 256,
+    seed: int = 0,
+    batchnorm: bool = True,
+) -> Shattering:
     """Balduzzi et al.'s experiment: a ReLU net on 1-D inputs in [-2, 2]; ``dy/dx`` per input.
 
     BatchNorm statistics are taken from the whole line of inputs once (one pass in training
@@ -170,16 +228,22 @@ def shattering(depth: int, residual: bool, width: int = 200, points: int = 256, 
     if depth < 1:
         raise ValueError(f"depth must be >= 1; got {depth}")
     g = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):  # construction draws PyTorch's default init: leave the global RNG be
+    with torch.random.fork_rng(
+        devices=[]
+    ):  # construction draws PyTorch's default init: leave the global RNG be
         net = _MLP(depth, width, residual, batchnorm, generator=g)
     x = torch.linspace(-2, 2, points).unsqueeze(1)
     with cpu_threads(1):
         with torch.no_grad():
-            net.train()(x)  # momentum=None: running statistics = this batch's statistics
+            net.train()(
+                x
+            )  # momentum=None: running statistics = this batch's statistics
         net.eval()
         xs = x.clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(net(xs).sum(), xs)
     grads = grad.squeeze(1)
     a, b = grads[:-1] - grads[:-1].mean(), grads[1:] - grads[1:].mean()
     corr = (a * b).sum() / (a.norm() * b.norm() + 1e-12)
-    return Shattering(tuple(x.squeeze(1).tolist()), tuple(grads.tolist()), corr.item())
+    return Shattering(
+        tuple(x.squeeze(1).tolist()), tuple(grads.tolist()), corr.item()
+    )

@@ -58,7 +58,16 @@ Shortcuts (paper, section 3.3), built by :func:`make_shortcut`:
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Optional, Protocol, Union, cast, overload
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Optional,
+    Protocol,
+    Union,
+    cast,
+    overload,
+)
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -66,7 +75,13 @@ from torch import Tensor, nn
 SHORTCUT_OPTIONS = ("A", "B", "C")
 
 #: He et al. 2016b, Figure 4 (a)-(e)
-ORDERINGS = ("original", "bn_after_add", "relu_before_add", "relu_preact", "full_preact")
+ORDERINGS = (
+    "original",
+    "bn_after_add",
+    "relu_before_add",
+    "relu_preact",
+    "full_preact",
+)
 NORMS = ("batchnorm", "none")
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 STRIDE_ON = ("3x3", "1x1")
@@ -91,11 +106,17 @@ class BlockClass(Protocol):
 def _check_positive(**values: int) -> None:
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+            raise ValueError(
+                f"{name} must be a positive integer; got {value!r}"
+            )
 
 
 def _check_stride(stride: int) -> None:
-    if isinstance(stride, bool) or not isinstance(stride, int) or stride not in (1, 2):
+    if (
+        isinstance(stride, bool)
+        or not isinstance(stride, int)
+        or stride not in (1, 2)
+    ):
         raise ValueError(f"stride must be 1 or 2; got {stride!r}")
 
 
@@ -112,17 +133,23 @@ def check_shortcut_option(option: str) -> str:
 def check_ordering(ordering: str) -> str:
     """Return ``ordering`` if it is one of :data:`ORDERINGS`, else raise a ``ValueError``."""
     if ordering not in ORDERINGS:
-        raise ValueError(f"unknown ordering {ordering!r}; allowed: {', '.join(map(repr, ORDERINGS))}")
+        raise ValueError(
+            f"unknown ordering {ordering!r}; allowed: {', '.join(map(repr, ORDERINGS))}"
+        )
     return ordering
 
 
 def check_stride_on(stride_on: str) -> str:
     if stride_on not in STRIDE_ON:
-        raise ValueError(f"stride_on must be '3x3' (torchvision, V1.5) or '1x1' (the paper); got {stride_on!r}")
+        raise ValueError(
+            f"stride_on must be '3x3' (torchvision, V1.5) or '1x1' (the paper); got {stride_on!r}"
+        )
     return stride_on
 
 
-def norm_factory(norm_layer: Union[str, NormLayer, None]) -> Optional[NormLayer]:
+def norm_factory(
+    norm_layer: Union[str, NormLayer, None],
+) -> Optional[NormLayer]:
     """The normalisation factory for ``norm_layer``; ``None`` for ``"none"`` (no normalisation).
 
     ``None`` (torchvision's default) and ``"batchnorm"`` give ``nn.BatchNorm2d``.
@@ -132,8 +159,10 @@ def norm_factory(norm_layer: Union[str, NormLayer, None]) -> Optional[NormLayer]
     if norm_layer == "none":
         return None
     if isinstance(norm_layer, str) or not callable(norm_layer):
-        raise ValueError(f"unknown norm_layer {norm_layer!r}; allowed: 'batchnorm', 'none', "
-                         "or a factory such as nn.BatchNorm2d (channels -> module)")
+        raise ValueError(
+            f"unknown norm_layer {norm_layer!r}; allowed: 'batchnorm', 'none', "
+            "or a factory such as nn.BatchNorm2d (channels -> module)"
+        )
     return norm_layer
 
 
@@ -143,31 +172,53 @@ def act_factory(act_layer: Union[str, ActLayer, None]) -> ActLayer:
         return nn.ReLU
     if isinstance(act_layer, str):
         if act_layer not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {act_layer!r}; allowed: {', '.join(map(repr, ACTIVATIONS))}, "
-                             "or a factory such as nn.ReLU")
+            raise ValueError(
+                f"unknown activation {act_layer!r}; allowed: {', '.join(map(repr, ACTIVATIONS))}, "
+                "or a factory such as nn.ReLU"
+            )
         return ACTIVATIONS[act_layer]
     if not callable(act_layer):
-        raise ValueError(f"act_layer must be a name or a factory such as nn.ReLU; got {act_layer!r}")
+        raise ValueError(
+            f"act_layer must be a name or a factory such as nn.ReLU; got {act_layer!r}"
+        )
     return act_layer
 
 
 def _act(factory: ActLayer, inplace: bool = False) -> nn.Module:
     # Only torch's own ReLU is made in-place (as torchvision's), and only where the block knows it is safe.
-    return factory(inplace=True) if inplace and factory is nn.ReLU else factory()
+    return (
+        factory(inplace=True) if inplace and factory is nn.ReLU else factory()
+    )
 
 
 def _norm(factory: Optional[NormLayer], channels: int) -> nn.Module:
     return nn.Identity() if factory is None else factory(channels)
 
 
-def conv3x3(in_channels: int, out_channels: int, stride: int = 1, groups: int = 1, dilation: int = 1,
-            bias: bool = False) -> nn.Conv2d:
+def conv3x3(
+    in_channels: int,
+    out_channels: int,
+    stride: int = 1,
+    groups: int = 1,
+    dilation: int = 1,
+    bias: bool = False,
+) -> nn.Conv2d:
     """3x3 convolution with padding ``dilation`` (the map keeps its size at stride 1); no bias by default."""
-    return nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=dilation, groups=groups,
-                     dilation=dilation, bias=bias)
+    return nn.Conv2d(
+        in_channels,
+        out_channels,
+        3,
+        stride=stride,
+        padding=dilation,
+        groups=groups,
+        dilation=dilation,
+        bias=bias,
+    )
 
 
-def conv1x1(in_channels: int, out_channels: int, stride: int = 1, bias: bool = False) -> nn.Conv2d:
+def conv1x1(
+    in_channels: int, out_channels: int, stride: int = 1, bias: bool = False
+) -> nn.Conv2d:
     """1x1 convolution with no bias (by default)."""
     return nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=bias)
 
@@ -180,14 +231,20 @@ class PadShortcut(nn.Module):
     ResNet with option A has exactly as many parameters as its plain twin.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 1
+    ) -> None:
         super().__init__()
         _check_positive(in_channels=in_channels, out_channels=out_channels)
         if out_channels < in_channels:
             raise ValueError(
                 f"a zero-padding shortcut cannot reduce channels: {in_channels} -> {out_channels}"
             )
-        self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
+        self.in_channels, self.out_channels, self.stride = (
+            in_channels,
+            out_channels,
+            stride,
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         x = x[:, :, :: self.stride, :: self.stride]  # (N, C_in, H/s, W/s)
@@ -221,54 +278,97 @@ def make_shortcut(
     option = check_shortcut_option(option)
     same_shape = stride == 1 and in_channels == out_channels
     if option == "A":
-        return nn.Identity() if same_shape else PadShortcut(in_channels, out_channels, stride)
+        return (
+            nn.Identity()
+            if same_shape
+            else PadShortcut(in_channels, out_channels, stride)
+        )
     if option == "B" and same_shape:
         return nn.Identity()
     conv = conv1x1(in_channels, out_channels, stride)
     if norm is False:
         return nn.Sequential(conv)
-    return nn.Sequential(conv, (nn.BatchNorm2d if norm is True else norm)(out_channels))
+    return nn.Sequential(
+        conv, (nn.BatchNorm2d if norm is True else norm)(out_channels)
+    )
 
 
-def _check_options(block: str, in_channels: int, planes: int, stride: int, groups: int,
-                   width_per_group: int, dilation: int) -> None:
-    _check_positive(in_channels=in_channels, planes=planes, groups=groups, width_per_group=width_per_group,
-                    dilation=dilation)
+def _check_options(
+    block: str,
+    in_channels: int,
+    planes: int,
+    stride: int,
+    groups: int,
+    width_per_group: int,
+    dilation: int,
+) -> None:
+    _check_positive(
+        in_channels=in_channels,
+        planes=planes,
+        groups=groups,
+        width_per_group=width_per_group,
+        dilation=dilation,
+    )
     _check_stride(stride)
     if block == "basic" and (groups != 1 or width_per_group != 64):
-        raise ValueError("a basic block supports only groups=1 and width_per_group=64 (as torchvision's "
-                         f"BasicBlock); got groups={groups}, width_per_group={width_per_group}")
+        raise ValueError(
+            "a basic block supports only groups=1 and width_per_group=64 (as torchvision's "
+            f"BasicBlock); got groups={groups}, width_per_group={width_per_group}"
+        )
     if block == "basic" and dilation != 1:
-        raise ValueError(f"a basic block supports only dilation=1 (as torchvision's BasicBlock); got {dilation}")
+        raise ValueError(
+            f"a basic block supports only dilation=1 (as torchvision's BasicBlock); got {dilation}"
+        )
 
 
-def bottleneck_width(planes: int, groups: int = 1, width_per_group: int = 64) -> int:
+def bottleneck_width(
+    planes: int, groups: int = 1, width_per_group: int = 64
+) -> int:
     """Channels of a bottleneck's 3x3 convolution, torchvision's rule:
     ``int(planes * width_per_group / 64) * groups`` (ResNeXt-50 32x4d, first stage: 128)."""
     width = int(planes * (width_per_group / 64.0)) * groups
     if width < 1:
-        raise ValueError(f"a bottleneck needs at least one channel per group: int({planes} * {width_per_group} / 64) "
-                         f"= 0; use a larger width_per_group or planes")
+        raise ValueError(
+            f"a bottleneck needs at least one channel per group: int({planes} * {width_per_group} / 64) "
+            f"= 0; use a larger width_per_group or planes"
+        )
     return width
 
 
-def _post_norm_slots(ordering: str, out_channels: int, norm: Optional[NormLayer],
-                     act: ActLayer) -> tuple[nn.Module, nn.Module, nn.Module, nn.Module]:
+def _post_norm_slots(
+    ordering: str, out_channels: int, norm: Optional[NormLayer], act: ActLayer
+) -> tuple[nn.Module, nn.Module, nn.Module, nn.Module]:
     """``preact, act_f, bn_out, act_out`` of a post-norm unit: what moves in orderings (a)-(d)."""
-    preact = _act(act) if ordering == "relu_preact" else nn.Identity()  # not in place: x is also the identity
+    preact = (
+        _act(act) if ordering == "relu_preact" else nn.Identity()
+    )  # not in place: x is also the identity
     act_f = _act(act) if ordering == "relu_before_add" else nn.Identity()
-    bn_out = _norm(norm, out_channels) if ordering == "bn_after_add" else nn.Identity()
-    act_out = _act(act, inplace=True) if ordering in ("original", "bn_after_add") else nn.Identity()
+    bn_out = (
+        _norm(norm, out_channels)
+        if ordering == "bn_after_add"
+        else nn.Identity()
+    )
+    act_out = (
+        _act(act, inplace=True)
+        if ordering in ("original", "bn_after_add")
+        else nn.Identity()
+    )
     return preact, act_f, bn_out, act_out
 
 
 def _check_layout(block: Union[BasicBlock, Bottleneck], ordering: str) -> str:
     check_ordering(ordering)
     if ordering not in block.orderings:
-        hint = (" (full pre-activation puts each norm before its conv, so it has its own layout: subclass "
-                "PreActBlock or PreActBottleneck)" if ordering == "full_preact" else "")
-        raise ValueError(f"{type(block).__name__} builds the orderings {', '.join(map(repr, block.orderings))}; "
-                         f"got {ordering!r}{hint}")
+        hint = (
+            " (full pre-activation puts each norm before its conv, so it has its own layout: subclass "
+            "PreActBlock or PreActBottleneck)"
+            if ordering == "full_preact"
+            else ""
+        )
+        raise ValueError(
+            f"{type(block).__name__} builds the orderings {', '.join(map(repr, block.orderings))}; "
+            f"got {ordering!r}{hint}"
+        )
     return ordering
 
 
@@ -291,16 +391,34 @@ class BasicBlock(_FullPreactDispatch, nn.Module):
 
     expansion = 1
     residual = True
-    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[:4]  # "full_preact": PreActBlock
+    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[
+        :4
+    ]  # "full_preact": PreActBlock
 
     def __init__(
-        self, in_channels: int, planes: int, stride: int = 1, shortcut: str = "B", *,
-        groups: int = 1, width_per_group: int = 64, dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None, act_layer: Union[str, ActLayer, None] = None,
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        shortcut: str = "B",
+        *,
+        groups: int = 1,
+        width_per_group: int = 64,
+        dilation: int = 1,
+        norm_layer: Union[str, NormLayer, None] = None,
+        act_layer: Union[str, ActLayer, None] = None,
         ordering: str = "original",
     ) -> None:
         super().__init__()
-        _check_options("basic", in_channels, planes, stride, groups, width_per_group, dilation)
+        _check_options(
+            "basic",
+            in_channels,
+            planes,
+            stride,
+            groups,
+            width_per_group,
+            dilation,
+        )
         self.ordering = _check_layout(self, ordering)
         norm, act = norm_factory(norm_layer), act_factory(act_layer)
         bias = norm is None  # without a norm, a convolution keeps its bias
@@ -309,9 +427,17 @@ class BasicBlock(_FullPreactDispatch, nn.Module):
         self.bn1 = _norm(norm, planes)
         self.relu = _act(act, inplace=True)
         self.conv2 = conv3x3(planes, out_channels, bias=bias)
-        self.bn2 = nn.Identity() if ordering == "bn_after_add" else _norm(norm, out_channels)
-        self.downsample = self.build_shortcut(shortcut, in_channels, out_channels, stride, norm or False)
-        self.preact, self.act_f, self.bn_out, self.act_out = _post_norm_slots(ordering, out_channels, norm, act)
+        self.bn2 = (
+            nn.Identity()
+            if ordering == "bn_after_add"
+            else _norm(norm, out_channels)
+        )
+        self.downsample = self.build_shortcut(
+            shortcut, in_channels, out_channels, stride, norm or False
+        )
+        self.preact, self.act_f, self.bn_out, self.act_out = _post_norm_slots(
+            ordering, out_channels, norm, act
+        )
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
@@ -344,31 +470,62 @@ class Bottleneck(_FullPreactDispatch, nn.Module):
 
     expansion = 4
     residual = True
-    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[:4]  # "full_preact": PreActBottleneck
+    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[
+        :4
+    ]  # "full_preact": PreActBottleneck
 
     def __init__(
-        self, in_channels: int, planes: int, stride: int = 1, shortcut: str = "B", *,
-        groups: int = 1, width_per_group: int = 64, dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None, act_layer: Union[str, ActLayer, None] = None,
-        ordering: str = "original", stride_on: str = "3x3",
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        shortcut: str = "B",
+        *,
+        groups: int = 1,
+        width_per_group: int = 64,
+        dilation: int = 1,
+        norm_layer: Union[str, NormLayer, None] = None,
+        act_layer: Union[str, ActLayer, None] = None,
+        ordering: str = "original",
+        stride_on: str = "3x3",
     ) -> None:
         super().__init__()
-        _check_options("bottleneck", in_channels, planes, stride, groups, width_per_group, dilation)
+        _check_options(
+            "bottleneck",
+            in_channels,
+            planes,
+            stride,
+            groups,
+            width_per_group,
+            dilation,
+        )
         self.ordering = _check_layout(self, ordering)
-        s1, s2 = (stride, 1) if check_stride_on(stride_on) == "1x1" else (1, stride)
+        s1, s2 = (
+            (stride, 1) if check_stride_on(stride_on) == "1x1" else (1, stride)
+        )
         norm, act = norm_factory(norm_layer), act_factory(act_layer)
         bias = norm is None
         width = bottleneck_width(planes, groups, width_per_group)
         out_channels = planes * self.expansion
         self.conv1 = conv1x1(in_channels, width, s1, bias=bias)
         self.bn1 = _norm(norm, width)
-        self.conv2 = conv3x3(width, width, s2, groups, dilation, bias=bias)  # stride here: ResNet V1.5
+        self.conv2 = conv3x3(
+            width, width, s2, groups, dilation, bias=bias
+        )  # stride here: ResNet V1.5
         self.bn2 = _norm(norm, width)
         self.conv3 = conv1x1(width, out_channels, bias=bias)
-        self.bn3 = nn.Identity() if ordering == "bn_after_add" else _norm(norm, out_channels)
+        self.bn3 = (
+            nn.Identity()
+            if ordering == "bn_after_add"
+            else _norm(norm, out_channels)
+        )
         self.relu = _act(act, inplace=True)
-        self.downsample = self.build_shortcut(shortcut, in_channels, out_channels, stride, norm or False)
-        self.preact, self.act_f, self.bn_out, self.act_out = _post_norm_slots(ordering, out_channels, norm, act)
+        self.downsample = self.build_shortcut(
+            shortcut, in_channels, out_channels, stride, norm or False
+        )
+        self.preact, self.act_f, self.bn_out, self.act_out = _post_norm_slots(
+            ordering, out_channels, norm, act
+        )
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
@@ -387,8 +544,13 @@ class Bottleneck(_FullPreactDispatch, nn.Module):
         return self.bn3
 
 
-def _no_shortcut(option: Optional[str], in_channels: int, out_channels: int, stride: int = 1,
-                 norm: object = None) -> nn.Module:
+def _no_shortcut(
+    option: Optional[str],
+    in_channels: int,
+    out_channels: int,
+    stride: int = 1,
+    norm: object = None,
+) -> nn.Module:
     # Plain blocks keep a parameter-free ``downsample`` attribute so their module tree
     # mirrors the residual block's; it is never called.
     return nn.Identity()
@@ -404,10 +566,18 @@ class PlainBasicBlock(BasicBlock):
     orderings = ("original",)
     build_shortcut = staticmethod(_no_shortcut)
 
-    def __init__(self, in_channels: int, planes: int, stride: int = 1, shortcut: Optional[str] = None,
-                 **options) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        shortcut: Optional[str] = None,
+        **options,
+    ) -> None:
         # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
-        super().__init__(in_channels, planes, stride, cast(str, shortcut), **options)
+        super().__init__(
+            in_channels, planes, stride, cast(str, shortcut), **options
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -421,10 +591,18 @@ class PlainBottleneck(Bottleneck):
     orderings = ("original",)
     build_shortcut = staticmethod(_no_shortcut)
 
-    def __init__(self, in_channels: int, planes: int, stride: int = 1, shortcut: Optional[str] = None,
-                 **options) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        shortcut: Optional[str] = None,
+        **options,
+    ) -> None:
         # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
-        super().__init__(in_channels, planes, stride, cast(str, shortcut), **options)
+        super().__init__(
+            in_channels, planes, stride, cast(str, shortcut), **options
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -445,13 +623,29 @@ class PreActBlock(BasicBlock):
     orderings = ("full_preact",)
 
     def __init__(
-        self, in_channels: int, planes: int, stride: int = 1, shortcut: str = "B", *,
-        groups: int = 1, width_per_group: int = 64, dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None, act_layer: Union[str, ActLayer, None] = None,
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        shortcut: str = "B",
+        *,
+        groups: int = 1,
+        width_per_group: int = 64,
+        dilation: int = 1,
+        norm_layer: Union[str, NormLayer, None] = None,
+        act_layer: Union[str, ActLayer, None] = None,
         ordering: str = "full_preact",
     ) -> None:
         nn.Module.__init__(self)
-        _check_options("basic", in_channels, planes, stride, groups, width_per_group, dilation)
+        _check_options(
+            "basic",
+            in_channels,
+            planes,
+            stride,
+            groups,
+            width_per_group,
+            dilation,
+        )
         self.ordering = _check_layout(self, ordering)
         norm, act = norm_factory(norm_layer), act_factory(act_layer)
         bias = norm is None
@@ -461,9 +655,13 @@ class PreActBlock(BasicBlock):
         self.conv1 = conv3x3(in_channels, planes, stride, bias=bias)
         self.bn2 = _norm(norm, planes)
         self.conv2 = conv3x3(planes, out_channels, bias=bias)
-        self.downsample = make_shortcut(shortcut, in_channels, out_channels, stride, norm=False)
+        self.downsample = make_shortcut(
+            shortcut, in_channels, out_channels, stride, norm=False
+        )
         # The shortcut sees the raw input when it is the identity, the pre-activated one otherwise.
-        self.shortcut_preactivated = not isinstance(self.downsample, nn.Identity)
+        self.shortcut_preactivated = not isinstance(
+            self.downsample, nn.Identity
+        )
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
@@ -488,15 +686,34 @@ class PreActBottleneck(Bottleneck):
     orderings = ("full_preact",)
 
     def __init__(
-        self, in_channels: int, planes: int, stride: int = 1, shortcut: str = "B", *,
-        groups: int = 1, width_per_group: int = 64, dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None, act_layer: Union[str, ActLayer, None] = None,
-        ordering: str = "full_preact", stride_on: str = "3x3",
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        shortcut: str = "B",
+        *,
+        groups: int = 1,
+        width_per_group: int = 64,
+        dilation: int = 1,
+        norm_layer: Union[str, NormLayer, None] = None,
+        act_layer: Union[str, ActLayer, None] = None,
+        ordering: str = "full_preact",
+        stride_on: str = "3x3",
     ) -> None:
         nn.Module.__init__(self)
-        _check_options("bottleneck", in_channels, planes, stride, groups, width_per_group, dilation)
+        _check_options(
+            "bottleneck",
+            in_channels,
+            planes,
+            stride,
+            groups,
+            width_per_group,
+            dilation,
+        )
         self.ordering = _check_layout(self, ordering)
-        s1, s2 = (stride, 1) if check_stride_on(stride_on) == "1x1" else (1, stride)
+        s1, s2 = (
+            (stride, 1) if check_stride_on(stride_on) == "1x1" else (1, stride)
+        )
         norm, act = norm_factory(norm_layer), act_factory(act_layer)
         bias = norm is None
         width = bottleneck_width(planes, groups, width_per_group)
@@ -508,8 +725,12 @@ class PreActBottleneck(Bottleneck):
         self.conv2 = conv3x3(width, width, s2, groups, dilation, bias=bias)
         self.bn3 = _norm(norm, width)
         self.conv3 = conv1x1(width, out_channels, bias=bias)
-        self.downsample = make_shortcut(shortcut, in_channels, out_channels, stride, norm=False)
-        self.shortcut_preactivated = not isinstance(self.downsample, nn.Identity)
+        self.downsample = make_shortcut(
+            shortcut, in_channels, out_channels, stride, norm=False
+        )
+        self.shortcut_preactivated = not isinstance(
+            self.downsample, nn.Identity
+        )
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
@@ -525,9 +746,13 @@ class PreActBottleneck(Bottleneck):
 
 
 _FULL_PREACT: dict[type, type[Union[BasicBlock, Bottleneck]]] = {
-    BasicBlock: PreActBlock, Bottleneck: PreActBottleneck}
+    BasicBlock: PreActBlock,
+    Bottleneck: PreActBottleneck,
+}
 _PLAIN: dict[type, type[Union[BasicBlock, Bottleneck]]] = {
-    BasicBlock: PlainBasicBlock, Bottleneck: PlainBottleneck}
+    BasicBlock: PlainBasicBlock,
+    Bottleneck: PlainBottleneck,
+}
 
 BLOCKS: dict[tuple[str, bool, bool], type[Union[BasicBlock, Bottleneck]]] = {
     # (name, plain, preact) -> class
@@ -542,15 +767,22 @@ BLOCK_NAMES = ("basic", "bottleneck")
 
 
 @overload
-def resolve_block(block: str, plain: bool = ..., ordering: str = ...) -> type[Union[BasicBlock, Bottleneck]]: ...
+def resolve_block(
+    block: str, plain: bool = ..., ordering: str = ...
+) -> type[Union[BasicBlock, Bottleneck]]: ...
 
 
 @overload
-def resolve_block(block: type[nn.Module], plain: bool = ..., ordering: str = ...) -> BlockClass: ...
+def resolve_block(
+    block: type[nn.Module], plain: bool = ..., ordering: str = ...
+) -> BlockClass: ...
 
 
-def resolve_block(block: Union[str, type[nn.Module]], plain: bool = False,
-                  ordering: str = "original") -> Union[type[Union[BasicBlock, Bottleneck]], BlockClass]:
+def resolve_block(
+    block: Union[str, type[nn.Module]],
+    plain: bool = False,
+    ordering: str = "original",
+) -> Union[type[Union[BasicBlock, Bottleneck]], BlockClass]:
     """The class that builds ``block`` as a plain twin or with the given ordering.
 
     Args:
@@ -564,43 +796,71 @@ def resolve_block(block: Union[str, type[nn.Module]], plain: bool = False,
     """
     check_ordering(ordering)
     if plain and ordering != "original":
-        raise ValueError(f"plain=True cannot be combined with ordering {ordering!r}: the orderings of He et al. "
-                         "2016b place BN and ReLU around the addition, which a plain block does not have; "
-                         "allowed with plain=True: 'original'")
+        raise ValueError(
+            f"plain=True cannot be combined with ordering {ordering!r}: the orderings of He et al. "
+            "2016b place BN and ReLU around the addition, which a plain block does not have; "
+            "allowed with plain=True: 'original'"
+        )
     if isinstance(block, str):
         if block.lower() not in BLOCK_NAMES:
-            raise ValueError(f"unknown block {block!r}; allowed: 'basic', 'bottleneck', or a block class")
+            raise ValueError(
+                f"unknown block {block!r}; allowed: 'basic', 'bottleneck', or a block class"
+            )
         base = BasicBlock if block.lower() == "basic" else Bottleneck
-        return _PLAIN[base] if plain else _FULL_PREACT[base] if ordering == "full_preact" else base
+        return (
+            _PLAIN[base]
+            if plain
+            else _FULL_PREACT[base]
+            if ordering == "full_preact"
+            else base
+        )
     expansion = getattr(block, "expansion", None)
-    if not (isinstance(block, type) and issubclass(block, nn.Module)) or isinstance(expansion, bool) \
-            or not isinstance(expansion, int) or expansion < 1:
-        raise ValueError("block must be 'basic', 'bottleneck' or an nn.Module class that declares a positive "
-                         f"integer expansion (e.g. a subclass of Bottleneck); got {block!r}")
-    block_cls = cast(BlockClass, block)  # an nn.Module class with a positive integer expansion, checked above
+    if (
+        not (isinstance(block, type) and issubclass(block, nn.Module))
+        or isinstance(expansion, bool)
+        or not isinstance(expansion, int)
+        or expansion < 1
+    ):
+        raise ValueError(
+            "block must be 'basic', 'bottleneck' or an nn.Module class that declares a positive "
+            f"integer expansion (e.g. a subclass of Bottleneck); got {block!r}"
+        )
+    block_cls = cast(
+        BlockClass, block
+    )  # an nn.Module class with a positive integer expansion, checked above
     if plain:
         if block in _PLAIN:
             return _PLAIN[block]
         if getattr(block, "residual", True) is False:
             return block_cls
-        raise ValueError(f"plain=True needs a plain block class (PlainBasicBlock, PlainBottleneck or a subclass); "
-                         f"got {block.__name__}")
+        raise ValueError(
+            f"plain=True needs a plain block class (PlainBasicBlock, PlainBottleneck or a subclass); "
+            f"got {block.__name__}"
+        )
     if ordering == "full_preact" and block in _FULL_PREACT:
         return _FULL_PREACT[block]
     allowed = getattr(block, "orderings", None)
     if allowed is not None and ordering not in allowed:
-        raise ValueError(f"{block.__name__} builds the orderings {', '.join(map(repr, allowed))}; got {ordering!r}")
+        raise ValueError(
+            f"{block.__name__} builds the orderings {', '.join(map(repr, allowed))}; got {ordering!r}"
+        )
     return block_cls
 
 
-def get_block(name: str, plain: bool = False, preact: bool = False,
-              ordering: Optional[str] = None) -> type[Union[BasicBlock, Bottleneck]]:
+def get_block(
+    name: str,
+    plain: bool = False,
+    preact: bool = False,
+    ordering: Optional[str] = None,
+) -> type[Union[BasicBlock, Bottleneck]]:
     """Look a block class up by name (``"basic"`` or ``"bottleneck"``) and variant.
 
     ``preact=True`` is the older spelling of ``ordering="full_preact"``.
     """
     if not isinstance(name, str) or name.lower() not in BLOCK_NAMES:
-        raise ValueError(f"unknown block {name!r}; allowed: 'basic', 'bottleneck'")
+        raise ValueError(
+            f"unknown block {name!r}; allowed: 'basic', 'bottleneck'"
+        )
     if plain and preact:
         raise ValueError(
             "plain=True and preact=True cannot be combined: a pre-activation unit is defined "
@@ -612,8 +872,12 @@ def get_block(name: str, plain: bool = False, preact: bool = False,
 def resolve_ordering(ordering: Optional[str], preact: bool = False) -> str:
     """One ordering from the new option and the old ``preact`` flag (which means ``"full_preact"``)."""
     if preact and ordering not in (None, "full_preact"):
-        raise ValueError(f"preact=True means ordering='full_preact'; got ordering={ordering!r} as well")
-    return check_ordering(ordering or ("full_preact" if preact else "original"))
+        raise ValueError(
+            f"preact=True means ordering='full_preact'; got ordering={ordering!r} as well"
+        )
+    return check_ordering(
+        ordering or ("full_preact" if preact else "original")
+    )
 
 
 def block_kind(block: Union[type[nn.Module], BlockClass]) -> str:
@@ -622,7 +886,9 @@ def block_kind(block: Union[type[nn.Module], BlockClass]) -> str:
         return "bottleneck"
     if isinstance(block, type) and issubclass(block, BasicBlock):
         return "basic"
-    raise ValueError(f"closed-form counts know BasicBlock, Bottleneck and their subclasses; got {block!r}")
+    raise ValueError(
+        f"closed-form counts know BasicBlock, Bottleneck and their subclasses; got {block!r}"
+    )
 
 
 def block_name(block: Union[type[nn.Module], BlockClass]) -> str:
@@ -630,5 +896,6 @@ def block_name(block: Union[type[nn.Module], BlockClass]) -> str:
     for (name, _, _), cls in BLOCKS.items():
         if cls is block:
             return name
-    raise ValueError(f"unknown block class {block!r}; allowed: {sorted({c.__name__ for c in BLOCKS.values()})}")
-
+    raise ValueError(
+        f"unknown block class {block!r}; allowed: {sorted({c.__name__ for c in BLOCKS.values()})}"
+    )

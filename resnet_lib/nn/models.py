@@ -59,7 +59,10 @@ IMAGENET_SPECS: dict[int, tuple[str, tuple[int, ...]]] = {
 
 #: torchvision's builders: name -> (block, layers, groups, width_per_group)
 TORCHVISION_SPECS: dict[str, tuple[str, tuple[int, ...], int, int]] = {
-    **{f"resnet{d}": (block, layers, 1, 64) for d, (block, layers) in IMAGENET_SPECS.items()},
+    **{
+        f"resnet{d}": (block, layers, 1, 64)
+        for d, (block, layers) in IMAGENET_SPECS.items()
+    },
     "resnext50_32x4d": ("bottleneck", (3, 4, 6, 3), 32, 4),
     "resnext101_32x8d": ("bottleneck", (3, 4, 23, 3), 32, 8),
     "resnext101_64x4d": ("bottleneck", (3, 4, 23, 3), 64, 4),
@@ -122,16 +125,28 @@ class ResNetConfig:
         set_("layers", _check_layers(self.layers))
         block, plain, ordering = self.block, bool(self.plain), self.ordering
         if isinstance(block, str):
-            block = block.lower() if block.lower() in ("basic", "bottleneck") else block
-        elif block in BLOCKS.values():  # our own classes are stored by name and variant
-            name, class_plain, class_preact = next(k for k, c in BLOCKS.items() if c is block)
+            block = (
+                block.lower()
+                if block.lower() in ("basic", "bottleneck")
+                else block
+            )
+        elif (
+            block in BLOCKS.values()
+        ):  # our own classes are stored by name and variant
+            name, class_plain, class_preact = next(
+                k for k, c in BLOCKS.items() if c is block
+            )
             if class_preact and ordering not in (None, "full_preact"):
-                raise ValueError(f"{block.__name__} is the full pre-activation unit; got ordering={ordering!r}")
+                raise ValueError(
+                    f"{block.__name__} is the full pre-activation unit; got ordering={ordering!r}"
+                )
             block, plain = name, plain or class_plain
             ordering = ordering or ("full_preact" if class_preact else None)
         elif isinstance(block, type):
             plain = plain or getattr(block, "residual", True) is False
-            if ordering is None and issubclass(block, (PreActBlock, PreActBottleneck)):
+            if ordering is None and issubclass(
+                block, (PreActBlock, PreActBottleneck)
+            ):
                 ordering = "full_preact"
         if plain and self.preact:
             raise ValueError(
@@ -143,28 +158,56 @@ class ResNetConfig:
         set_("plain", plain)
         set_("ordering", ordering)
         set_("preact", ordering == "full_preact")
-        cls = resolve_block(block, plain, ordering)  # validates block, plain and ordering together
+        cls = resolve_block(
+            block, plain, ordering
+        )  # validates block, plain and ordering together
         set_("shortcut", check_shortcut_option(self.shortcut))
         if self.stem not in STEMS:
-            raise ValueError(f"unknown stem {self.stem!r}; allowed: 'imagenet', 'cifar'")
-        for name in ("base_width", "num_classes", "in_channels", "groups", "width_per_group"):
+            raise ValueError(
+                f"unknown stem {self.stem!r}; allowed: 'imagenet', 'cifar'"
+            )
+        for name in (
+            "base_width",
+            "num_classes",
+            "in_channels",
+            "groups",
+            "width_per_group",
+        ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
-        set_("replace_stride_with_dilation", _check_dilation(self.replace_stride_with_dilation, len(self.layers)))
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or value <= 0
+            ):
+                raise ValueError(
+                    f"{name} must be a positive integer; got {value!r}"
+                )
+        set_(
+            "replace_stride_with_dilation",
+            _check_dilation(
+                self.replace_stride_with_dilation, len(self.layers)
+            ),
+        )
         check_stride_on(self.stride_on)
-        set_("norm_layer", "batchnorm" if self.norm_layer is None else self.norm_layer)
+        set_(
+            "norm_layer",
+            "batchnorm" if self.norm_layer is None else self.norm_layer,
+        )
         set_("act_layer", "relu" if self.act_layer is None else self.act_layer)
         norm_factory(self.norm_layer), act_factory(self.act_layer)  # validate
         if self.init not in INITS:
-            raise ValueError(f"unknown initialisation {self.init!r}; allowed: {', '.join(map(repr, INITS))}")
+            raise ValueError(
+                f"unknown initialisation {self.init!r}; allowed: {', '.join(map(repr, INITS))}"
+            )
         try:
             kind = block_kind(cls)
         except ValueError:
             kind = None  # a block class of the user's own: it checks its own options
         if kind == "basic" and any(self.replace_stride_with_dilation):
-            raise ValueError("replace_stride_with_dilation needs bottleneck blocks (torchvision's BasicBlock has no "
-                             f"dilation); got {list(self.replace_stride_with_dilation)} with basic blocks")
+            raise ValueError(
+                "replace_stride_with_dilation needs bottleneck blocks (torchvision's BasicBlock has no "
+                f"dilation); got {list(self.replace_stride_with_dilation)} with basic blocks"
+            )
         if kind is not None:
             _check_options(kind, 1, 1, 1, self.groups, self.width_per_group, 1)
         if self.zero_init_residual and self.plain:
@@ -172,14 +215,20 @@ class ResNetConfig:
                 "zero_init_residual=True needs residual blocks: in a plain net a zeroed "
                 "BatchNorm would cut the signal, since no shortcut carries it past the block"
             )
-        if self.zero_init_residual and (ordering == "bn_after_add" or self.norm_layer == "none"):
-            raise ValueError("zero_init_residual=True needs a norm that closes the residual branch; "
-                             f"ordering {ordering!r} with norm_layer {self.norm_layer!r} has none")
+        if self.zero_init_residual and (
+            ordering == "bn_after_add" or self.norm_layer == "none"
+        ):
+            raise ValueError(
+                "zero_init_residual=True needs a norm that closes the residual branch; "
+                f"ordering {ordering!r} with norm_layer {self.norm_layer!r} has none"
+            )
 
     @property
     def block_class(self) -> BlockClass:
         if self.ordering is None:
-            raise RuntimeError("ResNetConfig.ordering is unset; __post_init__ resolves it to one of blocks.ORDERINGS")
+            raise RuntimeError(
+                "ResNetConfig.ordering is unset; __post_init__ resolves it to one of blocks.ORDERINGS"
+            )
         return resolve_block(self.block, self.plain, self.ordering)
 
     @property
@@ -197,12 +246,17 @@ class ResNetConfig:
         so that a block class of the user's own needs only torchvision's positional ones)."""
         options: dict[str, Any] = {}
         if (self.groups, self.width_per_group) != (1, 64):
-            options.update(groups=self.groups, width_per_group=self.width_per_group)
+            options.update(
+                groups=self.groups, width_per_group=self.width_per_group
+            )
         if self.norm_layer != "batchnorm":
             options["norm_layer"] = self.norm_layer
         if self.act_layer != "relu":
             options["act_layer"] = self.act_layer
-        if self.ordering not in ("original", "full_preact"):  # those two are their classes' defaults
+        if self.ordering not in (
+            "original",
+            "full_preact",
+        ):  # those two are their classes' defaults
             options["ordering"] = self.ordering
         if self.stride_on != "3x3":
             options["stride_on"] = self.stride_on
@@ -211,22 +265,44 @@ class ResNetConfig:
 
 def _check_layers(layers: Sequence[int]) -> tuple[int, ...]:
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-        raise ValueError(f"layers must be a list of blocks per stage, e.g. [2, 2, 2, 2]; got {layers!r}")
+        raise ValueError(
+            f"layers must be a list of blocks per stage, e.g. [2, 2, 2, 2]; got {layers!r}"
+        )
     if len(layers) == 0:
-        raise ValueError("layers must list at least one stage; got an empty list")
-    bad = [n for n in layers if isinstance(n, bool) or not isinstance(n, int) or n <= 0]
+        raise ValueError(
+            "layers must list at least one stage; got an empty list"
+        )
+    bad = [
+        n
+        for n in layers
+        if isinstance(n, bool) or not isinstance(n, int) or n <= 0
+    ]
     if bad:
-        raise ValueError(f"every stage needs a positive whole number of blocks; got {list(layers)!r}")
+        raise ValueError(
+            f"every stage needs a positive whole number of blocks; got {list(layers)!r}"
+        )
     return tuple(layers)
 
 
-def _check_dilation(flags: Optional[Sequence[bool]], stages: int) -> tuple[bool, ...]:
-    if flags is None or (not isinstance(flags, str) and isinstance(flags, Sequence) and len(flags) == 0):
+def _check_dilation(
+    flags: Optional[Sequence[bool]], stages: int
+) -> tuple[bool, ...]:
+    if flags is None or (
+        not isinstance(flags, str)
+        and isinstance(flags, Sequence)
+        and len(flags) == 0
+    ):
         return (False,) * (stages - 1)
-    if isinstance(flags, str) or not isinstance(flags, Sequence) or len(flags) != stages - 1 \
-            or not all(isinstance(f, bool) for f in flags):
-        raise ValueError(f"replace_stride_with_dilation must be None or {stages - 1} booleans (one per stage after "
-                         f"the first), e.g. [False, True, True]; got {flags!r}")
+    if (
+        isinstance(flags, str)
+        or not isinstance(flags, Sequence)
+        or len(flags) != stages - 1
+        or not all(isinstance(f, bool) for f in flags)
+    ):
+        raise ValueError(
+            f"replace_stride_with_dilation must be None or {stages - 1} booleans (one per stage after "
+            f"the first), e.g. [False, True, True]; got {flags!r}"
+        )
     return tuple(flags)
 
 
@@ -257,8 +333,20 @@ def make_stage(
     later = dilation * stride if dilate else dilation
     stride = 1 if dilate else stride
     dilated = lambda d: {"dilation": d} if d != 1 else {}  # noqa: E731 - a user's block may not know dilation
-    layers = [block(in_channels, planes, stride, shortcut, **dilated(dilation), **options)]
-    layers += [block(out_channels, planes, 1, shortcut, **dilated(later), **options) for _ in range(blocks - 1)]
+    layers = [
+        block(
+            in_channels,
+            planes,
+            stride,
+            shortcut,
+            **dilated(dilation),
+            **options,
+        )
+    ]
+    layers += [
+        block(out_channels, planes, 1, shortcut, **dilated(later), **options)
+        for _ in range(blocks - 1)
+    ]
     return nn.Sequential(*layers), out_channels
 
 
@@ -266,11 +354,17 @@ def make_stage(
 def _global_rng_kept(generator: Optional[torch.Generator]) -> Iterator[None]:
     """With a generator, building a module (which draws PyTorch's default init from the
     global RNG) leaves the global RNG as it was; every weight is then redrawn from ``generator``."""
-    with torch.random.fork_rng(devices=[]) if generator is not None else nullcontext():
+    with (
+        torch.random.fork_rng(devices=[])
+        if generator is not None
+        else nullcontext()
+    ):
         yield
 
 
-def _default_init_(m: Union[nn.Conv2d, nn.Linear], generator: Optional[torch.Generator]) -> None:
+def _default_init_(
+    m: Union[nn.Conv2d, nn.Linear], generator: Optional[torch.Generator]
+) -> None:
     # PyTorch's own reset_parameters for Conv2d and Linear, drawn from ``generator``.
     nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
     if m.bias is not None:
@@ -280,8 +374,13 @@ def _default_init_(m: Union[nn.Conv2d, nn.Linear], generator: Optional[torch.Gen
             m.bias.uniform_(-bound, bound, generator=generator)
 
 
-def init_weights(model: _ModuleT, scheme: str = "torchvision", *, zero_init_residual: bool = False,
-                 generator: Optional[torch.Generator] = None) -> _ModuleT:
+def init_weights(
+    model: _ModuleT,
+    scheme: str = "torchvision",
+    *,
+    zero_init_residual: bool = False,
+    generator: Optional[torch.Generator] = None,
+) -> _ModuleT:
     """Initialise a model's convolutions, linear layers and norms in place; returns it.
 
     Schemes (:data:`INITS`):
@@ -299,26 +398,46 @@ def init_weights(model: _ModuleT, scheme: str = "torchvision", *, zero_init_resi
             one, the global RNG is used, as PyTorch does.
     """
     if scheme not in INITS:
-        raise ValueError(f"unknown initialisation {scheme!r}; allowed: {', '.join(map(repr, INITS))}")
+        raise ValueError(
+            f"unknown initialisation {scheme!r}; allowed: {', '.join(map(repr, INITS))}"
+        )
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             if scheme == "he":
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=generator)
+                nn.init.kaiming_normal_(
+                    m.weight, nonlinearity="relu", generator=generator
+                )
             elif scheme == "xavier":
                 nn.init.xavier_normal_(m.weight, generator=generator)
             elif scheme == "torchvision" and isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
-            elif generator is not None:  # PyTorch's default, redrawn from the generator
+                nn.init.kaiming_normal_(
+                    m.weight,
+                    mode="fan_out",
+                    nonlinearity="relu",
+                    generator=generator,
+                )
+            elif (
+                generator is not None
+            ):  # PyTorch's default, redrawn from the generator
                 _default_init_(m, generator)
             if scheme in ("he", "xavier") and m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)) and m.weight is not None:
+        elif (
+            isinstance(m, (nn.BatchNorm2d, nn.GroupNorm))
+            and m.weight is not None
+        ):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
     if zero_init_residual:
         for m in model.modules():
-            last_bn = getattr(m, "last_bn", None) if getattr(m, "residual", False) else None
-            weight = None if last_bn is None else getattr(last_bn(), "weight", None)
+            last_bn = (
+                getattr(m, "last_bn", None)
+                if getattr(m, "residual", False)
+                else None
+            )
+            weight = (
+                None if last_bn is None else getattr(last_bn(), "weight", None)
+            )
             if weight is not None:
                 nn.init.zeros_(weight)
     return model
@@ -363,19 +482,39 @@ class ResNet(nn.Module):
         super().__init__()
         cfg = ResNetConfig(
             # __post_init__ checks layers and replace_stride_with_dilation and stores them as tuples
-            block=block, layers=cast("tuple[int, ...]", layers), base_width=base_width, stem=stem, shortcut=shortcut,
+            block=block,
+            layers=cast("tuple[int, ...]", layers),
+            base_width=base_width,
+            stem=stem,
+            shortcut=shortcut,
             plain=plain,
-            preact=preact, num_classes=num_classes, in_channels=in_channels, zero_init_residual=zero_init_residual,
-            groups=groups, width_per_group=width_per_group,
-            replace_stride_with_dilation=cast("tuple[bool, ...]", () if replace_stride_with_dilation is None
-                                              else replace_stride_with_dilation),
+            preact=preact,
+            num_classes=num_classes,
+            in_channels=in_channels,
+            zero_init_residual=zero_init_residual,
+            groups=groups,
+            width_per_group=width_per_group,
+            replace_stride_with_dilation=cast(
+                "tuple[bool, ...]",
+                ()
+                if replace_stride_with_dilation is None
+                else replace_stride_with_dilation,
+            ),
             ordering=ordering,
-            stride_on=stride_on, norm_layer=norm_layer, act_layer=act_layer, init=init,
+            stride_on=stride_on,
+            norm_layer=norm_layer,
+            act_layer=act_layer,
+            init=init,
         )
         self.config = cfg
         with _global_rng_kept(generator):
             self._build(cfg)
-        init_weights(self, cfg.init, zero_init_residual=cfg.zero_init_residual, generator=generator)
+        init_weights(
+            self,
+            cfg.init,
+            zero_init_residual=cfg.zero_init_residual,
+            generator=generator,
+        )
 
     def _build(self, cfg: ResNetConfig) -> None:
         block_cls, options = cfg.block_class, cfg.block_options()
@@ -385,22 +524,43 @@ class ResNet(nn.Module):
         # Stem. Pre-activation CIFAR nets start with a bare conv: the first unit's BN-ReLU follows.
         bias = norm is None
         if cfg.stem == "imagenet":
-            self.conv1 = nn.Conv2d(cfg.in_channels, width, 7, stride=2, padding=3, bias=bias)
-            self.maxpool: nn.Module = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+            self.conv1 = nn.Conv2d(
+                cfg.in_channels, width, 7, stride=2, padding=3, bias=bias
+            )
+            self.maxpool: nn.Module = nn.MaxPool2d(
+                kernel_size=3, stride=2, padding=1
+            )
         else:
-            self.conv1 = nn.Conv2d(cfg.in_channels, width, 3, stride=1, padding=1, bias=bias)
+            self.conv1 = nn.Conv2d(
+                cfg.in_channels, width, 3, stride=1, padding=1, bias=bias
+            )
             self.maxpool = nn.Identity()
         bare_stem = cfg.ordering == "full_preact" and cfg.stem == "cifar"
-        self.bn1: nn.Module = nn.Identity() if bare_stem else _norm(norm, width)
-        self.relu: nn.Module = nn.Identity() if bare_stem else _act(act, inplace=True)
+        self.bn1: nn.Module = (
+            nn.Identity() if bare_stem else _norm(norm, width)
+        )
+        self.relu: nn.Module = (
+            nn.Identity() if bare_stem else _act(act, inplace=True)
+        )
 
         self.stage_names: list[str] = []
         channels, dilation = width, 1
-        for i, (planes, blocks) in enumerate(zip(cfg.stage_widths, cfg.layers)):
+        for i, (planes, blocks) in enumerate(
+            zip(cfg.stage_widths, cfg.layers)
+        ):
             stride = 1 if i == 0 else 2
             dilate = i > 0 and cfg.replace_stride_with_dilation[i - 1]
-            stage, channels = make_stage(block_cls, channels, planes, blocks, stride, cfg.shortcut,
-                                         dilation=dilation, dilate=dilate, **options)
+            stage, channels = make_stage(
+                block_cls,
+                channels,
+                planes,
+                blocks,
+                stride,
+                cfg.shortcut,
+                dilation=dilation,
+                dilate=dilate,
+                **options,
+            )
             dilation *= stride if dilate else 1
             name = f"layer{i + 1}"
             self.add_module(name, stage)
@@ -409,20 +569,38 @@ class ResNet(nn.Module):
         # Pre-activation nets end with BN-ReLU (ReLU alone for ReLU-only pre-activation),
         # since their units end with a conv (a BN).
         self.final_norm: nn.Module = (
-            nn.Sequential(_norm(norm, channels), _act(act, inplace=True)) if cfg.ordering == "full_preact"
-            else _act(act, inplace=True) if cfg.ordering == "relu_preact" else nn.Identity()
+            nn.Sequential(_norm(norm, channels), _act(act, inplace=True))
+            if cfg.ordering == "full_preact"
+            else _act(act, inplace=True)
+            if cfg.ordering == "relu_preact"
+            else nn.Identity()
         )
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(channels, cfg.num_classes)
 
     @classmethod
-    def from_config(cls, config: ResNetConfig, generator: Optional[torch.Generator] = None) -> "ResNet":
+    def from_config(
+        cls, config: ResNetConfig, generator: Optional[torch.Generator] = None
+    ) -> "ResNet":
         return cls(
-            config.block, config.layers, config.num_classes, config.zero_init_residual, config.groups,
-            config.width_per_group, config.replace_stride_with_dilation, config.norm_layer,
-            base_width=config.base_width, stem=config.stem, shortcut=config.shortcut, plain=config.plain,
-            ordering=config.ordering, stride_on=config.stride_on, act_layer=config.act_layer, init=config.init,
-            in_channels=config.in_channels, generator=generator,
+            config.block,
+            config.layers,
+            config.num_classes,
+            config.zero_init_residual,
+            config.groups,
+            config.width_per_group,
+            config.replace_stride_with_dilation,
+            config.norm_layer,
+            base_width=config.base_width,
+            stem=config.stem,
+            shortcut=config.shortcut,
+            plain=config.plain,
+            ordering=config.ordering,
+            stride_on=config.stride_on,
+            act_layer=config.act_layer,
+            init=config.init,
+            in_channels=config.in_channels,
+            generator=generator,
         )
 
     def blocks(self) -> list[nn.Module]:
@@ -433,7 +611,9 @@ class ResNet(nn.Module):
         """Raise a ``ValueError`` for an input that is not ``(N, in_channels, H, W)``."""
         expected = self.config.in_channels
         if not isinstance(x, Tensor):
-            raise TypeError(f"expected a torch.Tensor of shape (N, {expected}, H, W); got {type(x).__name__}")
+            raise TypeError(
+                f"expected a torch.Tensor of shape (N, {expected}, H, W); got {type(x).__name__}"
+            )
         if x.dim() != 4 or x.shape[1] != expected:
             raise ValueError(
                 f"expected input of shape (N, {expected}, H, W); got {tuple(x.shape)}"
@@ -442,7 +622,9 @@ class ResNet(nn.Module):
     def forward_features(self, x: Tensor) -> Tensor:
         """``(N, C_in, H, W) -> (N, C_out, H', W')``: everything before pooling."""
         self.check_input(x)
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # (N, base, H/4, W/4) for imagenet
+        x = self.maxpool(
+            self.relu(self.bn1(self.conv1(x)))
+        )  # (N, base, H/4, W/4) for imagenet
         for name in self.stage_names:
             x = getattr(self, name)(x)
         return self.final_norm(x)
@@ -470,34 +652,98 @@ def torchvision_resnet(name: str, **kwargs: Any) -> ResNet:
     """The torchvision builder ``name`` (``"resnet50"``, ``"resnext50_32x4d"``, ...; see
     :data:`TORCHVISION_SPECS`), identical to ``torchvision.models.<name>(weights=None)``."""
     if name not in TORCHVISION_SPECS:
-        raise ValueError(f"unknown torchvision ResNet {name!r}; allowed: {', '.join(TORCHVISION_SPECS)}")
+        raise ValueError(
+            f"unknown torchvision ResNet {name!r}; allowed: {', '.join(TORCHVISION_SPECS)}"
+        )
     block, layers, groups, width_per_group = TORCHVISION_SPECS[name]
-    return ResNet(block, layers, groups=groups, width_per_group=width_per_group, **kwargs)
+    return ResNet(
+        block, layers, groups=groups, width_per_group=width_per_group, **kwargs
+    )
 
 
-def resnet18(*, num_classes: int = 1000, zero_init_residual: bool = False, plain: bool = False, **kwargs: Any) -> ResNet:
+def resnet18(
+    *,
+    num_classes: int = 1000,
+    zero_init_residual: bool = False,
+    plain: bool = False,
+    **kwargs: Any,
+) -> ResNet:
     """ResNet-18 (torchvision-compatible). ``plain=True`` gives the paper's plain-18."""
-    return imagenet_resnet(18, num_classes=num_classes, zero_init_residual=zero_init_residual, plain=plain, **kwargs)
+    return imagenet_resnet(
+        18,
+        num_classes=num_classes,
+        zero_init_residual=zero_init_residual,
+        plain=plain,
+        **kwargs,
+    )
 
 
-def resnet34(*, num_classes: int = 1000, zero_init_residual: bool = False, plain: bool = False, **kwargs: Any) -> ResNet:
+def resnet34(
+    *,
+    num_classes: int = 1000,
+    zero_init_residual: bool = False,
+    plain: bool = False,
+    **kwargs: Any,
+) -> ResNet:
     """ResNet-34 (torchvision-compatible). ``plain=True`` gives the paper's plain-34."""
-    return imagenet_resnet(34, num_classes=num_classes, zero_init_residual=zero_init_residual, plain=plain, **kwargs)
+    return imagenet_resnet(
+        34,
+        num_classes=num_classes,
+        zero_init_residual=zero_init_residual,
+        plain=plain,
+        **kwargs,
+    )
 
 
-def resnet50(*, num_classes: int = 1000, zero_init_residual: bool = False, plain: bool = False, **kwargs: Any) -> ResNet:
+def resnet50(
+    *,
+    num_classes: int = 1000,
+    zero_init_residual: bool = False,
+    plain: bool = False,
+    **kwargs: Any,
+) -> ResNet:
     """ResNet-50 (torchvision-compatible, stride on the 3x3 conv: "V1.5")."""
-    return imagenet_resnet(50, num_classes=num_classes, zero_init_residual=zero_init_residual, plain=plain, **kwargs)
+    return imagenet_resnet(
+        50,
+        num_classes=num_classes,
+        zero_init_residual=zero_init_residual,
+        plain=plain,
+        **kwargs,
+    )
 
 
-def resnet101(*, num_classes: int = 1000, zero_init_residual: bool = False, plain: bool = False, **kwargs: Any) -> ResNet:
+def resnet101(
+    *,
+    num_classes: int = 1000,
+    zero_init_residual: bool = False,
+    plain: bool = False,
+    **kwargs: Any,
+) -> ResNet:
     """ResNet-101 (torchvision-compatible)."""
-    return imagenet_resnet(101, num_classes=num_classes, zero_init_residual=zero_init_residual, plain=plain, **kwargs)
+    return imagenet_resnet(
+        101,
+        num_classes=num_classes,
+        zero_init_residual=zero_init_residual,
+        plain=plain,
+        **kwargs,
+    )
 
 
-def resnet152(*, num_classes: int = 1000, zero_init_residual: bool = False, plain: bool = False, **kwargs: Any) -> ResNet:
+def resnet152(
+    *,
+    num_classes: int = 1000,
+    zero_init_residual: bool = False,
+    plain: bool = False,
+    **kwargs: Any,
+) -> ResNet:
     """ResNet-152 (torchvision-compatible)."""
-    return imagenet_resnet(152, num_classes=num_classes, zero_init_residual=zero_init_residual, plain=plain, **kwargs)
+    return imagenet_resnet(
+        152,
+        num_classes=num_classes,
+        zero_init_residual=zero_init_residual,
+        plain=plain,
+        **kwargs,
+    )
 
 
 def resnext50_32x4d(**kwargs: Any) -> ResNet:
@@ -528,8 +774,10 @@ def wide_resnet101_2(**kwargs: Any) -> ResNet:
 
 
 def _cifar_error(depth: object, block: Optional[str] = None) -> ValueError:
-    forms = {"basic": "6n+2 with basic blocks (20, 32, 44, 56, 110, 1202, ...)",
-             "bottleneck": "9n+2 with bottleneck blocks (He et al. 2016b: 164, 1001; also 29, 47, 110, ...)"}
+    forms = {
+        "basic": "6n+2 with basic blocks (20, 32, 44, 56, 110, 1202, ...)",
+        "bottleneck": "9n+2 with bottleneck blocks (He et al. 2016b: 164, 1001; also 29, 47, 110, ...)",
+    }
     allowed = forms[block] if block else " or ".join(forms.values())
     return ValueError(f"CIFAR ResNet depth must be {allowed}; got {depth!r}")
 
@@ -538,9 +786,18 @@ def cifar_depth_to_blocks(depth: int, block: str = "basic") -> int:
     """Blocks per stage ``n`` for a CIFAR ResNet: depth = 6n+2 (basic) or 9n+2 (bottleneck)."""
     per_block = {"basic": 2, "bottleneck": 3}
     if block not in per_block:
-        raise ValueError(f"unknown block {block!r}; allowed: 'basic', 'bottleneck'")
-    k = 3 * per_block[block]  # weighted layers per "n": three stages of 2 or 3 convs
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < k + 2 or (depth - 2) % k:
+        raise ValueError(
+            f"unknown block {block!r}; allowed: 'basic', 'bottleneck'"
+        )
+    k = (
+        3 * per_block[block]
+    )  # weighted layers per "n": three stages of 2 or 3 convs
+    if (
+        isinstance(depth, bool)
+        or not isinstance(depth, int)
+        or depth < k + 2
+        or (depth - 2) % k
+    ):
         raise _cifar_error(depth, block)
     return (depth - 2) // k
 
@@ -555,7 +812,9 @@ def cifar_block_for_depth(depth: int) -> str:
     valid = {b for b in ("basic", "bottleneck") if _is_depth(depth, b)}
     if not valid:
         raise _cifar_error(depth)
-    if "bottleneck" in valid and (depth in CIFAR_PREACT_DEPTHS or "basic" not in valid):
+    if "bottleneck" in valid and (
+        depth in CIFAR_PREACT_DEPTHS or "basic" not in valid
+    ):
         return "bottleneck"
     return "basic"
 
@@ -603,13 +862,24 @@ def cifar_resnet(
     """
     block = block if block is not None else cifar_block_for_depth(depth)
     n = cifar_depth_to_blocks(depth, block)
-    if block == "bottleneck" and not plain:  # He et al. 2016b, as their code builds it
+    if (
+        block == "bottleneck" and not plain
+    ):  # He et al. 2016b, as their code builds it
         if preact is None and ordering is None:
             ordering = "full_preact"
         kwargs.setdefault("stride_on", "1x1")
         shortcut = shortcut or "B"
     return ResNet(
-        block, (n, n, n), num_classes, zero_init_residual, base_width=base_width, stem="cifar",
-        shortcut=shortcut or "A", plain=plain, preact=bool(preact), ordering=ordering, in_channels=in_channels,
+        block,
+        (n, n, n),
+        num_classes,
+        zero_init_residual,
+        base_width=base_width,
+        stem="cifar",
+        shortcut=shortcut or "A",
+        plain=plain,
+        preact=bool(preact),
+        ordering=ordering,
+        in_channels=in_channels,
         **kwargs,
     )

@@ -13,11 +13,24 @@
 """
 
 from .augment import augment_batch
-from .checkpoints import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, restore, save_checkpoint
+from .checkpoints import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+)
 from .history import History
 from .loop import evaluate, fit
 from .progress import ProgressArg, make_progress
-from .recipes import RECIPES, SCHEDULES, TrainConfig, fast_recipe, paper_recipe, paper_warmup
+from .recipes import (
+    RECIPES,
+    SCHEDULES,
+    TrainConfig,
+    fast_recipe,
+    paper_recipe,
+    paper_warmup,
+)
 
 __all__ = [
     "augment_batch",

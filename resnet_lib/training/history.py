@@ -24,7 +24,9 @@ class History:
     test_error: list[float] = field(default_factory=list)
     seconds: float = 0.0
     images_seen: int = 0
-    warmup_end: Optional[int] = None  # the step at which the warm-up ended (None: none, or not yet)
+    warmup_end: Optional[int] = (
+        None  # the step at which the warm-up ended (None: none, or not yet)
+    )
 
     @property
     def images_per_second(self) -> float:
@@ -35,8 +37,10 @@ class History:
 
     def summary(self, name: str = "run") -> str:
         """One line for logs and built pages: iterations, time, speed, final errors."""
-        parts = [f"{name}: {self.steps[-1] if self.steps else 0:,} iterations in {self.seconds:.1f} s "
-                 f"({self.images_per_second:,.0f} images/s)"]
+        parts = [
+            f"{name}: {self.steps[-1] if self.steps else 0:,} iterations in {self.seconds:.1f} s "
+            f"({self.images_per_second:,.0f} images/s)"
+        ]
         if self.train_error:
             parts.append(f"train error {100 * self.train_error[-1]:.1f}%")
         if self.test_error:

@@ -41,14 +41,25 @@ class BarProgress(Progress):
     def __init__(self, total: int, initial: int, desc: str):
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=total, initial=initial, desc=desc, mininterval=1.0, leave=True, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            mininterval=1.0,
+            leave=True,
+            dynamic_ncols=True,
+        )
 
     def update(self, step: int, history: History) -> None:
         if not history.train_loss:
             return
         self.bar.update(step - self.bar.n)
-        self.bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", acc=f"{1 - history.train_error[-1]:.3f}",
-                             img_s=f"{history.images_per_second:.0f}", refresh=False)
+        self.bar.set_postfix(
+            loss=f"{history.train_loss[-1]:.3f}",
+            acc=f"{1 - history.train_error[-1]:.3f}",
+            img_s=f"{history.images_per_second:.0f}",
+            refresh=False,
+        )
 
     def close(self) -> None:
         self.bar.close()
@@ -62,13 +73,20 @@ class LineProgress(Progress):
         self.every = max(total // lines, 1)
 
     def update(self, step: int, history: History) -> None:
-        if not history.train_loss or (step % self.every and step != self.total):
+        if not history.train_loss or (
+            step % self.every and step != self.total
+        ):
             return
-        test = (f"  test acc {1 - history.test_error[-1]:6.1%}"
-                if history.eval_steps and history.eval_steps[-1] == step else "")
-        print(f"{self.desc}: step {step:>{len(str(self.total))}}/{self.total}  loss {history.train_loss[-1]:.3f}  "
-              f"train acc {1 - history.train_error[-1]:6.1%}{test}  {history.images_per_second:,.0f} img/s",
-              flush=True)
+        test = (
+            f"  test acc {1 - history.test_error[-1]:6.1%}"
+            if history.eval_steps and history.eval_steps[-1] == step
+            else ""
+        )
+        print(
+            f"{self.desc}: step {step:>{len(str(self.total))}}/{self.total}  loss {history.train_loss[-1]:.3f}  "
+            f"train acc {1 - history.train_error[-1]:6.1%}{test}  {history.images_per_second:,.0f} img/s",
+            flush=True,
+        )
 
 
 class CallbackProgress(Progress):
@@ -81,8 +99,13 @@ class CallbackProgress(Progress):
         self.callback(step, self.total, history)
 
 
-def make_progress(progress: ProgressArg, total: int, initial: int = 0, desc: str = "train",
-                  enabled: bool = True) -> Progress:
+def make_progress(
+    progress: ProgressArg,
+    total: int,
+    initial: int = 0,
+    desc: str = "train",
+    enabled: bool = True,
+) -> Progress:
     """The display that ``progress`` names (see the module's docstring); nothing when not
     ``enabled`` (the processes other than rank 0 of a distributed run).
 
@@ -98,8 +121,10 @@ def make_progress(progress: ProgressArg, total: int, initial: int = 0, desc: str
     elif isinstance(progress, str) and progress in STYLES:
         style = progress
     else:
-        raise ValueError(f"progress must be True, False, None, one of {', '.join(map(repr, STYLES))} "
-                         f"or a callable (step, total, history); got {progress!r}")
+        raise ValueError(
+            f"progress must be True, False, None, one of {', '.join(map(repr, STYLES))} "
+            f"or a callable (step, total, history); got {progress!r}"
+        )
     if not enabled or style == "none":
         return Progress()
     if style == "bar":

@@ -68,15 +68,28 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; allowed: {', '.join(SCHEDULES)}")
+            raise ValueError(
+                f"unknown schedule {self.schedule!r}; allowed: {', '.join(SCHEDULES)}"
+            )
         for name in ("iterations", "batch_size"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive; got {getattr(self, name)}")
+                raise ValueError(
+                    f"{name} must be positive; got {getattr(self, name)}"
+                )
         if self.lr <= 0 or not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"need lr > 0 and 0 <= label_smoothing < 1; got lr={self.lr}, label_smoothing={self.label_smoothing}")
-        if self.warmup_until_error is not None and not 0 < self.warmup_until_error <= 1:
-            raise ValueError(f"warmup_until_error is a training error in (0, 1]; got {self.warmup_until_error}")
-        object.__setattr__(self, "milestones", tuple(int(m) for m in self.milestones))
+            raise ValueError(
+                f"need lr > 0 and 0 <= label_smoothing < 1; got lr={self.lr}, label_smoothing={self.label_smoothing}"
+            )
+        if (
+            self.warmup_until_error is not None
+            and not 0 < self.warmup_until_error <= 1
+        ):
+            raise ValueError(
+                f"warmup_until_error is a training error in (0, 1]; got {self.warmup_until_error}"
+            )
+        object.__setattr__(
+            self, "milestones", tuple(int(m) for m in self.milestones)
+        )
 
     def lr_at(self, step: int, warmup_end: Optional[int] = None) -> float:
         """Learning rate for optimizer step ``step`` (0-based): a pure function of the step
@@ -85,7 +98,9 @@ class TrainConfig:
         The cosine schedule starts at the warm-up's end, the actual one when an adaptive
         warm-up ended early; multistep milestones count from step 0, as in the paper.
         """
-        warmup_end = self.warmup_iterations if warmup_end is None else warmup_end
+        warmup_end = (
+            self.warmup_iterations if warmup_end is None else warmup_end
+        )
         if step < warmup_end:
             return self.warmup_lr
         if self.schedule == "constant":
@@ -119,16 +134,32 @@ def paper_warmup() -> dict:
     """The paper's ResNet-110 warm-up as ``TrainConfig`` overrides: lr 0.01 until the
     training error is below 80% ("about 400 iterations"); at most 2,000 iterations, a
     safety net that a healthy run never reaches."""
-    return dict(warmup_iterations=2_000, warmup_lr=0.01, warmup_until_error=0.8)
+    return dict(
+        warmup_iterations=2_000, warmup_lr=0.01, warmup_until_error=0.8
+    )
 
 
 def fast_recipe(**overrides) -> TrainConfig:
     """A short-run recipe: one-cycle lr (peak 0.4 at batch 512), label smoothing 0.1,
     nesterov momentum, weight decay 5e-4 (not on BatchNorm and biases), mixed precision on
     GPUs, channels_last."""
-    base = dict(iterations=4_000, batch_size=512, lr=0.4, weight_decay=5e-4, nesterov=True, decay_norm_and_bias=False,
-                schedule="onecycle", label_smoothing=0.1, amp=True, channels_last=True, eval_every=500)
+    base = dict(
+        iterations=4_000,
+        batch_size=512,
+        lr=0.4,
+        weight_decay=5e-4,
+        nesterov=True,
+        decay_norm_and_bias=False,
+        schedule="onecycle",
+        label_smoothing=0.1,
+        amp=True,
+        channels_last=True,
+        eval_every=500,
+    )
     return TrainConfig(**{**base, **overrides})
 
 
-RECIPES: dict[str, Callable[..., TrainConfig]] = {"paper": paper_recipe, "fast": fast_recipe}
+RECIPES: dict[str, Callable[..., TrainConfig]] = {
+    "paper": paper_recipe,
+    "fast": fast_recipe,
+}

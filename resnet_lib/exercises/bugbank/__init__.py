@@ -36,71 +36,136 @@ class Bug:
 
     id: str
     title: str
-    chapter: str  # the book chapter it belongs to (its file name), or "after 2015"
+    chapter: (
+        str  # the book chapter it belongs to (its file name), or "after 2015"
+    )
     difficulty: str  # "easy", "medium" or "hard"
     buggy: Any  # the buggy class or function
     symptom: str  # what goes wrong, in one line
-    source: str  # where this bug was shipped or reported, described generically
+    source: (
+        str  # where this bug was shipped or reported, described generically
+    )
     check: Callable[[Any], Feedback]
 
 
-BUGS: dict[str, Bug] = {bug.id: bug for bug in (
-    Bug("stride-once", "The stride applied once", "expansion", "easy", StrideOnceCifarResNet,
-        "layer3 works on 16x16 maps instead of 8x8: the network runs and trains, at 4x the cost of layer3",
-        "The symptom is one that readers' issues against public ResNet tutorials and ports report: a stage "
-        "that never halves the map (strides=(1,1) left where (2,2) belongs). The mechanism here, a stride kept "
-        "in mutable builder state (like the self.inplanes of many reimplementations) and reset after the first "
-        "block, is written for the exercise.",
-        lambda c: checks.check_block(c, checks.STRIDE_ONCE)),
-    Bug("resnext-groups", "ResNeXt's groups", "after 2015", "medium", GroupWidthResNeXtBlock,
-        "the grouped 3x3 has 4 groups of 32 channels instead of 32 groups of 4: 8x its parameters",
-        "A widely read textbook's ResNeXt block passes bot_channels // groups to nn.Conv2d's groups, so the "
-        "convolution gets a group width where the number of groups belongs; readers reported it and proposed "
-        "passing the cardinality directly. The name '32x4d' (32 groups, 4 channels each) invites the swap.",
-        lambda c: checks.check_block(c, checks.RESNEXT_GROUPS)),
-    Bug("double-relu", "A ReLU too many", "residual-learning", "easy", DoubleReluBlock,
-        "relu(relu(F(x)) + x): the residual can only add, never subtract",
-        "Early (2016) reimplementations built blocks from a conv-BN-ReLU helper and reused it for the last "
-        "convolution; a reader of one such Torch implementation reported that every block computed "
-        "ReLU(ReLU(F(x)) + x).",
-        lambda c: checks.check_block(c, checks.DOUBLE_RELU)),
-    Bug("preact-shortcut", "The pre-activation shortcut", "after 2015", "hard", RawInputPreActBlock,
-        "the 1x1 projection reads the raw, un-normalised x instead of relu(bn1(x))",
-        "Public pre-activation code disagrees here: the authors' ResNet-1001 code shares the first BN-ReLU "
-        "and feeds it to a bare 1x1 projection, while fb.resnet.torch's preresnet feeds the raw input to a "
-        "projection followed by BatchNorm. Taking the bare projection of one and the raw input of the other "
-        "leaves the shortcut un-normalised.",
-        lambda c: checks.check_block(c, checks.PREACT_SHORTCUT)),
-    Bug("missing-projection", "The missing projection", "expansion", "medium", StrideOnlyProjectionBottleneck,
-        "no projection where only the channels change (layer1's first Bottleneck: 64 -> 256 at stride 1)",
-        "Blocks that decide the shortcut from the stride alone. Fine for BasicBlock networks, whose first stage "
-        "keeps 64 channels; readers' issues against a public HRNet port and a widely used model library report "
-        "the shape error it raises where a block changes only its channels.",
-        lambda c: checks.check_block(c, checks.MISSING_PROJECTION)),
-    Bug("v1-stride", "V1 or V1.5?", "basic-vs-bottleneck", "hard", V1StrideBottleneck,
-        "the stride sits on the first 1x1 (the paper's V1) in a block meant to load torchvision's V1.5 weights",
-        "Both placements are called 'ResNet-50' and have the same parameters, so weights load without an error. "
-        "Ports have been found on either side: a Julia model zoo moved its stride to the 3x3 to match PyTorch's "
-        "weights, and a JAX example that said V1 was V1.5.",
-        lambda c: checks.check_block(c, checks.V1_V15)),
-    Bug("bn-running-stats", "A measurement that trains", "vanishing-gradients", "medium", measure_gradient_norms,
-        "every call moves BatchNorm's running_mean and running_var (and leaves the model in train mode)",
-        "Measurement helpers (gradient norms, activation statistics) that call model.train() for batch "
-        "statistics: in train mode every forward pass of nn.BatchNorm2d updates its running statistics, as "
-        "PyTorch documents, so measuring a trained model changes how it evaluates.",
-        checks.check_measurement),
-)}
+BUGS: dict[str, Bug] = {
+    bug.id: bug
+    for bug in (
+        Bug(
+            "stride-once",
+            "The stride applied once",
+            "expansion",
+            "easy",
+            StrideOnceCifarResNet,
+            "layer3 works on 16x16 maps instead of 8x8: the network runs and trains, at 4x the cost of layer3",
+            "The symptom is one that readers' issues against public ResNet tutorials and ports report: a stage "
+            "that never halves the map (strides=(1,1) left where (2,2) belongs). The mechanism here, a stride kept "
+            "in mutable builder state (like the self.inplanes of many reimplementations) and reset after the first "
+            "block, is written for the exercise.",
+            lambda c: checks.check_block(c, checks.STRIDE_ONCE),
+        ),
+        Bug(
+            "resnext-groups",
+            "ResNeXt's groups",
+            "after 2015",
+            "medium",
+            GroupWidthResNeXtBlock,
+            "the grouped 3x3 has 4 groups of 32 channels instead of 32 groups of 4: 8x its parameters",
+            "A widely read textbook's ResNeXt block passes bot_channels // groups to nn.Conv2d's groups, so the "
+            "convolution gets a group width where the number of groups belongs; readers reported it and proposed "
+            "passing the cardinality directly. The name '32x4d' (32 groups, 4 channels each) invites the swap.",
+            lambda c: checks.check_block(c, checks.RESNEXT_GROUPS),
+        ),
+        Bug(
+            "double-relu",
+            "A ReLU too many",
+            "residual-learning",
+            "easy",
+            DoubleReluBlock,
+            "relu(relu(F(x)) + x): the residual can only add, never subtract",
+            "Early (2016) reimplementations built blocks from a conv-BN-ReLU helper and reused it for the last "
+            "convolution; a reader of one such Torch implementation reported that every block computed "
+            "ReLU(ReLU(F(x)) + x).",
+            lambda c: checks.check_block(c, checks.DOUBLE_RELU),
+        ),
+        Bug(
+            "preact-shortcut",
+            "The pre-activation shortcut",
+            "after 2015",
+            "hard",
+            RawInputPreActBlock,
+            "the 1x1 projection reads the raw, un-normalised x instead of relu(bn1(x))",
+            "Public pre-activation code disagrees here: the authors' ResNet-1001 code shares the first BN-ReLU "
+            "and feeds it to a bare 1x1 projection, while fb.resnet.torch's preresnet feeds the raw input to a "
+            "projection followed by BatchNorm. Taking the bare projection of one and the raw input of the other "
+            "leaves the shortcut un-normalised.",
+            lambda c: checks.check_block(c, checks.PREACT_SHORTCUT),
+        ),
+        Bug(
+            "missing-projection",
+            "The missing projection",
+            "expansion",
+            "medium",
+            StrideOnlyProjectionBottleneck,
+            "no projection where only the channels change (layer1's first Bottleneck: 64 -> 256 at stride 1)",
+            "Blocks that decide the shortcut from the stride alone. Fine for BasicBlock networks, whose first stage "
+            "keeps 64 channels; readers' issues against a public HRNet port and a widely used model library report "
+            "the shape error it raises where a block changes only its channels.",
+            lambda c: checks.check_block(c, checks.MISSING_PROJECTION),
+        ),
+        Bug(
+            "v1-stride",
+            "V1 or V1.5?",
+            "basic-vs-bottleneck",
+            "hard",
+            V1StrideBottleneck,
+            "the stride sits on the first 1x1 (the paper's V1) in a block meant to load torchvision's V1.5 weights",
+            "Both placements are called 'ResNet-50' and have the same parameters, so weights load without an error. "
+            "Ports have been found on either side: a Julia model zoo moved its stride to the 3x3 to match PyTorch's "
+            "weights, and a JAX example that said V1 was V1.5.",
+            lambda c: checks.check_block(c, checks.V1_V15),
+        ),
+        Bug(
+            "bn-running-stats",
+            "A measurement that trains",
+            "vanishing-gradients",
+            "medium",
+            measure_gradient_norms,
+            "every call moves BatchNorm's running_mean and running_var (and leaves the model in train mode)",
+            "Measurement helpers (gradient norms, activation statistics) that call model.train() for batch "
+            "statistics: in train mode every forward pass of nn.BatchNorm2d updates its running statistics, as "
+            "PyTorch documents, so measuring a trained model changes how it evaluates.",
+            checks.check_measurement,
+        ),
+    )
+}
 
 
 def _unchanged(candidate: Any, buggy: Any) -> bool:
     """The bank's buggy code itself, or a subclass of it that overrides nothing."""
     if candidate is buggy:
         return True
-    if not (isinstance(candidate, type) and isinstance(buggy, type) and issubclass(candidate, buggy)):
+    if not (
+        isinstance(candidate, type)
+        and isinstance(buggy, type)
+        and issubclass(candidate, buggy)
+    ):
         return False
-    bookkeeping = {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__firstlineno__",
-                   "__static_attributes__", "__annotations__", "__orig_bases__"}
-    return all(set(vars(cls)) <= bookkeeping for cls in candidate.__mro__[:candidate.__mro__.index(buggy)])
+    bookkeeping = {
+        "__module__",
+        "__qualname__",
+        "__doc__",
+        "__dict__",
+        "__weakref__",
+        "__firstlineno__",
+        "__static_attributes__",
+        "__annotations__",
+        "__orig_bases__",
+    }
+    return all(
+        set(vars(cls)) <= bookkeeping
+        for cls in candidate.__mro__[: candidate.__mro__.index(buggy)]
+    )
 
 
 @checker
@@ -120,26 +185,48 @@ def check_fix(candidate: Any, bug: str) -> Feedback:
     """
     if not isinstance(bug, str):
         if isinstance(candidate, str) and candidate in BUGS:
-            return Feedback.wrong("the answer comes first and the bug second",
-                                  f"check_fix(YourFix, bug={candidate!r})")
-        raise QuestionError(f"bug must be one of {', '.join(map(repr, BUGS))}; got {describe(bug)}")
+            return Feedback.wrong(
+                "the answer comes first and the bug second",
+                f"check_fix(YourFix, bug={candidate!r})",
+            )
+        raise QuestionError(
+            f"bug must be one of {', '.join(map(repr, BUGS))}; got {describe(bug)}"
+        )
     entry = BUGS.get(bug)
     if entry is None:
-        raise QuestionError(f"there is no bug {bug!r} in the bank; allowed: {', '.join(map(repr, BUGS))}")
+        raise QuestionError(
+            f"there is no bug {bug!r} in the bank; allowed: {', '.join(map(repr, BUGS))}"
+        )
     try:
-        with seeded(0):  # the student's constructors draw weights; leave the caller's RNG
+        with seeded(
+            0
+        ):  # the student's constructors draw weights; leave the caller's RNG
             verdict = entry.check(candidate)
-    except Exception as err:  # a student's module can fail anywhere; the checker must not
-        verdict = Feedback.wrong(f"your code raised {error_line(err)} while being checked",
-                                 "build it and run it on a small input yourself, and read the traceback")
+    except (
+        Exception
+    ) as err:  # a student's module can fail anywhere; the checker must not
+        verdict = Feedback.wrong(
+            f"your code raised {error_line(err)} while being checked",
+            "build it and run it on a small input yourself, and read the traceback",
+        )
     if not verdict.ok and _unchanged(candidate, entry.buggy):
         name = getattr(entry.buggy, "__name__", "code")
-        return Feedback.wrong(f"this is the bank's {name}, unchanged: {verdict.message}", verdict.hint)
+        return Feedback.wrong(
+            f"this is the bank's {name}, unchanged: {verdict.message}",
+            verdict.hint,
+        )
     return verdict
 
 
 __all__ = [
-    "BUGS", "Bug", "check_fix",
-    "DoubleReluBlock", "GroupWidthResNeXtBlock", "RawInputPreActBlock", "StrideOnceCifarResNet",
-    "StrideOnlyProjectionBottleneck", "V1StrideBottleneck", "measure_gradient_norms",
+    "BUGS",
+    "Bug",
+    "check_fix",
+    "DoubleReluBlock",
+    "GroupWidthResNeXtBlock",
+    "RawInputPreActBlock",
+    "StrideOnceCifarResNet",
+    "StrideOnlyProjectionBottleneck",
+    "V1StrideBottleneck",
+    "measure_gradient_norms",
 ]

@@ -40,7 +40,9 @@ class StrideOnceCifarResNet(nn.Module):
     def _make_layer(self, planes: int, blocks: int) -> nn.Sequential:
         layers = []
         for _ in range(blocks):
-            layers.append(BasicBlock(self.in_channels, planes, self.stride, shortcut="A"))
+            layers.append(
+                BasicBlock(self.in_channels, planes, self.stride, shortcut="A")
+            )
             self.in_channels = planes
             self.stride = 1  # the other blocks of a stage keep the size
         return nn.Sequential(*layers)
@@ -62,14 +64,28 @@ class GroupWidthResNeXtBlock(nn.Module):
 
     expansion = 4
 
-    def __init__(self, in_channels: int, planes: int, stride: int = 1,
-                 cardinality: int = 32, base_width: int = 4) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int = 1,
+        cardinality: int = 32,
+        base_width: int = 4,
+    ) -> None:
         super().__init__()
         width = int(planes * (base_width / 64.0)) * cardinality
         out_channels = planes * self.expansion
         self.conv1 = conv1x1(in_channels, width)
         self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride=stride, padding=1, groups=base_width, bias=False)
+        self.conv2 = nn.Conv2d(
+            width,
+            width,
+            3,
+            stride=stride,
+            padding=1,
+            groups=base_width,
+            bias=False,
+        )
         self.bn2 = nn.BatchNorm2d(width)
         self.conv3 = conv1x1(width, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)
@@ -97,9 +113,14 @@ class DoubleReluBlock(nn.Module):
         self.shortcut = make_shortcut("B", in_channels, planes, stride)
 
     @staticmethod
-    def _conv_bn_relu(in_channels: int, out_channels: int, stride: int) -> nn.Sequential:
-        return nn.Sequential(conv3x3(in_channels, out_channels, stride),
-                             nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
+    def _conv_bn_relu(
+        in_channels: int, out_channels: int, stride: int
+    ) -> nn.Sequential:
+        return nn.Sequential(
+            conv3x3(in_channels, out_channels, stride),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.unit2(self.unit1(x))  # F(x)
@@ -120,7 +141,9 @@ class RawInputPreActBlock(nn.Module):
         self.conv1 = conv3x3(in_channels, planes, stride)
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv2 = conv3x3(planes, planes)
-        self.downsample = make_shortcut("B", in_channels, planes, stride, norm=False)
+        self.downsample = make_shortcut(
+            "B", in_channels, planes, stride, norm=False
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         pre = F.relu(self.bn1(x))  # the pre-activation
@@ -150,8 +173,10 @@ class StrideOnlyProjectionBottleneck(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.downsample: nn.Module = nn.Identity()
         if stride != 1:  # the block changes the shape
-            self.downsample = nn.Sequential(conv1x1(in_channels, out_channels, stride),
-                                            nn.BatchNorm2d(out_channels))
+            self.downsample = nn.Sequential(
+                conv1x1(in_channels, out_channels, stride),
+                nn.BatchNorm2d(out_channels),
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -189,7 +214,9 @@ class V1StrideBottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def measure_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor) -> list[float]:
+def measure_gradient_norms(
+    model: nn.Module, inputs: Tensor, targets: Tensor
+) -> list[float]:
     """Gradient norm of every Conv2d and Linear weight, as a training step sees them.
 
     BatchNorm normalises with the batch's statistics, as in a training step. Returns one
@@ -198,6 +225,10 @@ def measure_gradient_norms(model: nn.Module, inputs: Tensor, targets: Tensor) ->
     """
     model.train()
     loss = F.cross_entropy(model(inputs), targets)
-    weights = [m.weight for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    weights = [
+        m.weight
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     grads = torch.autograd.grad(loss, weights)
     return [g.norm().item() for g in grads]

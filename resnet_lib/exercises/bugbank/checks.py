@@ -24,20 +24,39 @@ from .compare import Trace, agree, build, error_line, randomize_norms, trace
 
 
 def _tv():
-    from torchvision.models import resnet  # imported when a checker runs, not with the library
+    from torchvision.models import (
+        resnet,
+    )  # imported when a checker runs, not with the library
 
     return resnet
 
 
 def tv_basic(in_channels: int, planes: int, stride: int = 1) -> nn.Module:
     """torchvision's BasicBlock with the projection torchvision's ResNet gives it."""
-    return _tv().BasicBlock(in_channels, planes, stride, _tv_downsample(in_channels, planes, stride))
+    return _tv().BasicBlock(
+        in_channels,
+        planes,
+        stride,
+        _tv_downsample(in_channels, planes, stride),
+    )
 
 
-def tv_bottleneck(in_channels: int, planes: int, stride: int = 1, groups: int = 1, base_width: int = 64) -> nn.Module:
+def tv_bottleneck(
+    in_channels: int,
+    planes: int,
+    stride: int = 1,
+    groups: int = 1,
+    base_width: int = 64,
+) -> nn.Module:
     """torchvision's Bottleneck ("V1.5"; ResNeXt with ``groups``/``base_width``)."""
-    return _tv().Bottleneck(in_channels, planes, stride, _tv_downsample(in_channels, planes * 4, stride),
-                         groups=groups, base_width=base_width)
+    return _tv().Bottleneck(
+        in_channels,
+        planes,
+        stride,
+        _tv_downsample(in_channels, planes * 4, stride),
+        groups=groups,
+        base_width=base_width,
+    )
 
 
 def tv_resnext(in_channels: int, planes: int, stride: int = 1) -> nn.Module:
@@ -45,11 +64,16 @@ def tv_resnext(in_channels: int, planes: int, stride: int = 1) -> nn.Module:
     return tv_bottleneck(in_channels, planes, stride, groups=32, base_width=4)
 
 
-def _tv_downsample(in_channels: int, out_channels: int, stride: int) -> Optional[nn.Module]:
+def _tv_downsample(
+    in_channels: int, out_channels: int, stride: int
+) -> Optional[nn.Module]:
     # as torchvision's ResNet._make_layer: a projection where the shape changes
     if stride == 1 and in_channels == out_channels:
         return None
-    return nn.Sequential(_tv().conv1x1(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels))
+    return nn.Sequential(
+        _tv().conv1x1(in_channels, out_channels, stride),
+        nn.BatchNorm2d(out_channels),
+    )
 
 
 # --- checking a block class ----------------------------------------------------------------
@@ -63,14 +87,20 @@ class BlockSpec:
 
     name: str  # what the student writes, e.g. "Bottleneck"
     signature: str  # its constructor, e.g. "(in_channels, planes, stride)"
-    configs: Sequence[tuple]  # constructor arguments to try, shape-changing ones first
+    configs: Sequence[
+        tuple
+    ]  # constructor arguments to try, shape-changing ones first
     reference: Callable[..., nn.Module]
     reference_name: str
     success: str
     batch: int = 2
     size: int = 8
     input_channels: Callable[[tuple], int] = lambda args: args[0]
-    diagnose: Optional[Callable[[tuple, nn.Module, Trace, nn.Module, Trace, Tensor], Diagnosis]] = None
+    diagnose: Optional[
+        Callable[
+            [tuple, nn.Module, Trace, nn.Module, Trace, Tensor], Diagnosis
+        ]
+    ] = None
     variants: Optional[Callable[[nn.Module, Tensor], dict[str, Tensor]]] = None
     variant_hints: dict[str, str] = field(default_factory=dict)
     hint: str = "print the shape after every step of your forward pass and compare with the reference"
@@ -87,10 +117,18 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         student, problem = build(candidate, args, spec.signature)
         if problem is not None:
             return problem
-        assert student is not None  # build gives a module whenever it gives no Feedback
+        assert (
+            student is not None
+        )  # build gives a module whenever it gives no Feedback
         ref = spec.reference(*args)
         randomize_norms(ref, g)
-        x = torch.randn(spec.batch, spec.input_channels(args), spec.size, spec.size, generator=g)
+        x = torch.randn(
+            spec.batch,
+            spec.input_channels(args),
+            spec.size,
+            spec.size,
+            generator=g,
+        )
         shape = f"({', '.join(map(str, x.shape))})"
         call = _call(spec, args)
         ref_trace, st = trace(ref.eval(), x), trace(student.eval(), x)
@@ -99,31 +137,57 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
             if found is not None:
                 return Feedback.wrong(*found)
         if st.error is not None:
-            return Feedback.wrong(f"running {call} on a {shape} input raised {error_line(st.error)}", spec.hint)
+            return Feedback.wrong(
+                f"running {call} on a {shape} input raised {error_line(st.error)}",
+                spec.hint,
+            )
         ours, theirs = ref_trace.output, st.output
         if ours is None:
-            raise RuntimeError(f"{spec.reference_name} failed on a {shape} input: {ref_trace.error!r}")
-        assert theirs is not None  # trace gives an output whenever it gives no error
+            raise RuntimeError(
+                f"{spec.reference_name} failed on a {shape} input: {ref_trace.error!r}"
+            )
+        assert (
+            theirs is not None
+        )  # trace gives an output whenever it gives no error
         if theirs.shape != ours.shape:
-            return Feedback.wrong(f"{call} outputs shape {tuple(theirs.shape)} for a {shape} input; "
-                                  f"{spec.reference_name} outputs {tuple(ours.shape)}", spec.hint)
+            return Feedback.wrong(
+                f"{call} outputs shape {tuple(theirs.shape)} for a {shape} input; "
+                f"{spec.reference_name} outputs {tuple(ours.shape)}",
+                spec.hint,
+            )
         n, m = count_params(student), count_params(ref)
         if n != m:
-            return Feedback.wrong(f"{call} has {n:,} parameters; {spec.reference_name} has {m:,}", spec.hint)
+            return Feedback.wrong(
+                f"{call} has {n:,} parameters; {spec.reference_name} has {m:,}",
+                spec.hint,
+            )
         result = agree(ref, student, x, spec.variants)
         if result.variant is not None:
-            return Feedback.wrong(f"{call}: {result.variant}.", spec.variant_hints.get(result.variant, spec.hint))
+            return Feedback.wrong(
+                f"{call}: {result.variant}.",
+                spec.variant_hints.get(result.variant, spec.hint),
+            )
         if not result.same:
             if not result.matched:
-                return Feedback.wrong(f"{call} has the right parameter count, but its layers are not those of "
-                                      f"{spec.reference_name} (kinds or shapes differ)", spec.hint)
-            return Feedback.wrong(f"with {spec.reference_name}'s weights loaded into {call}, the outputs differ by up "
-                                  f"to {result.max_diff:.3g} ({result.mode} mode)", spec.hint)
+                return Feedback.wrong(
+                    f"{call} has the right parameter count, but its layers are not those of "
+                    f"{spec.reference_name} (kinds or shapes differ)",
+                    spec.hint,
+                )
+            return Feedback.wrong(
+                f"with {spec.reference_name}'s weights loaded into {call}, the outputs differ by up "
+                f"to {result.max_diff:.3g} ({result.mode} mode)",
+                spec.hint,
+            )
     return Feedback.right(spec.success)
 
 
 def _convs(tr: Trace, kernel: int) -> list[nn.Conv2d]:
-    return list(dict.fromkeys(m for m, _, _ in tr.convs() if m.kernel_size == (kernel, kernel)))
+    return list(
+        dict.fromkeys(
+            m for m, _, _ in tr.convs() if m.kernel_size == (kernel, kernel)
+        )
+    )
 
 
 # --- 1. the stride applied only once -----------------------------------------------------------
@@ -133,7 +197,11 @@ def _map_sizes(tr: Trace) -> list[int]:
     """The side of the feature maps the 3x3 convolutions produce, each size once, in order."""
     sizes: list[int] = []
     for m, _, out in tr.convs():
-        if m.kernel_size == (3, 3) and out.dim() == 4 and (not sizes or sizes[-1] != out.shape[-1]):
+        if (
+            m.kernel_size == (3, 3)
+            and out.dim() == 4
+            and (not sizes or sizes[-1] != out.shape[-1])
+        ):
             sizes.append(out.shape[-1])
     return sizes
 
@@ -144,21 +212,31 @@ def _diagnose_stride_once(args, student, st, ref, rt, x) -> Diagnosis:
         return None
     path = lambda sizes: " -> ".join(f"{s}x{s}" for s in sizes)  # noqa: E731
     if len(theirs) < len(ours):
-        return (f"the stride is still applied only in the first block that gets one: your maps go {path(theirs)}, "
-                f"so the last stage works on {theirs[-1]}x{theirs[-1]} maps; the paper's (and resnet_lib's "
-                f"cifar_resnet) go {path(ours)}",
-                "give every stage its own stride as an argument (stride 1 for layer1, 2 for layer2 and layer3), as "
-                "torchvision's _make_layer and resnet_lib's make_stage do, instead of keeping it in self.stride")
-    return (f"your maps go {path(theirs)}; the paper's go {path(ours)}",
-            "only the first block of layer2 and of layer3 has stride 2; every other block has stride 1")
+        return (
+            f"the stride is still applied only in the first block that gets one: your maps go {path(theirs)}, "
+            f"so the last stage works on {theirs[-1]}x{theirs[-1]} maps; the paper's (and resnet_lib's "
+            f"cifar_resnet) go {path(ours)}",
+            "give every stage its own stride as an argument (stride 1 for layer1, 2 for layer2 and layer3), as "
+            "torchvision's _make_layer and resnet_lib's make_stage do, instead of keeping it in self.stride",
+        )
+    return (
+        f"your maps go {path(theirs)}; the paper's go {path(ours)}",
+        "only the first block of layer2 and of layer3 has stride 2; every other block has stride 1",
+    )
 
 
 STRIDE_ONCE = BlockSpec(
-    name="CifarResNet", signature="(n, num_classes)", configs=[(2, 10)],
-    reference=lambda n, num_classes: cifar_resnet(6 * n + 2, num_classes=num_classes),
-    reference_name="resnet_lib's cifar_resnet", size=32, input_channels=lambda args: 3,
+    name="CifarResNet",
+    signature="(n, num_classes)",
+    configs=[(2, 10)],
+    reference=lambda n, num_classes: cifar_resnet(
+        6 * n + 2, num_classes=num_classes
+    ),
+    reference_name="resnet_lib's cifar_resnet",
+    size=32,
+    input_channels=lambda args: 3,
     success="your network halves the map at the start of layer2 and of layer3 (32x32 -> 16x16 -> 8x8) and "
-            "computes what resnet_lib's cifar_resnet computes, in eval and in train mode.",
+    "computes what resnet_lib's cifar_resnet computes, in eval and in train mode.",
     diagnose=_diagnose_stride_once,
 )
 
@@ -167,25 +245,37 @@ STRIDE_ONCE = BlockSpec(
 
 def _diagnose_groups(args, student, st, ref, rt, x) -> Diagnosis:
     theirs, ours = _convs(st, 3), _convs(rt, 3)
-    if len(theirs) != 1 or len(ours) != 1 or theirs[0].groups == ours[0].groups:
+    if (
+        len(theirs) != 1
+        or len(ours) != 1
+        or theirs[0].groups == ours[0].groups
+    ):
         return None
     c, r = theirs[0], ours[0]
     width = r.in_channels
-    per = f"is split into {c.groups} groups of {c.in_channels // c.groups} channels" if c.groups > 1 \
+    per = (
+        f"is split into {c.groups} groups of {c.in_channels // c.groups} channels"
+        if c.groups > 1
         else "is not grouped (groups=1)"
-    return (f"in {_call(RESNEXT_GROUPS, args)} the 3x3 convolution {per}; ResNeXt 32x4d splits its "
-            f"{width} channels into {r.groups} groups of {width // r.groups}: torchvision's weight is "
-            f"{tuple(r.weight.shape)}, yours {tuple(c.weight.shape)}, and the block has {count_params(student):,} "
-            f"parameters instead of {count_params(ref):,}",
-            "Conv2d's groups is the number of groups, the cardinality (32); the 4 in 32x4d is the width of each "
-            "group, which only sets the number of channels")
+    )
+    return (
+        f"in {_call(RESNEXT_GROUPS, args)} the 3x3 convolution {per}; ResNeXt 32x4d splits its "
+        f"{width} channels into {r.groups} groups of {width // r.groups}: torchvision's weight is "
+        f"{tuple(r.weight.shape)}, yours {tuple(c.weight.shape)}, and the block has {count_params(student):,} "
+        f"parameters instead of {count_params(ref):,}",
+        "Conv2d's groups is the number of groups, the cardinality (32); the 4 in 32x4d is the width of each "
+        "group, which only sets the number of channels",
+    )
 
 
 RESNEXT_GROUPS = BlockSpec(
-    name="ResNeXtBlock", signature="(in_channels, planes, stride)", configs=[(256, 64, 1), (256, 128, 2)],
-    reference=tv_resnext, reference_name="torchvision's ResNeXt-50 32x4d Bottleneck",
+    name="ResNeXtBlock",
+    signature="(in_channels, planes, stride)",
+    configs=[(256, 64, 1), (256, 128, 2)],
+    reference=tv_resnext,
+    reference_name="torchvision's ResNeXt-50 32x4d Bottleneck",
     success="your grouped 3x3 convolution has 32 groups of 4 channels per 64 planes, and the block computes what "
-            "the block of torchvision's resnext50_32x4d computes.",
+    "the block of torchvision's resnext50_32x4d computes.",
     diagnose=_diagnose_groups,
 )
 
@@ -205,19 +295,26 @@ def _basic_variants(ref: nn.Module, x: Tensor) -> dict[str, Tensor]:
 
 
 BEFORE = "the ReLU now comes before the addition instead of after it"
-TWICE = ("the ReLU is still applied twice: once to F(x) inside the block, before the addition, and again "
-         "after it, so the residual F(x) can never be negative")
+TWICE = (
+    "the ReLU is still applied twice: once to F(x) inside the block, before the addition, and again "
+    "after it, so the residual F(x) can never be negative"
+)
 DOUBLE_RELU = BlockSpec(
-    name="BasicBlock", signature="(in_channels, planes, stride)", configs=[(16, 32, 2), (32, 32, 1)],
-    reference=tv_basic, reference_name="torchvision's BasicBlock",
+    name="BasicBlock",
+    signature="(in_channels, planes, stride)",
+    configs=[(16, 32, 2), (32, 32, 1)],
+    reference=tv_basic,
+    reference_name="torchvision's BasicBlock",
     success="your block computes relu(F(x) + shortcut(x)) with F(x) = bn2(conv2(relu(bn1(conv1(x))))), as "
-            "torchvision's BasicBlock does: one ReLU inside, one after the addition.",
+    "torchvision's BasicBlock does: one ReLU inside, one after the addition.",
     variants=_basic_variants,
-    variant_hints={TWICE: "the second conv-BN of the block must not end in a ReLU: the only ReLU after it is the "
-                          "one applied to the sum",
-                   "there is no ReLU after the addition": "apply the ReLU to F(x) + shortcut(x)",
-                   BEFORE: "the second conv-BN ends without a ReLU; the block's last ReLU is applied to the sum",
-                   "the shortcut is missing": "add the shortcut to F(x) before the last ReLU"},
+    variant_hints={
+        TWICE: "the second conv-BN of the block must not end in a ReLU: the only ReLU after it is the "
+        "one applied to the sum",
+        "there is no ReLU after the addition": "apply the ReLU to F(x) + shortcut(x)",
+        BEFORE: "the second conv-BN ends without a ReLU; the block's last ReLU is applied to the sum",
+        "the shortcut is missing": "add the shortcut to F(x) before the last ReLU",
+    },
 )
 
 # --- 4. the pre-activation unit's projection reads the raw input -------------------------------------
@@ -237,22 +334,34 @@ def _preact_variants(ref: nn.Module, x: Tensor) -> dict[str, Tensor]:
     return out
 
 
-PRE_IDENTITY = ("the identity shortcut carries relu(bn1(x)) instead of x; where the shape does not change it must "
-                "be x itself, untouched")
-RELU_AFTER = "there is a ReLU after the addition; a full pre-activation unit has none"
-RAW = ("the projection shortcut still reads the raw input x; in the authors' code, where the shape changes the "
-       "unit's first BN-ReLU is shared and the 1x1 projection reads its output, relu(bn1(x))")
+PRE_IDENTITY = (
+    "the identity shortcut carries relu(bn1(x)) instead of x; where the shape does not change it must "
+    "be x itself, untouched"
+)
+RELU_AFTER = (
+    "there is a ReLU after the addition; a full pre-activation unit has none"
+)
+RAW = (
+    "the projection shortcut still reads the raw input x; in the authors' code, where the shape changes the "
+    "unit's first BN-ReLU is shared and the 1x1 projection reads its output, relu(bn1(x))"
+)
 PREACT_SHORTCUT = BlockSpec(
-    name="PreActBlock", signature="(in_channels, planes, stride)", configs=[(16, 32, 2), (32, 32, 1)],
-    reference=lambda cin, planes, stride: PreActBlock(cin, planes, stride, shortcut="B"),
+    name="PreActBlock",
+    signature="(in_channels, planes, stride)",
+    configs=[(16, 32, 2), (32, 32, 1)],
+    reference=lambda cin, planes, stride: PreActBlock(
+        cin, planes, stride, shortcut="B"
+    ),
     reference_name="resnet_lib's PreActBlock",
     success="your unit feeds the pre-activated input to the projection where the shape changes, and the raw x to "
-            "the identity elsewhere, as the authors' ResNet-1001 code and resnet_lib's PreActBlock do.",
+    "the identity elsewhere, as the authors' ResNet-1001 code and resnet_lib's PreActBlock do.",
     variants=_preact_variants,
-    variant_hints={RAW: "compute pre = relu(bn1(x)) once and give it to both conv1 and the projection; keep x for "
-                        "the identity shortcut",
-                   PRE_IDENTITY: "use pre for the projection only; an identity shortcut adds x as it came in",
-                   RELU_AFTER: "return out + shortcut: the next unit's BN-ReLU does the activating"},
+    variant_hints={
+        RAW: "compute pre = relu(bn1(x)) once and give it to both conv1 and the projection; keep x for "
+        "the identity shortcut",
+        PRE_IDENTITY: "use pre for the projection only; an identity shortcut adds x as it came in",
+        RELU_AFTER: "return out + shortcut: the next unit's BN-ReLU does the activating",
+    },
 )
 
 # --- 5. no projection where only the channels change --------------------------------------------------
@@ -264,25 +373,34 @@ def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
     if stride != 1 or cin == out:
         return None
     # a projection reads the block's input itself (conv3 of a Bottleneck may have the same shape)
-    reads_x = [m for m, i, _ in st.convs() if i.shape == x.shape and torch.equal(i, x)]
+    reads_x = [
+        m for m, i, _ in st.convs() if i.shape == x.shape and torch.equal(i, x)
+    ]
     if any(m.kernel_size == (1, 1) and m.out_channels == out for m in reads_x):
         return None
-    shortcut = (f"its shortcut still carries the {cin}-channel input (adding them raised {error_line(st.error)})"
-                if st.error is not None else "its shortcut has no 1x1 projection")
-    return (f"the projection shortcut is still missing where only the channels change: "
-            f"{_call(MISSING_PROJECTION, args)} keeps the map size but turns {cin} channels into {out}, and "
-            f"{shortcut}; torchvision gives this block a 1x1 projection with BatchNorm "
-            f"({count_params(ref) - count_params(student):,} parameters)",
-            "a projection is needed when stride != 1 OR in_channels != planes * expansion; with Bottlenecks "
-            "that is layer1's first block, whose stride is 1")
+    shortcut = (
+        f"its shortcut still carries the {cin}-channel input (adding them raised {error_line(st.error)})"
+        if st.error is not None
+        else "its shortcut has no 1x1 projection"
+    )
+    return (
+        f"the projection shortcut is still missing where only the channels change: "
+        f"{_call(MISSING_PROJECTION, args)} keeps the map size but turns {cin} channels into {out}, and "
+        f"{shortcut}; torchvision gives this block a 1x1 projection with BatchNorm "
+        f"({count_params(ref) - count_params(student):,} parameters)",
+        "a projection is needed when stride != 1 OR in_channels != planes * expansion; with Bottlenecks "
+        "that is layer1's first block, whose stride is 1",
+    )
 
 
 MISSING_PROJECTION = BlockSpec(
-    name="Bottleneck", signature="(in_channels, planes, stride)",
+    name="Bottleneck",
+    signature="(in_channels, planes, stride)",
     configs=[(64, 64, 1), (256, 128, 2), (256, 64, 1)],
-    reference=tv_bottleneck, reference_name="torchvision's Bottleneck",
+    reference=tv_bottleneck,
+    reference_name="torchvision's Bottleneck",
     success="your block projects its shortcut wherever the shape changes, by stride or by channels, and computes "
-            "what torchvision's Bottleneck computes.",
+    "what torchvision's Bottleneck computes.",
     diagnose=_diagnose_missing_projection,
 )
 
@@ -293,30 +411,46 @@ def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
     cin, planes, stride = args
     if stride == 1:
         return None
-    strided_1x1 = [m for m in _convs(st, 1) if m.stride != (1, 1) and m.out_channels == planes]
+    strided_1x1 = [
+        m
+        for m in _convs(st, 1)
+        if m.stride != (1, 1) and m.out_channels == planes
+    ]
     threes = _convs(st, 3)
     if not strided_1x1 or not threes:
         return None
     if any(m.stride != (1, 1) for m in threes):
-        return (f"in {_call(V1_V15, args)} both the first 1x1 and the 3x3 convolution have stride 2, so the main "
-                f"path halves the map twice while the shortcut halves it once",
-                "keep the stride on the 3x3 convolution only (V1.5, torchvision's placement)")
+        return (
+            f"in {_call(V1_V15, args)} both the first 1x1 and the 3x3 convolution have stride 2, so the main "
+            f"path halves the map twice while the shortcut halves it once",
+            "keep the stride on the 3x3 convolution only (V1.5, torchvision's placement)",
+        )
     if st.error is not None:
         return None
     result = agree(ref, student, x)
-    gap = f" With torchvision's weights loaded, the outputs differ by up to {result.max_diff:.3g}." \
-        if result.matched and not result.same and result.max_diff == result.max_diff else ""
-    return (f"in {_call(V1_V15, args)} the stride still sits on the first 1x1 convolution and the 3x3 has stride 1: "
-            f"that is the paper's ResNet V1. torchvision's ResNet-50 is \"V1.5\": its 3x3 convolution has the "
-            f"stride. Shapes and parameter counts are the same, which is why the swap goes unnoticed.{gap}",
-            "move the stride from conv1 (1x1) to conv2 (3x3); the projection shortcut keeps its stride")
+    gap = (
+        f" With torchvision's weights loaded, the outputs differ by up to {result.max_diff:.3g}."
+        if result.matched
+        and not result.same
+        and result.max_diff == result.max_diff
+        else ""
+    )
+    return (
+        f"in {_call(V1_V15, args)} the stride still sits on the first 1x1 convolution and the 3x3 has stride 1: "
+        f"that is the paper's ResNet V1. torchvision's ResNet-50 is \"V1.5\": its 3x3 convolution has the "
+        f"stride. Shapes and parameter counts are the same, which is why the swap goes unnoticed.{gap}",
+        "move the stride from conv1 (1x1) to conv2 (3x3); the projection shortcut keeps its stride",
+    )
 
 
 V1_V15 = BlockSpec(
-    name="Bottleneck", signature="(in_channels, planes, stride)", configs=[(256, 128, 2), (256, 64, 1)],
-    reference=tv_bottleneck, reference_name="torchvision's Bottleneck",
-    success="your Bottleneck strides its 3x3 convolution, as torchvision's ResNet-50 (\"V1.5\") does, so "
-            "torchvision's weights mean the same thing in it.",
+    name="Bottleneck",
+    signature="(in_channels, planes, stride)",
+    configs=[(256, 128, 2), (256, 64, 1)],
+    reference=tv_bottleneck,
+    reference_name="torchvision's Bottleneck",
+    success='your Bottleneck strides its 3x3 convolution, as torchvision\'s ResNet-50 ("V1.5") does, so '
+    "torchvision's weights mean the same thing in it.",
     diagnose=_diagnose_v1,
 )
 
@@ -345,70 +479,120 @@ def _as_floats(value: Any) -> Optional[list[float]]:
     return out
 
 
-def _reference_norms(model: nn.Module, x: Tensor, y: Tensor, train: bool) -> list[float]:
+def _reference_norms(
+    model: nn.Module, x: Tensor, y: Tensor, train: bool
+) -> list[float]:
     twin = copy.deepcopy(model).train(train)
     loss = F.cross_entropy(twin(x), y)
-    weights = [m.weight for m in twin.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    weights = [
+        m.weight
+        for m in twin.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     return [g.norm().item() for g in torch.autograd.grad(loss, weights)]
 
 
 def _close_lists(a: list[float], b: list[float]) -> bool:
-    return len(a) == len(b) and all(abs(u - v) <= 1e-4 * max(abs(v), 1e-6) + 1e-7 for u, v in zip(a, b))
+    return len(a) == len(b) and all(
+        abs(u - v) <= 1e-4 * max(abs(v), 1e-6) + 1e-7 for u, v in zip(a, b)
+    )
 
 
 def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
     """Check a fixed ``measure_gradient_norms(model, inputs, targets)``: same numbers, model untouched."""
     if isinstance(candidate, (type, nn.Module)) or not callable(candidate):
-        return Feedback.wrong(f"expected your measuring function; got {describe(candidate)}",
-                              "pass the function itself: check_fix(my_measure, bug='bn-running-stats')")
+        return Feedback.wrong(
+            f"expected your measuring function; got {describe(candidate)}",
+            "pass the function itself: check_fix(my_measure, bug='bn-running-stats')",
+        )
     g = torch.Generator().manual_seed(seed)
     for start_in_train in (False, True):
         model = cifar_resnet(8)
-        randomize_norms(model, g)  # as if trained: running statistics that are not 0 and 1
+        randomize_norms(
+            model, g
+        )  # as if trained: running statistics that are not 0 and 1
         model.train(start_in_train)
-        x, y = torch.randn(4, 3, 16, 16, generator=g), torch.randint(0, 10, (4,), generator=g)
+        x, y = (
+            torch.randn(4, 3, 16, 16, generator=g),
+            torch.randint(0, 10, (4,), generator=g),
+        )
         before = {k: v.clone() for k, v in model.state_dict().items()}
         expected = _reference_norms(model, x, y, train=True)
         try:
             got = candidate(model, x, y)
         except Exception as err:  # the student's function
-            return Feedback.wrong(f"calling your function on a CIFAR ResNet-8 raised {error_line(err)}",
-                                  "it is called as measure(model, inputs, targets)")
+            return Feedback.wrong(
+                f"calling your function on a CIFAR ResNet-8 raised {error_line(err)}",
+                "it is called as measure(model, inputs, targets)",
+            )
         after = model.state_dict()
-        changed = [k for k in before if k not in after or not torch.equal(before[k], after[k])]
-        stats = [k for k in changed if k.rsplit(".", 1)[-1] in ("running_mean", "running_var", "num_batches_tracked")]
+        changed = [
+            k
+            for k in before
+            if k not in after or not torch.equal(before[k], after[k])
+        ]
+        stats = [
+            k
+            for k in changed
+            if k.rsplit(".", 1)[-1]
+            in ("running_mean", "running_var", "num_batches_tracked")
+        ]
         if stats:
-            counter = next((k for k in stats if k.endswith("num_batches_tracked")), None)
-            count = (f"; {counter} went from {int(before[counter])} to {int(after[counter])}"
-                     if counter is not None and counter in after else "")
+            counter = next(
+                (k for k in stats if k.endswith("num_batches_tracked")), None
+            )
+            count = (
+                f"; {counter} went from {int(before[counter])} to {int(after[counter])}"
+                if counter is not None and counter in after
+                else ""
+            )
             return Feedback.wrong(
                 f"measuring still updates BatchNorm's running statistics: {len(stats)} buffers changed, e.g. "
                 f"{stats[0]}{count}. A trained model measured this way no longer evaluates as it did.",
                 "save the buffers before the forward pass and put them back after it (or measure a copy of the "
-                "model, or call torch.func.functional_call with copies of the buffers)")
+                "model, or call torch.func.functional_call with copies of the buffers)",
+            )
         if changed:
-            return Feedback.wrong(f"your function changed the model's weights ({changed[0]}, ...)",
-                                  "a measurement must not change the model it measures")
+            return Feedback.wrong(
+                f"your function changed the model's weights ({changed[0]}, ...)",
+                "a measurement must not change the model it measures",
+            )
         if model.training != start_in_train:
-            was, now = ("train", "eval") if start_in_train else ("eval", "train")
-            return Feedback.wrong(f"the model was in {was} mode before your function and is in {now} mode after it",
-                                  "remember model.training first and call model.train(that) at the end")
+            was, now = (
+                ("train", "eval") if start_in_train else ("eval", "train")
+            )
+            return Feedback.wrong(
+                f"the model was in {was} mode before your function and is in {now} mode after it",
+                "remember model.training first and call model.train(that) at the end",
+            )
         grads = [n for n, p in model.named_parameters() if p.grad is not None]
         if grads:
-            return Feedback.wrong(f"your function left gradients in the parameters' .grad ({grads[0]}, ...)",
-                                  "torch.autograd.grad returns gradients without writing .grad; loss.backward() "
-                                  "accumulates into it")
+            return Feedback.wrong(
+                f"your function left gradients in the parameters' .grad ({grads[0]}, ...)",
+                "torch.autograd.grad returns gradients without writing .grad; loss.backward() "
+                "accumulates into it",
+            )
         values = _as_floats(got)
         if values is None:
-            return Feedback.wrong(f"your function returned {describe(got)}; expected a list of numbers",
-                                  "one gradient norm per Conv2d and Linear layer, in model.modules() order")
+            return Feedback.wrong(
+                f"your function returned {describe(got)}; expected a list of numbers",
+                "one gradient norm per Conv2d and Linear layer, in model.modules() order",
+            )
         if not _close_lists(values, expected):
-            if _close_lists(values, _reference_norms(model, x, y, train=False)):
-                return Feedback.wrong("your norms are those of eval mode, where BatchNorm uses its running statistics;"
-                                      " a training step normalises with the batch's statistics",
-                                      "measure in train mode, then restore the statistics and the mode")
-            return Feedback.wrong(f"your function returned {len(values)} numbers that are not the gradient norms "
-                                  f"({len(expected)} layers) a training step sees",
-                                  "keep the buggy function's arithmetic; only what it does to the model was wrong")
-    return Feedback.right("your function measures the gradient norms a training step sees and leaves the model "
-                          "as it found it: weights, BatchNorm statistics, mode and .grad untouched.")
+            if _close_lists(
+                values, _reference_norms(model, x, y, train=False)
+            ):
+                return Feedback.wrong(
+                    "your norms are those of eval mode, where BatchNorm uses its running statistics;"
+                    " a training step normalises with the batch's statistics",
+                    "measure in train mode, then restore the statistics and the mode",
+                )
+            return Feedback.wrong(
+                f"your function returned {len(values)} numbers that are not the gradient norms "
+                f"({len(expected)} layers) a training step sees",
+                "keep the buggy function's arithmetic; only what it does to the model was wrong",
+            )
+    return Feedback.right(
+        "your function measures the gradient norms a training step sees and leaves the model "
+        "as it found it: weights, BatchNorm statistics, mode and .grad untouched."
+    )

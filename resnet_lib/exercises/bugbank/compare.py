@@ -32,27 +32,39 @@ def error_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-def build(candidate: Any, args: Sequence[Any], signature: str) -> tuple[Optional[nn.Module], Optional[Feedback]]:
+def build(
+    candidate: Any, args: Sequence[Any], signature: str
+) -> tuple[Optional[nn.Module], Optional[Feedback]]:
     """Instantiate a student's module class with ``args``; a Feedback instead of any exception."""
     if isinstance(candidate, nn.Module):
         name = type(candidate).__name__
         return None, Feedback.wrong(
             f"you passed an instance of {name}; pass the class itself, so the checker can build it "
-            f"for several shapes", f"check_fix({name}, bug=...), not check_fix({name}(...), bug=...)")
+            f"for several shapes",
+            f"check_fix({name}, bug=...), not check_fix({name}(...), bug=...)",
+        )
     if not isinstance(candidate, type):
-        return None, Feedback.wrong(f"expected your module's class; got {describe(candidate)}",
-                                    f"pass a class whose constructor takes {signature}")
+        return None, Feedback.wrong(
+            f"expected your module's class; got {describe(candidate)}",
+            f"pass a class whose constructor takes {signature}",
+        )
     if not issubclass(candidate, nn.Module):
-        return None, Feedback.wrong(f"{candidate.__name__} is not an nn.Module subclass",
-                                    f"write it as `class {candidate.__name__}(nn.Module): ...`")
+        return None, Feedback.wrong(
+            f"{candidate.__name__} is not an nn.Module subclass",
+            f"write it as `class {candidate.__name__}(nn.Module): ...`",
+        )
     call = f"{candidate.__name__}({', '.join(map(repr, args))})"
     try:
         module = candidate(*args)
     except Exception as err:  # the student's constructor
-        return None, Feedback.wrong(f"building {call} raised {error_line(err)}",
-                                    f"the constructor takes {signature}")
+        return None, Feedback.wrong(
+            f"building {call} raised {error_line(err)}",
+            f"the constructor takes {signature}",
+        )
     if not isinstance(module, nn.Module):
-        return None, Feedback.wrong(f"{call} did not return an nn.Module", "did you override __new__?")
+        return None, Feedback.wrong(
+            f"{call} did not return an nn.Module", "did you override __new__?"
+        )
     return module, None
 
 
@@ -64,8 +76,12 @@ def randomize_norms(module: nn.Module, generator: torch.Generator) -> None:
                 # the models given here (references, our ResNets) have affine norms with running statistics
                 cast(Tensor, m.weight).uniform_(0.5, 1.5, generator=generator)
                 cast(Tensor, m.bias).uniform_(-0.5, 0.5, generator=generator)
-                cast(Tensor, m.running_mean).uniform_(-0.2, 0.2, generator=generator)
-                cast(Tensor, m.running_var).uniform_(0.5, 1.5, generator=generator)
+                cast(Tensor, m.running_mean).uniform_(
+                    -0.2, 0.2, generator=generator
+                )
+                cast(Tensor, m.running_var).uniform_(
+                    0.5, 1.5, generator=generator
+                )
 
 
 @dataclass
@@ -81,7 +97,9 @@ class Trace:
         return list(dict.fromkeys(m for m, _, _ in self.calls))
 
     def convs(self) -> list[tuple[nn.Conv2d, Tensor, Tensor]]:
-        return [(m, i, o) for m, i, o in self.calls if isinstance(m, nn.Conv2d)]
+        return [
+            (m, i, o) for m, i, o in self.calls if isinstance(m, nn.Conv2d)
+        ]
 
 
 def trace(module: nn.Module, x: Tensor) -> Trace:
@@ -89,13 +107,23 @@ def trace(module: nn.Module, x: Tensor) -> Trace:
     calls: list[tuple[nn.Module, Tensor, Tensor]] = []
 
     def record(m: nn.Module, inputs: tuple, output: Any) -> None:
-        if inputs and isinstance(inputs[0], Tensor) and isinstance(output, Tensor):
+        if (
+            inputs
+            and isinstance(inputs[0], Tensor)
+            and isinstance(output, Tensor)
+        ):
             calls.append((m, inputs[0], output))
 
-    handles = [m.register_forward_hook(record) for m in module.modules() if isinstance(m, WEIGHTED)]
+    handles = [
+        m.register_forward_hook(record)
+        for m in module.modules()
+        if isinstance(m, WEIGHTED)
+    ]
     try:
         with torch.no_grad():
-            out = module(x.clone())  # a forward that writes into its input cannot change ours
+            out = module(
+                x.clone()
+            )  # a forward that writes into its input cannot change ours
         if not isinstance(out, Tensor):
             raise TypeError(f"forward returned {describe(out)}, not a tensor")
         return Trace(out, None, calls)
@@ -107,10 +135,14 @@ def trace(module: nn.Module, x: Tensor) -> Trace:
 
 
 def _signature(m: nn.Module) -> tuple:
-    return (type(m).__name__,) + tuple(tuple(t.shape) for t in m.state_dict().values())
+    return (type(m).__name__,) + tuple(
+        tuple(t.shape) for t in m.state_dict().values()
+    )
 
 
-def _by_name(ref: nn.Module, cand: nn.Module) -> Optional[list[tuple[nn.Module, nn.Module]]]:
+def _by_name(
+    ref: nn.Module, cand: nn.Module
+) -> Optional[list[tuple[nn.Module, nn.Module]]]:
     ref_sd, cand_sd = ref.state_dict(), cand.state_dict()
     if set(ref_sd) != set(cand_sd):
         return None
@@ -127,8 +159,13 @@ def _by_name(ref: nn.Module, cand: nn.Module) -> Optional[list[tuple[nn.Module, 
     return pairs
 
 
-def mappings(ref: nn.Module, cand: nn.Module, ref_trace: Trace, cand_trace: Trace,
-             limit: int = 48) -> Iterator[list[tuple[nn.Module, nn.Module]]]:
+def mappings(
+    ref: nn.Module,
+    cand: nn.Module,
+    ref_trace: Trace,
+    cand_trace: Trace,
+    limit: int = 48,
+) -> Iterator[list[tuple[nn.Module, nn.Module]]]:
     """Ways to pair the reference's weighted layers with the student's, most likely first.
 
     By name when the state_dicts have the same keys and shapes; then by execution order
@@ -152,7 +189,9 @@ def mappings(ref: nn.Module, cand: nn.Module, ref_trace: Trace, cand_trace: Trac
         perms = itertools.permutations(c) if len(c) <= 3 else [tuple(c)]
         options.append([(sig, p) for p in perms])
     for combo in itertools.islice(itertools.product(*options), limit):
-        yield [(r, c) for sig, perm in combo for r, c in zip(groups[sig][0], perm)]
+        yield [
+            (r, c) for sig, perm in combo for r, c in zip(groups[sig][0], perm)
+        ]
 
 
 def load_pairs(pairs: list[tuple[nn.Module, nn.Module]]) -> bool:
@@ -177,7 +216,12 @@ def run(module: nn.Module, x: Tensor, train: bool) -> Optional[Tensor]:
 
 
 def close(a: Optional[Tensor], b: Optional[Tensor]) -> bool:
-    return a is not None and b is not None and a.shape == b.shape and torch.allclose(a, b, atol=ATOL, rtol=RTOL)
+    return (
+        a is not None
+        and b is not None
+        and a.shape == b.shape
+        and torch.allclose(a, b, atol=ATOL, rtol=RTOL)
+    )
 
 
 @dataclass
@@ -185,14 +229,26 @@ class Agreement:
     """The outcome of comparing outputs: ``same``, or the closest named variant and the gap."""
 
     same: bool
-    variant: Optional[str] = None  # name of a known buggy behaviour the student's module shows
-    max_diff: float = math.nan  # largest |student - reference| under the best pairing
+    variant: Optional[str] = (
+        None  # name of a known buggy behaviour the student's module shows
+    )
+    max_diff: float = (
+        math.nan
+    )  # largest |student - reference| under the best pairing
     mode: str = "eval"
-    matched: bool = False  # whether any pairing of the weights was possible at all
+    matched: bool = (
+        False  # whether any pairing of the weights was possible at all
+    )
 
 
-def agree(ref: nn.Module, cand: nn.Module, x: Tensor,
-          variants: Optional[Callable[[nn.Module, Tensor], dict[str, Tensor]]] = None) -> Agreement:
+def agree(
+    ref: nn.Module,
+    cand: nn.Module,
+    x: Tensor,
+    variants: Optional[
+        Callable[[nn.Module, Tensor], dict[str, Tensor]]
+    ] = None,
+) -> Agreement:
     """Give ``cand`` the reference's weights and compare outputs in eval, then train mode.
 
     ``variants(ref, x)`` computes known wrong behaviours from the reference's layers
@@ -215,7 +271,11 @@ def agree(ref: nn.Module, cand: nn.Module, x: Tensor,
             if close(theirs, ours):
                 continue
             ok = False
-            if theirs is not None and ours is not None and theirs.shape == ours.shape:
+            if (
+                theirs is not None
+                and ours is not None
+                and theirs.shape == ours.shape
+            ):
                 diff = (theirs - ours).abs().max().item()
                 if not best.max_diff <= diff:
                     best.max_diff, best.mode = diff, mode
@@ -226,7 +286,9 @@ def agree(ref: nn.Module, cand: nn.Module, x: Tensor,
                     for name, value in variants(ref, x.clone()).items():
                         if close(theirs, value):
                             ref.load_state_dict(saved_ref)
-                            return Agreement(False, name, best.max_diff, mode, True)
+                            return Agreement(
+                                False, name, best.max_diff, mode, True
+                            )
             break
         if ok:
             ref.load_state_dict(saved_ref)
