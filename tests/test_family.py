@@ -739,3 +739,35 @@ def test_gradient_net_options_reach_every_block():
     assert all(
         m.bias is not None for m in net.modules() if isinstance(m, nn.Conv2d)
     )
+
+
+def test_block_classes_a_stage_cannot_build_are_refused_with_the_signature():
+    # torchvision's blocks take (inplanes, planes, stride, downsample, ...): refused when the
+    # network is described, not with a TypeError deep in the first forward pass
+    with pytest.raises(
+        ValueError,
+        match=r"BasicBlock cannot be built by a ResNet stage.*downsample",
+    ):
+        ResNet(
+            torchvision.models.resnet.BasicBlock,
+            [1, 1],
+            stem="cifar",
+            base_width=8,
+        )
+
+    class Narrow(Bottleneck):
+        def __init__(self, in_channels, planes, stride=1):
+            super().__init__(in_channels, planes, stride)
+
+    with pytest.raises(
+        ValueError, match=r"Narrow .*takes \(in_channels, planes, stride\)"
+    ):
+        ResNet(Narrow, [1, 1], stem="cifar", base_width=8)
+
+    class Wider(
+        Bottleneck
+    ):  # keeps the signature: accepted, and built with its expansion
+        expansion = 2
+
+    net = ResNet(Wider, [1, 1], stem="cifar", base_width=8)
+    assert net.fc.in_features == 16 * 2

@@ -58,6 +58,8 @@ Shortcuts (paper, section 3.3), built by :func:`make_shortcut`:
 
 from __future__ import annotations
 
+import inspect
+
 from typing import (
     Any,
     Callable,
@@ -766,6 +768,40 @@ BLOCKS: dict[tuple[str, bool, bool], type[Union[BasicBlock, Bottleneck]]] = {
 BLOCK_NAMES = ("basic", "bottleneck")
 
 
+def _check_block_signature(block: type[nn.Module]) -> None:
+    """Refuse a block class that a stage cannot build as
+    ``block(in_channels, planes, stride, shortcut, **options)``.
+
+    torchvision's blocks, for one, take a ``downsample`` module as their fourth argument.
+    """
+    try:
+        sig = inspect.signature(block.__init__)
+    except (TypeError, ValueError):  # no signature to read: let it try
+        return
+    params = list(sig.parameters.values())
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
+        return
+    positional = [
+        p.name
+        for p in params
+        if p.kind
+        in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        )
+    ][1:]  # without self
+    if len(positional) >= 4 and positional[3] == "shortcut":
+        return
+    raise ValueError(
+        f"{block.__name__} cannot be built by a ResNet stage, which calls "
+        "block(in_channels, planes, stride, shortcut, **options); its __init__ "
+        f"takes ({', '.join(positional)}). Subclass BasicBlock or Bottleneck and "
+        "keep that signature (torchvision's blocks take a downsample module "
+        "instead: use resnet_lib's, whose state_dicts load into torchvision's "
+        "and back)"
+    )
+
+
 @overload
 def resolve_block(
     block: str, plain: bool = ..., ordering: str = ...
@@ -825,9 +861,9 @@ def resolve_block(
             "block must be 'basic', 'bottleneck' or an nn.Module class that declares a positive "
             f"integer expansion (e.g. a subclass of Bottleneck); got {block!r}"
         )
-    block_cls = cast(
-        BlockClass, block
-    )  # an nn.Module class with a positive integer expansion, checked above
+    _check_block_signature(block)
+    # an nn.Module class with a positive integer expansion, checked above
+    block_cls = cast(BlockClass, block)
     if plain:
         if block in _PLAIN:
             return _PLAIN[block]
