@@ -5,7 +5,7 @@ import torch
 import torchinfo
 import torchvision
 
-from resnet_lib import cifar_resnet, resnet50
+from resnet_lib import ResNet, cifar_resnet, resnet50
 from resnet_lib.book.architecture_builder import (
     NAMED,
     _report,
@@ -256,3 +256,17 @@ def test_builder_knows_the_preact_cifar_nets():
         and round(r.params / 1e6, 1) == 1.7
         and r.input_size == 32
     )
+
+
+def test_the_builder_draws_the_network_it_describes():
+    report = describe("bottleneck", "3 4 9 1", input_size=64)
+    model = ResNet.from_config(report.config)
+    blocks = [b for name in model.stage_names for b in getattr(model, name)]
+    svg = report.diagram.svg
+    assert svg.count('class="rd-block') == len(blocks) == 17
+    projections = sum(
+        any(isinstance(m, torch.nn.Conv2d) for m in b.downsample.modules())
+        for b in blocks
+    )
+    assert svg.count('data-projection="true"') == projections == 4
+    assert svg in report._repr_html_()  # shown by the builder, above its table

@@ -31,6 +31,7 @@ from ..nn.models import (
     ResNet,
     ResNetConfig,
 )
+from .diagrams import Diagram, network_diagram
 from .tables import html_table
 from ..device import cpu_threads
 
@@ -105,6 +106,7 @@ class ArchitectureReport:
     summary: str
     nearest: str
     differences: tuple[str, ...]
+    diagram: Diagram  # drawn from the built model (resnet_lib.book.diagrams)
 
     @property
     def name(self) -> str:
@@ -149,6 +151,7 @@ class ArchitectureReport:
             f"(torchinfo: {self.torchinfo_macs / 1e9:.3f} G, which adds BatchNorm and biases), "
             f"<b>{self.layers.total}</b> weighted layers = {html.escape(self.layers.formula())}.<br>"
             f"Nearest named network: <b>{html.escape(self.nearest)}</b>, {html.escape(diff)}.</div>"
+            f"<details open><summary>Diagram</summary>{self.diagram.svg}</details>"
             f"{self.table_html()}"
             f"<details><summary>torchinfo summary</summary><pre>{html.escape(self.summary)}</pre></details>"
         )
@@ -227,6 +230,7 @@ def _report(
         summary=str(stats),
         nearest=nearest,
         differences=diffs,
+        diagram=network_diagram(model, input_size),
     )
 
 

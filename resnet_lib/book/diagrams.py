@@ -43,6 +43,8 @@ from resnet_lib import PadShortcut
 
 __all__ = [
     "Diagram",
+    "DiagramRow",
+    "side_by_side",
     "block_diagram",
     "network_diagram",
     "residual_idea_diagram",
@@ -248,6 +250,35 @@ class Diagram:
             encoding="utf-8",
         )
         return path
+
+
+class DiagramRow:
+    """Diagrams side by side, wrapping onto the next line on a narrow screen."""
+
+    def __init__(self, diagrams: tuple[Diagram, ...]) -> None:
+        self.diagrams = diagrams
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f'<div style="flex:1 1 260px;min-width:0">{d.svg}</div>'
+            for d in self.diagrams
+        )
+        return (
+            '<div class="rd-row" style="display:flex;flex-wrap:wrap;'
+            f'gap:1em;align-items:flex-start">{cells}</div>'
+        )
+
+
+def side_by_side(*diagrams: Diagram) -> DiagramRow:
+    """Show ``diagrams`` in one row (each keeps its title and description).
+
+    Raises:
+        TypeError: something other than a :class:`Diagram` was given.
+    """
+    if not diagrams or not all(isinstance(d, Diagram) for d in diagrams):
+        got = [type(d).__name__ for d in diagrams]
+        raise TypeError(f"side_by_side takes one or more Diagrams; got {got}")
+    return DiagramRow(diagrams)
 
     def __str__(self) -> str:
         return self.svg
