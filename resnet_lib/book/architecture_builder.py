@@ -336,11 +336,13 @@ def check_size(config: ResNetConfig, input_size: int) -> None:
 def stage_shapes(
     model: nn.Module, input_size: int = 224
 ) -> list[tuple[str, tuple[int, int, int]]]:
-    """Measured ``(part, (C, H, W))`` after the stem and after every stage of a built ResNet.
+    """Measured ``(part, (C, H, W))`` after the stem and after every stage of a
+    built ResNet.
 
-    Forward hooks record what comes out of the stem's last module (``maxpool``, an
-    ``nn.Identity`` in the CIFAR stem) and of every ``layerN`` for one zero image, so the
-    sizes are the model's, not a formula's. Works on torchvision's ResNets too.
+    Forward hooks record what comes out of the stem's last module
+    (``maxpool``, an ``nn.Identity`` in the CIFAR stem) and of every
+    ``layerN`` for one zero image, so the sizes are the model's, not a
+    formula's. Works on torchvision's ResNets too.
     """
     stages = getattr(
         model, "stage_names", ["layer1", "layer2", "layer3", "layer4"]

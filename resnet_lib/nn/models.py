@@ -318,13 +318,15 @@ def make_stage(
     dilate: bool = False,
     **options: Any,
 ) -> tuple[nn.Sequential, int]:
-    """Build one stage: ``blocks`` blocks, the first with ``stride``; a pure function.
+    """Build one stage: ``blocks`` blocks, the first with ``stride``; a pure
+    function.
 
     Only the first block can change the shape (stride 2, or ``in_channels !=
-    planes * expansion``); that is where option B puts its projection shortcut.
-    ``dilate=True`` is torchvision's ``replace_stride_with_dilation`` for this stage: no
-    stride, and the 3x3 convolutions after the first block see ``dilation * stride``.
-    ``options`` go to every block (``groups``, ``width_per_group``, ``ordering``, ...).
+    planes * expansion``); that is where option B puts its projection
+    shortcut. ``dilate=True`` is torchvision's ``replace_stride_with_dilation``
+    for this stage: no stride, and the 3x3 convolutions after the first block
+    see ``dilation * stride``. ``options`` go to every block (``groups``,
+    ``width_per_group``, ``ordering``, ...).
 
     Returns:
         The stage and its output channels ``planes * block.expansion``.
@@ -332,7 +334,8 @@ def make_stage(
     out_channels = planes * block.expansion
     later = dilation * stride if dilate else dilation
     stride = 1 if dilate else stride
-    dilated = lambda d: {"dilation": d} if d != 1 else {}  # noqa: E731 - a user's block may not know dilation
+    # a block of the user's own may not know dilation: pass it only when used
+    dilated = lambda d: {"dilation": d} if d != 1 else {}  # noqa: E731
     layers = [
         block(
             in_channels,

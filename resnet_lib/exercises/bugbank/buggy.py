@@ -17,8 +17,9 @@ from ...nn.blocks import BasicBlock, conv1x1, conv3x3, make_shortcut
 
 
 class StrideOnceCifarResNet(nn.Module):
-    """The paper's CIFAR-10 ResNet (6n+2 layers): 16, 32 and 64 filters on 32x32, 16x16
-    and 8x8 maps, option A shortcuts (He et al. 2016, section 4.2).
+    """The paper's CIFAR-10 ResNet (6n+2 layers): 16, 32 and 64 filters on
+    32x32, 16x16 and 8x8 maps, option A shortcuts (He et al. 2016, section
+    4.2).
 
     ``(N, 3, 32, 32) -> (N, num_classes)``; ``n`` blocks per stage.
     """
@@ -54,11 +55,13 @@ class StrideOnceCifarResNet(nn.Module):
 
 
 class GroupWidthResNeXtBlock(nn.Module):
-    """ResNeXt bottleneck (Xie et al. 2017): 1x1 -> grouped 3x3 -> 1x1 (expand by 4).
+    """ResNeXt bottleneck (Xie et al. 2017): 1x1 -> grouped 3x3 -> 1x1,
+    expanding by 4.
 
-    "32x4d", as torchvision's ``resnext50_32x4d``: ``cardinality`` = 32 groups, each
-    ``base_width`` = 4 channels wide in the first stage, so the grouped 3x3 has
-    ``planes * base_width / 64 * cardinality`` channels (128 for ``planes=64``).
+    "32x4d", as torchvision's ``resnext50_32x4d``: ``cardinality`` = 32 groups,
+    each ``base_width`` = 4 channels wide in the first stage, so the grouped
+    3x3 has ``planes * base_width / 64 * cardinality`` channels (128 for
+    ``planes=64``).
     ``(N, in_channels, H, W) -> (N, 4 * planes, H/stride, W/stride)``.
     """
 
@@ -101,7 +104,8 @@ class GroupWidthResNeXtBlock(nn.Module):
 
 
 class DoubleReluBlock(nn.Module):
-    """BasicBlock: two conv-BN-ReLU units and a shortcut (option B), ReLU after the sum.
+    """BasicBlock: two conv-BN-ReLU units and a shortcut (option B), ReLU after
+    the sum.
 
     ``(N, in_channels, H, W) -> (N, planes, H/stride, W/stride)``.
     """
@@ -128,11 +132,13 @@ class DoubleReluBlock(nn.Module):
 
 
 class RawInputPreActBlock(nn.Module):
-    """Full pre-activation basic unit (He et al., "Identity Mappings", 2016, Fig. 4e).
+    """Full pre-activation basic unit (He et al., "Identity Mappings", 2016,
+    Fig. 4e).
 
-    BN -> ReLU -> conv -> BN -> ReLU -> conv, plus the shortcut, no ReLU after the sum.
-    Where the shape changes the shortcut is a bare 1x1 projection, as in the authors'
-    ResNet-1001 code. ``(N, in_channels, H, W) -> (N, planes, H/stride, W/stride)``.
+    BN -> ReLU -> conv -> BN -> ReLU -> conv, plus the shortcut, no ReLU after
+    the sum. Where the shape changes the shortcut is a bare 1x1 projection, as
+    in the authors' ResNet-1001 code.
+    ``(N, in_channels, H, W) -> (N, planes, H/stride, W/stride)``.
     """
 
     def __init__(self, in_channels: int, planes: int, stride: int = 1) -> None:
@@ -153,9 +159,10 @@ class RawInputPreActBlock(nn.Module):
 
 
 class StrideOnlyProjectionBottleneck(nn.Module):
-    """Bottleneck (torchvision's, "V1.5"): 1x1 reduce -> 3x3 (with the stride) -> 1x1 expand
-    by 4, BatchNorm after each, and a shortcut: the identity, or a 1x1 projection with
-    BatchNorm where the block changes the shape (option B).
+    """Bottleneck (torchvision's, "V1.5"): 1x1 reduce -> 3x3 (with the stride)
+    -> 1x1 expand by 4, BatchNorm after each, and a shortcut: the identity, or
+    a 1x1 projection with BatchNorm where the block changes the shape
+    (option B).
     ``(N, in_channels, H, W) -> (N, 4 * planes, H/stride, W/stride)``.
     """
 
@@ -186,10 +193,12 @@ class StrideOnlyProjectionBottleneck(nn.Module):
 
 
 class V1StrideBottleneck(nn.Module):
-    """Bottleneck meant to load torchvision's ResNet-50 weights (attribute names match).
+    """Bottleneck meant to load torchvision's ResNet-50 weights (attribute
+    names match).
 
-    1x1 reduce -> 3x3 -> 1x1 expand by 4, BatchNorm after each, projection shortcut where
-    the shape changes. ``(N, in_channels, H, W) -> (N, 4 * planes, H/stride, W/stride)``.
+    1x1 reduce -> 3x3 -> 1x1 expand by 4, BatchNorm after each, projection
+    shortcut where the shape changes.
+    ``(N, in_channels, H, W) -> (N, 4 * planes, H/stride, W/stride)``.
     """
 
     expansion = 4
@@ -217,11 +226,12 @@ class V1StrideBottleneck(nn.Module):
 def measure_gradient_norms(
     model: nn.Module, inputs: Tensor, targets: Tensor
 ) -> list[float]:
-    """Gradient norm of every Conv2d and Linear weight, as a training step sees them.
+    """Gradient norm of every Conv2d and Linear weight, as a training step sees
+    them.
 
-    BatchNorm normalises with the batch's statistics, as in a training step. Returns one
-    norm per layer, in ``model.modules()`` order. A measurement: the model is left as it
-    was found.
+    BatchNorm normalises with the batch's statistics, as in a training step.
+    Returns one norm per layer, in ``model.modules()`` order. A measurement:
+    the model is left as it was found.
     """
     model.train()
     loss = F.cross_entropy(model(inputs), targets)
