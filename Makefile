@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 # Absolute: chapters execute with book/ as their working directory.
 RESNET_DATA ?= $(abspath $(firstword $(wildcard ../shared/data/cifar10-jpeg.tar.gz)))
 export RESNET_DATA
+# Networks that several chapters study are trained once per build (resnet_lib.training.cache);
+# inside _build, so that a clean build trains them again.
+RESNET_TRAINED_CACHE ?= $(CURDIR)/_build/.trained
+export RESNET_TRAINED_CACHE
 
 .PHONY: setup book student twins lint test unit bench clean
 

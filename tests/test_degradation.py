@@ -194,3 +194,34 @@ def test_recorded_conditions_come_with_a_command_that_reproduces_them(
     )
     with pytest.raises(SystemExit):
         degradation.main(["--threads", "0"])
+
+
+def test_with_a_cache_the_networks_are_trained_once(tmp_path):
+    """The chapter on why residual networks train studies the networks this chapter
+    trained: a second run with the same configuration and data loads them."""
+    cfg = cpu_config(networks=("plain-20", "ResNet-20"))
+    cfg = replace(
+        cfg,
+        train=replace(cfg.train, iterations=4, eval_every=2, batch_size=20),
+    )
+    data = (
+        synthetic_cifar("train", 4, size=8),
+        synthetic_cifar("test", 2, size=8),
+    )
+    first = run_degradation(cfg, data=data, progress=False, cache=tmp_path)
+    again = run_degradation(cfg, data=data, progress=False, cache=tmp_path)
+    assert first.from_cache == {"plain-20": False, "ResNet-20": False}
+    assert again.from_cache == {"plain-20": True, "ResNet-20": True}
+    for name in first.histories:
+        assert (
+            again.histories[name].train_loss
+            == first.histories[name].train_loss
+        )
+        a, b = first.models[name].state_dict(), again.models[name].state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    other = replace(cfg, train=replace(cfg.train, seed=1))
+    assert not any(
+        run_degradation(
+            other, data=data, progress=False, cache=tmp_path
+        ).from_cache.values()
+    )

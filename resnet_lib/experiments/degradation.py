@@ -16,14 +16,23 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from pathlib import Path
+from typing import Optional, Union
 
 import torch
+from torch import nn
 
 from ..data import ImageData, load_data
 from ..device import cpu_threads, seeded
 from ..nn.models import cifar_resnet
-from ..training import History, ProgressArg, TrainConfig, fit, paper_recipe
+from ..training import (
+    History,
+    ProgressArg,
+    TrainConfig,
+    cached_fit,
+    fit,
+    paper_recipe,
+)
 
 NETWORKS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 
@@ -178,11 +187,14 @@ def load_experiment_data(
 
 @dataclass
 class DegradationResult:
-    """Histories by network name, the data's description and the seed."""
+    """Histories (and the trained networks) by name, the data's description and the
+    seed; ``from_cache`` says which networks were loaded rather than trained."""
 
     histories: dict[str, History] = field(default_factory=dict)
     data: str = ""
     seed: int = 0
+    models: dict[str, nn.Module] = field(default_factory=dict)
+    from_cache: dict[str, bool] = field(default_factory=dict)
 
     def final_train_error(self, name: str, last: int = 3) -> float:
         """Training error averaged over the last ``last`` logged points (smooths batch noise)."""
@@ -199,8 +211,13 @@ def run_degradation(
     data: Optional[tuple[ImageData, ImageData]] = None,
     progress: ProgressArg = True,
     threads: Optional[int] = None,
+    cache: Union[bool, str, Path] = False,
 ) -> DegradationResult:
     """Train every network of ``cfg.networks`` with the same recipe and data.
+
+    ``cache``: ``True`` (the default folder) or a folder: train each network once and
+    load it afterwards (:func:`resnet_lib.training.cached_fit`), so that another chapter
+    studying the same networks does not train them again.
 
     Every network is initialised from ``cfg.train.seed`` with a generator of its own: the
     caller's global random state is left as it was.
@@ -219,23 +236,47 @@ def run_degradation(
     with scope:
         for name in cfg.networks:
             plain, depth = parse_network(name)
-            with seeded(cfg.train.seed):
-                model = cifar_resnet(
-                    depth,
-                    plain=plain,
-                    zero_init_residual=cfg.zero_init_residual and not plain,
-                    num_classes=len(train.classes),
+
+            def build(plain: bool = plain, depth: int = depth) -> nn.Module:
+                with seeded(cfg.train.seed):
+                    return cifar_resnet(
+                        depth,
+                        plain=plain,
+                        zero_init_residual=cfg.zero_init_residual
+                        and not plain,
+                        num_classes=len(train.classes),
+                    )
+
+            log_every = max(cfg.train.eval_every // 2, 1)
+            if cache is False:
+                model = build()
+                history = fit(
+                    model,
+                    train,
+                    cfg.train,
+                    test,
+                    device=device,
+                    progress=progress,
+                    log_every=log_every,
+                    desc=name,
                 )
-            result.histories[name] = fit(
-                model,
-                train,
-                cfg.train,
-                test,
-                device=device,
-                progress=progress,
-                log_every=max(cfg.train.eval_every // 2, 1),
-                desc=name,
-            )
+                hit = False
+            else:
+                run = cached_fit(
+                    build,
+                    train,
+                    cfg.train,
+                    test,
+                    name=name,
+                    folder=None if cache is True else cache,
+                    device=device,
+                    progress=progress,
+                    log_every=log_every,
+                )
+                model, history, hit = run.model, run.history, run.from_cache
+            result.histories[name] = history
+            result.models[name] = model
+            result.from_cache[name] = hit
     return result
 
 

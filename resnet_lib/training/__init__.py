@@ -8,11 +8,13 @@
 ``checkpoints``     atomic, resumable checkpoints (``weights_only=True``)
 ``progress``        how :func:`fit` shows progress (the caller chooses)
 ``loop``            :func:`fit` and :func:`evaluate`
+``cache``           train once, load afterwards: :func:`cached_fit`
 ``cli``             ``python -m resnet_lib.training`` (single process or ``torchrun``)
 ==================  =====================================================================
 """
 
 from .augment import augment_batch
+from .cache import CachedRun, cached_fit
 from .checkpoints import (
     CHECKPOINT_FORMAT,
     CheckpointError,
@@ -34,6 +36,8 @@ from .recipes import (
 
 __all__ = [
     "augment_batch",
+    "cached_fit",
+    "CachedRun",
     "CHECKPOINT_FORMAT",
     "CheckpointError",
     "evaluate",
