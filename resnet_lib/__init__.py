@@ -9,10 +9,11 @@ Three floors; imports only point down (``make lint`` checks it with import-linte
 ``classroom/``        marking a class's notebooks (``resnet-mark``)
 **experiments**       what the chapters compute
 ``experiments/``      one module per chapter experiment (vanishing gradients,
-                      degradation, identity learning)
+                      degradation, identity learning, why residual nets train)
 **core**              the networks and how to train and measure them
 ``nn/``               the block family and the models built from it
-``training/``         recipes, augmentation, loop, checkpoints, history, progress, CLI
+``training/``         recipes, augmentation, loop, checkpoints, history, progress,
+                      CLI, a cache of trained networks
 ``counting.py``       closed-form parameters, multiply-adds, weighted layers
 ``diagnostics.py``    gradient norms, activation statistics
 ``data.py``           CIFAR-10 from wherever it can be had, and an offline stand-in

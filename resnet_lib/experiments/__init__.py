@@ -6,5 +6,6 @@ them are drawn by :mod:`resnet_lib.book`.
 ``vanishing_gradients``     products of Jacobians, gradient norms per layer, shattering
 ``degradation``             plain vs residual networks of growing depth, trained alike
 ``identity_learning``       how hard it is for a plain block to learn the identity
+``why_residual``            unrolled paths, lesions, effective paths, loss landscapes
 ==========================  ==========================================================
 """

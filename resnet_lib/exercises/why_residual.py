@@ -1,0 +1,131 @@
+"""Checkers for the chapter on why residual networks train."""
+
+from __future__ import annotations
+
+import math
+
+from .feedback import (
+    Feedback,
+    Question,
+    QuestionError,
+    checker,
+    read_integer,
+    read_number,
+)
+
+PATHS = Question("number of paths", "answer = math.comb(n, k)")
+MEAN = Question("mean path length", "answer = 9 / 4", integer=False)
+SHAPE = Question("number of blocks", "answer = 5")
+
+
+def _blocks(depth: int) -> int:
+    if (depth - 2) % 6:
+        raise QuestionError(
+            f"CIFAR ResNets are 6n+2 deep (20, 32, 44, 56, 110, ...); got {depth}"
+        )
+    return (depth - 2) // 2
+
+
+@checker
+def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
+    """How many of the paths through the CIFAR ResNet of ``depth`` layers use exactly
+    ``length`` residual blocks."""
+    n = _blocks(depth)
+    value, problem = read_integer(answer, PATHS)
+    if problem is not None:
+        return problem
+    assert (
+        value is not None
+    )  # read_integer gives an int whenever it gives no Feedback
+    expected = math.comb(n, length)
+    if value == expected:
+        return Feedback.right(
+            f"C({n}, {length}) = {expected:,}: each of those paths picks {length} of the "
+            f"{n} blocks, in the one order the network runs them."
+        )
+    if value == 2**n:
+        return Feedback.wrong(
+            f"{value:,} = 2^{n} counts every path, of every length",
+            f"count only the ways to choose {length} of the {n} blocks",
+        )
+    if value == math.perm(n, length):
+        return Feedback.wrong(
+            f"{value:,} counts ordered choices, but a path runs its blocks in the "
+            "network's order",
+            "divide by the number of orderings of the chosen blocks",
+        )
+    for wrong_n, why in (
+        (depth, "layers"),
+        (depth - 2, "weighted layers of the blocks"),
+    ):
+        if length <= wrong_n and value == math.comb(wrong_n, length):
+            return Feedback.wrong(
+                f"{value:,} = C({wrong_n}, {length}) chooses among the {wrong_n} {why}",
+                f"a path uses or skips whole blocks: ResNet-{depth} has "
+                f"({depth} - 2) / 2 = {n} of them",
+            )
+    return Feedback.wrong(
+        f"{value:,} is not the number of paths that use {length} of {n} blocks",
+        "a path is a choice, for every block, of its residual branch or its shortcut",
+    )
+
+
+@checker
+def check_mean_path_length(answer, depth: int = 56) -> Feedback:
+    """The mean length, in residual blocks, of the paths through a CIFAR ResNet."""
+    n = _blocks(depth)
+    number, problem = read_number(answer, MEAN)
+    if problem is not None:
+        return problem
+    assert (
+        number is not None
+    )  # read_number gives a Number whenever no Feedback
+    value = float(number.value)
+    expected = n / 2
+    if number.matches(expected, rel=1e-9):
+        return Feedback.right(
+            f"{n} / 2 = {expected:g} blocks: every block is used by exactly half of the "
+            f"2^{n} paths, so a path uses {n} x 1/2 blocks on average (a binomial mean)."
+        )
+    if math.isclose(value, n, rel_tol=1e-9):
+        return Feedback.wrong(
+            f"{value:g} is the longest path (every residual branch), not the mean",
+            "each block is used by half of the paths",
+        )
+    if math.isclose(value, depth / 2, rel_tol=1e-9) or math.isclose(
+        value, depth, rel_tol=1e-9
+    ):
+        return Feedback.wrong(
+            f"{value:g} counts layers; the question counts residual blocks",
+            f"ResNet-{depth} has {n} blocks",
+        )
+    return Feedback.wrong(
+        f"{value:g} is not the mean number of blocks on a path",
+        "sum k x C(n, k) over k and divide by 2^n, or think of each block separately",
+    )
+
+
+@checker
+def check_shape_changing_blocks(answer, depth: int = 56) -> Feedback:
+    """How many blocks of the CIFAR ResNet change the shape of the signal (the ones
+    whose deletion hurts most in the lesion study)."""
+    _blocks(depth)
+    value, problem = read_integer(answer, SHAPE)
+    if problem is not None:
+        return problem
+    assert value is not None
+    if value == 2:
+        return Feedback.right(
+            "2: the first blocks of the second and third stages halve the map and double "
+            "the channels; the first stage keeps the stem's 16 channels."
+        )
+    if value == 3:
+        return Feedback.wrong(
+            "the first block of the first stage keeps the shape: the stem already "
+            "outputs 16 channels at 32x32",
+            "count the stages whose first block has stride 2",
+        )
+    return Feedback.wrong(
+        f"{value} is not the number of blocks that change the shape",
+        "a CIFAR ResNet has three stages; look at where the map size changes",
+    )
