@@ -368,7 +368,7 @@ def test_history_summary_is_one_line(tiny):
     )
     assert (
         h.summary("resnet20")
-        == "resnet20: 10 iterations in 2.0 s (320 images/s), train error 25.0%, test error 50.0%"
+        == "resnet20: 10 it in 2.0 s (320 img/s), train err 25.0%, test err 50.0%"
     )
 
 
@@ -399,7 +399,7 @@ def test_progress_lines_are_a_few_plain_lines_and_true_is_a_bar(
         1 < len(lines) <= 13 and "\r" not in out + err and "%|" not in err
     )  # no tqdm bar
     assert (
-        lines[-1].startswith("r8: step 12/12  loss ")
+        lines[-1].startswith("r8 12/12 loss ")
         and "test acc" in lines[-1]
         and "img/s" in lines[-1]
     )

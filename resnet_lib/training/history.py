@@ -36,15 +36,16 @@ class History:
         return asdict(self)
 
     def summary(self, name: str = "run") -> str:
-        """One line for logs and built pages: iterations, time, speed, final errors."""
+        """One line for logs and built pages (it fits the book's 79-character column
+        for names up to about 14 characters): iterations, time, speed, final errors."""
         parts = [
-            f"{name}: {self.steps[-1] if self.steps else 0:,} iterations in {self.seconds:.1f} s "
-            f"({self.images_per_second:,.0f} images/s)"
+            f"{name}: {self.steps[-1] if self.steps else 0:,} it in "
+            f"{self.seconds:.1f} s ({self.images_per_second:,.0f} img/s)"
         ]
         if self.train_error:
-            parts.append(f"train error {100 * self.train_error[-1]:.1f}%")
+            parts.append(f"train err {100 * self.train_error[-1]:.1f}%")
         if self.test_error:
-            parts.append(f"test error {100 * self.test_error[-1]:.1f}%")
+            parts.append(f"test err {100 * self.test_error[-1]:.1f}%")
         return ", ".join(parts)
 
     @classmethod

@@ -77,14 +77,17 @@ class LineProgress(Progress):
             step % self.every and step != self.total
         ):
             return
+        # compact, so that a line fits the book's 79-character column
         test = (
-            f"  test acc {1 - history.test_error[-1]:6.1%}"
+            f" test acc {1 - history.test_error[-1]:.1%}"
             if history.eval_steps and history.eval_steps[-1] == step
             else ""
         )
         print(
-            f"{self.desc}: step {step:>{len(str(self.total))}}/{self.total}  loss {history.train_loss[-1]:.3f}  "
-            f"train acc {1 - history.train_error[-1]:6.1%}{test}  {history.images_per_second:,.0f} img/s",
+            f"{self.desc} {step:>{len(str(self.total))}}/{self.total} "
+            f"loss {history.train_loss[-1]:.3f} "
+            f"train acc {1 - history.train_error[-1]:.1%}{test} "
+            f"{history.images_per_second:,.0f} img/s",
             flush=True,
         )
 
