@@ -7,6 +7,9 @@ One place for the figures that tests and chapters compare against, so none is ty
   (ImageNet 10-crop top-1 error), Table 6 (CIFAR-10).
 * He, Zhang, Ren, Sun, *Identity Mappings in Deep Residual Networks*, ECCV 2016
   (arXiv:1603.05027), cited as ``PREACT_PAPER``: original vs full pre-activation units.
+* Xie, Girshick, Dollar, Tu, He, *Aggregated Residual Transformations for Deep Neural
+  Networks*, CVPR 2017 (arXiv:1611.05431), cited as ``RESNEXT_PAPER``: Table 3
+  (cardinality against bottleneck width at constant complexity).
 * torchvision's weights metadata (``ResNet50_Weights.IMAGENET1K_V1.meta``: ``num_params``,
   ``_ops`` in GFLOPS, ``_metrics["ImageNet-1K"]``), torchvision 0.29.
 
@@ -27,6 +30,7 @@ from typing import Mapping, Optional, cast
 
 PAPER = "He et al. 2016, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
 PREACT_PAPER = "He et al. 2016b, Identity Mappings in Deep Residual Networks (arXiv:1603.05027)"
+RESNEXT_PAPER = "Xie et al. 2017, Aggregated Residual Transformations for Deep Neural Networks (arXiv:1611.05431)"
 TORCHVISION_SOURCE = "torchvision 0.29 weights metadata"
 
 
@@ -79,6 +83,36 @@ class PreActResult:
     original: float
     preact: float
     source: str = f"{PREACT_PAPER}, Table 3"
+
+
+@dataclass(frozen=True)
+class OrderingResult:
+    """One row of He et al. 2016b's Table 2: CIFAR-10 test error (%) of one unit ordering."""
+
+    ordering: str  # its name in resnet_lib.nn.blocks.ORDERINGS
+    case: str  # the paper's name for it
+    figure: str  # "4(a)" ... "4(e)"
+    resnet110: float
+    resnet164: float
+    source: str = f"{PREACT_PAPER}, Table 2"
+
+
+@dataclass(frozen=True)
+class ResNeXtResult:
+    """One row of Xie et al. 2017's Table 3: ImageNet-1K top-1 error (%, one 224x224
+    crop) of a network with cardinality C and bottleneck width d ("C x d"), all of
+    roughly the same complexity as the ResNet of the same depth (C = 1, d = 64)."""
+
+    depth: int  # 50 or 101
+    cardinality: int  # C: torchvision's groups
+    width: int  # d: channels per group in conv2's 3x3 (torchvision's width_per_group)
+    top1_error: float
+    source: str = f"{RESNEXT_PAPER}, Table 3"
+
+    @property
+    def name(self) -> str:
+        family = "ResNet" if self.cardinality == 1 else "ResNeXt"
+        return f"{family}-{self.depth} ({self.cardinality}x{self.width}d)"
 
 
 @dataclass(frozen=True)
@@ -194,6 +228,7 @@ PREACT: Mapping[tuple[str, str], PreActResult] = _frozen(
             PreActResult("ResNet-110", "CIFAR-10", 6.61, 6.37),
             PreActResult("ResNet-164", "CIFAR-10", 5.93, 5.46),
             PreActResult("ResNet-1001", "CIFAR-10", 7.61, 4.92),
+            PreActResult("ResNet-164", "CIFAR-100", 25.16, 24.33),
             PreActResult("ResNet-1001", "CIFAR-100", 27.82, 22.71),
         )
     }
@@ -201,6 +236,62 @@ PREACT: Mapping[tuple[str, str], PreActResult] = _frozen(
 
 #: Pre-activation ResNet-1001 on CIFAR-10 with mini-batch 64 (He et al. 2016b, abstract), %.
 PREACT_1001_BATCH64_ERROR = 4.62
+
+#: The five unit orderings of Figure 4 on CIFAR-10 (He et al. 2016b, Table 2), by ordering.
+PREACT_ORDERINGS: Mapping[str, OrderingResult] = _frozen(
+    {
+        r.ordering: r
+        for r in (
+            OrderingResult(
+                "original", "original Residual Unit", "4(a)", 6.61, 5.93
+            ),
+            OrderingResult(
+                "bn_after_add", "BN after addition", "4(b)", 8.17, 6.50
+            ),
+            OrderingResult(
+                "relu_before_add", "ReLU before addition", "4(c)", 7.84, 6.14
+            ),
+            OrderingResult(
+                "relu_preact", "ReLU-only pre-activation", "4(d)", 6.71, 5.91
+            ),
+            OrderingResult(
+                "full_preact", "full pre-activation", "4(e)", 6.37, 5.46
+            ),
+        )
+    }
+)
+
+#: Parameters (millions, as printed) of the pre-activation bottleneck CIFAR nets
+#: (He et al. 2016b, Table 4).
+PREACT_PARAMS_MILLIONS: Mapping[str, float] = _frozen(
+    {"ResNet-164": 1.7, "ResNet-1001": 10.2}
+)
+PREACT_PARAMS_SOURCE = f"{PREACT_PAPER}, Table 4"
+
+#: Cardinality against bottleneck width at roughly constant complexity (Xie et al. 2017,
+#: Table 3; the same (C, d) pairs as its Table 2), by (depth, C, d).
+RESNEXT_TABLE3: Mapping[tuple[int, int, int], ResNeXtResult] = _frozen(
+    {
+        (r.depth, r.cardinality, r.width): r
+        for r in (
+            ResNeXtResult(50, 1, 64, 23.9),
+            ResNeXtResult(50, 2, 40, 23.0),
+            ResNeXtResult(50, 4, 24, 22.6),
+            ResNeXtResult(50, 8, 14, 22.3),
+            ResNeXtResult(50, 32, 4, 22.2),
+            ResNeXtResult(101, 1, 64, 22.0),
+            ResNeXtResult(101, 2, 40, 21.7),
+            ResNeXtResult(101, 4, 24, 21.4),
+            ResNeXtResult(101, 8, 14, 21.3),
+            ResNeXtResult(101, 32, 4, 21.2),
+        )
+    }
+)
+
+#: "~70k": the parameters of the conv2 block template at every (C, d) pair of Xie et al.
+#: 2017, Table 2 (256 channels in and out).
+RESNEXT_TEMPLATE_PARAMS = 70_000
+RESNEXT_TEMPLATE_SOURCE = f"{RESNEXT_PAPER}, Table 2"
 
 _V1, _V2 = "IMAGENET1K_V1", "IMAGENET1K_V2"
 
@@ -377,6 +468,15 @@ def _torchvision_resnet(depth: int) -> TorchvisionWeights:
     return TORCHVISION[f"resnet{depth}"]
 
 
+VEIT_PAPER = (
+    "Veit, Wilber and Belongie 2016, Residual Networks Behave Like Ensembles of "
+    "Relatively Shallow Networks (NeurIPS)"
+)
+#: Veit et al. 2016, abstract: in a residual network with 110 layers (CIFAR-10), most of
+#: the gradient during training comes from paths that are only 10 to 34 layers deep.
+VEIT_EFFECTIVE_PATH_LAYERS = (10, 34)
+
+
 def published_numbers() -> set[float]:
     """Every number in this module, as printed in its source (for the prose check)."""
     numbers: set[float] = set()
@@ -402,6 +502,14 @@ def published_numbers() -> set[float]:
     for p in PREACT.values():
         numbers |= {p.original, p.preact}
     numbers.add(PREACT_1001_BATCH64_ERROR)
+    for o in PREACT_ORDERINGS.values():
+        numbers |= {o.resnet110, o.resnet164}
+    numbers |= set(PREACT_PARAMS_MILLIONS.values())
+    # the errors only: C and d are printed as "32x4d", which the prose check reads as a
+    # size; as plain numbers they would excuse any 14, 24 or 40 in any chapter
+    numbers |= {x.top1_error for x in RESNEXT_TABLE3.values()}
+    numbers.add(RESNEXT_TEMPLATE_PARAMS)
+    numbers |= set(VEIT_EFFECTIVE_PATH_LAYERS)
     for w in (*TORCHVISION.values(), *TORCHVISION_V2.values()):
         numbers |= {w.params, w.gflops, w.acc1, w.acc5, w.top1_error}
     return numbers

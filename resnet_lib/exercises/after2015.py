@@ -1,0 +1,617 @@
+"""Checkers for the chapters after 2015: identity mappings and pre-activation (He et al.
+2016b), ResNeXt and Wide ResNet.
+
+Every expected answer is computed by the library (the unit orderings are told apart by
+running them, the counts come from :mod:`resnet_lib.counting`), never typed in here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any, Optional
+
+import torch
+
+from ..counting import Count, block_params
+from ..nn.blocks import ORDERINGS
+from ..nn.models import cifar_depth_to_blocks
+from .feedback import (
+    Feedback,
+    Question,
+    QuestionError,
+    checker,
+    describe,
+    fmt,
+    read_integer,
+    read_number,
+)
+
+PARAMS = Question("parameter count", "answer = 64 * 32 + 3 * 3 * 32 * 32")
+UNITS = Question("number of residual units", "answer = (110 - 2) // 2")
+WIDTH = Question("bottleneck width d", "answer = 10")
+
+#: Figure 4's letters, in the order of ORDERINGS
+LETTERS = dict(zip("abcde", ORDERINGS))
+#: what the paper calls each ordering (Table 2), and other spellings, normalised
+_ALIASES = {
+    **{name.replace("_", ""): name for name in ORDERINGS},
+    "originalresidualunit": "original",
+    "originalunit": "original",
+    "bnafteraddition": "bn_after_add",
+    "relubeforeaddition": "relu_before_add",
+    "reluonlypreactivation": "relu_preact",
+    "reluonlypreact": "relu_preact",
+    "fullpreactivation": "full_preact",
+}
+_WHY_NOT_CLEAN = {
+    "original": "a ReLU follows the addition: f(y) = relu(y) clips every "
+    "negative value of x + F(x), so x_{l+1} is not x_l + F(x_l)",
+    "bn_after_add": "BatchNorm follows the addition: it rescales the sum, "
+    "shortcut included, by the batch's statistics at every unit",
+}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _one_ordering(token: str) -> Optional[list[str]]:
+    """The ordering(s) one token names: a name, the paper's name, or Figure 4's letters."""
+    key = _key(token)
+    if key in _ALIASES:
+        return [_ALIASES[key]]
+    m = re.fullmatch(r"(?:fig(?:ure)?)?4?([a-e]+)", key)
+    if m and len(set(m.group(1))) == len(m.group(1)):
+        return [LETTERS[c] for c in m.group(1)]
+    return None
+
+
+def _read_orderings(answer: Any) -> tuple[Optional[set[str]], Optional[str]]:
+    """The set of orderings an answer names, or ``(None, why not)``."""
+    if answer is None:
+        return None, "your answer is still None"
+    if isinstance(answer, str):
+        pieces = [
+            p
+            for p in re.split(r"[,;/+&]|\band\b", answer)
+            if p.strip() and _key(p)
+        ]
+    elif isinstance(answer, (list, tuple, set, frozenset)):
+        pieces = list(answer)
+        bad = [p for p in pieces if not isinstance(p, str)]
+        if bad:
+            return None, (
+                f"item {describe(bad[0])} of your answer is not a name or a "
+                "letter in quotes"
+            )
+    else:
+        return None, (
+            f"you passed {describe(answer)} where a list of orderings goes"
+        )
+    found: set[str] = set()
+    for piece in pieces:
+        named = _one_ordering(piece)
+        if named is None and " " in piece.strip():
+            parts = [_one_ordering(w) for w in piece.split()]
+            if all(p is not None for p in parts):
+                named = [o for p in parts if p for o in p]
+        if named is None:
+            return None, f"{piece.strip()!r} names none of the five orderings"
+        found |= set(named)
+    return found, None
+
+
+@lru_cache(maxsize=1)
+def _clean_orderings() -> frozenset[str]:
+    """The orderings whose unit passes ``x`` unchanged when its branch is zero, found by
+    running each one on an input with both signs."""
+    from ..experiments.unit_orderings import zero_branch_output
+
+    x = torch.randn(4, 8, 4, 4, generator=torch.Generator().manual_seed(0))
+    return frozenset(
+        o for o in ORDERINGS if torch.equal(zero_branch_output(o, x), x)
+    )
+
+
+@checker
+def check_clean_orderings(answer) -> Feedback:
+    """Which unit orderings of He et al. 2016b's Figure 4 make ``f`` an identity, so that
+    ``x_{l+1} = x_l + F(x_l)`` (eq. 3)?
+
+    Accepts names of ``resnet_lib.nn.blocks.ORDERINGS`` (``"full_preact"``), the paper's
+    names (``"full pre-activation"``) or Figure 4's letters (``"e"``, ``"(e)"``,
+    ``"4(e)"``), as a list, a tuple, a set or one string (``"c, d, e"``).
+    """
+    got, problem = _read_orderings(answer)
+    allowed = (
+        "name them as a list, e.g. ['a', 'b'] (Figure 4's letters) or "
+        "['original', 'bn_after_add'] (the library's names)"
+    )
+    if problem is not None or got is None:
+        return Feedback.wrong(problem or "no answer", allowed)
+    clean = _clean_orderings()
+    letters = {o: f"({k})" for k, o in LETTERS.items()}
+    named = ", ".join(letters[o] + " " + o for o in ORDERINGS if o in clean)
+    if got == clean:
+        return Feedback.right(
+            f"{named}: nothing follows the addition, so every unit adds its "
+            "F(x_l) to an untouched x_l and eqs. 4 and 5 hold."
+        )
+    if not got:
+        return Feedback.wrong("you named no ordering", allowed)
+    extra = [o for o in ORDERINGS if o in got - clean]
+    missing = [o for o in ORDERINGS if o in clean - got]
+    if extra:
+        o = extra[0]
+        return Feedback.wrong(
+            f"{letters[o]} {o} does not keep the path clean: {_WHY_NOT_CLEAN[o]}.",
+            "look at what each unit does after its addition",
+        )
+    o = missing[0]
+    hint = {
+        "relu_before_add": "(c) moves the ReLU onto the branch, before the "
+        "addition: F(x) >= 0, a poor residual, but the path itself is clean",
+        "relu_preact": "(d) has its ReLU before the first convolution, on "
+        "the branch only: nothing follows its addition",
+        "full_preact": "(e), full pre-activation, has nothing after its "
+        "addition",
+    }[o]
+    return Feedback.wrong(f"you left out {letters[o]} {o}.", hint)
+
+
+def _diagnose(
+    value: int, expected: int, mistakes: dict[int, tuple[str, str]]
+) -> Optional[Feedback]:
+    """A named mistake for ``value``, where exactly one candidate gives that number."""
+    counts: dict[int, int] = {}
+    for v in mistakes:
+        counts[v] = counts.get(v, 0) + 1
+    if value != expected and value in mistakes and counts[value] == 1:
+        what, hint = mistakes[value]
+        return Feedback.wrong(
+            f"{value:,} is not right: it looks like {what}.", hint
+        )
+    return None
+
+
+def _add(
+    mistakes: dict[int, tuple[str, str]],
+    value: int,
+    why: tuple[str, str],
+    seen: dict[int, int],
+) -> None:
+    # a number two mistakes share names neither: keep it out
+    seen[value] = seen.get(value, 0) + 1
+    if seen[value] == 1:
+        mistakes[value] = why
+    else:
+        mistakes.pop(value, None)
+
+
+@checker
+def check_preact_unit_params(
+    answer,
+    in_channels: int = 64,
+    planes: int = 32,
+    stride: int = 2,
+    part: str = "total",
+) -> Feedback:
+    """Parameters of one full pre-activation bottleneck unit (ResNet-164, ResNet-1001).
+
+    The unit normalises its *input* (``bn1`` over ``in_channels``) and the inputs of its
+    3x3 and last 1x1, and a projection shortcut (where the shape changes) is a bare 1x1
+    convolution, as in the authors' code. ``part``: ``"total"`` (everything learnable)
+    or ``"conv"`` (main-path convolution weights only).
+    """
+    if part not in ("conv", "total"):
+        raise QuestionError(f"part must be 'conv' or 'total'; got {part!r}")
+    value, problem = read_integer(answer, PARAMS)
+    if problem is not None:
+        return problem
+    assert value is not None
+    c = block_params(
+        "bottleneck",
+        in_channels,
+        planes,
+        stride,
+        "B",
+        ordering="full_preact",
+    )
+    expected = c.conv if part == "conv" else c.total
+    out = 4 * planes
+    desc = (
+        f"pre-activation bottleneck unit ({in_channels} -> {planes} -> {out}"
+        f" channels, stride {stride})"
+    )
+    if value == expected:
+        what = "convolution weights" if part == "conv" else "parameters"
+        return Feedback.right(f"the {desc} has {expected:,} {what}.")
+    bn_post = 2 * (planes + planes + out)
+    mistakes: dict[int, tuple[str, str]] = {}
+    seen: dict[int, int] = {}
+    if part == "conv":
+        candidates = [
+            (
+                c.conv + c.bn,
+                "you included the BatchNorm parameters",
+                "the question asks for convolution weights only",
+            ),
+            (
+                c.conv + c.shortcut,
+                "you included the projection shortcut",
+                "the question asks for the main path only",
+            ),
+            (
+                c.total,
+                "you counted the whole unit",
+                "count only the three convolutions of the main path",
+            ),
+        ]
+    else:
+        candidates = [
+            (
+                c.conv,
+                "you counted only the convolution weights",
+                "add BatchNorm's scale and shift (2 per channel) and the "
+                "shortcut",
+            ),
+            (
+                c.total - c.shortcut,
+                "you left out the projection shortcut",
+                "the shape changes here, so the shortcut is a 1x1 "
+                "convolution with weights of its own",
+            ),
+            (
+                c.total - c.bn + bn_post,
+                "you put the BatchNorms after the convolutions, as in the "
+                "original unit",
+                "a pre-activation unit normalises the input of each "
+                f"convolution: {in_channels}, {planes} and {planes} channels",
+            ),
+            (
+                c.total + 2 * out,
+                "you gave the projection shortcut a BatchNorm",
+                "in a pre-activation unit the projection is a bare 1x1 "
+                "convolution: it reads the already normalised input",
+            ),
+            (
+                c.total - c.bn + bn_post + 2 * out,
+                "you counted the original unit's layout (BatchNorm after "
+                "every convolution and on the shortcut)",
+                "pre-activation: BN-ReLU before each convolution, none on "
+                "the shortcut",
+            ),
+            (
+                c.total + c.bn,
+                "you counted BatchNorm's running mean and variance",
+                "running statistics are buffers, not learnable parameters: "
+                "2 parameters per channel, not 4",
+            ),
+            (
+                c.total - c.bn // 2,
+                "you counted one parameter per BatchNorm channel",
+                "BatchNorm learns a scale AND a shift per channel",
+            ),
+        ]
+    extra = c.total - c.conv if part == "total" else 0
+    candidates += [
+        (
+            c.conv - 9 * planes * planes + planes * planes + extra,
+            "you treated the middle convolution as 1x1",
+            "the middle convolution is 3x3: 9 weights per input-output pair",
+        ),
+        (
+            c.conv - planes * out + planes * planes + extra,
+            "your last 1x1 convolution keeps the width",
+            f"the last 1x1 convolution expands by 4: {planes} -> {out}",
+        ),
+    ]
+    for v, what, hint in candidates:
+        _add(mistakes, v, (what, hint), seen)
+    named = _diagnose(value, expected, mistakes)
+    if named is not None:
+        return named
+    rel = abs(value - expected) / max(expected, 1)
+    return Feedback.wrong(
+        f"{value:,} is {'close to' if rel < 0.1 else 'far from'} the right "
+        f"count for the {desc}.",
+        "write the count per layer: a k x k convolution from C_in to C_out "
+        "channels has k*k*C_in*C_out weights, a BatchNorm over C channels "
+        "2*C parameters",
+    )
+
+
+@checker
+def check_unit_count(
+    answer, depth: int = 164, per: str = "network"
+) -> Feedback:
+    """Residual units of a 9n+2 pre-activation bottleneck CIFAR network (He et al. 2016b):
+    in the whole network (``per="network"``) or in each of its three stages."""
+    if per not in ("network", "stage"):
+        raise QuestionError(f"per must be 'network' or 'stage'; got {per!r}")
+    try:
+        n = cifar_depth_to_blocks(depth, "bottleneck")
+    except ValueError as err:
+        raise QuestionError(str(err)) from None
+    value, problem = read_integer(answer, UNITS)
+    if problem is not None:
+        return problem
+    assert value is not None
+    expected = 3 * n if per == "network" else n
+    if value == expected:
+        return Feedback.right(
+            f"{depth} = 9 x {n} + 2: three stages of {n} units of three "
+            f"weighted layers each, {3 * n} units in all, plus the stem and "
+            "the fc layer."
+        )
+    candidates: list[tuple[int, str, str]] = [
+        (
+            n,
+            f"{n} is the number of units in ONE stage",
+            "the network has three stages (16, 32 and 64 channels wide)",
+        ),
+        (
+            3 * n,
+            f"{3 * n} is the number of units in the whole network",
+            "the question asks for one stage",
+        ),
+        (
+            depth - 2,
+            f"{depth - 2} counts weighted layers, not units",
+            "each bottleneck unit has three weighted layers",
+        ),
+        (
+            3 * 3 * n,
+            f"{9 * n} counts the layers of the units",
+            "divide by the three weighted layers of a bottleneck unit",
+        ),
+    ]
+    if (depth - 2) % 6 == 0:
+        m = (depth - 2) // 6
+        basic = 3 * m if per == "network" else m
+        candidates.append(
+            (
+                basic,
+                f"{basic} is what 6n+2 gives (units of two 3x3 layers)",
+                "these are bottleneck units of three layers: depth = 9n+2",
+            )
+        )
+    counts = [v for v, *_ in candidates]
+    for v, what, hint in candidates:
+        if v == value and v != expected and counts.count(v) == 1:
+            return Feedback.wrong(f"{value}: {what}.", hint)
+    return Feedback.wrong(
+        f"{value} is not the number of units of ResNet-{depth}"
+        + (" per stage." if per == "stage" else "."),
+        "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = 9n + 2",
+    )
+
+
+# ------------------------------------------------------------ ResNeXt and Wide ResNet
+
+
+@checker
+def check_resnext_block_params(
+    answer,
+    in_channels: int = 256,
+    planes: int = 64,
+    groups: int = 32,
+    width_per_group: int = 4,
+    stride: int = 1,
+    part: str = "conv",
+) -> Feedback:
+    """Parameters of one ResNeXt bottleneck block, torchvision's layout: the 3x3 has
+    ``W = int(planes * width_per_group / 64) * groups`` channels in ``groups`` groups.
+
+    ``part``: ``"conv"`` (main-path convolution weights) or ``"total"`` (convolutions,
+    BatchNorm and a projection shortcut where the shape changes).
+    """
+    if part not in ("conv", "total"):
+        raise QuestionError(f"part must be 'conv' or 'total'; got {part!r}")
+    try:
+        c = block_params(
+            "bottleneck",
+            in_channels,
+            planes,
+            stride,
+            groups=groups,
+            width_per_group=width_per_group,
+        )
+    except ValueError as err:
+        raise QuestionError(str(err)) from None
+    value, problem = read_integer(answer, PARAMS)
+    if problem is not None:
+        return problem
+    assert value is not None
+    expected = c.conv if part == "conv" else c.total
+    width = int(planes * width_per_group / 64) * groups
+    out = 4 * planes
+    desc = (
+        f"{groups}x{width_per_group}d block ({in_channels} -> {width} in "
+        f"{groups} groups -> {out})"
+    )
+    if value == expected:
+        what = "convolution weights" if part == "conv" else "parameters"
+        return Feedback.right(
+            f"the {desc} has {expected:,} {what}; its grouped 3x3 has "
+            f"3*3*{width // groups}*{width} = {9 * width * width // groups:,}"
+            " of them."
+        )
+    extra = c.total - c.conv if part == "total" else 0
+    d = width // groups
+    one_path = in_channels * d + 9 * d * d + d * out
+    candidates: list[tuple[int, str, str]] = [
+        (
+            c.conv + 9 * width * width - 9 * width * width // groups + extra,
+            "you counted the 3x3 as an ordinary (ungrouped) convolution",
+            f"in {groups} groups each output channel reads only "
+            f"{width // groups} input channels: 3*3*{width // groups}*{width}",
+        ),
+        (
+            one_path + extra,
+            "you counted one of the paths",
+            f"the block aggregates {groups} paths (or: its convolutions are "
+            f"{width} channels wide, not {d})",
+        ),
+        (
+            c.conv - 9 * width * width // groups + 9 * d * d + extra,
+            "your 3x3 is one group's kernel only",
+            f"there are {groups} groups of 3*3*{d}*{d} weights",
+        ),
+        (
+            c.conv - width * out + width * width + extra,
+            "your last 1x1 convolution keeps the width",
+            f"the last 1x1 convolution expands to 4 x {planes} = {out}",
+        ),
+    ]
+    if part == "conv":
+        candidates.append(
+            (
+                c.conv + c.bn,
+                "you included the BatchNorm parameters",
+                "the question asks for convolution weights only",
+            )
+        )
+    else:
+        candidates += [
+            (
+                c.conv,
+                "you counted only the convolution weights",
+                "add BatchNorm's scale and shift, 2 per channel",
+            ),
+            (
+                c.total + c.bn,
+                "you counted BatchNorm's running mean and variance",
+                "running statistics are buffers, not learnable parameters",
+            ),
+        ]
+        if c.shortcut:
+            candidates.append(
+                (
+                    c.total - c.shortcut,
+                    "you left out the projection shortcut",
+                    "the shape changes here: a 1x1 convolution and a "
+                    "BatchNorm on the shortcut",
+                )
+            )
+    mistakes: dict[int, tuple[str, str]] = {}
+    seen: dict[int, int] = {}
+    for v, what, hint in candidates:
+        _add(mistakes, v, (what, hint), seen)
+    named = _diagnose(value, expected, mistakes)
+    if named is not None:
+        return named
+    rel = abs(value - expected) / max(expected, 1)
+    return Feedback.wrong(
+        f"{value:,} is {'close to' if rel < 0.1 else 'far from'} the right "
+        f"count for the {desc}.",
+        "a k x k convolution in g groups from C_in to C_out channels has "
+        "k*k*(C_in/g)*C_out weights",
+    )
+
+
+def template_cost(
+    cardinality: int, width: int, in_channels: int = 256, planes: int = 64
+) -> Count:
+    """Parameters of the bottleneck block ``cardinality x width d`` (Xie et al. 2017's
+    template: ``C * (C_in*d + 3*3*d*d + d*C_out)`` convolution weights)."""
+    return block_params(
+        "bottleneck",
+        in_channels,
+        planes,
+        groups=cardinality,
+        width_per_group=width,
+    )
+
+
+def equal_cost_width(
+    cardinality: int, in_channels: int = 256, planes: int = 64
+) -> int:
+    """The width ``d`` whose ``cardinality x d`` block has the convolution weights closest
+    to the ResNet block's (``1 x 64d``): the integer nearest in cost, not in ``d``."""
+    target = template_cost(1, 64, in_channels, planes).conv
+    best, best_gap = 1, math.inf
+    d = 1
+    while True:
+        gap = abs(
+            template_cost(cardinality, d, in_channels, planes).conv - target
+        )
+        if gap < best_gap:
+            best, best_gap = d, gap
+        elif template_cost(cardinality, d, in_channels, planes).conv > target:
+            return best
+        d += 1
+
+
+@checker
+def check_group_width(
+    answer, cardinality: int = 6, in_channels: int = 256
+) -> Feedback:
+    """The bottleneck width ``d`` (torchvision's ``width_per_group``) that keeps a block
+    of ``cardinality`` groups as costly as ResNet-50's first-stage block (``1 x 64d``),
+    to the nearest whole channel (Xie et al. 2017, Table 2's rule)."""
+    if (
+        isinstance(cardinality, bool)
+        or not isinstance(cardinality, int)
+        or cardinality < 1
+    ):
+        raise QuestionError(
+            f"cardinality must be a positive integer; got {cardinality!r}"
+        )
+    number, problem = read_number(answer, WIDTH)
+    if problem is not None:
+        return problem
+    assert number is not None
+    expected = equal_cost_width(cardinality, in_channels)
+    target = template_cost(1, 64, in_channels).conv
+    cost = template_cost(cardinality, expected, in_channels).conv
+    value = number.value
+    if value == expected:
+        return Feedback.right(
+            f"{cardinality}x{expected}d: {cardinality} * ({in_channels}*"
+            f"{expected} + 3*3*{expected}*{expected} + {expected}*256) = "
+            f"{cost:,} weights, against {target:,} for ResNet-50's block."
+        )
+    if value != int(value):
+        return Feedback.wrong(
+            f"{fmt(value)} is not a whole number of channels",
+            "no integer d makes the cost exactly equal: compute the cost of "
+            "the integers around your solution and keep the closest",
+        )
+    d = int(value)
+    if d < 1:
+        return Feedback.wrong(f"{d} channels per group is no width", "d >= 1")
+    if d == expected * cardinality:
+        return Feedback.wrong(
+            f"{d} is the grouped 3x3's whole width, C x d",
+            f"the question asks for d, the channels of each of the "
+            f"{cardinality} groups",
+        )
+    mine = template_cost(cardinality, d, in_channels).conv
+    if d in (round(64 / cardinality), 64 // cardinality) and cardinality > 1:
+        return Feedback.wrong(
+            f"with d = {d} the 3x3 keeps ResNet-50's width of 64 in all, and "
+            f"the block has only {mine:,} weights against {target:,}",
+            "the 1x1 convolutions shrink with C*d too: grow d until the "
+            "whole block costs what ResNet-50's does",
+        )
+    if d == round(64 / math.sqrt(cardinality)) and cardinality > 1:
+        return Feedback.wrong(
+            f"d = {d} keeps the 3x3's weights equal, but the block has "
+            f"{mine:,} weights against {target:,}",
+            "the two 1x1 convolutions grow with C*d: count the whole block",
+        )
+    if abs(d - expected) == 1:
+        return Feedback.wrong(
+            f"close: {cardinality}x{d}d has {mine:,} weights, "
+            f"{cardinality}x{expected}d has {cost:,}; the target is {target:,}",
+            "take the width whose block is closest in cost",
+        )
+    return Feedback.wrong(
+        f"{cardinality}x{d}d has {mine:,} weights, far from ResNet-50's "
+        f"{target:,}",
+        f"solve {cardinality} * ({in_channels}*d + 9*d*d + d*256) = {target:,}"
+        " for d, then take the nearest whole width",
+    )
