@@ -13,6 +13,7 @@ from ..experiments.vanishing_gradients import (
     GradientNetConfig,
     gradient_profile,
 )
+from .notebook import PALETTE
 
 ARCHITECTURES = {
     "plain vs residual": (False, True),
@@ -30,33 +31,45 @@ def gradient_plot(
     device: Optional[torch.device] = None,
     **profile_kwargs,
 ):
-    """One frame of the gradient explorer: per-layer gradient norms (log scale) at initialisation.
+    """One frame of the gradient explorer: per-layer gradient norms (log scale)
+    at initialisation.
 
-    ``architecture`` is one of :data:`ARCHITECTURES`; the other arguments are those of
-    :class:`GradientNetConfig` and :func:`gradient_profile`. Returns a matplotlib ``Figure``.
+    ``architecture`` is one of :data:`ARCHITECTURES`; the other arguments are
+    those of :class:`GradientNetConfig` and :func:`gradient_profile`. Plain
+    and residual differ in colour and line style; a dot marks the last
+    weighted layer, the classifier ``fc``. Returns a matplotlib ``Figure``.
     """
     import matplotlib.pyplot as plt
 
     if architecture not in ARCHITECTURES:
         raise ValueError(
-            f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
+            f"unknown architecture {architecture!r}; "
+            f"allowed: {', '.join(ARCHITECTURES)}"
         )
-    cfgs = [
-        GradientNetConfig(depth, residual, activation, norm, init)
-        for residual in ARCHITECTURES[architecture]
-    ]
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for cfg in cfgs:
+    for residual in ARCHITECTURES[architecture]:
+        cfg = GradientNetConfig(depth, residual, activation, norm, init)
         prof = gradient_profile(cfg, device=device, **profile_kwargs)
+        norms = [max(p.norm, 1e-30) for p in prof]  # a zero shows at 1e-30
+        kind = "residual" if residual else "plain"
         ax.plot(
             range(1, len(prof) + 1),
-            [
-                max(p.norm, 1e-30) for p in prof
-            ],  # a zero gradient shows at 1e-30
-            label=f"{'residual' if cfg.residual else 'plain'} (first/last = {prof[0].norm / prof[-1].norm:.2g})",
+            norms,
+            color=PALETTE[1] if residual else PALETTE[0],
+            ls="--" if residual else "-",
+            marker="o",
+            markevery=[len(prof) - 1],  # the last layer: fc
+            label=f"{kind} (first/last = {norms[0] / norms[-1]:.2g})",
+        )
+        ax.annotate(
+            "fc",
+            (len(prof), norms[-1]),
+            xytext=(5, 0),
+            textcoords="offset points",
+            va="center",
         )
     ax.set_yscale("log")
-    ax.set_xlabel("weighted layer (1 = input side)")
+    ax.set_xlabel("weighted layer (1 = input side, last = fc)")
     ax.set_ylabel("gradient norm")
     ax.set_title(f"depth {depth}, {activation}, norm: {norm}, init: {init}")
     ax.legend(loc="best")
