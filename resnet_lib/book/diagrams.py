@@ -1531,6 +1531,21 @@ def _analyze_network(model: nn.Module, input_size: SizeArg) -> _NetworkView:
     )
 
 
+def _open_stage(
+    svg: _Svg, view: Any, stage: Any, x0: float, y: float, detail: str
+) -> tuple[ET.Element, float, float]:
+    """A stage's group (with its data attributes) and header: ``(group, right, y)``."""
+    g = svg.group(
+        class_="rd-stage",
+        data_stage=stage.name,
+        data_channels=stage.out_shape[1],
+        data_blocks=len(stage.blocks),
+        data_size=_size(stage.out_shape).replace("×", "x"),
+    )
+    right, y = _draw_header(svg, x0, y, _stage_header(stage, view, detail), g)
+    return g, right, y
+
+
 def _stage_header(
     stage: _StageCall, view: _NetworkView, detail: str
 ) -> tuple[str, str]:
@@ -1767,16 +1782,7 @@ def _draw_network_blocks(
     per_row = max(1, int((max_row + gap) // (glyph_w + gap)))
     right = x0
     for stage in view.stages:
-        g = svg.group(
-            class_="rd-stage",
-            data_stage=stage.name,
-            data_channels=stage.out_shape[1],
-            data_blocks=len(stage.blocks),
-            data_size=_size(stage.out_shape).replace("×", "x"),
-        )
-        r, y = _draw_header(
-            svg, x0, y, _stage_header(stage, view, "blocks"), g
-        )
+        g, r, y = _open_stage(svg, view, stage, x0, y, "blocks")
         right = max(right, r)
         y += 24  # room for the arcs
         for row_start in range(0, len(stage.blocks), per_row):
@@ -1814,16 +1820,7 @@ def _draw_network_layers(
         )
 
     for stage in view.stages:
-        g = svg.group(
-            class_="rd-stage",
-            data_stage=stage.name,
-            data_channels=stage.out_shape[1],
-            data_blocks=len(stage.blocks),
-            data_size=_size(stage.out_shape).replace("×", "x"),
-        )
-        r, y = _draw_header(
-            svg, x0, y, _stage_header(stage, view, "layers"), g
-        )
+        g, r, y = _open_stage(svg, view, stage, x0, y, "layers")
         right = max(right, r)
         y += 8
         x = x0
