@@ -374,6 +374,110 @@ def test_page_renders_in_chromium_without_errors(chromium, server, page_file):
     page.close()
 
 
+# Widths a reader uses: a laptop, a small laptop or tablet (dark theme), a phone (dark).
+VIEWPORTS = {
+    "1280-light": (1280, "light"),
+    "1024-dark": (1024, "dark"),
+    "390-dark": (390, "dark"),
+}
+LAYOUT_JS = """() => {
+  const article = document.querySelector('.bd-article');
+  const right = article.getBoundingClientRect().right;
+  // checkVisibility: false inside a closed <details> too (offsetParent is not null there)
+  const shown = e => e.checkVisibility() && e.getBoundingClientRect().width > 0;
+  // scrolls inside a box of its own (a code block, a wide table on a phone)
+  const boxed = e => { for (let p = e; p && p !== article; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; }
+    return false; };
+  const sticking = [...article.querySelectorAll('img, svg.rd-root, table, pre, .resnet-explorer')]
+    .filter(shown).filter(e => e.getBoundingClientRect().right > right + 1 && !boxed(e))
+    .map(e => e.tagName + ' ' + (e.textContent || e.getAttribute('src') || '').slice(0, 60));
+  const scrolling = [...article.querySelectorAll('.cell_input pre, .cell_output pre')].filter(shown)
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, ''));
+  const diagrams = [...article.querySelectorAll('svg.rd-root')].filter(shown);
+  // the colour a diagram's text is drawn on: the nearest opaque background behind it
+  const backdrop = e => { for (let p = e; p; p = p.parentElement) {
+      const c = getComputedStyle(p).backgroundColor;
+      if (c && c !== 'transparent' && !c.startsWith('rgba(0, 0, 0, 0)')) return c; }
+    return 'rgb(255, 255, 255)'; };
+  const label = article.querySelector('svg.rd-root .rd-label');
+  return {pageWide: document.documentElement.scrollWidth - window.innerWidth, sticking, scrolling,
+          diagrams: diagrams.map(d => [d.getBoundingClientRect().width > 0, !!d.querySelector('title')]),
+          labelFill: label && shown(label.closest('svg')) ? getComputedStyle(label).fill : null,
+          labelBackground: label ? backdrop(label) : null,
+          textColor: getComputedStyle(article).color,
+          background: getComputedStyle(document.body).backgroundColor};
+}"""
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+        lin = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+            for c in channels
+        ]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("page_file", toc_files())
+def test_page_reads_at_every_width_and_theme(
+    chromium, server, page_file, viewport
+):
+    """Issue 14: at a laptop's, a tablet's and a phone's width, light and dark: no JavaScript
+    error, nothing wider than the text column (a wide table may scroll in its own box), code
+    and printed output that fit the column without scrolling (at 1024 px and up), every image
+    decoded, and diagrams drawn in the page's own text colour (legible in the dark theme)."""
+    width, scheme = VIEWPORTS[viewport]
+    context = chromium.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{page_file}.html", wait_until="load")
+    page.wait_for_timeout(300)
+    found = page.evaluate(LAYOUT_JS)
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)"
+    )
+    context.close()
+    assert not errors, errors
+    assert not broken, broken
+    assert found["pageWide"] <= 0, (
+        f"the page scrolls sideways by {found['pageWide']} px"
+    )
+    assert not found["sticking"], (
+        f"wider than the text column: {found['sticking']}"
+    )
+    if width >= 1024:
+        assert not found["scrolling"], (
+            f"code or output wider than the column: {found['scrolling']}"
+        )
+    assert all(ok and titled for ok, titled in found["diagrams"]), found[
+        "diagrams"
+    ]
+    if (
+        found["labelFill"] is not None
+    ):  # legible on what it is drawn on (WCAG AA: 4.5)
+        ratio = contrast(found["labelFill"], found["labelBackground"])
+        assert ratio >= 4.5, (
+            found["labelFill"],
+            found["labelBackground"],
+            ratio,
+        )
+    dark = scheme == "dark"
+    background = [int(v) for v in re.findall(r"\d+", found["background"])[:3]]
+    assert (sum(background) < 3 * 60) == dark, found["background"]
+
+
 def test_the_book_shows_figures_in_chromium(chromium, server):
     """The chapters' figures reach the reader (not only that nothing is broken)."""
     page = chromium.new_page()
