@@ -21,7 +21,9 @@ Three floors; imports only point down (``make lint`` checks it with import-linte
 ``reference.py``      the published numbers (paper tables, torchvision), with sources
 ====================  ==============================================================
 
-This module re-exports the core's public names; importing it changes no global state.
+This module re-exports the core's public names. Importing it changes no global state but
+one: the module names of resnet_lib 0.1 stay importable, with a DeprecationWarning
+(:mod:`resnet_lib._moved`), so that notebooks saved before 0.2 still run.
 """
 
 from .nn import (
@@ -123,4 +125,8 @@ __all__ = [
     "wide_resnet50_2",
 ]
 
-__version__ = "0.1.0"
+from ._moved import install as _install_moved
+
+_install_moved()
+
+__version__ = "0.2.0"
