@@ -2225,32 +2225,23 @@ def unrolled_diagram(n: int = 3) -> Diagram:
             )
             svg.head(x_out, cy, 1, 0, p)
             for i, cx in enumerate(cols):
-                if i in used:
-                    svg.el(
-                        "rect",
-                        p,
-                        class_="rd-used",
-                        x=cx - box_w / 2,
-                        y=cy - box_h / 2,
-                        width=box_w,
-                        height=box_h,
-                        rx=3,
-                        style=f"fill: {colour}",
-                        data_block=i + 1,
-                    )
+                on = (
+                    i in used
+                )  # style=None: a skipped block keeps its class's look
+                svg.el(
+                    "rect",
+                    p,
+                    class_="rd-used" if on else "rd-skipped",
+                    x=cx - box_w / 2,
+                    y=cy - box_h / 2,
+                    width=box_w,
+                    height=box_h,
+                    rx=3,
+                    style=f"fill: {colour}" if on else None,
+                    data_block=i + 1,
+                )
+                if on:
                     svg.text(cx, cy, f"f{i + 1}", parent=p, size=12)
-                else:
-                    svg.el(
-                        "rect",
-                        p,
-                        class_="rd-skipped",
-                        x=cx - box_w / 2,
-                        y=cy - box_h / 2,
-                        width=box_w,
-                        height=box_h,
-                        rx=3,
-                        data_block=i + 1,
-                    )
             y += row_h
         y += 8
     svg.el(

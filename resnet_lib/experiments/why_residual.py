@@ -33,6 +33,7 @@ from torch import Tensor, nn
 
 from ..data import ImageData, normalize
 from ..nn.blocks import BasicBlock, Bottleneck
+from ..training import evaluate
 
 
 def path_counts(n: int) -> list[int]:
@@ -125,16 +126,10 @@ def _evaluating(model: nn.Module) -> Iterator[None]:
         model.train(was)
 
 
-def error_rate(model: nn.Module, data: ImageData, batch: int = 500) -> float:
-    """Top-1 error of ``model`` on ``data`` in eval mode (0..1)."""
-    device = next(model.parameters()).device
-    wrong = 0
-    with _evaluating(model):
-        for i in range(0, len(data), batch):
-            x = normalize(data.images[i : i + batch].to(device))
-            y = data.labels[i : i + batch].to(device)
-            wrong += int((model(x).argmax(1) != y).sum())
-    return wrong / len(data)
+def error_rate(model: nn.Module, data: ImageData) -> float:
+    """Top-1 error of ``model`` on ``data`` in eval mode (0..1): the training
+    package's :func:`~resnet_lib.training.evaluate`, which leaves the mode as found."""
+    return evaluate(model, data)[1]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -88,8 +89,10 @@ def data_digest(data: ImageData) -> str:
     return _digest(data.images, data.labels)
 
 
+@functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """resnet_lib's version and a digest of the core's source files."""
+    """resnet_lib's version and a digest of the core's source files (read once
+    per process: every cached network of a run shares it)."""
     from .. import __version__
 
     root = Path(__file__).resolve().parents[1]
