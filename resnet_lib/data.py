@@ -268,9 +268,15 @@ def cifar10(
         else:
             x, y = _read_image_folder(root, split)
             cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp.npz")
-            np.savez(tmp, x=x, y=y)
-            os.replace(tmp, cache)
+            # a temporary file of this process's own: two processes decoding the
+            # same archive at once (two chapters, two jobs) each write their own
+            # and the last atomic rename wins, with the same content
+            tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npz")
+            try:
+                np.savez(tmp, x=x, y=y)
+                os.replace(tmp, cache)
+            finally:
+                tmp.unlink(missing_ok=True)
         where = f"{layout} {root.name}"  # a name, not the machine's path: a book prints it
     return ImageData(
         torch.from_numpy(np.ascontiguousarray(x)),

@@ -1,6 +1,7 @@
 """Data loading: the real CIFAR-10 layouts, clear errors, and a learnable offline stand-in."""
 
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -53,6 +54,33 @@ def test_image_folder_and_archive_give_the_same_data(tiny_folder):
     assert torch.equal(
         cifar10("train", root=archive).images, b.images
     )  # from the decoded cache
+
+
+def test_two_processes_decoding_at_once_do_not_collide(tiny_folder):
+    """Each process writes the decoded cache through a temporary file of its own, so two
+    chapters (or jobs) that decode the same archive at once both succeed: one used to
+    find its temporary file renamed away by the other (FileNotFoundError)."""
+    import multiprocessing as mp
+    import os
+
+    _, archive = tiny_folder
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        got = pool.starmap(
+            _decode_and_sum,
+            [(str(archive), os.environ["XDG_CACHE_HOME"])] * 4,
+        )
+    assert len(set(got)) == 1, got
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "resnet_lib"
+    assert not list(cache.glob("*.tmp*")), "a temporary file was left behind"
+    assert len(list(cache.glob("cifar10-train-*.npz"))) == 1
+
+
+def _decode_and_sum(archive: str, cache_home: str) -> int:
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = cache_home
+    return int(cifar10("train", root=archive).images.sum())
 
 
 def test_the_source_names_the_data_without_the_machines_folders(tiny_folder):
