@@ -1,0 +1,265 @@
+"""Checkers for the chapter on the paper's test-time protocols."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..device import seeded
+from ..reference import IMAGENET_CROP, MULTISCALE_SIDES
+from .feedback import (
+    Feedback,
+    Question,
+    QuestionError,
+    checker,
+    describe,
+    fmt,
+    read_integer,
+    read_number,
+)
+
+COST = Question(
+    "cost, in 224x224 views", "answer = (256 / 224) ** 2", integer=False
+)
+VIEWS = Question("number of views", "answer = 3 * 3")
+
+#: the paper's multi-scale testing (section 3.4): shorter sides of the resized image
+PAPER_SCALES = MULTISCALE_SIDES
+
+
+@checker
+def check_multiscale_cost(
+    answer, scales: Sequence[int] = PAPER_SCALES, crop: int = IMAGENET_CROP
+) -> Feedback:
+    """The multiply-adds of one fully convolutional view at every size of ``scales``
+    (square images, no mirror images), in units of one ``crop x crop`` view, taking a
+    view's cost to grow with its number of pixels."""
+    if not scales or any(
+        isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in scales
+    ):
+        raise QuestionError(
+            f"scales must be positive image sizes; got {scales!r}"
+        )
+    expected = sum(s * s for s in scales) / (crop * crop)
+    number, problem = read_number(answer, COST)
+    if problem is not None:
+        return problem
+    assert number is not None
+    value = number.value
+    listed = " + ".join(f"({s}/{crop})^2" for s in scales)
+    if abs(value - expected) <= 0.005 * expected:
+        return Feedback.right(
+            f"{listed} = {fmt(expected)}: a view of side s has (s/{crop})^2 times "
+            f"the pixels of a {crop}x{crop} crop, so it costs that many times more."
+        )
+    checks = [
+        (
+            len(scales),
+            f"{fmt(value)} counts the views; a big view costs more than a small one",
+            "weigh each scale by its pixels: (s/224)^2",
+        ),
+        (
+            2 * expected,
+            f"{fmt(value)} is twice the cost: you counted a mirror image per scale",
+            "the question asks for one view per scale",
+        ),
+        (
+            sum(scales) / crop,
+            f"{fmt(value)} grows with the side of the image; the cost grows with "
+            "its pixels",
+            "square each ratio: (s/224)^2",
+        ),
+        (
+            sum(s * s for s in scales) / (scales[0] * scales[0])
+            if scales[0] != crop
+            else -1,
+            f"{fmt(value)} is in units of the smallest scale's view",
+            f"divide by the pixels of a {crop}x{crop} crop",
+        ),
+        (
+            expected / len(scales),
+            f"{fmt(value)} is the mean cost of one view, not the total",
+            "the views are all evaluated, so their costs add up",
+        ),
+    ]
+    for wrong, why, hint in checks:
+        if wrong > 0 and abs(value - wrong) <= 0.005 * wrong:
+            return Feedback.wrong(why, hint)
+    return Feedback.wrong(
+        f"{fmt(value)} is not the cost of the {len(scales)} views in {crop}x{crop} "
+        "views",
+        f"add up (s/{crop})^2 over the sizes {', '.join(map(str, scales))}",
+    )
+
+
+@checker
+def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
+    """How many different views a random crop (``size x size`` out of the image
+    zero-padded by ``padding`` pixels) with a random horizontal flip can show the
+    network during training: every position times flipped or not."""
+    if padding < 0 or size < 1:
+        raise QuestionError(
+            f"need size >= 1 and padding >= 0; got size={size}, padding={padding}"
+        )
+    value, problem = read_integer(answer, VIEWS)
+    if problem is not None:
+        return problem
+    assert value is not None
+    positions = 2 * padding + 1
+    expected = positions * positions * 2
+    if value == expected:
+        return Feedback.right(
+            f"{positions} x {positions} positions (offsets 0 to {2 * padding} in each "
+            f"direction) times 2 for the flip: {expected}. Ten-crop testing averages "
+            "10 of them: the centre and the four corners, each mirrored."
+        )
+    wrong = [
+        (
+            positions * positions,
+            f"{value} counts the positions but not the mirror images",
+            "a flipped crop is another view: multiply by 2",
+        ),
+        (
+            (2 * padding) ** 2 * 2,
+            f"{value} misses one offset in each direction",
+            f"the offset runs from 0 to {2 * padding} inclusive: "
+            f"{positions} values",
+        ),
+        (
+            (2 * padding) ** 2,
+            f"{value} misses one offset per direction and the mirror images",
+            f"offsets 0 to {2 * padding} give {positions} positions per "
+            "direction; then count the flips",
+        ),
+        (
+            10,
+            "10 is ten-crop testing's choice of views, not every view",
+            "count every position of the crop window, flipped or not",
+        ),
+        (
+            positions * 2,
+            f"{value} moves the crop in one direction only",
+            "the window moves up and down as well as left and right",
+        ),
+    ]
+    found = [(why, hint) for n, why, hint in wrong if n == value]
+    if found:  # two readings of one number (10 = ten-crop = 5 x 2): say both
+        return Feedback.wrong(
+            "; or ".join(why for why, _ in found),
+            "; ".join(dict.fromkeys(hint for _, hint in found)),
+        )
+    return Feedback.wrong(
+        f"{value} is not the number of views",
+        f"count the window's positions in the {size + 2 * padding}x"
+        f"{size + 2 * padding} padded image, then the flips",
+    )
+
+
+def _probe() -> tuple[nn.Module, torch.Tensor]:
+    """A small fixed network and batch on which the mirror image changes about half
+    the predictions (its classifier reads every position of the map), and averaging
+    logits instead of softmax scores changes 13 of 256."""
+    with seeded(0):
+        model = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(8 * 8 * 8, 10),
+        ).eval()
+        images = torch.randn(256, 3, 8, 8)
+    return model, images
+
+
+def _predictions(model: nn.Module, x: torch.Tensor, how: str) -> torch.Tensor:
+    with torch.no_grad():
+        a, b = model(x), model(x.flip(-1))
+        vertical = model(x.flip(-2))
+    return {
+        "softmax": F.softmax(a, 1) + F.softmax(b, 1),
+        "logits": a + b,
+        "single": a,
+        "mirror only": b,
+        "vertical": F.softmax(a, 1) + F.softmax(vertical, 1),
+    }[how].argmax(1)
+
+
+@checker
+def check_flip_predict(predict: Callable) -> Feedback:
+    """``predict(model, x)`` must return, for every image of the normalised batch ``x``
+    ``(N, 3, H, W)``, the class with the highest mean softmax over the image and its
+    mirror image (flipped left to right)."""
+    if not callable(predict):
+        return Feedback.wrong(
+            f"pass your function itself; got {describe(predict)}",
+            "check_flip_predict(flip_predict)",
+        )
+    model, x = _probe()
+    original = x.clone()
+    try:
+        out = predict(model, x)
+    except Exception as err:  # noqa: BLE001
+        text = " ".join(str(err).split())[:200]
+        return Feedback.wrong(
+            f"your function raised {type(err).__name__}: {text}",
+            "it is called as predict(model, x), x a float batch (N, 3, H, W)",
+        )
+    if not torch.equal(x, original):
+        return Feedback.wrong(
+            "your function changed the batch in place",
+            "x.flip(-1) makes a new tensor; leave x as it is",
+        )
+    try:
+        out = torch.as_tensor(
+            out.detach().cpu() if isinstance(out, torch.Tensor) else out
+        )
+    except Exception:  # noqa: BLE001
+        return Feedback.wrong(
+            f"your function returned {describe(out)}",
+            "return one class index per image: a tensor of shape (N,)",
+        )
+    n = len(x)
+    if out.dim() == 2 and out.shape[0] == n:
+        return Feedback.wrong(
+            f"you returned scores of shape {tuple(out.shape)}, not classes",
+            "return the predicted class of each image: scores.argmax(1)",
+        )
+    if tuple(out.shape) != (n,) or out.dtype.is_floating_point:
+        return Feedback.wrong(
+            f"you returned {describe(out)}; expected {n} class indices",
+            "return scores.argmax(1), a tensor of shape (N,)",
+        )
+    out = out.long()
+    if torch.equal(out, _predictions(model, x, "softmax")):
+        return Feedback.right(
+            "the mean softmax of the two views, and its most likely class: the "
+            "'flip' protocol of this chapter."
+        )
+    explanations = {
+        "single": (
+            "your predictions are those of the image alone",
+            "add the softmax of the mirror image, model(x.flip(-1))",
+        ),
+        "mirror only": (
+            "your predictions are those of the mirror image alone",
+            "average it with the softmax of the image itself",
+        ),
+        "vertical": (
+            "you flipped the images upside down",
+            "a mirror image flips left to right, the last dimension: x.flip(-1)",
+        ),
+        "logits": (
+            "you averaged the logits, not the softmax scores",
+            "apply softmax to each view's output, then average",
+        ),
+    }
+    for how, (why, hint) in explanations.items():
+        if torch.equal(out, _predictions(model, x, how)):
+            return Feedback.wrong(why, hint)
+    right = int((out == _predictions(model, x, "softmax")).sum())
+    return Feedback.wrong(
+        f"{right} of {n} predictions are right",
+        "softmax over the classes (dim 1) of each view, add, then argmax(1)",
+    )
