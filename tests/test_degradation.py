@@ -196,6 +196,53 @@ def test_recorded_conditions_come_with_a_command_that_reproduces_them(
         degradation.main(["--threads", "0"])
 
 
+def test_the_plain_search_rows_come_with_commands_that_reproduce_them(
+    monkeypatch, tmp_path
+):
+    """Each recorded row of the search for a plain network that learns names a command
+    of this module, and that command trains what the row says it changed."""
+    from resnet_lib.experiments import degradation
+
+    seen = []
+
+    def fake_run(cfg, threads=None, **kwargs):
+        seen.append((cfg, threads))
+        histories = {
+            n: History(train_error=[0.5], test_error=[0.5], seconds=1.0)
+            for n in cfg.networks
+        }
+        return degradation.DegradationResult(histories, "test", cfg.train.seed)
+
+    monkeypatch.setattr(degradation, "run_degradation", fake_run)
+    book = cpu_config()
+    assert (
+        degradation.PLAIN_SEARCH[0].train_error
+        == (degradation.RECORDED_SEEDS[0]["plain-20"][0])
+    )
+    for row in degradation.PLAIN_SEARCH:
+        degradation.main(
+            row.command.split()[3:] + ["--out", str(tmp_path / "s.json")]
+        )
+        cfg, threads = seen[-1]
+        assert threads == 1 and cfg.train.seed == 0
+        assert cfg.networks == (row.network,)
+        assert cfg.train.iterations == row.iterations
+        if not row.change:  # cpu_config itself
+            assert cfg == cpu_config(networks=(row.network,))
+        if row.options.startswith("--lr"):
+            assert (
+                cfg.train.lr == float(row.change.split()[-1]) != book.train.lr
+            )
+        if "warm-up" in row.change:
+            assert cfg.train.warmup_until_error == 0.8
+            assert cfg.train.warmup_lr == 0.01
+        assert 0 < row.train_error < 1 and 0 < row.test_error < 1
+    with pytest.raises(SystemExit):
+        degradation.main(["--iterations", "0"])
+    with pytest.raises(SystemExit):
+        degradation.main(["--lr", "-1"])
+
+
 def test_with_a_cache_the_networks_are_trained_once(tmp_path):
     """The chapter on why residual networks train studies the networks this chapter
     trained: a second run with the same configuration and data loads them."""

@@ -32,6 +32,7 @@ from ..training import (
     cached_fit,
     fit,
     paper_recipe,
+    paper_warmup,
 )
 
 NETWORKS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
@@ -99,6 +100,58 @@ RECORDED_PAPER_INIT: dict[int, dict[str, tuple[float, float]]] = {
     1: {"ResNet-20": (0.3635, 0.5555), "ResNet-56": (0.6886, 0.6840)},
     2: {"ResNet-20": (0.3435, 0.5565), "ResNet-56": (0.5999, 0.6505)},
 }
+
+
+@dataclass(frozen=True)
+class SearchRun:
+    """One run of the search for a plain network that learns within the CPU budget:
+    the network, what changed from :func:`cpu_config`, and where it ended."""
+
+    network: str
+    change: str  # in words; "" for cpu_config itself
+    options: str  # the command-line options that make the change
+    iterations: int
+    train_error: float
+    test_error: float
+
+    @property
+    def command(self) -> str:
+        return (
+            "python -m resnet_lib.experiments.degradation --seeds 0 --threads 1 "
+            f"--networks {self.network}"
+            + (f" {self.options}" if self.options else "")
+        )
+
+
+#: Can a plain network deeper than 20 layers learn enough, within the book's CPU budget,
+#: for a lesion study or a loss landscape to say something? Seed 0, one thread, the data
+#: of :func:`cpu_config`, under :data:`RECORDED_CONDITIONS` (torch 2.14.1) on 2026-11-25;
+#: the rows of cpu_config itself for plain-20 and plain-56 are :data:`RECORDED_SEEDS`' seed
+#: 0. cpu_config trains 546 iterations (7 epochs of the 2,500 images).
+PLAIN_SEARCH: tuple[SearchRun, ...] = (
+    SearchRun("plain-20", "", "", 546, *RECORDED_SEEDS[0]["plain-20"]),
+    SearchRun("plain-32", "", "", 546, 0.7273, 0.7160),
+    SearchRun("plain-44", "", "", 546, 0.8488, 0.8485),
+    SearchRun("plain-56", "", "", 546, *RECORDED_SEEDS[0]["plain-56"]),
+    SearchRun("plain-56", "lr 0.02", "--lr 0.02", 546, 0.8755, 0.8790),
+    SearchRun("plain-56", "lr 0.1", "--lr 0.1", 546, 0.8913, 0.8905),
+    SearchRun(
+        "plain-56",
+        "the paper's warm-up (lr 0.01 until the training error is below 80%)",
+        "--warmup",
+        546,
+        0.8248,
+        0.7980,
+    ),
+    SearchRun(
+        "plain-56",
+        "3 times as long",
+        "--iterations 1638",
+        1638,
+        0.7861,
+        0.7875,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -317,12 +370,41 @@ def main(argv: Optional[list[str]] = None) -> None:
         default=None,
         help="CPU threads while training (default: PyTorch's, one per core); the recorded seeds used 1",
     )
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=None,
+        help="training iterations (default: the configuration's)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="peak learning rate (default: the configuration's)",
+    )
+    parser.add_argument(
+        "--warmup",
+        action="store_true",
+        help="the paper's ResNet-110 warm-up: lr 0.01 until the training "
+        "error is below 80%%",
+    )
     parser.add_argument("--out", default="degradation.json")
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error(
             f"--threads must be a positive number of threads; got {args.threads}"
         )
+    if args.iterations is not None and args.iterations < 1:
+        parser.error(f"--iterations must be positive; got {args.iterations}")
+    if args.lr is not None and not args.lr > 0:
+        parser.error(f"--lr must be positive; got {args.lr}")
+    recipe: dict = {}
+    if args.iterations is not None:
+        recipe["iterations"] = args.iterations
+    if args.lr is not None:
+        recipe["lr"] = args.lr
+    if args.warmup:
+        recipe.update(paper_warmup())
     runs = {}
     for seed in args.seeds:
         make = paper_config if args.full else cpu_config
@@ -331,6 +413,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             networks=tuple(args.networks),
             **({"zero_init_residual": False} if args.no_zero_init else {}),
         )
+        cfg = replace(cfg, train=replace(cfg.train, **recipe))
         result = run_degradation(cfg, threads=args.threads)
         runs[str(seed)] = {"data": result.data, **summary(result)}
         print(
