@@ -26,6 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 book: setup
+	$(BIN)/python scripts/execute_book.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 

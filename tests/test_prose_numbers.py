@@ -202,7 +202,9 @@ ALLOWED["test-time"] = {
     "2015": Why(
         "the year of the ResNet paper the chapter cites (He et al. 2016, arXiv 2015)"
     ),
-    "2.25": Derived("(24 / 16) ** 2"),  # a 24x24 view's pixels over a 16x16 one's
+    "2.25": Derived(
+        "(24 / 16) ** 2"
+    ),  # a 24x24 view's pixels over a 16x16 one's
 }
 
 # Chapters whose prose this test does not police (yet): say why.
