@@ -71,3 +71,16 @@ def test_bad_workers_are_refused():
 
     with pytest.raises(SystemExit):
         execute_book.main(["--workers", "0"])
+
+
+def test_the_chapters_execute_as_the_build_would_execute_them():
+    """The build's Sphinx extension makes explorers static (kernel-free frames) for the
+    kernels it starts; the script must do the same for its own, or every explorer of a
+    page it executed would be a frozen widget."""
+    from resnet_lib.book.explorer import STATIC_ENV
+
+    assert execute_book.STATIC_ENV == STATIC_ENV
+    assert (
+        f'"{STATIC_ENV}"'
+        in (ROOT / "book" / "_ext" / "book_build.py").read_text()
+    )
