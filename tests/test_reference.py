@@ -129,3 +129,33 @@ def test_importing_it_imports_no_torch():
         cwd=__import__("pathlib").Path(__file__).resolve().parents[1],
     )
     assert out.stdout.strip() == "False"
+
+
+def test_resnext_table3_agrees_with_the_authors_readme():
+    """The authors' repository (facebookresearch/ResNeXt, README: "1x Complexity
+    Configurations Reference Table" and "Single-crop (224x224) validation error rate")
+    lists the (cardinality, width) pairs of one complexity and the single-crop errors
+    of ResNet-50/101 (1x64d) and ResNeXt-50/101 (32x4d); the paper's Table 3 rows
+    between them are not in it."""
+    from resnet_lib.reference import RESNEXT_TABLE3
+
+    readme_pairs = {(1, 64), (2, 40), (4, 24), (8, 14), (32, 4)}
+    for depth in (50, 101):
+        assert {(c, d) for dd, c, d in RESNEXT_TABLE3 if dd == depth} == (
+            readme_pairs
+        )
+    readme_errors = {
+        (50, 1, 64): 23.9,
+        (50, 32, 4): 22.2,
+        (101, 1, 64): 22.0,
+        (101, 32, 4): 21.2,
+    }
+    for key, error in readme_errors.items():
+        assert RESNEXT_TABLE3[key].top1_error == error
+    # and cardinality helps at every step in between, as the paper reports
+    for depth in (50, 101):
+        errors = [
+            RESNEXT_TABLE3[(depth, c, d)].top1_error
+            for c, d in sorted(readme_pairs)
+        ]
+        assert errors == sorted(errors, reverse=True)
