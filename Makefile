@@ -12,7 +12,7 @@ export RESNET_DATA
 RESNET_TRAINED_CACHE ?= $(CURDIR)/_build/.trained
 export RESNET_TRAINED_CACHE
 
-.PHONY: setup book student twins lint test unit bench clean
+.PHONY: setup book student twins catalogs lint test unit bench clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ book: setup
 # The student edition: the same book with no solution anywhere in it (scripts/build_student.py).
 student: setup
 	$(BIN)/python scripts/build_student.py
+
+# after editing a chapter: the translation catalogs (locales/), new and changed messages
+# marked untranslated or fuzzy for the translators (scripts/catalogs.py)
+catalogs: setup
+	$(BIN)/python scripts/catalogs.py
 
 # after editing a chapter: its Colab twins, and the teachers' page tables computed from it
 twins: setup

@@ -9,6 +9,9 @@
 3. Offers that same twin as the page's download (copied into ``_notebooks/``) instead of
    the ``.md`` source.
 4. Removes duplicated script tags (see ``_dedupe_scripts``).
+5. Lets a ``{glue:text}`` role in a translated paragraph paste its page's value (see
+   ``_glue_in_translations``): the translated editions (Sphinx's gettext catalogs in
+   ``locales/``) keep the numbers that the chapters compute.
 """
 
 from __future__ import annotations
@@ -100,8 +103,45 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = unique
 
 
+def _glue_in_translations() -> None:
+    """Let a glue role in a translated paragraph find its page's glue data.
+
+    Sphinx parses each translated paragraph (a catalog's ``msgstr``) as a document of
+    its own, and myst-nb gives that document a renderer without the page's glue data,
+    so ``{glue:text}`key``` would paste nothing and warn "No key ... found". Every glue
+    role of the page's own text is resolved while the page is parsed, before Sphinx
+    translates it; the page's renderer is remembered then and lent to its translated
+    paragraphs, and taken back before the paragraph joins the page (which is pickled).
+    """
+    from myst_nb.ext.glue import roles, utils
+
+    original = utils.retrieve_glue_data
+    pages: dict = {}  # docname -> the renderer of that page, while it is read
+
+    def retrieve(document, key):
+        env = getattr(document.settings, "env", None)
+        docname = env.docname if env is not None else None
+        own = document.get("nb_renderer")
+        data = own.renderer.nb_client.glue_data if own is not None else {}
+        if key in data or docname not in pages:
+            if key in data:
+                pages[docname] = own
+            return original(document, key)
+        document["nb_renderer"] = pages[docname]
+        try:
+            return original(document, key)
+        finally:
+            if own is None:
+                del document["nb_renderer"]
+            else:
+                document["nb_renderer"] = own
+
+    roles.retrieve_glue_data = retrieve
+
+
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
+    _glue_in_translations()
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _twin_buttons, priority=502)

@@ -1,0 +1,136 @@
+"""Update the translation catalogs from the English chapters (Sphinx's gettext workflow).
+
+The English chapters are the source. This extracts every translatable message of the
+book (paragraphs, headings, list items, admonitions, exercise text; MyST roles such as
+``{glue:text}`n_test``` stay in the message, to be kept as they are in a translation)
+into ``.pot`` templates with Sphinx's ``gettext`` builder, then merges them into
+``locales/<language>/LC_MESSAGES/book/<chapter>.po`` with sphinx-intl: a new English
+paragraph arrives untranslated, a changed one is marked fuzzy (its old translation kept
+as a suggestion), a removed one is dropped. The notebooks are not executed: the messages
+are the chapters' own text, not their outputs.
+
+    make catalogs                      # or: python scripts/catalogs.py --language zh_CN
+
+Then translate the empty and fuzzy ``msgstr`` of the ``.po`` files (any PO editor, or a
+text editor; remove the ``fuzzy`` flag once a translation is checked). It prints, per
+catalog, how many messages are translated, fuzzy and untranslated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "_build" / "gettext"
+POT = OUT / "_build" / "gettext"
+LOCALES = ROOT / "locales"
+
+
+def extract() -> Path:
+    """Write the .pot templates (one per chapter) and return their folder."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    sphinx = config.setdefault("sphinx", {})
+    sphinx.setdefault("config", {})["gettext_compact"] = False
+    # Jupyter Book resolves local extensions relative to the config file, which moves
+    for name, path in sphinx.get("local_extensions", {}).items():
+        sphinx["local_extensions"][name] = str(ROOT / path)
+    shutil.rmtree(POT, ignore_errors=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--config",
+        str(OUT / "_config.yml"),
+        "--path-output",
+        str(OUT),
+        "--builder",
+        "custom",
+        "--custom-builder",
+        "gettext",
+        "--quiet",
+    ]
+    # without execution the glued values are missing: those warnings are expected
+    subprocess.run(
+        cmd,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not list(POT.rglob("*.pot")):
+        raise SystemExit(f"the gettext build wrote no .pot file under {POT}")
+    return POT
+
+
+def update(pot: Path, language: str) -> None:
+    """Merge the templates into the language's catalogs (sphinx-intl)."""
+    tool = Path(sys.executable).parent / "sphinx-intl"
+    if not tool.exists():
+        raise SystemExit(
+            "sphinx-intl is not installed: pip install -e '.[translate]'"
+        )
+    subprocess.run(
+        [
+            str(tool),
+            "update",
+            "-p",
+            str(pot),
+            "-l",
+            language,
+            "-d",
+            str(LOCALES),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def report(language: str) -> list[tuple[str, int, int, int]]:
+    """``(catalog, translated, fuzzy, untranslated)`` for every catalog of a language."""
+    from babel.messages.pofile import read_po
+
+    rows = []
+    folder = LOCALES / language / "LC_MESSAGES"
+    for po in sorted(folder.rglob("*.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        messages = [m for m in catalog if m.id]
+        fuzzy = sum(m.fuzzy for m in messages)
+        done = sum(bool(m.string) and not m.fuzzy for m in messages)
+        rows.append(
+            (
+                po.relative_to(folder).as_posix(),
+                done,
+                fuzzy,
+                len(messages) - done - fuzzy,
+            )
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--language", default="zh_CN")
+    args = parser.parse_args(argv)
+    update(extract(), args.language)
+    rows = report(args.language)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'catalog':<{width}}  translated  fuzzy  untranslated")
+    for name, done, fuzzy, todo in rows:
+        print(f"{name:<{width}}  {done:10}  {fuzzy:5}  {todo:12}")
+    total = [sum(r[i] for r in rows) for i in (1, 2, 3)]
+    print(f"{'all':<{width}}  {total[0]:10}  {total[1]:5}  {total[2]:12}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
