@@ -12,7 +12,7 @@ export RESNET_DATA
 RESNET_TRAINED_CACHE ?= $(CURDIR)/_build/.trained
 export RESNET_TRAINED_CACHE
 
-.PHONY: setup book student twins catalogs lint test unit bench clean
+.PHONY: setup book book-zh student twins catalogs lint test unit bench clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ book: setup
 # The student edition: the same book with no solution anywhere in it (scripts/build_student.py).
 student: setup
 	$(BIN)/python scripts/build_student.py
+
+# a preview of the Chinese edition, rendered from the execution cache (scripts/build_zh.py)
+book-zh: book
+	$(BIN)/python scripts/build_zh.py
 
 # after editing a chapter: the translation catalogs (locales/), new and changed messages
 # marked untranslated or fuzzy for the translators (scripts/catalogs.py)

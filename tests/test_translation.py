@@ -143,3 +143,141 @@ def test_catalogs_follow_the_english_text(tmp_path, monkeypatch):
     catalogs.update(pot, "zh_CN")
     after = {r[0]: r for r in catalogs.report("zh_CN")}["book/test-time.po"]
     assert after[1:3] == (0, 1), after
+
+
+# ------------------------------------------------------------ the Chinese catalogs
+
+import re  # noqa: E402
+
+from babel.messages.pofile import read_po  # noqa: E402
+
+ZH = ROOT / "locales" / "zh_CN"
+CATALOGS = sorted((ZH / "LC_MESSAGES").rglob("*.po"))
+GLOSSARY_FILE = ZH / "glossary.yml"
+
+ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
+REF_LABEL = re.compile(r"\{ref\}`(?:[^`<]*<)?([^`<>]+)>?`")
+CODE = re.compile(r"`[^`]+`")
+MATH = re.compile(r"\$\$?[^$]+\$\$?")
+LINK = re.compile(r"\]\(([^)]+)\)")
+
+
+def keep(text: str) -> list:
+    """What a translation must keep as it is: roles (a {ref}'s label, not its text),
+    inline code, math and link targets."""
+    roles = [r for r in ROLE.findall(text) if not r.startswith("{ref}")]
+    rest = ROLE.sub("", text)
+    code = CODE.findall(rest)
+    rest = CODE.sub("", rest)  # a `$HOME` in code is not math
+    return [
+        sorted(roles),
+        sorted(REF_LABEL.findall(text)),
+        sorted(code),
+        sorted(MATH.findall(rest)),
+        sorted(LINK.findall(rest)),
+    ]
+
+
+def messages(path: Path):
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    return catalog, [m for m in catalog if m.id]
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.stem)
+def test_a_catalog_keeps_the_markup_and_has_no_fuzzy_message(po):
+    catalog, found = messages(po)
+    assert not catalog.fuzzy, f"{po.name}: the header is marked fuzzy"
+    for m in found:
+        assert not m.fuzzy, f"{po.name}:{m.lineno} is fuzzy"
+        if m.string:
+            assert keep(m.string) == keep(m.id), f"{po.name}:{m.lineno}"
+
+
+def test_every_chapter_has_a_catalog():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import sync_notebooks
+
+    pages = {p.stem for p in sync_notebooks.chapters()}
+    assert pages <= {p.stem for p in CATALOGS}
+
+
+def glossary() -> dict[str, str]:
+    import yaml
+
+    return yaml.safe_load(GLOSSARY_FILE.read_text())
+
+
+ITALIC = re.compile(
+    r"(?<![*\w])\*[^*]+\*(?![*\w])"
+)  # cited titles stay English
+
+
+def prose(text: str) -> str:
+    """The words of a message: without roles, code, math, link targets and italics
+    (the titles of the papers cited, which stay in English)."""
+    for pattern in (ROLE, CODE, MATH, LINK, ITALIC):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def test_every_glossary_term_is_rendered_the_same_way_everywhere():
+    """A message whose English uses a glossary term renders it with the glossary's
+    Chinese term (the longest term that matches wins: "residual network" over
+    "residual")."""
+    terms = sorted(glossary().items(), key=lambda kv: -len(kv[0]))
+    problems = []
+    for po in CATALOGS:
+        for m in messages(po)[1]:
+            if not m.string:
+                continue
+            english = prose(m.id).lower()
+            for term, chinese in terms:
+                pattern = rf"(?<![\w-]){re.escape(term)}s?(?![\w-])"
+                if re.search(pattern, english):
+                    english = re.sub(pattern, " ", english)
+                    if chinese not in m.string:
+                        problems.append(
+                            f"{po.stem}:{m.lineno} {term} -> {chinese}"
+                        )
+    assert not problems, "\n".join(problems)
+
+
+def test_every_message_is_translated():
+    """`make catalogs` after an English change brings new messages (empty) and changed
+    ones (fuzzy): this fails until a translator has translated them."""
+    missing = [
+        f"{po.stem}:{m.lineno}"
+        for po in CATALOGS
+        for m in messages(po)[1]
+        if not m.string
+    ]
+    assert not missing, missing
+
+
+@pytest.mark.book
+def test_the_chinese_edition_renders_from_the_execution_cache():
+    """scripts/build_zh.py (after `make book`): every chapter rendered with its
+    translated text (-W: no warning, so no glued value is missing), without executing
+    anything, and a glued number inside a translated paragraph."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_zh.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Executing notebook" not in run.stdout + run.stderr
+    html = ROOT / "_build" / "zh" / "_build" / "html"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import sync_notebooks
+
+    for md in sync_notebooks.chapters():
+        page = (html / "book" / f"{md.stem}.html").read_text()
+        assert '<html lang="zh-CN"' in page or 'lang="zh_CN"' in page, md.stem
+        assert re.search("[\u4e00-\u9fff]{4}", page), md.stem
+    page = (html / "book" / "test-time.html").read_text()
+    glued = re.search(
+        r'<span class="pasted-text">([\d,]+)</span> 张测试图像', page
+    )
+    assert glued and int(glued.group(1).replace(",", "")) > 0
