@@ -15,11 +15,10 @@ and builds into _build/student/_build/html (Jupyter Book puts its output under
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+from editions import build, edition_config
 from learner_notebook import edition_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,35 +27,15 @@ HTML = OUT / "_build" / "html"
 
 
 def main() -> int:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["title"] = f"{config['title']} (student edition)"
-    sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("config", {}).update(
+    config = edition_config(
         hide_solutions=True,
         twin_dir="notebooks/student",
         html_copy_source=False,
         html_show_sourcelink=False,
     )
+    config["title"] = f"{config['title']} (student edition)"
     config["html"]["baseurl"] = edition_url("student")
-    # Jupyter Book resolves local extensions relative to the config file, which moves here
-    for name, path in sphinx.get("local_extensions", {}).items():
-        sphinx["local_extensions"][name] = str(ROOT / path)
-    OUT.mkdir(parents=True, exist_ok=True)
-    student_config = OUT / "_config.yml"
-    student_config.write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(ROOT),
-        "--config",
-        str(student_config),
-        "--path-output",
-        str(OUT),
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
-    status = subprocess.call(cmd, cwd=ROOT)
+    status = build(config, OUT, "-W", "-n", "--keep-going")
     if status == 0:
         print(f"The student edition is at file://{HTML / 'index.html'}")
     return status

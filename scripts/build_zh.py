@@ -16,49 +16,23 @@ switch yet. So this edition is not published, and `make book` does not build it.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
 
-import yaml
+from editions import ROOT, build, edition_config
 
-ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "zh"
 HTML = OUT / "_build" / "html"
 LANGUAGE = "zh_CN"
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["title"] = "ResNet 交互式教程"
-    sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("config", {}).update(
+    config = edition_config(
         language=LANGUAGE,
         locale_dirs=[str(ROOT / "locales")],
         gettext_compact=False,
     )
-    # Jupyter Book resolves local extensions relative to the config file, which moves
-    for name, path in sphinx.get("local_extensions", {}).items():
-        sphinx["local_extensions"][name] = str(ROOT / path)
-    OUT.mkdir(parents=True, exist_ok=True)
-    zh_config = OUT / "_config.yml"
-    zh_config.write_text(
-        yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
-    )
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(ROOT),
-        "--config",
-        str(zh_config),
-        "--path-output",
-        str(OUT),
-        "-W",
-        "-n",
-        "--keep-going",
-        *(argv or []),
-    ]
-    status = subprocess.call(cmd, cwd=ROOT)
+    config["title"] = "ResNet 交互式教程"
+    status = build(config, OUT, "-W", "-n", "--keep-going", *(argv or []))
     if status == 0:
         print(f"The Chinese edition is at file://{HTML / 'index.html'}")
     return status

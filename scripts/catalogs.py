@@ -24,9 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+from editions import ROOT, build, edition_config
 
-ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "gettext"
 POT = OUT / "_build" / "gettext"
 LOCALES = ROOT / "locales"
@@ -34,39 +33,22 @@ LOCALES = ROOT / "locales"
 
 def extract() -> Path:
     """Write the .pot templates (one per chapter) and return their folder."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config = edition_config(gettext_compact=False)
     config.setdefault("execute", {})["execute_notebooks"] = "off"
-    sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("config", {})["gettext_compact"] = False
-    # Jupyter Book resolves local extensions relative to the config file, which moves
-    for name, path in sphinx.get("local_extensions", {}).items():
-        sphinx["local_extensions"][name] = str(ROOT / path)
     shutil.rmtree(POT, ignore_errors=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(ROOT),
-        "--config",
-        str(OUT / "_config.yml"),
-        "--path-output",
-        str(OUT),
+    # without execution the glued values are missing: those warnings are expected
+    status = build(
+        config,
+        OUT,
         "--builder",
         "custom",
         "--custom-builder",
         "gettext",
         "--quiet",
-    ]
-    # without execution the glued values are missing: those warnings are expected
-    subprocess.run(
-        cmd,
-        cwd=ROOT,
-        check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    if not list(POT.rglob("*.pot")):
+    if status != 0 or not list(POT.rglob("*.pot")):
         raise SystemExit(f"the gettext build wrote no .pot file under {POT}")
     return POT
 
