@@ -56,6 +56,7 @@ def test_image_folder_and_archive_give_the_same_data(tiny_folder):
     )  # from the decoded cache
 
 
+@pytest.mark.slow  # starts two Python processes that import torch
 def test_two_processes_decoding_at_once_do_not_collide(tiny_folder):
     """Each process writes the decoded cache through a temporary file of its own, so two
     chapters (or jobs) that decode the same archive at once both succeed: one used to
