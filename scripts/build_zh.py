@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from editions import ROOT, build, edition_config
+from editions import ROOT, TRANSLATION, build, edition_config
 
 OUT = ROOT / "_build" / "zh"
 HTML = OUT / "_build" / "html"
@@ -26,11 +26,7 @@ LANGUAGE = "zh_CN"
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = edition_config(
-        language=LANGUAGE,
-        locale_dirs=[str(ROOT / "locales")],
-        gettext_compact=False,
-    )
+    config = edition_config(language=LANGUAGE, **TRANSLATION)
     config["title"] = "ResNet 交互式教程"
     status = build(config, OUT, "-W", "-n", "--keep-going", *(argv or []))
     if status == 0:

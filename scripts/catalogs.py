@@ -24,16 +24,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from editions import ROOT, build, edition_config
+from editions import LOCALES, ROOT, TRANSLATION, build, edition_config
 
 OUT = ROOT / "_build" / "gettext"
 POT = OUT / "_build" / "gettext"
-LOCALES = ROOT / "locales"
 
 
 def extract() -> Path:
     """Write the .pot templates (one per chapter) and return their folder."""
-    config = edition_config(gettext_compact=False)
+    config = edition_config(**TRANSLATION)
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     shutil.rmtree(POT, ignore_errors=True)
     # without execution the glued values are missing: those warnings are expected

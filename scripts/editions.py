@@ -16,6 +16,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the translation catalogs, and the Sphinx settings of a build that reads or writes
+#: them: one catalog per chapter
+LOCALES = ROOT / "locales"
+TRANSLATION = {"locale_dirs": [str(LOCALES)], "gettext_compact": False}
 
 
 def edition_config(**sphinx_config) -> dict:

@@ -68,12 +68,13 @@ def settings() -> tuple[str, int]:
 
 def _execute(
     pk: int, uri: str, cache_path: str, timeout: int
-) -> tuple[int, str, float]:
+) -> tuple[int, float]:
+    """Execute one staged chapter into the cache: (status, seconds); status 0 is done."""
     t0 = time.perf_counter()
-    status, uri = ExecutionWorkerLocalMProc()(
+    status, _ = ExecutionWorkerLocalMProc()(
         ProcessData(pk, uri, get_cache(cache_path), timeout, False)
     )
-    return status, uri, time.perf_counter() - t0
+    return status, time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,14 +135,12 @@ def main(argv: list[str] | None = None) -> int:
                 running[
                     pool.submit(_execute, r.pk, r.uri, cache_path, timeout)
                 ] = name
-            if (
-                not running
-            ):  # cannot happen: a dependency is never waited on twice
-                break
+            # a chapter's dependencies depend on nothing, so one is always running
+            assert running, f"nothing to wait for; left: {order}"
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 name = running.pop(future)
-                status, _, seconds = future.result()
+                status, seconds = future.result()
                 done.add(name)
                 verdict = (
                     "ok" if status == 0 else "FAILED (the build runs it again)"

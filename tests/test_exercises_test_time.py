@@ -89,9 +89,10 @@ def test_the_probe_tells_the_mistakes_apart():
     """The checker can only name a mistake whose predictions differ from the right
     ones on its probe batch."""
     model, x = _probe()
-    right = _predictions(model, x, "softmax")
+    predictions = _predictions(model, x)
+    right = predictions["softmax"]
     for how in ("logits", "single", "mirror only", "vertical"):
-        assert (right != _predictions(model, x, how)).sum() >= 10, how
+        assert (right != predictions[how]).sum() >= 10, how
     assert len(right.unique()) >= 5  # not one class for every image
 
 

@@ -116,18 +116,21 @@ def _glue_in_translations() -> None:
     from myst_nb.ext.glue import roles, utils
 
     original = utils.retrieve_glue_data
-    pages: dict = {}  # docname -> the renderer of that page, while it is read
+    # the page being read and its renderer: Sphinx reads one page at a time, and only
+    # the current page's renderer is kept (it holds the page's executed notebook)
+    page: dict = {}
 
     def retrieve(document, key):
         env = getattr(document.settings, "env", None)
         docname = env.docname if env is not None else None
         own = document.get("nb_renderer")
         data = own.renderer.nb_client.glue_data if own is not None else {}
-        if key in data or docname not in pages:
-            if key in data:
-                pages[docname] = own
+        if key in data or docname not in page:
+            if key in data and docname not in page:
+                page.clear()
+                page[docname] = own
             return original(document, key)
-        document["nb_renderer"] = pages[docname]
+        document["nb_renderer"] = page[docname]
         try:
             return original(document, key)
         finally:

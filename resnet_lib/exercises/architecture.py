@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from ..nn.blocks import BasicBlock
 from ..counting import block_params, count_weighted_layers, weighted_layers
 from .feedback import (
+    clip,
     Feedback,
     Question,
     QuestionError,
@@ -260,7 +261,7 @@ def check_basic_block(
             student = block_cls(cin, p, s)
         except Exception as err:  # noqa: BLE001 - the student's constructor
             return Feedback.wrong(
-                f"building {name}({cin}, {p}, {s}) raised {type(err).__name__}: {_clip(err)}",
+                f"building {name}({cin}, {p}, {s}) raised {type(err).__name__}: {clip(err, 200)}",
                 "the constructor takes (in_channels, planes, stride)",
             )
         if not isinstance(student, nn.Module):
@@ -295,7 +296,7 @@ def check_basic_block(
             )
             return Feedback.wrong(
                 f"running your block on a (4, {cin}, 8, 8) input raised {type(err).__name__}: "
-                f"{_clip(err)}",
+                f"{clip(err, 200)}",
                 hint,
             )
         if isinstance(ref, str):
@@ -310,7 +311,7 @@ def check_basic_block(
                     theirs = student(x.clone())
                 except Exception as err:  # noqa: BLE001
                     return Feedback.wrong(
-                        f"your block raised {type(err).__name__} in {mode} mode: {_clip(err)}",
+                        f"your block raised {type(err).__name__} in {mode} mode: {clip(err, 200)}",
                         "print the shape after every step of your forward pass",
                     )
                 ours = ref(x.clone())
@@ -336,11 +337,6 @@ def check_basic_block(
     return Feedback.right(
         "your BasicBlock computes relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), as torchvision's does."
     )
-
-
-def _clip(err: object, limit: int = 200) -> str:
-    text = " ".join(str(err).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _HINTS = {

@@ -129,7 +129,7 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
                 raise
             except Exception as err:  # noqa: BLE001 - a student's answer never becomes a traceback
                 feedback = Feedback.wrong(
-                    f"the checker could not read your answer ({type(err).__name__}: {_clip(str(err))})",
+                    f"the checker could not read your answer ({type(err).__name__}: {clip(str(err))})",
                     f"pass your answer as {fn.__name__}{_usage(signature)} shows",
                 )
         for listener in list(_LISTENERS):
@@ -165,8 +165,9 @@ def _usage(signature: inspect.Signature) -> str:
     )
 
 
-def _clip(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
+def clip(text: object, limit: int = 160) -> str:
+    """``text`` (an error, a repr, ...) on one line, cut to ``limit`` characters."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -233,7 +234,7 @@ def describe(obj: Any) -> str:
     if isinstance(obj, bool):
         return f"{obj} (a bool)"
     if isinstance(obj, str):
-        return f"the text {_clip(repr(obj), 60)}"
+        return f"the text {clip(repr(obj), 60)}"
     if isinstance(obj, (int, float)):
         return fmt(obj)
     torch = _module("torch")
@@ -298,11 +299,11 @@ def read_number(
         parsed = _parse_number_text(answer)
         if parsed is not None:
             return None, Feedback.wrong(
-                f"you passed the text {_clip(repr(answer), 40)}, not a number",
+                f"you passed the text {clip(repr(answer), 40)}, not a number",
                 f"pass the number {parsed!r} without quotes",
             )
         return None, Feedback.wrong(
-            f"you passed the text {_clip(repr(answer), 40)} where your {question.what} goes",
+            f"you passed the text {clip(repr(answer), 40)} where your {question.what} goes",
             f"pass a number, computed with Python if you like: {example}",
         )
     value, precision = _scalar(answer)

@@ -11,6 +11,7 @@ from torch import nn
 from ..device import seeded
 from ..reference import IMAGENET_CROP, MULTISCALE_SIDES
 from .feedback import (
+    clip,
     Feedback,
     Question,
     QuestionError,
@@ -26,13 +27,10 @@ COST = Question(
 )
 VIEWS = Question("number of views", "answer = 3 * 3")
 
-#: the paper's multi-scale testing (section 3.4): shorter sides of the resized image
-PAPER_SCALES = MULTISCALE_SIDES
-
 
 @checker
 def check_multiscale_cost(
-    answer, scales: Sequence[int] = PAPER_SCALES, crop: int = IMAGENET_CROP
+    answer, scales: Sequence[int] = MULTISCALE_SIDES, crop: int = IMAGENET_CROP
 ) -> Feedback:
     """The multiply-adds of one fully convolutional view at every size of ``scales``
     (square images, no mirror images), in units of one ``crop x crop`` view, taking a
@@ -173,17 +171,19 @@ def _probe() -> tuple[nn.Module, torch.Tensor]:
     return model, images
 
 
-def _predictions(model: nn.Module, x: torch.Tensor, how: str) -> torch.Tensor:
+def _predictions(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The predictions of the right answer and of each typical mistake, by name."""
     with torch.no_grad():
         a, b = model(x), model(x.flip(-1))
         vertical = model(x.flip(-2))
-    return {
+    scores = {
         "softmax": F.softmax(a, 1) + F.softmax(b, 1),
         "logits": a + b,
         "single": a,
         "mirror only": b,
         "vertical": F.softmax(a, 1) + F.softmax(vertical, 1),
-    }[how].argmax(1)
+    }
+    return {how: s.argmax(1) for how, s in scores.items()}
 
 
 @checker
@@ -201,9 +201,8 @@ def check_flip_predict(predict: Callable) -> Feedback:
     try:
         out = predict(model, x)
     except Exception as err:  # noqa: BLE001
-        text = " ".join(str(err).split())[:200]
         return Feedback.wrong(
-            f"your function raised {type(err).__name__}: {text}",
+            f"your function raised {type(err).__name__}: {clip(err, 200)}",
             "it is called as predict(model, x), x a float batch (N, 3, H, W)",
         )
     if not torch.equal(x, original):
@@ -232,7 +231,8 @@ def check_flip_predict(predict: Callable) -> Feedback:
             "return scores.argmax(1), a tensor of shape (N,)",
         )
     out = out.long()
-    if torch.equal(out, _predictions(model, x, "softmax")):
+    expected = _predictions(model, x)
+    if torch.equal(out, expected["softmax"]):
         return Feedback.right(
             "the mean softmax of the two views, and its most likely class: the "
             "'flip' protocol of this chapter."
@@ -256,9 +256,9 @@ def check_flip_predict(predict: Callable) -> Feedback:
         ),
     }
     for how, (why, hint) in explanations.items():
-        if torch.equal(out, _predictions(model, x, how)):
+        if torch.equal(out, expected[how]):
             return Feedback.wrong(why, hint)
-    right = int((out == _predictions(model, x, "softmax")).sum())
+    right = int((out == expected["softmax"]).sum())
     return Feedback.wrong(
         f"{right} of {n} predictions are right",
         "softmax over the classes (dim 1) of each view, add, then argmax(1)",

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ..device import seeded
 from .feedback import (
+    clip,
     Feedback,
     Number,
     Question,
@@ -134,7 +135,7 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
             out = lr(step)
         except Exception as err:  # noqa: BLE001 - any student error becomes feedback
             return Feedback.wrong(
-                f"lr({step}) raised {type(err).__name__}: {_clip(err)}",
+                f"lr({step}) raised {type(err).__name__}: {clip(err, 200)}",
                 "your function must take the step number (an int) and return a number",
             )
         if type(out) is float:  # the common case, fast
@@ -207,11 +208,6 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     )
 
 
-def _clip(err: object, limit: int = 200) -> str:
-    text = " ".join(str(err).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _as_tensor(out) -> torch.Tensor:
     if isinstance(out, torch.Tensor):
         return out.detach().cpu()
@@ -244,7 +240,7 @@ def check_random_crop(
             out = augment(images, pad)
     except Exception as err:  # noqa: BLE001
         return Feedback.wrong(
-            f"your function raised {type(err).__name__}: {_clip(err)}",
+            f"your function raised {type(err).__name__}: {clip(err, 200)}",
             "it is called as augment(images, pad) with a uint8 tensor of shape (N, 3, H, W)",
         )
     try:

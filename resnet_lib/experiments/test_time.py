@@ -21,7 +21,7 @@ the image itself and every crop is one the network saw during training.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from ..counting import network_count
 from ..data import ImageData, normalize
+from ..training import evaluating
 
 PROTOCOLS = ("single", "flip", "ten_crop", "multi_scale")
 #: Where the five crops of ten-crop testing sit, in the order :func:`ten_crops` returns
@@ -102,7 +103,7 @@ def views(
     ``scales``, and each mirrored (the network runs fully convolutionally: its global
     average pooling takes any map size).
     """
-    h, w = _check_images(images)
+    _check_images(images)
     if protocol == "single":
         return [images]
     if protocol == "flip":
@@ -124,7 +125,6 @@ def views(
     )
 
 
-@torch.no_grad()
 def _softmax(model: nn.Module, x: Tensor) -> Tensor:
     return F.softmax(model(normalize(x)).float(), dim=1)
 
@@ -139,15 +139,10 @@ def view_scores(
     """The softmax of every view of ``protocol``: ``(views, N, classes)``, in eval mode
     (the model's mode is restored). ``images``: unnormalised, as stored in
     :class:`~resnet_lib.data.ImageData`."""
-    was = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         device = next(model.parameters()).device
-        images = images.to(device)
-        vs = views(images, protocol, padding, scales)
+        vs = views(images.to(device), protocol, padding, scales)
         return torch.stack([_softmax(model, v) for v in vs])
-    finally:
-        model.train(was)
 
 
 def protocol_scores(
@@ -213,10 +208,8 @@ def compare_protocols(
     scales = tuple(scales) or (size, round(1.25 * size), round(1.5 * size))
     if device is not None:
         model.to(device)
-    was = model.training
-    model.eval()
     parts: dict[str, list[Tensor]] = {p: [] for p in PROTOCOLS}
-    try:
+    with evaluating(model):
         dev = next(model.parameters()).device
         for i in range(0, len(data), batch_size):
             x = data.images[i : i + batch_size].to(dev)
@@ -235,37 +228,27 @@ def compare_protocols(
                         for v in views(x, "multi_scale", scales=(s,))
                     ]
             parts["multi_scale"].append(torch.stack(scaled).mean(0))
-    finally:
-        model.train(was)
-    labels = data.labels
-    one = view_macs(model, size)
-    macs = {
-        "single": one,
-        "flip": 2 * one,
-        "ten_crop": 10 * one,
-        "multi_scale": sum(2 * view_macs(model, s) for s in scales),
+    # the size of every view of each protocol: its count and its cost
+    sizes = {
+        "single": [size],
+        "flip": [size] * 2,
+        "ten_crop": [size] * 10,
+        "multi_scale": [s for s in scales for _ in range(2)],
     }
-    counts = {
-        "single": 1,
-        "flip": 2,
-        "ten_crop": 10,
-        "multi_scale": 2 * len(scales),
-    }
-    single_right: Optional[Tensor] = None
+    cost = {s: view_macs(model, s) for s in {size, *scales}}
+    single_right = torch.cat(parts["single"]).argmax(1).cpu() == data.labels
     results = {}
     for p in PROTOCOLS:
         pred = torch.cat(parts[p]).argmax(1).cpu()
-        right = pred == labels
-        if single_right is None:
-            single_right = right
+        right = pred == data.labels
         results[p] = ProtocolResult(
             protocol=p,
-            views=counts[p],
+            views=len(sizes[p]),
             error=1 - right.float().mean().item(),
-            macs_per_image=macs[p],
+            macs_per_image=sum(cost[s] for s in sizes[p]),
+            single_view_macs=cost[size],
             fixed=int((right & ~single_right).sum()),
             broken=int((~right & single_right).sum()),
-            single_view_macs=one,
             predictions=pred,
         )
     return results

@@ -33,7 +33,7 @@ from torch import Tensor, nn
 
 from ..data import ImageData, normalize
 from ..nn.blocks import BasicBlock, Bottleneck
-from ..training import evaluate
+from ..training import evaluate, evaluating
 
 
 def path_counts(n: int) -> list[int]:
@@ -113,17 +113,6 @@ def _replaced(
         for name, module in saved.items():
             stage, index = name.split(".")
             getattr(model, stage)[int(index)] = module
-
-
-@contextmanager
-def _evaluating(model: nn.Module) -> Iterator[None]:
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was)
 
 
 def error_rate(model: nn.Module, data: ImageData) -> float:
@@ -339,7 +328,7 @@ def loss_surface(
     theta = [p.detach().clone() for p in model.parameters()]
     rows = []
     try:
-        with _evaluating(model):
+        with evaluating(model):
             for b in betas if betas is not None else [0.0]:
                 row = []
                 for a in alphas:

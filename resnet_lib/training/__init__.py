@@ -23,7 +23,7 @@ from .checkpoints import (
     save_checkpoint,
 )
 from .history import History
-from .loop import evaluate, fit
+from .loop import evaluate, evaluating, fit
 from .progress import ProgressArg, make_progress
 from .recipes import (
     RECIPES,
@@ -41,6 +41,7 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "CheckpointError",
     "evaluate",
+    "evaluating",
     "fast_recipe",
     "fit",
     "History",

@@ -14,9 +14,10 @@ DistributedDataParallel averages the gradients, so the global batch stays ``batc
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 import torch
 import torch.distributed as dist
@@ -60,7 +61,18 @@ def _epoch_generator(seed: int, epoch: int, stream: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 7 + stream)
 
 
-@torch.no_grad()
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """Eval mode without gradients for the body; the model's mode is restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
 def evaluate(
     model: nn.Module,
     data: ImageData,
@@ -74,10 +86,8 @@ def evaluate(
         if device is not None
         else next(model.parameters()).device
     )
-    was_training = model.training
-    model.eval()
     loss_sum, wrong = 0.0, 0
-    try:
+    with evaluating(model):
         for i in range(0, len(data), batch_size):
             x = normalize(data.images[i : i + batch_size].to(device))
             if channels_last:
@@ -86,8 +96,6 @@ def evaluate(
             out = model(x).float()
             loss_sum += F.cross_entropy(out, y, reduction="sum").item()
             wrong += (out.argmax(1) != y).sum().item()
-    finally:
-        model.train(was_training)
     return loss_sum / len(data), wrong / len(data)
 
 
