@@ -9,6 +9,12 @@ paragraph arrives untranslated, a changed one is marked fuzzy (its old translati
 as a suggestion), a removed one is dropped. The notebooks are not executed: the messages
 are the chapters' own text, not their outputs.
 
+The words that code writes onto the pages (glued sentences, figure labels, table
+headers, the checkers' feedback) are the library's messages: every string passed to
+``_``, ``N_`` or ``Text`` in ``resnet_lib/`` and in the chapters' code cells, extracted
+with Babel into ``resnet_lib/locale/<language>/LC_MESSAGES/resnet_lib.po`` (in the
+package, so that the Colab notebooks have it), merged the same way.
+
     make catalogs                      # or: python scripts/catalogs.py --language zh_CN
 
 Then translate the empty and fuzzy ``msgstr`` of the ``.po`` files (any PO editor, or a
@@ -75,13 +81,84 @@ def update(pot: Path, language: str) -> None:
     )
 
 
+#: the functions whose first argument is a message (resnet_lib.i18n)
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "Text": None}
+LIBRARY = ROOT / "resnet_lib"
+
+
+def _code_sources() -> list[tuple[str, str]]:
+    """(where, Python source) of the library's modules and the chapters' code."""
+    import jupytext
+
+    sources = [
+        (p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8"))
+        for p in sorted(LIBRARY.rglob("*.py"))
+    ]
+    for chapter in sorted((ROOT / "book").glob("*.md")):
+        notebook = jupytext.read(chapter)
+        cells = [
+            "\n".join(
+                line
+                for line in cell.source.splitlines()
+                if not line.lstrip().startswith(("%", "!"))
+            )
+            for cell in notebook.cells
+            if cell.cell_type == "code"
+        ]
+        if cells:
+            sources.append(
+                (chapter.relative_to(ROOT).as_posix(), "\n\n".join(cells))
+            )
+    return sources
+
+
+def extract_code():
+    """The template of the library's catalog: every message in the code."""
+    import io
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract as babel_extract
+
+    template = Catalog(project="resnet_lib", domain="resnet_lib")
+    for where, source in _code_sources():
+        found = babel_extract(
+            "python", io.BytesIO(source.encode()), keywords=KEYWORDS
+        )
+        for line, message, comments, context in found:
+            template.add(message, locations=[(where, line)], context=context)
+    return template
+
+
+def update_code(language: str) -> Path:
+    """Merge the code's messages into the library's catalog for ``language``."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = LIBRARY / "locale" / language / "LC_MESSAGES" / "resnet_lib.po"
+    if path.exists():
+        with path.open("rb") as f:
+            catalog = read_po(f)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(
+            locale=language, project="resnet_lib", domain="resnet_lib"
+        )
+    catalog.update(extract_code())
+    # messages that left the code are dropped, as sphinx-intl does
+    catalog.obsolete.clear()
+    with path.open("wb") as f:
+        write_po(f, catalog, width=79, omit_header=False)
+    return path
+
+
 def report(language: str) -> list[tuple[str, int, int, int]]:
     """``(catalog, translated, fuzzy, untranslated)`` for every catalog of a language."""
     from babel.messages.pofile import read_po
 
     rows = []
     folder = LOCALES / language / "LC_MESSAGES"
-    for po in sorted(folder.rglob("*.po")):
+    code = LIBRARY / "locale" / language / "LC_MESSAGES" / "resnet_lib.po"
+    for po in [*sorted(folder.rglob("*.po")), code]:
         with po.open("rb") as f:
             catalog = read_po(f)
         messages = [m for m in catalog if m.id]
@@ -89,7 +166,9 @@ def report(language: str) -> list[tuple[str, int, int, int]]:
         done = sum(bool(m.string) and not m.fuzzy for m in messages)
         rows.append(
             (
-                po.relative_to(folder).as_posix(),
+                po.relative_to(
+                    folder if po.is_relative_to(folder) else ROOT
+                ).as_posix(),
                 done,
                 fuzzy,
                 len(messages) - done - fuzzy,
@@ -103,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", default="zh_CN")
     args = parser.parse_args(argv)
     update(extract(), args.language)
+    update_code(args.language)
     rows = report(args.language)
     width = max(len(r[0]) for r in rows)
     print(f"{'catalog':<{width}}  translated  fuzzy  untranslated")

@@ -12,6 +12,9 @@
 5. Lets a ``{glue:text}`` role in a translated paragraph paste its page's value (see
    ``_glue_in_translations``): the translated editions (Sphinx's gettext catalogs in
    ``locales/``) keep the numbers that the chapters compute.
+6. Shows a translated edition's outputs in its language (see ``_translated_outputs``):
+   the sentences the code glued, the figures' words and the tables' headers, from the
+   library's catalogs (``resnet_lib/locale``), without executing anything again.
 """
 
 from __future__ import annotations
@@ -142,9 +145,60 @@ def _glue_in_translations() -> None:
     roles.retrieve_glue_data = retrieve
 
 
+def _translated_outputs() -> None:
+    """Translate every output of a page as myst-nb takes it from the execution cache.
+
+    The chapters are executed once, in English; their outputs carry what a translation
+    needs (a glued sentence its template and values, a figure its words as text: see
+    ``resnet_lib.i18n``). Before myst-nb reads a notebook's glue data and renders its
+    outputs, each output's MIME bundle is replaced by the translated one.
+    """
+    from myst_nb.core.execute import base
+
+    original = base.extract_glue_data
+
+    def extract(notebook, *args, **kwargs):
+        lang = _LANGUAGE.get("language")
+        if lang:
+            from nbformat import from_dict
+
+            from resnet_lib import i18n
+
+            for cell in notebook.cells:
+                for output in cell.get("outputs", []):
+                    if "data" in output:
+                        output["data"] = from_dict(
+                            i18n.translate_output(output["data"], lang)
+                        )
+        return original(notebook, *args, **kwargs)
+
+    base.extract_glue_data = extract
+
+
+#: the language of the build's outputs: set when the configuration is read
+_LANGUAGE: dict[str, str] = {}
+
+
+def _set_language(app, config) -> None:
+    from resnet_lib import i18n
+
+    lang = config.language or i18n.SOURCE_LANGUAGE
+    if lang == i18n.SOURCE_LANGUAGE:
+        _LANGUAGE.clear()
+    elif lang in i18n.languages():
+        _LANGUAGE["language"] = lang
+    else:
+        raise RuntimeError(
+            f"the book is built in {lang!r}, but resnet_lib has no catalog for "
+            f"it (it has {', '.join(i18n.languages())}): run `make catalogs`"
+        )
+
+
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
     _glue_in_translations()
+    _translated_outputs()
+    app.connect("config-inited", _set_language)
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _twin_buttons, priority=502)

@@ -53,14 +53,22 @@ def training_progress() -> str:
 
 
 def use_book_style() -> None:
-    """Apply :data:`BOOK_STYLE` to matplotlib (call it once, at the top of a chapter)."""
+    """Apply :data:`BOOK_STYLE` to matplotlib (call it once, at the top of a chapter).
+
+    While the book is built, every figure shown also carries its words as text, for
+    the translated editions (:func:`resnet_lib.book.language.record_figures`)."""
     import matplotlib as mpl
 
     from cycler import cycler
 
+    from .explorer import static_mode
+    from .language import record_figures
+
     mpl.rcParams.update(
         {**BOOK_STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
     )
+    if static_mode():
+        record_figures()
 
 
 def show_source(obj: Any):

@@ -1,0 +1,310 @@
+"""The words that code writes onto a page, in the reader's language.
+
+The book's prose is translated by Sphinx's gettext catalogs (``locales/``). What the
+code writes (a sentence glued into the prose, a figure's title and axis labels, a
+table's header, a checker's feedback) is translated here, from the library's own
+catalogs in ``resnet_lib/locale/<language>/LC_MESSAGES/resnet_lib.po``, which travel
+with the package to Colab. ``make catalogs`` extracts their messages from the library
+and the chapters' code: every string passed to :func:`_`, :func:`N_` or :class:`Text`.
+
+* ``_("Training error")`` is the message in the current language (English, the source,
+  unless :func:`set_language` or the ``RESNET_LANG`` variable chose another).
+* ``Text("{n:,} paths of mean length {mean:g}", n=..., mean=...)`` is a sentence with
+  numbers in it: it reads in the current language, and it carries its template and
+  values, so that a page executed once in English can be shown in any language (the
+  book's Chinese edition renders the English execution's outputs this way: see
+  :func:`translate_output`).
+
+This module is the core's: it imports nothing from the rest of the library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import json
+import os
+import re
+import string
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Union
+
+__all__ = [
+    "FIGURE_MIME",
+    "MIME",
+    "SOURCE_LANGUAGE",
+    "Text",
+    "N_",
+    "_",
+    "catalog",
+    "gettext",
+    "language",
+    "languages",
+    "set_language",
+    "speaking",
+    "translate_output",
+    "translate_string",
+]
+
+#: the folder of the library's catalogs: ``<language>/LC_MESSAGES/resnet_lib.po``
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "resnet_lib"
+#: the language the library and the chapters are written in
+SOURCE_LANGUAGE = "en"
+#: the MIME type under which a :class:`Text` carries its template and values
+MIME = "application/vnd.resnet-book.text+json"
+#: the MIME type of a figure's SVG with its words as text, and the :class:`Text`
+#: drawn in it: ``{"svg": ..., "texts": [[english, Text.to_json()], ...]}``
+FIGURE_MIME = "application/vnd.resnet-book.figure+json"
+
+Value = Union[int, float, str, bool, None, "Text"]
+
+_current: list[str] = []
+#: every Text's English rendering -> the Text (a figure's words are strings by the time
+#: it is drawn; this finds the Text behind them)
+_rendered: dict[str, Text] = {}
+
+
+def languages() -> tuple[str, ...]:
+    """The languages a page can be shown in: English and every catalog's."""
+    found = sorted(
+        p.parent.parent.name
+        for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    )
+    return (SOURCE_LANGUAGE, *found)
+
+
+def _check(lang: str) -> str:
+    if lang not in languages():
+        raise ValueError(
+            f"no catalog for language {lang!r}; the library speaks "
+            f"{', '.join(languages())}"
+        )
+    return lang
+
+
+def language() -> str:
+    """The current language: the last :func:`set_language`, else ``RESNET_LANG``,
+    else English."""
+    if _current:
+        return _current[-1]
+    lang = os.environ.get("RESNET_LANG", "").strip()
+    return _check(lang) if lang else SOURCE_LANGUAGE
+
+
+def set_language(lang: str) -> None:
+    """Speak ``lang`` from now on (``"en"`` or a catalog's language, say ``"zh_CN"``)."""
+    _current[:] = [_check(lang)]
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak ``lang`` inside the ``with`` block, then the language before it."""
+    _current.append(_check(lang))
+    try:
+        yield
+    finally:
+        _current.pop()
+
+
+@functools.lru_cache(maxsize=None)
+def _read(path: Path, mtime: float) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as f:
+        messages = read_po(f)
+    # a fuzzy translation is a guess awaiting review: the English is shown instead
+    return {
+        m.id: m.string
+        for m in messages
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
+
+
+def catalog(lang: str) -> Mapping[str, str]:
+    """English message -> its translation, for every reviewed message of ``lang``."""
+    if _check(lang) == SOURCE_LANGUAGE:
+        return {}
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return _read(path, path.stat().st_mtime)
+
+
+def gettext(message: str, lang: str | None = None) -> str:
+    """``message`` in ``lang`` (the current language if None); English where the
+    catalog has no reviewed translation."""
+    return catalog(lang or language()).get(message, message)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs without translating it yet (a constant that
+    is translated where it is shown, with :func:`_`)."""
+    return message
+
+
+class Text:
+    """A sentence with values in it, translatable after it was computed.
+
+    ``template`` is a :meth:`str.format` template with named fields (the message the
+    catalogs hold); ``values`` are numbers, strings left as they are (names, say), or
+    other :class:`Text` (a clause chosen by the code), which are translated too.
+
+    >>> t = Text("{n:,} paths", n=1024)
+    >>> str(t)
+    '1,024 paths'
+    """
+
+    __slots__ = ("template", "values")
+
+    def __init__(self, template: str, /, **values: Value) -> None:
+        fields = {
+            name.split(".")[0].split("[")[0]
+            for _, name, _, _ in string.Formatter().parse(template)
+            if name is not None
+        }
+        if "" in fields or any(f.isdigit() for f in fields):
+            raise ValueError(
+                f"Text templates name their fields ({{count}}, not {{}} or "
+                f"{{0}}): {template!r}"
+            )
+        if fields != set(values):
+            raise ValueError(
+                f"template {template!r} has the fields {sorted(fields)} but was "
+                f"given {sorted(values)}"
+            )
+        for name, value in values.items():
+            if not isinstance(value, (int, float, str, bool, Text, type(None))):
+                raise TypeError(
+                    f"value {name}={value!r} is a {type(value).__name__}; a "
+                    "Text holds numbers, strings, None or other Text"
+                )
+        self.template = template
+        self.values = values
+
+    def render(self, lang: str | None = None) -> str:
+        """The sentence in ``lang`` (the current language if None)."""
+        lang = lang or language()
+        values = {
+            k: v.render(lang) if isinstance(v, Text) else v
+            for k, v in self.values.items()
+        }
+        return gettext(self.template, lang).format(**values)
+
+    def __str__(self) -> str:
+        _rendered[self.render(SOURCE_LANGUAGE)] = self
+        return self.render()
+
+    @staticmethod
+    def behind(english: str) -> Text | None:
+        """The Text whose English rendering (by ``str``) is ``english``, if any."""
+        return _rendered.get(english)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.render(), spec)
+
+    def __repr__(self) -> str:
+        values = "".join(f", {k}={v!r}" for k, v in self.values.items())
+        return f"Text({self.template!r}{values})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Text)
+            and (self.template, self.values) == (other.template, other.values)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.template, json.dumps(self.to_json(), sort_keys=True)))
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON form (see :meth:`from_json`)."""
+        return {
+            "template": self.template,
+            "values": {
+                k: {"text": v.to_json()} if isinstance(v, Text) else v
+                for k, v in self.values.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Text:
+        try:
+            values = {
+                k: cls.from_json(v["text"]) if isinstance(v, dict) else v
+                for k, v in data["values"].items()
+            }
+            return cls(data["template"], **values)
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ValueError(
+                f"not a Text's JSON form ({e}): {str(data)[:200]!r}"
+            ) from None
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # the page shows the text; the book's translated editions re-render it
+        return {"text/plain": self.render(), MIME: self.to_json()}
+
+
+# -- translating what an executed notebook shows -------------------------------
+
+_TEXT_NODE = re.compile(r">([^<>]+)<")
+
+
+def translate_string(text: str, lang: str) -> str:
+    """``text`` in ``lang`` if it is, whole and stripped, a message of the catalog."""
+    found = catalog(lang).get(text.strip())
+    if found is None:
+        return text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}{found}{trail}"
+
+
+def _translate_markup(
+    markup: str, lang: str, rendered: Mapping[str, str] | None = None
+) -> str:
+    # each text node of HTML or SVG (a table's header, a figure's label) that is a
+    # message of the catalog, whole, or a Text's English rendering; numbers and names
+    # are neither, and stay
+    def node(m: re.Match) -> str:
+        raw = html.unescape(m.group(1))
+        if rendered and raw.strip() in rendered:
+            new = raw.replace(raw.strip(), rendered[raw.strip()])
+        else:
+            new = translate_string(raw, lang)
+        return m.group(0) if new == raw else f">{html.escape(new, False)}<"
+
+    return _TEXT_NODE.sub(node, markup)
+
+
+def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """An executed output's MIME bundle, as a reader of ``lang`` should see it.
+
+    A :class:`Text` (its :data:`MIME` entry) is rendered again in ``lang``; a figure's
+    text version (:data:`FIGURE_MIME`, which the book's build adds beside the PNG) is
+    translated and replaces the PNG; the text nodes of HTML and SVG that are catalog
+    messages are translated. Keys may carry a prefix (myst-nb's glue keeps values
+    under ``application/papermill.record/``).
+    """
+    out = dict(data)
+    if _check(lang) == SOURCE_LANGUAGE:
+        return out
+    for key, value in data.items():
+        if key.endswith(MIME):
+            prefix = key[: -len(MIME)]
+            out[f"{prefix}text/plain"] = Text.from_json(value).render(lang)
+        elif key.endswith(FIGURE_MIME):
+            prefix = key[: -len(FIGURE_MIME)]
+            out.pop(f"{prefix}image/png", None)
+            out[f"{prefix}image/svg+xml"] = _translate_markup(
+                value["svg"],
+                lang,
+                {t: Text.from_json(j).render(lang) for t, j in value["texts"]},
+            )
+        elif key.endswith(("text/html", "image/svg+xml")) and isinstance(
+            value, str
+        ):
+            out[key] = _translate_markup(value, lang)
+    return out
