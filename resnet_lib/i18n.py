@@ -119,7 +119,11 @@ def _read(path: Path, mtime: float) -> dict[str, str]:
     return {
         m.id: m.string
         for m in messages
-        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+        if isinstance(m.id, str)
+        and isinstance(m.string, str)
+        and m.id
+        and m.string
+        and not m.fuzzy
     }
 
 
@@ -177,7 +181,9 @@ class Text:
                 f"given {sorted(values)}"
             )
         for name, value in values.items():
-            if not isinstance(value, (int, float, str, bool, Text, type(None))):
+            if not isinstance(
+                value, (int, float, str, bool, Text, type(None))
+            ):
                 raise TypeError(
                     f"value {name}={value!r} is a {type(value).__name__}; a "
                     "Text holds numbers, strings, None or other Text"
@@ -211,13 +217,15 @@ class Text:
         return f"Text({self.template!r}{values})"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Text)
-            and (self.template, self.values) == (other.template, other.values)
+        return isinstance(other, Text) and (self.template, self.values) == (
+            other.template,
+            other.values,
         )
 
     def __hash__(self) -> int:
-        return hash((self.template, json.dumps(self.to_json(), sort_keys=True)))
+        return hash(
+            (self.template, json.dumps(self.to_json(), sort_keys=True))
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON form (see :meth:`from_json`)."""

@@ -17,6 +17,7 @@ a language is chosen). Two ways to another language:
 from __future__ import annotations
 
 import io
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from .. import i18n
@@ -48,7 +49,13 @@ def figure_svg(fig: Figure, lang: str | None = None) -> str:
                 else i18n.translate_string(english, lang)
             )
         out = io.StringIO()
-        with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "book"}):
+        with (
+            mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "book"}),
+            warnings.catch_warnings(),
+        ):
+            # matplotlib's fonts lack the Chinese glyphs it only measures here: the
+            # text stays text, and the reader's browser draws it
+            warnings.filterwarnings("ignore", "Glyph .* missing from font")
             fig.savefig(
                 out,
                 format="svg",
@@ -72,9 +79,7 @@ def figure_bundle(fig: Figure) -> dict[str, Any]:
             texts[t.get_text()] = text.to_json()
     with i18n.speaking(i18n.SOURCE_LANGUAGE):
         svg = figure_svg(fig)
-    return {
-        i18n.FIGURE_MIME: {"svg": svg, "texts": sorted(texts.items())}
-    }
+    return {i18n.FIGURE_MIME: {"svg": svg, "texts": sorted(texts.items())}}
 
 
 def _shell():

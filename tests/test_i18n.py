@@ -1,0 +1,182 @@
+"""resnet_lib.i18n: the words that code writes, in the reader's language.
+
+The catalogs are real gettext catalogs written and read by Babel; the figures are real
+matplotlib SVGs.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from resnet_lib import i18n
+from resnet_lib.i18n import FIGURE_MIME, MIME, Text, _
+
+GLUE = "application/papermill.record/"
+
+
+@pytest.fixture
+def zh(tmp_path, monkeypatch):
+    """A Chinese catalog of a few messages, one of them fuzzy, as the library's."""
+    catalog = Catalog(locale="zh_CN", domain="resnet_lib")
+    catalog.add("iterations", "迭代次数")
+    catalog.add("training error", "训练误差")
+    catalog.add(
+        "{n:,} paths of mean length {mean:g}",
+        "{n:,} 条路径，平均长度 {mean:g}",
+    )
+    catalog.add("the network is {verdict}", "该网络{verdict}")
+    catalog.add("better", "更好")
+    catalog.add("worse", "更差", flags=["fuzzy"])
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "resnet_lib.po").open("wb") as f:
+        write_po(f, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.delenv("RESNET_LANG", raising=False)
+    yield "zh_CN"
+    i18n._current.clear()
+
+
+def test_text_reads_as_str_format_would():
+    t = Text("{n:,} paths of mean length {mean:g}", n=1024, mean=5.0)
+    assert str(t) == "1,024 paths of mean length 5"
+    assert f"[{t}]" == "[1,024 paths of mean length 5]"
+    bundle = t._repr_mimebundle_()
+    assert bundle["text/plain"] == str(t)
+    assert Text.from_json(bundle[MIME]) == t
+
+
+@pytest.mark.parametrize(
+    "template, values, error",
+    [
+        ("{n} paths", {}, "has the fields ['n'] but was given []"),
+        ("{n} paths", {"n": 1, "m": 2}, "was given ['m', 'n']"),
+        ("{} paths", {}, "name their fields"),
+        ("{0} paths", {}, "name their fields"),
+    ],
+)
+def test_text_rejects_a_template_its_values_do_not_fill(
+    template, values, error
+):
+    with pytest.raises(ValueError, match=error.replace("[", r"\[")):
+        Text(template, **values)
+
+
+def test_text_holds_only_values_it_can_carry():
+    with pytest.raises(TypeError, match=r"value n=\[1\] is a list"):
+        Text("{n}", n=[1])  # type: ignore[arg-type]
+
+
+def test_a_corrupt_json_form_is_named():
+    with pytest.raises(ValueError, match="not a Text's JSON form"):
+        Text.from_json({"template": "{n}"})
+
+
+def test_unknown_language_lists_the_known_ones(zh):
+    with pytest.raises(ValueError, match=r"'fr'.*en, zh_CN"):
+        i18n.set_language("fr")
+
+
+def test_language_choice_env_and_context(zh, monkeypatch):
+    assert i18n.language() == "en" and _("iterations") == "iterations"
+    monkeypatch.setenv("RESNET_LANG", zh)
+    assert _("iterations") == "迭代次数"
+    with i18n.speaking("en"):
+        assert _("iterations") == "iterations"
+    assert i18n.language() == zh
+    monkeypatch.setenv("RESNET_LANG", "xx")
+    with pytest.raises(ValueError, match="'xx'"):
+        i18n.language()
+
+
+def test_translations_nested_and_fuzzy(zh):
+    better = Text("the network is {verdict}", verdict=Text("better"))
+    worse = Text("the network is {verdict}", verdict=Text("worse"))
+    assert better.render(zh) == "该网络更好"
+    # a fuzzy translation awaits review: the English is shown
+    assert worse.render(zh) == "该网络worse"
+    assert better.render("en") == "the network is better"
+    assert _("not in the catalog", zh) == "not in the catalog"
+
+
+def test_translate_output_rerenders_glued_text(zh):
+    t = Text("{n:,} paths of mean length {mean:g}", n=1024, mean=5.0)
+    bundle = {GLUE + k: v for k, v in t._repr_mimebundle_().items()}
+    out = i18n.translate_output(bundle, zh)
+    assert out[GLUE + "text/plain"] == "1,024 条路径，平均长度 5"
+    assert i18n.translate_output(bundle, "en") == bundle
+
+
+def test_translate_output_translates_whole_text_nodes_only(zh):
+    table = (
+        "<table><tr><th>training error</th><th>plain-20</th></tr>"
+        "<tr><td> iterations </td><td>training error rate</td></tr></table>"
+    )
+    out = i18n.translate_output({"text/html": table}, zh)["text/html"]
+    assert "<th>训练误差</th><th>plain-20</th>" in out
+    assert "<td> 迭代次数 </td>" in out
+    assert "<td>training error rate</td>" in out
+
+
+def test_figures_translate_after_execution(zh):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.book.language import figure_bundle, figure_svg
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], label="plain-20")
+    ax.set_xlabel(_("iterations"))
+    ax.set_title(str(Text("{n:,} paths of mean length {mean:g}", n=8, mean=2)))
+    ax.legend()
+    bundle = {"image/png": "...", **figure_bundle(fig)}
+    assert "iterations" in bundle[FIGURE_MIME]["svg"]
+    out = i18n.translate_output(bundle, zh)
+    assert "image/png" not in out
+    svg = out["image/svg+xml"]
+    assert "迭代次数" in svg and "8 条路径，平均长度 2" in svg
+    assert "plain-20" in svg and "iterations" not in svg
+    # live, in a Chinese notebook, the same words; the figure is left in English
+    assert "迭代次数" in figure_svg(fig, zh)
+    assert ax.get_xlabel() == "iterations"
+    plt.close(fig)
+
+
+def test_record_figures_needs_a_kernel():
+    from resnet_lib.book.language import record_figures
+
+    assert record_figures() is False
+
+
+def _fields(message: str) -> set[str]:
+    return {
+        name
+        for _, name, _, _ in string.Formatter().parse(message)
+        if name is not None
+    }
+
+
+def test_the_librarys_catalogs_keep_every_field():
+    """A translation with a field missing, extra or renamed would fail at run time."""
+    checked = 0
+    for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/resnet_lib.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        for m in catalog:
+            if not m.id or not m.string:
+                continue
+            assert _fields(m.string) == _fields(m.id), (po, m.id, m.string)
+            checked += 1
+    assert i18n.languages() == ("en", "zh_CN")
+    assert checked == sum(
+        1
+        for po in i18n.LOCALE_DIR.glob("*/LC_MESSAGES/resnet_lib.po")
+        for m in read_po(po.open("rb"))
+        if m.id and m.string
+    )
