@@ -251,8 +251,10 @@ class Text:
             ) from None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        # the page shows the text; the book's translated editions re-render it
-        return {"text/plain": self.render(), MIME: self.to_json()}
+        # quoted as IPython shows a str (myst-nb's glue unquotes it): a sentence that
+        # reads like a Python literal, "1,024", stays text; the book's translated
+        # editions re-render it from the template and values
+        return {"text/plain": repr(self.render()), MIME: self.to_json()}
 
 
 # -- translating what an executed notebook shows -------------------------------
@@ -261,13 +263,90 @@ _TEXT_NODE = re.compile(r">([^<>]+)<")
 
 
 def translate_string(text: str, lang: str) -> str:
-    """``text`` in ``lang`` if it is, whole and stripped, a message of the catalog."""
-    found = catalog(lang).get(text.strip())
+    """``text`` in ``lang`` if it is, whole and stripped, a message of the catalog, or
+    a sentence that a template of the catalog wrote (its values, already formatted,
+    are put into the translated template, and translated too if they are messages);
+    otherwise ``text`` as it is."""
+    core = text.strip()
+    if not core or _check(lang) == SOURCE_LANGUAGE:
+        return text
+    found = _translate(core, lang, 3)
     if found is None:
         return text
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()) :]
     return f"{lead}{found}{trail}"
+
+
+def translate_lines(text: str, lang: str) -> str:
+    """Printed output in ``lang``: each line translated by :func:`translate_string`."""
+    return "\n".join(translate_string(line, lang) for line in text.split("\n"))
+
+
+def _translate(text: str, lang: str, depth: int) -> str | None:
+    messages = catalog(lang)
+    if text in messages:
+        return messages[text]
+    if depth == 0:
+        return None
+    for template, clue, pattern in _templates(lang):
+        if clue not in text:
+            continue
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        values = {
+            name: _translate(value.strip(), lang, depth - 1) or value
+            for name, value in m.groupdict().items()
+        }
+        return "".join(
+            literal
+            + (values[field.split(".")[0].split("[")[0]] if field else "")
+            for literal, field, _spec, _conv in string.Formatter().parse(
+                messages[template]
+            )
+        )
+    return None
+
+
+def _templates(lang: str) -> list[tuple[str, str, re.Pattern]]:
+    """(template, its longest literal part, a pattern of its renderings) for every
+    catalog message with fields and a word of its own, the most specific first."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return _compiled(lang, path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(lang: str, mtime: float) -> list[tuple[str, str, re.Pattern]]:
+    found = []
+    for template in catalog(lang):
+        try:
+            parts = list(string.Formatter().parse(template))
+        except ValueError:
+            continue
+        literals = [literal for literal, _f, _s, _c in parts]
+        if not any(field for _l, field, _s, _c in parts) or not re.search(
+            r"[A-Za-z]{3}", "".join(literals)
+        ):
+            continue
+        regex, seen = "", set()
+        for literal, field, _spec, _conv in parts:
+            regex += re.escape(literal)
+            if field is None:
+                continue
+            name = field.split(".")[0].split("[")[0]
+            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            seen.add(name)
+        found.append(
+            (
+                len("".join(literals)),
+                template,
+                max(literals, key=len),
+                re.compile(regex, re.S),
+            )
+        )
+    found.sort(key=lambda t: -t[0])
+    return [(template, clue, pattern) for _n, template, clue, pattern in found]
 
 
 def _translate_markup(
@@ -284,7 +363,35 @@ def _translate_markup(
             new = translate_string(raw, lang)
         return m.group(0) if new == raw else f">{html.escape(new, False)}<"
 
-    return _TEXT_NODE.sub(node, markup)
+    return _TEXT_NODE.sub(node, _translate_lines_of_figure_texts(markup, lang))
+
+
+#: a matplotlib text of several lines, in an SVG with its words as text: one <text>
+#: element per line, in a group of its own
+_SVG_LINES = re.compile(
+    r'(<g id="text_\d+">\s*)((?:<text[^>]*>[^<]*</text>\s*){2,})(</g>)'
+)
+_SVG_LINE = re.compile(r"(<text[^>]*>)([^<]*)(</text>)")
+
+
+def _translate_lines_of_figure_texts(markup: str, lang: str) -> str:
+    def group(m: re.Match) -> str:
+        lines = _SVG_LINE.findall(m.group(2))
+        english = "\n".join(html.unescape(text) for _o, text, _c in lines)
+        new = translate_string(english, lang)
+        if new == english:
+            return m.group(0)
+        # as many lines as the figure laid out: the last one takes what is left
+        parts = new.split("\n")
+        parts = [*parts[: len(lines) - 1], " ".join(parts[len(lines) - 1 :])]
+        parts += [""] * (len(lines) - len(parts))
+        body = "".join(
+            f"{opening}{html.escape(part, False)}{closing}\n"
+            for (opening, _t, closing), part in zip(lines, parts)
+        )
+        return f"{m.group(1)}{body}{m.group(3)}"
+
+    return _SVG_LINES.sub(group, markup)
 
 
 def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
@@ -302,7 +409,9 @@ def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     for key, value in data.items():
         if key.endswith(MIME):
             prefix = key[: -len(MIME)]
-            out[f"{prefix}text/plain"] = Text.from_json(value).render(lang)
+            out[f"{prefix}text/plain"] = repr(
+                Text.from_json(value).render(lang)
+            )
         elif key.endswith(FIGURE_MIME):
             prefix = key[: -len(FIGURE_MIME)]
             out.pop(f"{prefix}image/png", None)

@@ -30,6 +30,8 @@ def zh(tmp_path, monkeypatch):
     )
     catalog.add("the network is {verdict}", "该网络{verdict}")
     catalog.add("better", "更好")
+    catalog.add("the network is\nbetter", "该网络更好")
+    catalog.add("{n} paths of mean\nlength {m}", "{n} 条路径，\n平均长度 {m}")
     catalog.add("worse", "更差", flags=["fuzzy"])
     folder = tmp_path / "zh_CN" / "LC_MESSAGES"
     folder.mkdir(parents=True)
@@ -46,7 +48,7 @@ def test_text_reads_as_str_format_would():
     assert str(t) == "1,024 paths of mean length 5"
     assert f"[{t}]" == "[1,024 paths of mean length 5]"
     bundle = t._repr_mimebundle_()
-    assert bundle["text/plain"] == str(t)
+    assert bundle["text/plain"] == repr(str(t))  # as IPython shows a str
     assert Text.from_json(bundle[MIME]) == t
 
 
@@ -107,7 +109,7 @@ def test_translate_output_rerenders_glued_text(zh):
     t = Text("{n:,} paths of mean length {mean:g}", n=1024, mean=5.0)
     bundle = {GLUE + k: v for k, v in t._repr_mimebundle_().items()}
     out = i18n.translate_output(bundle, zh)
-    assert out[GLUE + "text/plain"] == "1,024 条路径，平均长度 5"
+    assert out[GLUE + "text/plain"] == "'1,024 条路径，平均长度 5'"
     assert i18n.translate_output(bundle, "en") == bundle
 
 
@@ -180,3 +182,39 @@ def test_the_librarys_catalogs_keep_every_field():
         for m in read_po(po.open("rb"))
         if m.id and m.string
     )
+
+
+def test_a_written_sentence_is_found_behind_its_words(zh):
+    """Printed lines, table cells and captions are strings by the time they are
+    shown: the template that wrote one is found, and its values kept (translated
+    too when they are messages)."""
+    t = i18n.translate_string
+    assert t("1,024 paths of mean length 5", zh) == "1,024 条路径，平均长度 5"
+    assert t("  the network is better\n", zh) == "  该网络更好\n"
+    assert t("the network is ResNet-56", zh) == "该网络ResNet-56"
+    # a fuzzy message, a different sentence, and text around a message are left
+    assert t("the network is worse", zh) == "该网络worse"
+    assert t("1,024 paths of mean", zh) == "1,024 paths of mean"
+    assert t("see: 1,024 paths of mean length 5", zh).startswith("see")
+    out = i18n.translate_lines("iterations\n8 paths of mean length 2\nx", zh)
+    assert out == "迭代次数\n8 条路径，平均长度 2\nx"
+
+
+def test_a_figure_text_of_several_lines_is_translated_whole(zh):
+    """matplotlib writes each line of a text as an SVG element of its own."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.book.language import figure_bundle
+
+    fig, ax = plt.subplots()
+    ax.set_title("the network is\nbetter")
+    ax.set_xlabel("8 paths of mean\nlength 2")
+    bundle = figure_bundle(fig)
+    plt.close(fig)
+    svg = i18n.translate_output(bundle, zh)["image/svg+xml"]
+    # one line for two: the second is left empty
+    assert ">该网络更好</text>" in svg and "better" not in svg
+    assert ">8 条路径，</text>" in svg and ">平均长度 2</text>" in svg
