@@ -30,6 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .i18n import Text
+
 CIFAR10_CLASSES = (
     "airplane",
     "automobile",
@@ -108,7 +110,11 @@ class ImageData:
             self,
             images=self.images[index],
             labels=self.labels[index],
-            source=f"{self.source}, {per_class} per class",
+            source=str(
+                Text(
+                    "{source}, {n} per class", source=self.source, n=per_class
+                )
+            ),
         )
 
     def resized(self, size: int) -> "ImageData":
@@ -121,7 +127,13 @@ class ImageData:
         return replace(
             self,
             images=small.round().clamp(0, 255).to(torch.uint8),
-            source=f"{self.source}, resized to {size}x{size}",
+            source=str(
+                Text(
+                    "{source}, resized to {size}x{size}",
+                    source=self.source,
+                    size=size,
+                )
+            ),
         )
 
 
@@ -254,7 +266,10 @@ def cifar10(
             raise DataNotFoundError(
                 f"could not load or download CIFAR-10 into {tv_root}: {err}"
             ) from err
-        where = f"torchvision files in {tv_root.name}/"  # a name, not a path: a book prints it
+        # a name, not a path: a book prints it
+        where = str(
+            Text("torchvision files in {folder}/", folder=tv_root.name)
+        )
     else:
         # Decoding 60,000 JPEGs takes ~17 s: cache the decoded arrays, keyed by the file.
         stat = root.stat()
@@ -388,7 +403,13 @@ def synthetic_cifar(
         images,
         labels,
         SYNTHETIC_CLASSES,
-        f"offline synthetic shapes ({split}, seed {seed})",
+        str(
+            Text(
+                "offline synthetic shapes ({split}, seed {seed})",
+                split=split,
+                seed=seed,
+            )
+        ),
     )
 
 

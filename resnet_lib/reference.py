@@ -28,6 +28,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping, Optional, cast
 
+
+def N_(message: str) -> str:
+    """Mark a name for the translation catalogs (as :func:`resnet_lib.i18n.N_`; this
+    module imports nothing of the library, so that it loads on its own)."""
+    return message
+
+
 PAPER = "He et al. 2016, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
 PREACT_PAPER = "He et al. 2016b, Identity Mappings in Deep Residual Networks (arXiv:1603.05027)"
 RESNEXT_PAPER = "Xie et al. 2017, Aggregated Residual Transformations for Deep Neural Networks (arXiv:1611.05431)"
@@ -270,19 +277,27 @@ PREACT_ORDERINGS: Mapping[str, OrderingResult] = _frozen(
         r.ordering: r
         for r in (
             OrderingResult(
-                "original", "original Residual Unit", "4(a)", 6.61, 5.93
+                "original", N_("original Residual Unit"), "4(a)", 6.61, 5.93
             ),
             OrderingResult(
-                "bn_after_add", "BN after addition", "4(b)", 8.17, 6.50
+                "bn_after_add", N_("BN after addition"), "4(b)", 8.17, 6.50
             ),
             OrderingResult(
-                "relu_before_add", "ReLU before addition", "4(c)", 7.84, 6.14
+                "relu_before_add",
+                N_("ReLU before addition"),
+                "4(c)",
+                7.84,
+                6.14,
             ),
             OrderingResult(
-                "relu_preact", "ReLU-only pre-activation", "4(d)", 6.71, 5.91
+                "relu_preact",
+                N_("ReLU-only pre-activation"),
+                "4(d)",
+                6.71,
+                5.91,
             ),
             OrderingResult(
-                "full_preact", "full pre-activation", "4(e)", 6.37, 5.46
+                "full_preact", N_("full pre-activation"), "4(e)", 6.37, 5.46
             ),
         )
     }

@@ -34,6 +34,8 @@ from ..nn.models import (
 from .diagrams import Diagram, network_diagram
 from .tables import html_table
 from ..device import cpu_threads
+from .. import i18n
+from ..i18n import Text, _
 
 #: What the builder agrees to build and summarise (checked in closed form first, so an
 #: oversized request is refused in milliseconds instead of freezing the kernel). The
@@ -112,23 +114,23 @@ class ArchitectureReport:
     def name(self) -> str:
         return next(
             (n for n, c in _all_named().items() if c == self.config),
-            "custom ResNet",
+            _("custom ResNet"),
         )
 
     def table_html(self) -> str:
         """Per-part table: stem, every stage, the classifier."""
         return html_table(
             (
-                "part",
-                "blocks",
-                "output (C x H x W)",
-                "weighted layers",
-                "parameters",
-                "mult-adds",
+                _("part"),
+                _("blocks"),
+                _("output (C x H x W)"),
+                _("weighted layers"),
+                _("parameters"),
+                _("mult-adds"),
             ),
             [
                 (
-                    r.name,
+                    _("stem") if r.name == "stem" else r.name,
                     r.blocks or "",
                     f"{r.out_channels} x {r.out_size[0]} x {r.out_size[1]}",
                     r.weighted_layers,
@@ -140,46 +142,78 @@ class ArchitectureReport:
         )
 
     def _repr_html_(self) -> str:
+        # the differences in the reader's language now (the report is cached)
+        diffs = _differences(self.config, _all_named()[self.nearest])
         diff = (
-            "identical to it"
-            if not self.differences
-            else "differs in " + "; ".join(self.differences)
+            Text("differs in {differences}", differences="; ".join(diffs))
+            if diffs
+            else Text("identical to it")
         )
+        # two sentences, each one template with its markup, so that each translates whole
+        totals = Text(
+            "<b>{name}</b> at {size}x{size}: <b>{params:,}</b> parameters, "
+            "<b>{macs:.3f} G</b> multiply-adds (torchinfo: {torchinfo:.3f} G, "
+            "which adds BatchNorm and biases), <b>{layers}</b> weighted layers "
+            "= {formula}.",
+            name=html.escape(self.name),
+            size=self.input_size,
+            params=self.params,
+            macs=self.macs / 1e9,
+            torchinfo=self.torchinfo_macs / 1e9,
+            layers=self.layers.total,
+            formula=html.escape(self.layers.formula()),
+        )
+        nearest = Text(
+            "Nearest named network: <b>{nearest}</b>, {difference}.",
+            nearest=html.escape(self.nearest),
+            difference=html.escape(str(diff)),
+        )
+        diagram, summary = _("Diagram"), _("torchinfo summary")
         return (
-            f"<div><b>{html.escape(self.name)}</b> at {self.input_size}x{self.input_size}: "
-            f"<b>{self.params:,}</b> parameters, <b>{self.macs / 1e9:.3f} G</b> multiply-adds "
-            f"(torchinfo: {self.torchinfo_macs / 1e9:.3f} G, which adds BatchNorm and biases), "
-            f"<b>{self.layers.total}</b> weighted layers = {html.escape(self.layers.formula())}.<br>"
-            f"Nearest named network: <b>{html.escape(self.nearest)}</b>, {html.escape(diff)}.</div>"
-            f"<details open><summary>Diagram</summary>{self.diagram.svg}</details>"
+            f"<div>{totals!s}<br>{nearest!s}</div>"
+            f"<details open><summary>{diagram}</summary>{self.diagram.svg}</details>"
             f"{self.table_html()}"
-            f"<details><summary>torchinfo summary</summary><pre>{html.escape(self.summary)}</pre></details>"
+            f"<details><summary>{summary}</summary><pre>{html.escape(self.summary)}</pre></details>"
         )
+
+
+def _differences(config: ResNetConfig, other: ResNetConfig) -> list[str]:
+    """What differs between ``config`` and ``other``, in the reader's language."""
+    out = []
+    for field in (
+        "stem",
+        "block",
+        "layers",
+        "base_width",
+        "groups",
+        "width_per_group",
+        "shortcut",
+        "plain",
+        "ordering",
+        "stride_on",
+        "num_classes",
+        "in_channels",
+    ):
+        a, b = getattr(config, field), getattr(other, field)
+        if a != b:
+            out.append(
+                str(
+                    Text(
+                        "{field} {value} (it has {other})",
+                        field=field,
+                        value=repr(a),
+                        other=repr(b),
+                    )
+                )
+            )
+    return out
 
 
 def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
     """The named ResNet closest to ``config`` and the list of what differs."""
 
     def differences(other: ResNetConfig) -> list[str]:
-        out = []
-        for field in (
-            "stem",
-            "block",
-            "layers",
-            "base_width",
-            "groups",
-            "width_per_group",
-            "shortcut",
-            "plain",
-            "ordering",
-            "stride_on",
-            "num_classes",
-            "in_channels",
-        ):
-            a, b = getattr(config, field), getattr(other, field)
-            if a != b:
-                out.append(f"{field} {a!r} (it has {b!r})")
-        return out
+        return _differences(config, other)
 
     def distance(item) -> tuple:
         name, other = item
@@ -201,8 +235,9 @@ def nearest_named(config: ResNetConfig) -> tuple[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=64)
 def _report(
-    config: ResNetConfig, input_size: int, device: str
+    config: ResNetConfig, input_size: int, device: str, language: str
 ) -> ArchitectureReport:
+    # ``language``: the diagram's words are those of the language it was drawn in
     import torchinfo
 
     with cpu_threads(
@@ -302,7 +337,7 @@ def describe(
     )
     check_size(config, input_size)
     dev = str(device) if device is not None else "cpu"
-    return _report(config, input_size, dev)
+    return _report(config, input_size, dev, i18n.language())
 
 
 def check_size(config: ResNetConfig, input_size: int) -> None:

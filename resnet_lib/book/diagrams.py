@@ -19,6 +19,11 @@ stride, groups, shortcut kind, ...), so tests can check a drawing against the mo
 
 Public functions: :func:`block_diagram`, :func:`network_diagram`,
 :func:`residual_idea_diagram` and :func:`unrolled_diagram`.
+
+Words are in the reader's language (:mod:`resnet_lib.i18n`), drawn when the diagram is:
+each label is one whole ``<text>`` node, which is how a translated edition of the book
+finds the labels of a diagram drawn in English. The paper's notation ("3x3 conv, 64",
+"BN", "fc, 1000", "/2") and the names of layers and blocks stay as they are.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import itertools
 import math
 import operator
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +46,8 @@ from torch import nn
 from torch.func import functional_call
 
 from resnet_lib import PadShortcut
+
+from ..i18n import N_, Text, _
 
 __all__ = [
     "Diagram",
@@ -192,14 +200,15 @@ _SHAPE_METHODS = (
     "unsqueeze",
 )
 
-#: how a network diagram names the blocks of the family (torchvision's two share the names)
+#: how a network diagram names the blocks of the family (torchvision's two share the names);
+#: English, shown in the reader's language
 BLOCK_NAMES = {
-    "BasicBlock": "basic",
-    "Bottleneck": "bottleneck",
-    "PlainBasicBlock": "plain basic",
-    "PlainBottleneck": "plain bottleneck",
-    "PreActBlock": "pre-act basic",
-    "PreActBottleneck": "pre-act bottleneck",
+    "BasicBlock": N_("basic"),
+    "Bottleneck": N_("bottleneck"),
+    "PlainBasicBlock": N_("plain basic"),
+    "PlainBottleneck": N_("plain bottleneck"),
+    "PreActBlock": N_("pre-act basic"),
+    "PreActBottleneck": N_("pre-act bottleneck"),
 }
 
 
@@ -301,8 +310,10 @@ def _fmt(value: Any) -> str:
 
 
 def _tw(text: str, size: float = _FS) -> float:
-    """Estimated width of ``text`` (no font metrics: 0.6 em per character)."""
-    return len(text) * size * 0.6
+    """Estimated width of ``text`` (no font metrics: 0.6 em per character, 1 em per wide
+    character, such as a Chinese one)."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return (len(text) + wide * 2 / 3) * size * 0.6
 
 
 class _Svg:
@@ -514,27 +525,45 @@ def _pair(value: Any) -> tuple[int, int]:
     )
 
 
-def _stride_suffix(stride: tuple[int, int]) -> str:
+def _strided(label: str, stride: tuple[int, int]) -> str:
+    """``label`` with its stride: ``", /2"`` (the paper's notation), or in words when
+    the two strides differ."""
     if stride == (1, 1):
-        return ""
-    return (
-        f", /{stride[0]}"
-        if stride[0] == stride[1]
-        else f", stride {stride[0]}x{stride[1]}"
+        return label
+    if stride[0] == stride[1]:
+        return f"{label}, /{stride[0]}"
+    return str(
+        Text(
+            "{label}, stride {height}x{width}",
+            label=label,
+            height=stride[0],
+            width=stride[1],
+        )
     )
 
 
 def _conv_op(name: str, m: nn.Conv2d, shape: Optional[tuple[int, ...]]) -> _Op:
     k, s, d = _pair(m.kernel_size), _pair(m.stride), _pair(m.dilation)
     ks = f"{k[0]}x{k[1]}"
-    label = f"{ks} conv, {m.out_channels}{_stride_suffix(s)}"
-    alt = f"{ks} conv {m.in_channels}→{m.out_channels} stride {s[0] if s[0] == s[1] else s}"
+    label = _strided(f"{ks} conv, {m.out_channels}", s)
+    alt = str(
+        Text(
+            "{kernel} conv {channels} stride {stride}",
+            kernel=ks,
+            channels=f"{m.in_channels}→{m.out_channels}",
+            stride=s[0] if s[0] == s[1] else str(s),
+        )
+    )
     if m.groups > 1:
-        label += f", {m.groups} groups"
-        alt += f" in {m.groups} groups"
+        label = str(
+            Text("{label}, {groups} groups", label=label, groups=m.groups)
+        )
+        alt = str(Text("{alt} in {groups} groups", alt=alt, groups=m.groups))
     if d != (1, 1):
-        label += f", dilation {d[0]}"
-        alt += f" dilation {d[0]}"
+        label = str(
+            Text("{label}, dilation {dilation}", label=label, dilation=d[0])
+        )
+        alt = str(Text("{alt} dilation {dilation}", alt=alt, dilation=d[0]))
     note = f"{m.in_channels}→{m.out_channels}" + (
         f" · {_size(shape)}" if _size(shape) else ""
     )
@@ -561,12 +590,17 @@ def _module_op(
     if isinstance(m, nn.Conv2d):
         return _conv_op(name, m, shape)
     if isinstance(m, PadShortcut):
-        label = "option A: subsample + zero-pad"
-        note = f"{m.in_channels}→{m.out_channels}{_stride_suffix(_pair(m.stride))}"
-        alt = (
-            f"subsample by {m.stride} and zero-pad {m.in_channels}→{m.out_channels} channels"
+        label = _("option A: subsample + zero-pad")
+        channels = f"{m.in_channels}→{m.out_channels}"
+        note = _strided(channels, _pair(m.stride))
+        alt = str(
+            Text(
+                "subsample by {stride} and zero-pad {channels} channels",
+                stride=m.stride,
+                channels=channels,
+            )
             if m.stride != 1
-            else f"zero-pad {m.in_channels}→{m.out_channels} channels"
+            else Text("zero-pad {channels} channels", channels=channels)
         )
         return _Op(
             "pad",
@@ -619,11 +653,12 @@ def _module_op(
     if isinstance(m, _POOLS):
         return _pool_op(name, m, shape)
     if isinstance(m, nn.Linear):
+        channels = f"{m.in_features}→{m.out_features}"
         return _Op(
             "fc",
             f"fc, {m.out_features}",
-            f"{m.in_features}→{m.out_features}",
-            f"fully connected {m.in_features}→{m.out_features}",
+            channels,
+            str(Text("fully connected {channels}", channels=channels)),
             name,
             m,
             shape,
@@ -642,17 +677,26 @@ def _module_op(
 
 
 def _pool_op(name: str, m: nn.Module, shape: Optional[tuple[int, ...]]) -> _Op:
-    kind = (
-        "max" if isinstance(m, (nn.MaxPool2d, nn.AdaptiveMaxPool2d)) else "avg"
-    )
+    is_max = isinstance(m, (nn.MaxPool2d, nn.AdaptiveMaxPool2d))
     if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
         out = _pair(m.output_size) if m.output_size is not None else None
-        label = (
-            f"global {kind} pool" if out == (1, 1) else f"adaptive {kind} pool"
-        )
+        if out == (1, 1):
+            label = _("global max pool") if is_max else _("global avg pool")
+        else:
+            label = (
+                _("adaptive max pool") if is_max else _("adaptive avg pool")
+            )
     else:
         k, s = _pair(m.kernel_size), _pair(m.stride or m.kernel_size)
-        label = f"{k[0]}x{k[1]} {kind} pool{_stride_suffix(s)}"
+        ks = f"{k[0]}x{k[1]}"
+        label = _strided(
+            str(
+                Text("{kernel} max pool", kernel=ks)
+                if is_max
+                else Text("{kernel} avg pool", kernel=ks)
+            ),
+            s,
+        )
     return _Op(
         "pool", label, _size(shape), label, name, m, shape, {"name": name}
     )
@@ -666,7 +710,9 @@ def _function_op(
         node.op == "call_method" and target in _ADD_METHODS
     ):
         if sum(isinstance(a, fx.Node) for a in node.args) == 2:
-            return _Op("add", "+", alt="addition", name=node.name, shape=shape)
+            return _Op(
+                "add", "+", alt=_("addition"), name=node.name, shape=shape
+            )
     label = (
         _ACT_FUNCTIONS.get(target)
         if node.op == "call_function"
@@ -1025,12 +1071,12 @@ def _input_shape(
 def _shortcut_caption(view: _BlockView) -> str:
     """The shortcut's label, e.g. ``1x1 conv, 256, /2 + BN (projection)``."""
     if view.shortcut_kind == "identity":
-        return "identity"
+        return _("identity")
     if view.shortcut_kind == "pad":
-        return "option A: subsample + zero-pad"
+        return _("option A: subsample + zero-pad")
     parts = " + ".join(op.label for op in view.shortcut)
     return (
-        f"{parts} (projection)"
+        str(Text("{layers} (projection)", layers=parts))
         if view.shortcut_kind == "projection"
         else parts
     )
@@ -1038,13 +1084,13 @@ def _shortcut_caption(view: _BlockView) -> str:
 
 def _shortcut_alt(view: _BlockView) -> str:
     if view.shortcut_kind == "identity":
-        return "identity shortcut"
+        return _("identity shortcut")
     inner = ", ".join(op.alt for op in view.shortcut)
     if view.shortcut_kind == "pad":
-        return f"option A shortcut ({inner})"
+        return str(Text("option A shortcut ({layers})", layers=inner))
     if view.shortcut_kind == "projection":
-        return f"projection shortcut ({inner})"
-    return f"shortcut ({inner})"
+        return str(Text("projection shortcut ({layers})", layers=inner))
+    return str(Text("shortcut ({layers})", layers=inner))
 
 
 def _block_alt(view: _BlockView, title: str) -> str:
@@ -1056,27 +1102,56 @@ def _block_alt(view: _BlockView, title: str) -> str:
     )
     head = title
     if cin is not None and cout is not None:
-        head += f", {cin} channels in, {cout} out"
+        head = str(
+            Text(
+                "{block}, {channels_in} channels in, {channels_out} out",
+                block=title,
+                channels_in=cin,
+                channels_out=cout,
+            )
+        )
         if _size(view.in_shape) and _size(view.out_shape):
             head += f" ({_size(view.in_shape)} → {_size(view.out_shape)})"
     if view.add is None:
         steps = ", ".join(op.alt for op in view.column)
-        return f"{head}: {steps}; no shortcut and no addition (a plain block)."
+        return str(
+            Text(
+                "{block}: {steps}; no shortcut and no addition (a plain "
+                "block).",
+                block=head,
+                steps=steps,
+            )
+        )
     i = view.column.index(view.add)
     before, after = view.column[:i], view.column[i + 1 :]
     steps = ", ".join(op.alt for op in before)
     split = (
-        " (it branches off the input)"
+        Text("(it branches off the input)")
         if view.split_after is None
-        else f" (it branches off after the {view.split_after.alt} at step "
-        f"{view.column.index(view.split_after) + 1})"
+        else Text(
+            "(it branches off after the {layer} at step {step})",
+            layer=view.split_after.alt,
+            step=view.column.index(view.split_after) + 1,
+        )
     )
     tail = (
-        f"addition, then {', '.join(op.alt for op in after)}"
+        Text(
+            "addition, then {steps}",
+            steps=", ".join(op.alt for op in after),
+        )
         if after
-        else "addition, with nothing after it"
+        else Text("addition, with nothing after it")
     )
-    return f"{head}: {steps}; {_shortcut_alt(view)}{split}; {tail}."
+    return str(
+        Text(
+            "{block}: {steps}; {shortcut} {branches}; {tail}.",
+            block=head,
+            steps=steps,
+            shortcut=_shortcut_alt(view),
+            branches=split,
+            tail=tail,
+        )
+    )
 
 
 def _default_title(block: nn.Module) -> str:
@@ -1088,7 +1163,13 @@ def _default_title(block: nn.Module) -> str:
         "original",
         "full_preact",
     ):
-        name += f", ordering {ordering!r}"
+        name = str(
+            Text(
+                "{block}, ordering {ordering}",
+                block=name,
+                ordering=repr(ordering),
+            )
+        )
     return name
 
 
@@ -1154,11 +1235,17 @@ def _draw_block(view: _BlockView, title: str) -> tuple[_Svg, float, float]:
     svg.text(x0, y + 8, title, "rd-title", anchor="start", size=_FS_TITLE)
     y += 30
     cin = view.in_shape[1] if view.in_shape else None
-    io = lambda s: f"{s[1]} channels, {_size(s)}" if s and len(s) == 4 else ""  # noqa: E731
+    io = lambda s: (  # noqa: E731
+        str(Text("{channels} channels, {size}", channels=s[1], size=_size(s)))
+        if s and len(s) == 4
+        else ""
+    )
     svg.text(
         cx,
         y + 8,
-        "input x" + (f": {io(view.in_shape)}" if cin else ""),
+        str(Text("input x: {shape}", shape=io(view.in_shape)))
+        if cin
+        else _("input x"),
         "rd-note",
         size=_FS_SMALL,
     )
@@ -1178,7 +1265,9 @@ def _draw_block(view: _BlockView, title: str) -> tuple[_Svg, float, float]:
     svg.text(
         cx,
         prev_bottom + _GAP + 9,
-        "output" + (f": {io(out)}" if io(out) else ""),
+        str(Text("output: {shape}", shape=io(out)))
+        if io(out)
+        else _("output"),
         "rd-note",
         size=_FS_SMALL,
     )
@@ -1405,9 +1494,10 @@ class _BlockCall:
 
     @property
     def kind_label(self) -> str:
-        return BLOCK_NAMES.get(
-            type(self.module).__name__, type(self.module).__name__
-        )
+        """The block's kind in the reader's language (its class's name if not one of
+        :data:`BLOCK_NAMES`)."""
+        name = type(self.module).__name__
+        return _(BLOCK_NAMES[name]) if name in BLOCK_NAMES else name
 
 
 @dataclass
@@ -1551,18 +1641,39 @@ def _stage_header(
 ) -> tuple[str, str]:
     """The stage's heading and a second line (grouped convolutions; may be empty)."""
     blocks = stage.blocks
-    kinds = sorted({b.kind_label for b in blocks})
-    plural = "s" if len(blocks) != 1 else ""
-    text = (
-        f"{stage.name} · {len(blocks)} {'/'.join(kinds)} block{plural}"
-        f" · {stage.out_shape[1]} channels · {_size(stage.out_shape)}"
+    kinds = "/".join(sorted({b.kind_label for b in blocks}))
+    values: dict[str, Union[int, str]] = dict(
+        stage=stage.name,
+        count=len(blocks),
+        kind=kinds,
+        channels=stage.out_shape[1],
+        size=_size(stage.out_shape),
     )
+    heading = (
+        Text(
+            "{stage} · {count} {kind} block · {channels} channels · {size}",
+            **values,
+        )
+        if len(blocks) == 1
+        else Text(
+            "{stage} · {count} {kind} blocks · {channels} channels · {size}",
+            **values,
+        )
+    )
+    text = str(heading)
     if detail == "layers":
         nums = [
             view.layer_numbers[id(op)] for b in blocks for op in b.view.counted
         ]
         if nums:
-            text += f" · layers {nums[0]}–{nums[-1]}"
+            text = str(
+                Text(
+                    "{heading} · layers {first}–{last}",
+                    heading=heading,
+                    first=nums[0],
+                    last=nums[-1],
+                )
+            )
     grouped = [
         op for op in blocks[0].view.main_convs if op.data.get("groups", 1) > 1
     ]
@@ -1570,9 +1681,15 @@ def _stage_header(
     if grouped:
         g = grouped[0]
         per = g.data["out"] // g.data["groups"]
-        second = (
-            f"grouped {g.data['kernel']}x{g.data['kernel']} conv: {g.data['out']} channels "
-            f"in {g.data['groups']} groups of {per}"
+        second = str(
+            Text(
+                "grouped {kernel}x{kernel} conv: {channels} channels in "
+                "{groups} groups of {per}",
+                kernel=g.data["kernel"],
+                channels=g.data["out"],
+                groups=g.data["groups"],
+                per=per,
+            )
         )
     return text, second
 
@@ -1600,39 +1717,67 @@ def _draw_header(
 def _network_alt(view: _NetworkView) -> str:
     h, w = view.input_shape[2:]
     parts = [
-        f"{view.name} with {view.counted} weighted layers (conv and fc on the main path), "
-        f"input {view.input_shape[1]}×{h}×{w}"
+        str(
+            Text(
+                "{network} with {layers} weighted layers (conv and fc on the "
+                "main path), input {shape}",
+                network=view.name,
+                layers=view.counted,
+                shape=f"{view.input_shape[1]}×{h}×{w}",
+            )
+        )
     ]
     if view.stem:
         after = next(
             (op.shape for op in reversed(view.stem) if op.shape), None
         )
-        parts.append(
-            "stem: "
-            + ", ".join(op.alt for op in view.stem)
-            + (f" → {_size(after)}" if _size(after) else "")
+        steps = ", ".join(op.alt for op in view.stem) + (
+            f" → {_size(after)}" if _size(after) else ""
         )
+        parts.append(str(Text("stem: {steps}", steps=steps)))
     for stage in view.stages:
-        text = (
-            f"{stage.name}: {len(stage.blocks)} {stage.blocks[0].kind_label} blocks, "
-            f"{stage.out_shape[1]} channels, {_size(stage.out_shape)}"
+        text = str(
+            Text(
+                "{stage}: {count} {kind} blocks, {channels} channels, {size}",
+                stage=stage.name,
+                count=len(stage.blocks),
+                kind=stage.blocks[0].kind_label,
+                channels=stage.out_shape[1],
+                size=_size(stage.out_shape),
+            )
         )
         notes = []
         for b in stage.blocks:
-            bits = ["halves the feature map"] if b.halves else []
+            bits = [Text("halves the feature map")] if b.halves else []
             if b.view.shortcut_kind in ("projection", "pad"):
                 bits.append(
-                    "has a projection shortcut"
+                    Text("has a projection shortcut")
                     if b.view.shortcut_kind == "projection"
-                    else "has an option A (zero-padding) shortcut"
+                    else Text("has an option A (zero-padding) shortcut")
                 )
             if bits:
-                notes.append(f"block {b.index + 1} " + " and ".join(bits))
+                what = (
+                    bits[0]
+                    if len(bits) == 1
+                    else Text(
+                        "{first} and {second}", first=bits[0], second=bits[1]
+                    )
+                )
+                notes.append(
+                    str(
+                        Text(
+                            "block {number} {what}",
+                            number=b.index + 1,
+                            what=what,
+                        )
+                    )
+                )
         if stage.blocks[0].view.shortcut_kind == "none":
-            notes.append("no shortcuts (plain)")
+            notes.append(_("no shortcuts (plain)"))
         parts.append(text + (f" ({'; '.join(notes)})" if notes else ""))
     if view.head:
-        parts.append("head: " + ", ".join(op.alt for op in view.head))
+        steps = ", ".join(op.alt for op in view.head)
+        parts.append(str(Text("head: {steps}", steps=steps)))
     return "; ".join(parts) + "."
 
 
@@ -1665,7 +1810,8 @@ def _hrow(
 def _legend(
     svg: _Svg, x: float, y: float, entries: list[tuple[str, str]]
 ) -> tuple[float, float]:
-    """Legend entries (arc kind, text) in a row; returns (right, bottom)."""
+    """Legend entries (arc kind, text) in a row; returns (right, bottom). An entry
+    whose kind is not a shortcut's shows the kind as a word."""
     g = svg.group(class_="rd-legend")
     for kind, text in entries:
         if kind in ("identity", "projection", "pad"):
@@ -1687,13 +1833,19 @@ def _legend(
     return x, y + 20
 
 
+#: the shortcut's kind under a block's glyph (English; shown in the reader's language)
 _SHORTCUT_WORD = {
-    "identity": "identity",
-    "projection": "projection",
-    "pad": "zero-pad",
-    "none": "no shortcut",
-    "other": "other shortcut",
+    "identity": N_("identity"),
+    "projection": N_("projection"),
+    "pad": N_("zero-pad"),
+    "none": N_("no shortcut"),
+    "other": N_("other shortcut"),
 }
+
+
+def _channels(count: Any) -> str:
+    """``"256 ch"``: a block's output channels, under its glyph."""
+    return str(Text("{channels} ch", channels=count))
 
 
 def _draw_glyph(
@@ -1738,16 +1890,24 @@ def _draw_glyph(
     svg.el(
         "title",
         g,
-        f"{b.stage}[{b.index}]: {b.kind_label} block, "
-        f"{_shortcut_alt(b.view) if kind != 'none' else 'no shortcut'}",
+        str(
+            Text(
+                "{block}: {kind} block, {shortcut}",
+                block=f"{b.stage}[{b.index}]",
+                kind=b.kind_label,
+                shortcut=_shortcut_alt(b.view)
+                if kind != "none"
+                else _("no shortcut"),
+            )
+        ),
     )
-    line2 = f"{data['out']} ch" + (", /2" if b.halves else "")
+    line2 = _channels(data["out"]) + (", /2" if b.halves else "")
     svg.text(x + w / 2, y + 12, b.kind_label, parent=g, size=12)
     svg.text(x + w / 2, y + 27, line2, "rd-note", parent=g, size=_FS_SMALL)
     svg.text(
         x + w / 2,
         y + 41,
-        _SHORTCUT_WORD.get(kind, kind),
+        _(_SHORTCUT_WORD[kind]) if kind in _SHORTCUT_WORD else kind,
         "rd-note",
         parent=g,
         size=_FS_SMALL,
@@ -1771,7 +1931,7 @@ def _draw_network_blocks(
         + [
             max(
                 _tw(b.kind_label, 12),
-                _tw(f"{b.out_shape[1]} ch, /2", _FS_SMALL),
+                _tw(_channels(b.out_shape[1]) + ", /2", _FS_SMALL),
             )
             + 18
             for s in view.stages
@@ -1816,7 +1976,7 @@ def _draw_network_layers(
         return text, (
             f"#{view.layer_numbers[id(op)]}"
             if id(op) in view.layer_numbers
-            else "not counted"
+            else _("not counted")
         )
 
     for stage in view.stages:
@@ -1943,7 +2103,14 @@ def network_diagram(
     # rows of at most ~560 units (5 block glyphs): legible on a phone once scaled down
     margin, max_row = 16, 560
     h, w = view.input_shape[2:]
-    title = f"{view.name}: {view.counted} weighted layers, input {h}×{w}"
+    title = str(
+        Text(
+            "{network}: {layers} weighted layers, input {size}",
+            network=view.name,
+            layers=view.counted,
+            size=f"{h}×{w}",
+        )
+    )
     x0: float = margin
     y: float = margin
     svg.text(x0, y + 8, title, "rd-title", anchor="start", size=_FS_TITLE)
@@ -1955,10 +2122,16 @@ def network_diagram(
         after = next(
             (op.shape for op in reversed(view.stem) if op.shape), None
         )
-        text = f"stem · input {view.input_shape[1]}×{h}×{w}" + (
-            f" → {after[1]} channels, {_size(after)}"
+        shape = f"{view.input_shape[1]}×{h}×{w}"
+        text = str(
+            Text(
+                "stem · input {shape} → {channels} channels, {size}",
+                shape=shape,
+                channels=after[1],
+                size=_size(after),
+            )
             if after is not None and _size(after)
-            else ""
+            else Text("stem · input {shape}", shape=shape)
         )
         svg.text(x0, y + 8, text, anchor="start", parent=stem_g)
         y += 22
@@ -1969,7 +2142,7 @@ def network_diagram(
     right = max(right, r)
     if view.head:
         head_g = svg.group(class_="rd-head-row")
-        svg.text(x0, y + 8, "head", anchor="start", parent=head_g)
+        svg.text(x0, y + 8, _("head"), anchor="start", parent=head_g)
         y += 22
         r, y = _hrow(svg, x0, y, view.head, head_g, numbers)
         right, y = max(right, r), y + 20
@@ -1978,17 +2151,19 @@ def network_diagram(
         entries = [
             (k, t)
             for k, t in (
-                ("identity", "identity shortcut"),
-                ("projection", "projection shortcut (1x1 conv)"),
-                ("pad", "option A: subsample + zero-pad"),
+                ("identity", _("identity shortcut")),
+                ("projection", _("projection shortcut (1x1 conv)")),
+                ("pad", _("option A: subsample + zero-pad")),
             )
             if k in kinds
         ]
-        entries.append(("/2", "the block halves the feature map"))
+        entries.append(("/2", _("the block halves the feature map")))
     else:
-        entries = [("#n", "weighted layer n (conv or fc on the main path)")]
+        entries = [("#n", _("weighted layer n (conv or fc on the main path)"))]
         if "projection" in kinds:
-            entries.append(("not counted", "1x1 projection shortcut (dashed)"))
+            entries.append(
+                (_("not counted"), _("1x1 projection shortcut (dashed)"))
+            )
     r, y = _legend(svg, x0, y, entries)
     right = max(right, r)
     alt = _network_alt(view)
@@ -2014,18 +2189,19 @@ def residual_idea_diagram() -> Diagram:
     """
     svg = _Svg()
     margin, col_w, y0 = 16, 150, 16
-    title = "Learning H(x) directly, or the residual F(x) = H(x) − x"
+    title = _("Learning H(x) directly, or the residual F(x) = H(x) − x")
     svg.text(margin, y0 + 8, title, "rd-title", anchor="start", size=_FS_TITLE)
     y0 += 34
     width = margin + _tw(title, _FS_TITLE)
+    weight = _("weight layer")
     layers = [
-        ("rd-weight", "weight layer", 34),
+        ("rd-weight", weight, 34),
         ("rd-act", "ReLU", 26),
-        ("rd-weight", "weight layer", 34),
+        ("rd-weight", weight, 34),
     ]
     bottoms = []
     for col, (heading, residual) in enumerate(
-        (("plain layers", False), ("residual block", True))
+        ((_("plain layers"), False), (_("residual block"), True))
     ):
         x = margin + col * (col_w + 150)
         cx = x + col_w / 2
@@ -2048,7 +2224,7 @@ def residual_idea_diagram() -> Diagram:
             svg.text(
                 side,
                 (y0 + 44 + prev) / 2,
-                "learns H(x)",
+                _("learns H(x)"),
                 "rd-note",
                 anchor="start",
                 parent=g,
@@ -2066,7 +2242,7 @@ def residual_idea_diagram() -> Diagram:
         svg.text(
             side,
             (split + prev) / 2 + 10,
-            "(the residual)",
+            _("(the residual)"),
             "rd-note",
             anchor="start",
             parent=g,
@@ -2101,7 +2277,7 @@ def residual_idea_diagram() -> Diagram:
         svg.text(
             lane - 6,
             (split + y) / 2 + 15,
-            "identity",
+            _("identity"),
             "rd-note",
             anchor="end",
             parent=sc,
@@ -2112,7 +2288,7 @@ def residual_idea_diagram() -> Diagram:
         bottoms.append(y + 2 * r + _GAP + 22)
         width = max(width, side + _tw("F(x) = H(x) − x") + margin)
     height = max(bottoms) + margin
-    alt = (
+    alt = _(
         "Two columns. Left, plain layers: x goes through a weight layer, a ReLU and a "
         "weight layer, which must learn the mapping H(x) itself. Right, a residual block: "
         "the same layers learn the residual F(x) = H(x) − x, and an identity shortcut adds "
@@ -2153,16 +2329,28 @@ def unrolled_diagram(n: int = 3) -> Diagram:
     row_h = 24 if n <= 4 else 20
     box_h = row_h - 6
     total = 2**n
-    title = f"{n} residual block{'s' if n > 1 else ''} unrolled: {total} paths"
+    title = str(
+        Text("{n} residual blocks unrolled: {total} paths", n=n, total=total)
+        if n > 1
+        else Text(
+            "{n} residual block unrolled: {total} paths", n=n, total=total
+        )
+    )
     svg.text(
         margin, margin + 8, title, "rd-title", anchor="start", size=_FS_TITLE
     )
     formula = " ".join(f"(1 + f{i})" for i in range(n, 0, -1)) + " x"
+    subtitle = str(
+        Text(
+            "output = {formula}: each block is used or skipped",
+            formula=formula,
+        )
+    )
     y: float = margin + 32
     svg.text(
         margin,
         y,
-        f"output = {formula}: each block is used or skipped",
+        subtitle,
         "rd-note",
         anchor="start",
         size=_FS_SMALL,
@@ -2173,8 +2361,14 @@ def unrolled_diagram(n: int = 3) -> Diagram:
     x_out = cols[-1] + col_w / 2 + 24
     svg.text(x_in, y, "x", size=_FS)
     for i, cx in enumerate(cols):
-        svg.text(cx, y, f"block {i + 1}", "rd-note", size=_FS_SMALL)
-    svg.text(x_out + 4, y, "sum", "rd-note", anchor="start", size=_FS_SMALL)
+        svg.text(
+            cx,
+            y,
+            str(Text("block {number}", number=i + 1)),
+            "rd-note",
+            size=_FS_SMALL,
+        )
+    svg.text(x_out + 4, y, _("sum"), "rd-note", anchor="start", size=_FS_SMALL)
     y += 16
     top = y
     counts = []
@@ -2183,9 +2377,17 @@ def unrolled_diagram(n: int = 3) -> Diagram:
         counts.append(len(paths))
         colour = _LENGTH_COLOURS[k % len(_LENGTH_COLOURS)]
         g = svg.group(class_="rd-length", data_length=k, data_count=len(paths))
-        label = (
-            f"length {k}: {len(paths)} path{'s' if len(paths) != 1 else ''}"
-            f"  (C({n},{k}) = {math.comb(n, k)})"
+        values = dict(length=k, count=len(paths), n=n, comb=math.comb(n, k))
+        label = str(
+            Text(
+                "length {length}: {count} paths  (C({n},{length}) = {comb})",
+                **values,
+            )
+            if len(paths) != 1
+            else Text(
+                "length {length}: {count} path  (C({n},{length}) = {comb})",
+                **values,
+            )
         )
         group_h = len(paths) * row_h
         svg.text(
@@ -2250,16 +2452,22 @@ def unrolled_diagram(n: int = 3) -> Diagram:
     width = x_out + 40 + margin
     width = max(
         width,
-        margin
-        + _tw(f"output = {formula}: each block is used or skipped", _FS_SMALL)
-        + margin,
+        margin + _tw(subtitle, _FS_SMALL) + margin,
         margin + _tw(title, _FS_TITLE) + margin,
     )
-    by_length = ", ".join(f"{c} of length {k}" for k, c in enumerate(counts))
-    alt = (
-        f"{n} residual blocks unrolled into {total} paths from input to output (Veit et al. "
-        f"2016): each path uses or skips every block, so the output is the sum of all "
-        f"{total}. Paths by length (blocks used): {by_length}; the binomial coefficients "
-        f"C({n}, k)."
+    by_length = ", ".join(
+        str(Text("{count} of length {length}", count=c, length=k))
+        for k, c in enumerate(counts)
+    )
+    alt = str(
+        Text(
+            "{n} residual blocks unrolled into {total} paths from input to output "
+            "(Veit et al. 2016): each path uses or skips every block, so the output "
+            "is the sum of all {total}. Paths by length (blocks used): {by_length}; "
+            "the binomial coefficients C({n}, k).",
+            n=n,
+            total=total,
+            by_length=by_length,
+        )
     )
     return Diagram(svg.render(width, y + margin, title, alt), alt, title)

@@ -26,6 +26,12 @@ Why a mode switch and not one MIME bundle with both faces: myst-nb can prefer
 display in a live kernel would precompute every frame nobody sees (a chapter's frames
 can cost seconds each), and the build would still create widgets and save their frozen
 state into the page. Choosing the face at display time does neither.
+
+Words: the explorer's own (its static page's note, an error's heading) are in the reader's
+language (:mod:`resnet_lib.i18n`), and so are the title, the controls' names and the
+options' labels where the library's catalog has them (mark them with ``_`` or ``N_``):
+each is a whole text node of the static page, which is how a translated edition of the
+book finds them.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+from .. import i18n
+from ..i18n import Text, _
 
 STATIC_ENV = "RESNET_BOOK_STATIC"
 _ids = itertools.count()
@@ -56,8 +65,19 @@ def _as_pairs(options: Options) -> list[tuple[str, Any]]:
     return pairs
 
 
+def _shown(text: Any) -> str:
+    """``text`` in the reader's language if it is a message of the library's catalog
+    (a control's name, an option's label: what a translated edition translates on
+    the static page too), else as it is."""
+    return i18n.translate_string(str(text), i18n.language())
+
+
 def render_to_html(result: Any) -> str:
-    """HTML for what a render function returned: a Figure (as PNG), HTML, or text."""
+    """HTML for what a render function returned: a Figure (as PNG), HTML, or text.
+
+    In a language other than English a Figure is an SVG with its words as text, which
+    the reader's browser draws (matplotlib's fonts have no Chinese glyphs).
+    """
     figure_types: tuple[type, ...]
     try:
         from matplotlib.figure import Figure
@@ -68,13 +88,21 @@ def render_to_html(result: Any) -> str:
     if isinstance(result, figure_types):
         import matplotlib.pyplot as plt
 
+        alt = html.escape(_("explorer frame"))
+        if i18n.language() != i18n.SOURCE_LANGUAGE:
+            from .language import figure_svg
+
+            svg = figure_svg(result).encode("utf-8")
+            plt.close(result)
+            data = base64.b64encode(svg).decode("ascii")
+            return f'<img src="data:image/svg+xml;base64,{data}" style="max-width:100%;background:white" alt="{alt}">'
         buf = io.BytesIO()
         result.savefig(
             buf, format="png", dpi=96, bbox_inches="tight", facecolor="white"
         )
         plt.close(result)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" style="max-width:100%;background:white" alt="explorer frame">'
+        return f'<img src="data:image/png;base64,{data}" style="max-width:100%;background:white" alt="{alt}">'
     if hasattr(result, "_repr_html_"):
         return result._repr_html_()
     if isinstance(result, str):
@@ -82,11 +110,16 @@ def render_to_html(result: Any) -> str:
     return f"<pre>{html.escape(str(result))}</pre>"
 
 
-def error_html(message: str, prefix: str = "Not possible") -> str:
-    """A message box in place of a frame (never a traceback)."""
+def error_html(message: str, prefix: Optional[str] = None) -> str:
+    """A message box in place of a frame (never a traceback).
+
+    ``prefix``: the bold words before the message, colon included (default "Not
+    possible:", in the reader's language).
+    """
+    prefix = _("Not possible:") if prefix is None else prefix
     return (
         f'<div class="explorer-error" style="border-left:4px solid #b35900;padding:6px 10px">'
-        f"<b>{html.escape(prefix)}:</b> {html.escape(message)}</div>"
+        f"<b>{html.escape(prefix)}</b> {html.escape(message)}</div>"
     )
 
 
@@ -106,7 +139,7 @@ def _safe_render(
     except Exception as err:
         if strict:
             raise
-        return error_html(f"{type(err).__name__}: {err}", prefix="Error")
+        return error_html(f"{type(err).__name__}: {err}", prefix=_("Error:"))
 
 
 def static_mode() -> bool:
@@ -128,7 +161,8 @@ class Explorer:
             their defaults in the static page, which says so.
         static_options: the values of the ``static`` control to precompute (default:
             all of them); the live face still offers every option.
-        title: a caption shown above the explorer.
+        title: a caption shown above the explorer (``_("...")``: in the reader's
+            language).
         kind: ``"slider"`` (ordered options, e.g. depth) or ``"select"`` for the main control.
         mode: ``"static"``, ``"live"`` or ``None`` (decide from the environment).
     """
@@ -138,7 +172,7 @@ class Explorer:
     defaults: dict[str, Any] = field(default_factory=dict)
     static: Optional[str] = None
     static_options: Optional[Sequence[Any]] = None
-    title: str = ""
+    title: Union[str, Text] = ""
     kind: str = "slider"
     mode: Optional[str] = None
 
@@ -187,9 +221,9 @@ class Explorer:
         }
 
     def frame(self, **values: Any) -> str:
-        """HTML of one frame (cached by the control values)."""
+        """HTML of one frame (cached by the control values and the language)."""
         full = {**self.default_values(), **values}
-        key = tuple(repr(full[name]) for name in self._pairs)
+        key = (i18n.language(), *(repr(full[name]) for name in self._pairs))
         if key not in self._cache:
             self._cache[key] = _safe_render(
                 self.render, full, strict=self.resolved_mode() == "static"
@@ -221,44 +255,50 @@ class Explorer:
         frames = [self.frame(**{**base, static: value}) for _, value in pairs]
         start = [v for _, v in pairs].index(base[static])
         fixed = [
-            f"{n} = {html.escape(str(self._label(n, base[n])))}"
+            f"{html.escape(_shown(n))} = "
+            f"{html.escape(_shown(self._label(n, base[n])))}"
             for n in self._pairs
             if n != static
         ]
+        precomputed = Text(
+            "Precomputed for this page with {settings}; run the chapter "
+            "(Colab / Jupyter) to change everything.",
+            settings=", ".join(fixed),
+        )
         note = (
-            (
-                f'<div style="font-size:0.85em;opacity:0.8">Precomputed for this page with '
-                f"{', '.join(fixed)}; run the chapter (Colab / Jupyter) to change everything.</div>"
-            )
+            f'<div style="font-size:0.85em;opacity:0.8">{precomputed!s}</div>'
             if fixed
             else ""
         )
-        labels = json.dumps([label for label, _ in pairs]).replace(
+        shown = [_shown(label) for label, _v in pairs]
+        labels = json.dumps(shown).replace(
             "</", "<\\/"
         )  # safe inside <script>
         if self.kind == "slider":
             control = (
                 f'<input type="range" id="{uid}-in" min="0" max="{len(pairs) - 1}" step="1" value="{start}" '
-                f'style="width:min(420px,90%)" aria-label="{html.escape(static)}">'
+                f'style="width:min(420px,90%)" aria-label="{html.escape(_shown(static))}">'
             )
         else:
             opts = "".join(
                 f'<option value="{i}"{" selected" if i == start else ""}>{html.escape(label)}</option>'
-                for i, (label, _) in enumerate(pairs)
+                for i, label in enumerate(shown)
             )
-            control = f'<select id="{uid}-in" aria-label="{html.escape(static)}">{opts}</select>'
+            control = f'<select id="{uid}-in" aria-label="{html.escape(_shown(static))}">{opts}</select>'
         divs = "".join(
             f'<div class="explorer-frame" data-index="{i}" style="display:{"block" if i == start else "none"}">{f}</div>'
             for i, f in enumerate(frames)
         )
         title = (
-            f'<div style="font-weight:bold">{html.escape(self.title)}</div>'
+            f'<div style="font-weight:bold">{html.escape(_shown(self.title))}</div>'
             if self.title
             else ""
         )
+        # the control's name, each label and the note are whole text nodes (a translated
+        # edition translates those); a select shows its option's text, translated too
         return f"""<div class="resnet-explorer" id="{uid}" data-frames="{len(frames)}">{title}
-<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap">{html.escape(static)}: {control}
-<output id="{uid}-out" style="font-weight:bold">{html.escape(pairs[start][0])}</output></label>{note}
+<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap"><span>{html.escape(_shown(static))}</span>: {control}
+<output id="{uid}-out" style="font-weight:bold">{html.escape(shown[start])}</output></label>{note}
 <div class="explorer-frames">{divs}</div>
 <script>(function() {{
   var root = document.getElementById("{uid}"), input = document.getElementById("{uid}-in"),
@@ -267,7 +307,7 @@ class Explorer:
     var k = parseInt(input.value, 10);
     root.querySelectorAll(".explorer-frame").forEach(function(f) {{
       f.style.display = (parseInt(f.dataset.index, 10) === k) ? "block" : "none"; }});
-    out.textContent = labels[k];
+    out.textContent = input.options ? input.options[k].text : labels[k];
   }}
   input.addEventListener("input", show); input.addEventListener("change", show);
 }})();</script></div>"""
@@ -288,16 +328,17 @@ class Explorer:
         controls = {}
         for name, pairs in self._pairs.items():
             value = self.default_values()[name]
+            options = [(_shown(label), v) for label, v in pairs]
             if name == self.static and self.kind == "slider":
                 controls[name] = w.SelectionSlider(
-                    options=pairs,
+                    options=options,
                     value=value,
-                    description=name,
+                    description=_shown(name),
                     continuous_update=False,
                 )
             else:
                 controls[name] = w.Dropdown(
-                    options=pairs, value=value, description=name
+                    options=options, value=value, description=_shown(name)
                 )
         out = w.HTML(self.frame(**self.default_values()))
 
@@ -307,7 +348,9 @@ class Explorer:
         for c in controls.values():
             c.observe(update, names="value")
         title = (
-            [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+            [w.HTML(f"<b>{html.escape(_shown(self.title))}</b>")]
+            if self.title
+            else []
         )
         self._widget = w.VBox(
             title

@@ -9,6 +9,8 @@ import inspect
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_, Text
+
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
@@ -79,11 +81,15 @@ def show_source(obj: Any):
     return Code(inspect.getsource(obj), language="python")
 
 
+#: what a twin's passage shows for a value that no cell above has computed yet
+NOT_COMPUTED = N_("*[{name}: not computed yet; run the cells above first]*")
+
+
 class _Glued(dict):
     """Values by name; a name not glued yet reads as a note to run the cells above."""
 
     def __missing__(self, name: str) -> str:
-        return f"*[{name}: not computed yet; run the cells above first]*"
+        return str(Text(NOT_COMPUTED, name=name))
 
 
 #: Every value glued in this kernel, by name. The book puts glued values into its prose

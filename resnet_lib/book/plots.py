@@ -13,12 +13,14 @@ from ..experiments.vanishing_gradients import (
     GradientNetConfig,
     gradient_profile,
 )
+from ..i18n import N_, Text, _
 from .notebook import PALETTE
 
+#: the explorer's choices (English, its values; shown in the reader's language)
 ARCHITECTURES = {
-    "plain vs residual": (False, True),
-    "plain": (False,),
-    "residual": (True,),
+    N_("plain vs residual"): (False, True),
+    N_("plain"): (False,),
+    N_("residual"): (True,),
 }
 
 
@@ -51,7 +53,12 @@ def gradient_plot(
         cfg = GradientNetConfig(depth, residual, activation, norm, init)
         prof = gradient_profile(cfg, device=device, **profile_kwargs)
         norms = [max(p.norm, 1e-30) for p in prof]  # a zero shows at 1e-30
-        kind = "residual" if residual else "plain"
+        ratio = norms[0] / norms[-1]
+        label = (
+            Text("residual (first/last = {ratio:.2g})", ratio=ratio)
+            if residual
+            else Text("plain (first/last = {ratio:.2g})", ratio=ratio)
+        )
         ax.plot(
             range(1, len(prof) + 1),
             norms,
@@ -59,7 +66,7 @@ def gradient_plot(
             ls="--" if residual else "-",
             marker="o",
             markevery=[len(prof) - 1],  # the last layer: fc
-            label=f"{kind} (first/last = {norms[0] / norms[-1]:.2g})",
+            label=str(label),
         )
         ax.annotate(
             "fc",
@@ -69,8 +76,18 @@ def gradient_plot(
             va="center",
         )
     ax.set_yscale("log")
-    ax.set_xlabel("weighted layer (1 = input side, last = fc)")
-    ax.set_ylabel("gradient norm")
-    ax.set_title(f"depth {depth}, {activation}, norm: {norm}, init: {init}")
+    ax.set_xlabel(_("weighted layer (1 = input side, last = fc)"))
+    ax.set_ylabel(_("gradient norm"))
+    ax.set_title(
+        str(
+            Text(
+                "depth {depth}, {activation}, norm: {norm}, init: {init}",
+                depth=depth,
+                activation=activation,
+                norm=norm,
+                init=init,
+            )
+        )
+    )
     ax.legend(loc="best")
     return fig

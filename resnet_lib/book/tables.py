@@ -12,17 +12,25 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Sequence, Union
 
 from ..nn.blocks import get_block
 from ..counting import block_macs, block_params, conv_out, count_params
+from ..i18n import Text, _
 from ..nn.models import ResNetConfig
 
 
 def html_table(
-    header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = ""
+    header: Sequence[Any],
+    rows: Sequence[Sequence[Any]],
+    caption: Union[str, Text] = "",
 ) -> str:
-    """An HTML table; integers get thousands separators, every cell is escaped."""
+    """An HTML table; integers get thousands separators, every cell is escaped.
+
+    Headers, cells and the caption may be :class:`~resnet_lib.i18n.Text` (or words
+    already passed through :func:`~resnet_lib.i18n._`): each is one cell of its own, so
+    a translated edition finds it whole.
+    """
 
     def cell(value: Any) -> str:
         text = (
@@ -37,7 +45,7 @@ def html_table(
         "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
         for row in rows
     )
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption>{html.escape(str(caption))}</caption>" if caption else ""
     return f'<table class="table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -124,28 +132,39 @@ def block_calculator(
 ) -> str:
     """HTML: the derivation of one block's parameters and multiply-adds beside the built module."""
     c = block_cost(block, in_channels, planes, stride, size, shortcut)
-    title = (
-        f"<p><b>{html.escape(block)}</b> block: {in_channels} x {size} x {size} &rarr; "
-        f"{c.out_channels} x {c.out_size} x {c.out_size} (width {planes}, stride {stride}, "
-        f"shortcut option {html.escape(c.shortcut)})</p>"
+    # one sentence (a template with its markup), so that it translates whole
+    title = Text(
+        "<b>{block}</b> block: {in_channels} x {size} x {size} &rarr; "
+        "{out_channels} x {out_size} x {out_size} (width {planes}, stride "
+        "{stride}, shortcut option {shortcut})",
+        block=html.escape(block),
+        in_channels=in_channels,
+        size=size,
+        out_channels=c.out_channels,
+        out_size=c.out_size,
+        planes=planes,
+        stride=stride,
+        shortcut=html.escape(c.shortcut),
+    )
+    built = (
+        f"{c.built:,}"
+        if c.built == c.total
+        else str(Text("{built:,}  (MISMATCH)", built=c.built))
     )
     rows = [
-        ("convolution weights", f"{c.conv_formula} = {c.conv:,}"),
-        ("BatchNorm (scale + shift)", f"{c.bn:,}"),
+        (_("convolution weights"), f"{c.conv_formula} = {c.conv:,}"),
+        (_("BatchNorm (scale + shift)"), f"{c.bn:,}"),
         (
-            "projection shortcut",
+            _("projection shortcut"),
             f"{c.shortcut_params:,}"
             if c.shortcut_params
-            else "none (identity or zero padding)",
+            else _("none (identity or zero padding)"),
         ),
-        ("total, derived", f"{c.total:,}"),
-        (
-            "total, built module",
-            f"{c.built:,}" + ("" if c.built == c.total else "  (MISMATCH)"),
-        ),
-        ("multiply-adds", f"{c.macs:,} ({c.macs / 1e6:.1f} M)"),
+        (_("total, derived"), f"{c.total:,}"),
+        (_("total, built module"), built),
+        (_("multiply-adds"), f"{c.macs:,} ({c.macs / 1e6:.1f} M)"),
     ]
-    return title + html_table(("", "value"), rows)
+    return f"<p>{title!s}</p>" + html_table(("", _("value")), rows)
 
 
 def stage_blocks(
@@ -154,7 +173,8 @@ def stage_blocks(
     """The distinct blocks of a network: ``{label: block_cost kwargs}``.
 
     One entry for the first block of each stage (which may stride and project) and one for
-    the others, e.g. ``"layer2.0 (first)"`` and ``"layer2.1-3"`` for ResNet-50.
+    the others, e.g. ``"layer2.0 (first)"`` and ``"layer2.1-3"`` for ResNet-50 (the labels
+    are in the reader's language).
     """
     size = (
         conv_out(conv_out(input_size, 7, 2, 3), 3, 2, 1)
@@ -165,7 +185,8 @@ def stage_blocks(
     channels, out = config.base_width, {}
     for i, (planes, n) in enumerate(zip(config.stage_widths, config.layers)):
         stride = 1 if i == 0 else 2
-        out[f"layer{i + 1}.0 (first)"] = dict(
+        first = Text("{block} (first)", block=f"layer{i + 1}.0")
+        out[str(first)] = dict(
             block=config.block,
             in_channels=channels,
             planes=planes,

@@ -24,6 +24,7 @@ from torch import nn
 
 from ..data import ImageData, load_data
 from ..device import cpu_threads, seeded
+from ..i18n import N_, Text
 from ..nn.models import cifar_resnet
 from ..training import (
     History,
@@ -49,7 +50,9 @@ class RecordedConditions:
     device: str
     data: str
     date: str
-    machine: str
+    machine: Union[
+        str, Text
+    ]  # in words: a Text reads in the reader's language
 
 
 #: The conditions of :data:`RECORDED_SEEDS`. CPU results depend on the thread count (a
@@ -61,7 +64,7 @@ RECORDED_CONDITIONS = RecordedConditions(
     device="cpu",
     data="CIFAR-10 (cpu_config: 250 training and 200 test images per class, 16x16)",
     date="2026-11-22",
-    machine="the book's 2-core build machine",
+    machine=Text("the book's 2-core build machine"),
 )
 
 #: The conditions of :data:`RECORDED_PAPER_INIT`: the same, with the paper's initialisation.
@@ -108,7 +111,9 @@ class SearchRun:
     the network, what changed from :func:`cpu_config`, and where it ended."""
 
     network: str
-    change: str  # in words; "" for cpu_config itself
+    #: in words ("" for cpu_config itself), English; each is a message of the library's
+    #: catalog (``_(run.change)`` shows it in the reader's language)
+    change: str
     options: str  # the command-line options that make the change
     iterations: int
     train_error: float
@@ -133,11 +138,13 @@ PLAIN_SEARCH: tuple[SearchRun, ...] = (
     SearchRun("plain-32", "", "", 546, 0.7273, 0.7160),
     SearchRun("plain-44", "", "", 546, 0.8488, 0.8485),
     SearchRun("plain-56", "", "", 546, *RECORDED_SEEDS[0]["plain-56"]),
-    SearchRun("plain-56", "lr 0.02", "--lr 0.02", 546, 0.8755, 0.8790),
-    SearchRun("plain-56", "lr 0.1", "--lr 0.1", 546, 0.8913, 0.8905),
+    SearchRun("plain-56", N_("lr 0.02"), "--lr 0.02", 546, 0.8755, 0.8790),
+    SearchRun("plain-56", N_("lr 0.1"), "--lr 0.1", 546, 0.8913, 0.8905),
     SearchRun(
         "plain-56",
-        "the paper's warm-up (lr 0.01 until the training error is below 80%)",
+        N_(
+            "the paper's warm-up (lr 0.01 until the training error is below 80%)"
+        ),
         "--warmup",
         546,
         0.8248,
@@ -145,7 +152,7 @@ PLAIN_SEARCH: tuple[SearchRun, ...] = (
     ),
     SearchRun(
         "plain-56",
-        "3 times as long",
+        N_("3 times as long"),
         "--iterations 1638",
         1638,
         0.7861,
@@ -153,7 +160,7 @@ PLAIN_SEARCH: tuple[SearchRun, ...] = (
     ),
     SearchRun(
         "plain-56",
-        "the paper's warm-up, 3 times as long",
+        N_("the paper's warm-up, 3 times as long"),
         "--iterations 1638 --warmup",
         1638,
         0.7687,

@@ -29,11 +29,19 @@ from torch import Tensor, nn
 
 from ..counting import network_count
 from ..data import ImageData, normalize
+from ..i18n import N_
 from ..training import evaluating
 
 PROTOCOLS = ("single", "flip", "ten_crop", "multi_scale")
 #: Where the five crops of ten-crop testing sit, in the order :func:`ten_crops` returns
-CROP_NAMES = ("centre", "top left", "top right", "bottom left", "bottom right")
+#: (English; ``_(name)`` shows one in the reader's language)
+CROP_NAMES = (
+    N_("centre"),
+    N_("top left"),
+    N_("top right"),
+    N_("bottom left"),
+    N_("bottom right"),
+)
 
 
 def _check_images(images: Tensor) -> tuple[int, int]:
