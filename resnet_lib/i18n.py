@@ -69,9 +69,13 @@ _rendered: dict[str, Text] = {}
 
 def languages() -> tuple[str, ...]:
     """The languages a page can be shown in: English and every catalog's."""
+    return _languages(LOCALE_DIR)
+
+
+@functools.lru_cache(maxsize=None)
+def _languages(folder: Path) -> tuple[str, ...]:
     found = sorted(
-        p.parent.parent.name
-        for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+        p.parent.parent.name for p in folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
     )
     return (SOURCE_LANGUAGE, *found)
 
@@ -138,7 +142,10 @@ def catalog(lang: str) -> Mapping[str, str]:
 def gettext(message: str, lang: str | None = None) -> str:
     """``message`` in ``lang`` (the current language if None); English where the
     catalog has no reviewed translation."""
-    return catalog(lang or language()).get(message, message)
+    lang = lang or language()
+    if lang == SOURCE_LANGUAGE:
+        return message
+    return catalog(lang).get(message, message)
 
 
 _ = gettext

@@ -16,7 +16,7 @@ from typing import Any, Sequence, Union
 
 from ..nn.blocks import get_block
 from ..counting import block_macs, block_params, conv_out, count_params
-from ..i18n import Text, _
+from ..i18n import N_, Text, _
 from ..nn.models import ResNetConfig
 
 
@@ -167,14 +167,19 @@ def block_calculator(
     return f"<p>{title!s}</p>" + html_table(("", _("value")), rows)
 
 
+#: the label of a stage's first block
+FIRST = N_("{block} (first)")
+
+
 def stage_blocks(
     config: ResNetConfig, input_size: int = 224
 ) -> dict[str, dict[str, Any]]:
     """The distinct blocks of a network: ``{label: block_cost kwargs}``.
 
     One entry for the first block of each stage (which may stride and project) and one for
-    the others, e.g. ``"layer2.0 (first)"`` and ``"layer2.1-3"`` for ResNet-50 (the labels
-    are in the reader's language).
+    the others, e.g. ``"layer2.0 (first)"`` and ``"layer2.1-3"`` for ResNet-50. The labels
+    are English, so that code can name them in any language; an explorer shows them in
+    the reader's (it translates option labels through the catalog's templates).
     """
     size = (
         conv_out(conv_out(input_size, 7, 2, 3), 3, 2, 1)
@@ -185,8 +190,7 @@ def stage_blocks(
     channels, out = config.base_width, {}
     for i, (planes, n) in enumerate(zip(config.stage_widths, config.layers)):
         stride = 1 if i == 0 else 2
-        first = Text("{block} (first)", block=f"layer{i + 1}.0")
-        out[str(first)] = dict(
+        out[FIRST.format(block=f"layer{i + 1}.0")] = dict(
             block=config.block,
             in_channels=channels,
             planes=planes,

@@ -17,7 +17,8 @@ import sys
 import types
 from typing import Any
 
-_SKIP_GLOBALS = {"_LISTENERS"}  # state that changes by design
+# state that changes by design (listeners; the language spoken, the sentences rendered)
+_SKIP_GLOBALS = {"_LISTENERS", "_current", "_rendered"}
 _SKIP_CLASS_ENTRIES = {
     "__dict__",
     "__weakref__",

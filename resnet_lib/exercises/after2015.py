@@ -15,10 +15,12 @@ from typing import Any, Optional
 import torch
 
 from ..counting import Count, block_params
+from ..i18n import N_, Text, _
 from ..nn.blocks import ORDERINGS
 from ..nn.models import cifar_depth_to_blocks
 from .feedback import (
     Feedback,
+    Message,
     Question,
     QuestionError,
     checker,
@@ -28,9 +30,9 @@ from .feedback import (
     read_number,
 )
 
-PARAMS = Question("parameter count", "answer = 64 * 32 + 3 * 3 * 32 * 32")
-UNITS = Question("number of residual units", "answer = (110 - 2) // 2")
-WIDTH = Question("bottleneck width d", "answer = 10")
+PARAMS = Question(N_("parameter count"), "answer = 64 * 32 + 3 * 3 * 32 * 32")
+UNITS = Question(N_("number of residual units"), "answer = (110 - 2) // 2")
+WIDTH = Question(N_("bottleneck width d"), "answer = 10")
 
 #: Figure 4's letters, in the order of ORDERINGS
 LETTERS = dict(zip("abcde", ORDERINGS))
@@ -45,11 +47,16 @@ _ALIASES = {
     "reluonlypreact": "relu_preact",
     "fullpreactivation": "full_preact",
 }
+#: why an ordering's path is not clean (translated where shown)
 _WHY_NOT_CLEAN = {
-    "original": "a ReLU follows the addition: f(y) = relu(y) clips every "
-    "negative value of x + F(x), so x_{l+1} is not x_l + F(x_l)",
-    "bn_after_add": "BatchNorm follows the addition: it rescales the sum, "
-    "shortcut included, by the batch's statistics at every unit",
+    "original": N_(
+        "a ReLU follows the addition: f(y) = relu(y) clips every "
+        "negative value of x + F(x), so x_{l+1} is not x_l + F(x_l)"
+    ),
+    "bn_after_add": N_(
+        "BatchNorm follows the addition: it rescales the sum, "
+        "shortcut included, by the batch's statistics at every unit"
+    ),
 }
 
 
@@ -68,10 +75,12 @@ def _one_ordering(token: str) -> Optional[list[str]]:
     return None
 
 
-def _read_orderings(answer: Any) -> tuple[Optional[set[str]], Optional[str]]:
+def _read_orderings(
+    answer: Any,
+) -> tuple[Optional[set[str]], Optional[Message]]:
     """The set of orderings an answer names, or ``(None, why not)``."""
     if answer is None:
-        return None, "your answer is still None"
+        return None, _("your answer is still None")
     if isinstance(answer, str):
         pieces = [
             p
@@ -82,13 +91,15 @@ def _read_orderings(answer: Any) -> tuple[Optional[set[str]], Optional[str]]:
         pieces = list(answer)
         bad = [p for p in pieces if not isinstance(p, str)]
         if bad:
-            return None, (
-                f"item {describe(bad[0])} of your answer is not a name or a "
-                "letter in quotes"
+            return None, Text(
+                "item {item} of your answer is not a name or a letter in "
+                "quotes",
+                item=describe(bad[0]),
             )
     else:
-        return None, (
-            f"you passed {describe(answer)} where a list of orderings goes"
+        return None, Text(
+            "you passed {answer} where a list of orderings goes",
+            answer=describe(answer),
         )
     found: set[str] = set()
     for piece in pieces:
@@ -98,7 +109,10 @@ def _read_orderings(answer: Any) -> tuple[Optional[set[str]], Optional[str]]:
             if all(p is not None for p in parts):
                 named = [o for p in parts if p for o in p]
         if named is None:
-            return None, f"{piece.strip()!r} names none of the five orderings"
+            return None, Text(
+                "{name} names none of the five orderings",
+                name=repr(piece.strip()),
+            )
         found |= set(named)
     return found, None
 
@@ -125,44 +139,62 @@ def check_clean_orderings(answer) -> Feedback:
     ``"4(e)"``), as a list, a tuple, a set or one string (``"c, d, e"``).
     """
     got, problem = _read_orderings(answer)
-    allowed = (
+    allowed = _(
         "name them as a list, e.g. ['a', 'b'] (Figure 4's letters) or "
         "['original', 'bn_after_add'] (the library's names)"
     )
     if problem is not None or got is None:
-        return Feedback.wrong(problem or "no answer", allowed)
+        return Feedback.wrong(problem or _("no answer"), allowed)
     clean = _clean_orderings()
     letters = {o: f"({k})" for k, o in LETTERS.items()}
     named = ", ".join(letters[o] + " " + o for o in ORDERINGS if o in clean)
     if got == clean:
         return Feedback.right(
-            f"{named}: nothing follows the addition, so every unit adds its "
-            "F(x_l) to an untouched x_l and eqs. 4 and 5 hold."
+            Text(
+                "{named}: nothing follows the addition, so every unit adds "
+                "its F(x_l) to an untouched x_l and eqs. 4 and 5 hold.",
+                named=named,
+            )
         )
     if not got:
-        return Feedback.wrong("you named no ordering", allowed)
+        return Feedback.wrong(_("you named no ordering"), allowed)
     extra = [o for o in ORDERINGS if o in got - clean]
     missing = [o for o in ORDERINGS if o in clean - got]
     if extra:
         o = extra[0]
         return Feedback.wrong(
-            f"{letters[o]} {o} does not keep the path clean: {_WHY_NOT_CLEAN[o]}.",
-            "look at what each unit does after its addition",
+            Text(
+                "{letter} {ordering} does not keep the path clean: {why}.",
+                letter=letters[o],
+                ordering=o,
+                why=_(_WHY_NOT_CLEAN[o]),
+            ),
+            _("look at what each unit does after its addition"),
         )
     o = missing[0]
     hint = {
-        "relu_before_add": "(c) moves the ReLU onto the branch, before the "
-        "addition: F(x) >= 0, a poor residual, but the path itself is clean",
-        "relu_preact": "(d) has its ReLU before the first convolution, on "
-        "the branch only: nothing follows its addition",
-        "full_preact": "(e), full pre-activation, has nothing after its "
-        "addition",
+        "relu_before_add": _(
+            "(c) moves the ReLU onto the branch, before the addition: "
+            "F(x) >= 0, a poor residual, but the path itself is clean"
+        ),
+        "relu_preact": _(
+            "(d) has its ReLU before the first convolution, on the branch "
+            "only: nothing follows its addition"
+        ),
+        "full_preact": _(
+            "(e), full pre-activation, has nothing after its addition"
+        ),
     }[o]
-    return Feedback.wrong(f"you left out {letters[o]} {o}.", hint)
+    return Feedback.wrong(
+        Text(
+            "you left out {letter} {ordering}.", letter=letters[o], ordering=o
+        ),
+        hint,
+    )
 
 
 def _diagnose(
-    value: int, expected: int, mistakes: dict[int, tuple[str, str]]
+    value: int, expected: int, mistakes: dict[int, tuple[Message, Message]]
 ) -> Optional[Feedback]:
     """A named mistake for ``value``, where exactly one candidate gives that number."""
     counts: dict[int, int] = {}
@@ -171,15 +203,20 @@ def _diagnose(
     if value != expected and value in mistakes and counts[value] == 1:
         what, hint = mistakes[value]
         return Feedback.wrong(
-            f"{value:,} is not right: it looks like {what}.", hint
+            Text(
+                "{value:,} is not right: it looks like {what}.",
+                value=value,
+                what=what,
+            ),
+            hint,
         )
     return None
 
 
 def _add(
-    mistakes: dict[int, tuple[str, str]],
+    mistakes: dict[int, tuple[Message, Message]],
     value: int,
-    why: tuple[str, str],
+    why: tuple[Message, Message],
     seen: dict[int, int],
 ) -> None:
     # a number two mistakes share names neither: keep it out
@@ -221,91 +258,121 @@ def check_preact_unit_params(
     )
     expected = c.conv if part == "conv" else c.total
     out = 4 * planes
-    desc = (
-        f"pre-activation bottleneck unit ({in_channels} -> {planes} -> {out}"
-        f" channels, stride {stride})"
+    desc = Text(
+        "pre-activation bottleneck unit ({in_channels} -> {planes} -> {out} "
+        "channels, stride {stride})",
+        in_channels=in_channels,
+        planes=planes,
+        out=out,
+        stride=stride,
     )
     if value == expected:
-        what = "convolution weights" if part == "conv" else "parameters"
-        return Feedback.right(f"the {desc} has {expected:,} {what}.")
+        return Feedback.right(_counted(desc, expected, part))
     bn_post = 2 * (planes + planes + out)
-    mistakes: dict[int, tuple[str, str]] = {}
+    mistakes: dict[int, tuple[Message, Message]] = {}
     seen: dict[int, int] = {}
+    candidates: list[tuple[int, Message, Message]]
     if part == "conv":
         candidates = [
             (
                 c.conv + c.bn,
-                "you included the BatchNorm parameters",
-                "the question asks for convolution weights only",
+                _("you included the BatchNorm parameters"),
+                _("the question asks for convolution weights only"),
             ),
             (
                 c.conv + c.shortcut,
-                "you included the projection shortcut",
-                "the question asks for the main path only",
+                _("you included the projection shortcut"),
+                _("the question asks for the main path only"),
             ),
             (
                 c.total,
-                "you counted the whole unit",
-                "count only the three convolutions of the main path",
+                _("you counted the whole unit"),
+                _("count only the three convolutions of the main path"),
             ),
         ]
     else:
         candidates = [
             (
                 c.conv,
-                "you counted only the convolution weights",
-                "add BatchNorm's scale and shift (2 per channel) and the "
-                "shortcut",
+                _("you counted only the convolution weights"),
+                _(
+                    "add BatchNorm's scale and shift (2 per channel) and the "
+                    "shortcut"
+                ),
             ),
             (
                 c.total - c.shortcut,
-                "you left out the projection shortcut",
-                "the shape changes here, so the shortcut is a 1x1 "
-                "convolution with weights of its own",
+                _("you left out the projection shortcut"),
+                _(
+                    "the shape changes here, so the shortcut is a 1x1 "
+                    "convolution with weights of its own"
+                ),
             ),
             (
                 c.total - c.bn + bn_post,
-                "you put the BatchNorms after the convolutions, as in the "
-                "original unit",
-                "a pre-activation unit normalises the input of each "
-                f"convolution: {in_channels}, {planes} and {planes} channels",
+                _(
+                    "you put the BatchNorms after the convolutions, as in "
+                    "the original unit"
+                ),
+                Text(
+                    "a pre-activation unit normalises the input of each "
+                    "convolution: {in_channels}, {planes} and {planes} "
+                    "channels",
+                    in_channels=in_channels,
+                    planes=planes,
+                ),
             ),
             (
                 c.total + 2 * out,
-                "you gave the projection shortcut a BatchNorm",
-                "in a pre-activation unit the projection is a bare 1x1 "
-                "convolution: it reads the already normalised input",
+                _("you gave the projection shortcut a BatchNorm"),
+                _(
+                    "in a pre-activation unit the projection is a bare 1x1 "
+                    "convolution: it reads the already normalised input"
+                ),
             ),
             (
                 c.total - c.bn + bn_post + 2 * out,
-                "you counted the original unit's layout (BatchNorm after "
-                "every convolution and on the shortcut)",
-                "pre-activation: BN-ReLU before each convolution, none on "
-                "the shortcut",
+                _(
+                    "you counted the original unit's layout (BatchNorm "
+                    "after every convolution and on the shortcut)"
+                ),
+                _(
+                    "pre-activation: BN-ReLU before each convolution, none "
+                    "on the shortcut"
+                ),
             ),
             (
                 c.total + c.bn,
-                "you counted BatchNorm's running mean and variance",
-                "running statistics are buffers, not learnable parameters: "
-                "2 parameters per channel, not 4",
+                _("you counted BatchNorm's running mean and variance"),
+                _(
+                    "running statistics are buffers, not learnable "
+                    "parameters: 2 parameters per channel, not 4"
+                ),
             ),
             (
                 c.total - c.bn // 2,
-                "you counted one parameter per BatchNorm channel",
-                "BatchNorm learns a scale AND a shift per channel",
+                _("you counted one parameter per BatchNorm channel"),
+                _("BatchNorm learns a scale AND a shift per channel"),
             ),
         ]
     extra = c.total - c.conv if part == "total" else 0
     candidates += [
         (
             c.conv - 9 * planes * planes + planes * planes + extra,
-            "you treated the middle convolution as 1x1",
-            "the middle convolution is 3x3: 9 weights per input-output pair",
+            _("you treated the middle convolution as 1x1"),
+            _(
+                "the middle convolution is 3x3: 9 weights per input-output "
+                "pair"
+            ),
         ),
         (
             c.conv - planes * out + planes * planes + extra,
-            "your last 1x1 convolution keeps the width",
-            f"the last 1x1 convolution expands by 4: {planes} -> {out}",
+            _("your last 1x1 convolution keeps the width"),
+            Text(
+                "the last 1x1 convolution expands by 4: {planes} -> {out}",
+                planes=planes,
+                out=out,
+            ),
         ),
     ]
     for v, what, hint in candidates:
@@ -313,13 +380,41 @@ def check_preact_unit_params(
     named = _diagnose(value, expected, mistakes)
     if named is not None:
         return named
-    rel = abs(value - expected) / max(expected, 1)
     return Feedback.wrong(
-        f"{value:,} is {'close to' if rel < 0.1 else 'far from'} the right "
-        f"count for the {desc}.",
-        "write the count per layer: a k x k convolution from C_in to C_out "
-        "channels has k*k*C_in*C_out weights, a BatchNorm over C channels "
-        "2*C parameters",
+        _how_far(value, expected, desc),
+        _(
+            "write the count per layer: a k x k convolution from C_in to "
+            "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
+            "channels 2*C parameters"
+        ),
+    )
+
+
+def _counted(block: Text, count: int, part: str) -> Text:
+    """The right count of the block's convolution weights or parameters."""
+    if part == "conv":
+        return Text(
+            "the {block} has {count:,} convolution weights.",
+            block=block,
+            count=count,
+        )
+    return Text(
+        "the {block} has {count:,} parameters.", block=block, count=count
+    )
+
+
+def _how_far(value: int, expected: int, block: Text) -> Text:
+    """A wrong count, close to the right one (within 10%) or far from it."""
+    if abs(value - expected) / max(expected, 1) < 0.1:
+        return Text(
+            "{value:,} is close to the right count for the {block}.",
+            value=value,
+            block=block,
+        )
+    return Text(
+        "{value:,} is far from the right count for the {block}.",
+        value=value,
+        block=block,
     )
 
 
@@ -342,30 +437,40 @@ def check_unit_count(
     expected = 3 * n if per == "network" else n
     if value == expected:
         return Feedback.right(
-            f"{depth} = 9 x {n} + 2: three stages of {n} units of three "
-            f"weighted layers each, {3 * n} units in all, plus the stem and "
-            "the fc layer."
+            Text(
+                "{depth} = 9 x {n} + 2: three stages of {n} units of three "
+                "weighted layers each, {units} units in all, plus the stem "
+                "and the fc layer.",
+                depth=depth,
+                n=n,
+                units=3 * n,
+            )
         )
-    candidates: list[tuple[int, str, str]] = [
+    candidates: list[tuple[int, Message, Message]] = [
         (
             n,
-            f"{n} is the number of units in ONE stage",
-            "the network has three stages (16, 32 and 64 channels wide)",
+            Text("{units} is the number of units in ONE stage", units=n),
+            _("the network has three stages (16, 32 and 64 channels wide)"),
         ),
         (
             3 * n,
-            f"{3 * n} is the number of units in the whole network",
-            "the question asks for one stage",
+            Text(
+                "{units} is the number of units in the whole network",
+                units=3 * n,
+            ),
+            _("the question asks for one stage"),
         ),
         (
             depth - 2,
-            f"{depth - 2} counts weighted layers, not units",
-            "each bottleneck unit has three weighted layers",
+            Text(
+                "{layers} counts weighted layers, not units", layers=depth - 2
+            ),
+            _("each bottleneck unit has three weighted layers"),
         ),
         (
             3 * 3 * n,
-            f"{9 * n} counts the layers of the units",
-            "divide by the three weighted layers of a bottleneck unit",
+            Text("{layers} counts the layers of the units", layers=9 * n),
+            _("divide by the three weighted layers of a bottleneck unit"),
         ),
     ]
     if (depth - 2) % 6 == 0:
@@ -374,18 +479,35 @@ def check_unit_count(
         candidates.append(
             (
                 basic,
-                f"{basic} is what 6n+2 gives (units of two 3x3 layers)",
-                "these are bottleneck units of three layers: depth = 9n+2",
+                Text(
+                    "{units} is what 6n+2 gives (units of two 3x3 layers)",
+                    units=basic,
+                ),
+                _("these are bottleneck units of three layers: depth = 9n+2"),
             )
         )
-    counts = [v for v, *_ in candidates]
+    counts = [v for v, *rest in candidates]
     for v, what, hint in candidates:
         if v == value and v != expected and counts.count(v) == 1:
-            return Feedback.wrong(f"{value}: {what}.", hint)
+            return Feedback.wrong(
+                Text("{value}: {what}.", value=value, what=what), hint
+            )
     return Feedback.wrong(
-        f"{value} is not the number of units of ResNet-{depth}"
-        + (" per stage." if per == "stage" else "."),
-        "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = 9n + 2",
+        Text(
+            "{value} is not the number of units of ResNet-{depth} per stage.",
+            value=value,
+            depth=depth,
+        )
+        if per == "stage"
+        else Text(
+            "{value} is not the number of units of ResNet-{depth}.",
+            value=value,
+            depth=depth,
+        ),
+        _(
+            "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = "
+            "9n + 2"
+        ),
     )
 
 
@@ -428,87 +550,127 @@ def check_resnext_block_params(
     expected = c.conv if part == "conv" else c.total
     width = int(planes * width_per_group / 64) * groups
     out = 4 * planes
-    desc = (
-        f"{groups}x{width_per_group}d block ({in_channels} -> {width} in "
-        f"{groups} groups -> {out})"
+    desc = Text(
+        "{groups}x{width_per_group}d block ({in_channels} -> {width} in "
+        "{groups} groups -> {out})",
+        groups=groups,
+        width_per_group=width_per_group,
+        in_channels=in_channels,
+        width=width,
+        out=out,
     )
     if value == expected:
-        what = "convolution weights" if part == "conv" else "parameters"
+        formula = f"3*3*{width // groups}*{width}"
+        weights = 9 * width * width // groups
         return Feedback.right(
-            f"the {desc} has {expected:,} {what}; its grouped 3x3 has "
-            f"3*3*{width // groups}*{width} = {9 * width * width // groups:,}"
-            " of them."
+            Text(
+                "the {block} has {count:,} convolution weights; its grouped "
+                "3x3 has {formula} = {weights:,} of them.",
+                block=desc,
+                count=expected,
+                formula=formula,
+                weights=weights,
+            )
+            if part == "conv"
+            else Text(
+                "the {block} has {count:,} parameters; its grouped 3x3 has "
+                "{formula} = {weights:,} of them.",
+                block=desc,
+                count=expected,
+                formula=formula,
+                weights=weights,
+            )
         )
     extra = c.total - c.conv if part == "total" else 0
     d = width // groups
     one_path = in_channels * d + 9 * d * d + d * out
-    candidates: list[tuple[int, str, str]] = [
+    candidates: list[tuple[int, Message, Message]] = [
         (
             c.conv + 9 * width * width - 9 * width * width // groups + extra,
-            "you counted the 3x3 as an ordinary (ungrouped) convolution",
-            f"in {groups} groups each output channel reads only "
-            f"{width // groups} input channels: 3*3*{width // groups}*{width}",
+            _("you counted the 3x3 as an ordinary (ungrouped) convolution"),
+            Text(
+                "in {groups} groups each output channel reads only {d} input "
+                "channels: {formula}",
+                groups=groups,
+                d=d,
+                formula=f"3*3*{d}*{width}",
+            ),
         ),
         (
             one_path + extra,
-            "you counted one of the paths",
-            f"the block aggregates {groups} paths (or: its convolutions are "
-            f"{width} channels wide, not {d})",
+            _("you counted one of the paths"),
+            Text(
+                "the block aggregates {groups} paths (or: its convolutions "
+                "are {width} channels wide, not {d})",
+                groups=groups,
+                width=width,
+                d=d,
+            ),
         ),
         (
             c.conv - 9 * width * width // groups + 9 * d * d + extra,
-            "your 3x3 is one group's kernel only",
-            f"there are {groups} groups of 3*3*{d}*{d} weights",
+            _("your 3x3 is one group's kernel only"),
+            Text(
+                "there are {groups} groups of {formula} weights",
+                groups=groups,
+                formula=f"3*3*{d}*{d}",
+            ),
         ),
         (
             c.conv - width * out + width * width + extra,
-            "your last 1x1 convolution keeps the width",
-            f"the last 1x1 convolution expands to 4 x {planes} = {out}",
+            _("your last 1x1 convolution keeps the width"),
+            Text(
+                "the last 1x1 convolution expands to 4 x {planes} = {out}",
+                planes=planes,
+                out=out,
+            ),
         ),
     ]
     if part == "conv":
         candidates.append(
             (
                 c.conv + c.bn,
-                "you included the BatchNorm parameters",
-                "the question asks for convolution weights only",
+                _("you included the BatchNorm parameters"),
+                _("the question asks for convolution weights only"),
             )
         )
     else:
         candidates += [
             (
                 c.conv,
-                "you counted only the convolution weights",
-                "add BatchNorm's scale and shift, 2 per channel",
+                _("you counted only the convolution weights"),
+                _("add BatchNorm's scale and shift, 2 per channel"),
             ),
             (
                 c.total + c.bn,
-                "you counted BatchNorm's running mean and variance",
-                "running statistics are buffers, not learnable parameters",
+                _("you counted BatchNorm's running mean and variance"),
+                _("running statistics are buffers, not learnable parameters"),
             ),
         ]
         if c.shortcut:
             candidates.append(
                 (
                     c.total - c.shortcut,
-                    "you left out the projection shortcut",
-                    "the shape changes here: a 1x1 convolution and a "
-                    "BatchNorm on the shortcut",
+                    _("you left out the projection shortcut"),
+                    _(
+                        "the shape changes here: a 1x1 convolution and a "
+                        "BatchNorm on the shortcut"
+                    ),
                 )
             )
-    mistakes: dict[int, tuple[str, str]] = {}
+    mistakes: dict[int, tuple[Message, Message]] = {}
     seen: dict[int, int] = {}
     for v, what, hint in candidates:
         _add(mistakes, v, (what, hint), seen)
     named = _diagnose(value, expected, mistakes)
     if named is not None:
         return named
-    rel = abs(value - expected) / max(expected, 1)
     return Feedback.wrong(
-        f"{value:,} is {'close to' if rel < 0.1 else 'far from'} the right "
-        f"count for the {desc}.",
-        "a k x k convolution in g groups from C_in to C_out channels has "
-        "k*k*(C_in/g)*C_out weights",
+        _how_far(value, expected, desc),
+        _(
+            "a k x k convolution in g groups from C_in to C_out channels has "
+            "k*k*(C_in/g)*C_out weights"
+        ),
     )
 
 
@@ -570,48 +732,89 @@ def check_group_width(
     value = number.value
     if value == expected:
         return Feedback.right(
-            f"{cardinality}x{expected}d: {cardinality} * ({in_channels}*"
-            f"{expected} + 3*3*{expected}*{expected} + {expected}*256) = "
-            f"{cost:,} weights, against {target:,} for ResNet-50's block."
+            Text(
+                "{block}: {formula} = {cost:,} weights, against {target:,} "
+                "for ResNet-50's block.",
+                block=f"{cardinality}x{expected}d",
+                formula=f"{cardinality} * ({in_channels}*{expected} + "
+                f"3*3*{expected}*{expected} + {expected}*256)",
+                cost=cost,
+                target=target,
+            )
         )
     if value != int(value):
         return Feedback.wrong(
-            f"{fmt(value)} is not a whole number of channels",
-            "no integer d makes the cost exactly equal: compute the cost of "
-            "the integers around your solution and keep the closest",
+            Text(
+                "{value} is not a whole number of channels", value=fmt(value)
+            ),
+            _(
+                "no integer d makes the cost exactly equal: compute the cost "
+                "of the integers around your solution and keep the closest"
+            ),
         )
     d = int(value)
     if d < 1:
-        return Feedback.wrong(f"{d} channels per group is no width", "d >= 1")
+        return Feedback.wrong(
+            Text("{d} channels per group is no width", d=d), "d >= 1"
+        )
     if d == expected * cardinality:
         return Feedback.wrong(
-            f"{d} is the grouped 3x3's whole width, C x d",
-            f"the question asks for d, the channels of each of the "
-            f"{cardinality} groups",
+            Text("{d} is the grouped 3x3's whole width, C x d", d=d),
+            Text(
+                "the question asks for d, the channels of each of the "
+                "{groups} groups",
+                groups=cardinality,
+            ),
         )
     mine = template_cost(cardinality, d, in_channels).conv
     if d in (round(64 / cardinality), 64 // cardinality) and cardinality > 1:
         return Feedback.wrong(
-            f"with d = {d} the 3x3 keeps ResNet-50's width of 64 in all, and "
-            f"the block has only {mine:,} weights against {target:,}",
-            "the 1x1 convolutions shrink with C*d too: grow d until the "
-            "whole block costs what ResNet-50's does",
+            Text(
+                "with d = {d} the 3x3 keeps ResNet-50's width of 64 in all, "
+                "and the block has only {mine:,} weights against {target:,}",
+                d=d,
+                mine=mine,
+                target=target,
+            ),
+            _(
+                "the 1x1 convolutions shrink with C*d too: grow d until the "
+                "whole block costs what ResNet-50's does"
+            ),
         )
     if d == round(64 / math.sqrt(cardinality)) and cardinality > 1:
         return Feedback.wrong(
-            f"d = {d} keeps the 3x3's weights equal, but the block has "
-            f"{mine:,} weights against {target:,}",
-            "the two 1x1 convolutions grow with C*d: count the whole block",
+            Text(
+                "d = {d} keeps the 3x3's weights equal, but the block has "
+                "{mine:,} weights against {target:,}",
+                d=d,
+                mine=mine,
+                target=target,
+            ),
+            _("the two 1x1 convolutions grow with C*d: count the whole block"),
         )
     if abs(d - expected) == 1:
         return Feedback.wrong(
-            f"close: {cardinality}x{d}d has {mine:,} weights, "
-            f"{cardinality}x{expected}d has {cost:,}; the target is {target:,}",
-            "take the width whose block is closest in cost",
+            Text(
+                "close: {block} has {mine:,} weights, {best} has {cost:,}; "
+                "the target is {target:,}",
+                block=f"{cardinality}x{d}d",
+                mine=mine,
+                best=f"{cardinality}x{expected}d",
+                cost=cost,
+                target=target,
+            ),
+            _("take the width whose block is closest in cost"),
         )
     return Feedback.wrong(
-        f"{cardinality}x{d}d has {mine:,} weights, far from ResNet-50's "
-        f"{target:,}",
-        f"solve {cardinality} * ({in_channels}*d + 9*d*d + d*256) = {target:,}"
-        " for d, then take the nearest whole width",
+        Text(
+            "{block} has {mine:,} weights, far from ResNet-50's {target:,}",
+            block=f"{cardinality}x{d}d",
+            mine=mine,
+            target=target,
+        ),
+        Text(
+            "solve {equation} for d, then take the nearest whole width",
+            equation=f"{cardinality} * ({in_channels}*d + 9*d*d + d*256) = "
+            f"{target:,}",
+        ),
     )

@@ -12,9 +12,11 @@ from torch import Tensor, nn
 
 from ..nn.blocks import BasicBlock
 from ..counting import block_params, count_weighted_layers, weighted_layers
+from ..i18n import N_, Text, _
 from .feedback import (
     clip,
     Feedback,
+    Message,
     Question,
     QuestionError,
     checker,
@@ -22,9 +24,9 @@ from .feedback import (
     read_integer,
 )
 
-DEPTH = Question("depth", "answer = 1 + 2 * 8 + 1")
-PARAMS = Question("parameter count", "answer = 3 * 3 * 64 * 64 + 64 * 256")
-CHANNELS = Question("channel count", "[c1, c2, c3, c4]")
+DEPTH = Question(N_("depth"), "answer = 1 + 2 * 8 + 1")
+PARAMS = Question(N_("parameter count"), "answer = 3 * 3 * 64 * 64 + 64 * 256")
+CHANNELS = Question(N_("channel count"), "[c1, c2, c3, c4]")
 
 
 @checker
@@ -55,86 +57,128 @@ def check_block_params(
     )  # read_integer gives an int whenever it gives no Feedback
     c = block_params(block, in_channels, planes, stride, shortcut)
     expected = c.conv if part == "conv" else c.total
-    desc = f"{block} block ({in_channels} -> {planes} planes, stride {stride})"
+    desc = Text(
+        "{block} block ({in_channels} -> {planes} planes, stride {stride})",
+        block=block,
+        in_channels=in_channels,
+        planes=planes,
+        stride=stride,
+    )
     if value == expected:
         return Feedback.right(
-            f"the {desc} has {expected:,} {'convolution weights' if part == 'conv' else 'parameters'}."
+            Text(
+                "the {block} has {count:,} convolution weights.",
+                block=desc,
+                count=expected,
+            )
+            if part == "conv"
+            else Text(
+                "the {block} has {count:,} parameters.",
+                block=desc,
+                count=expected,
+            )
         )
     out = planes * (4 if block == "bottleneck" else 1)
     bn_channels = [planes, out] if block == "basic" else [planes, planes, out]
+    # each mistake: (what it looks like the student did, a clause; a hint)
+    mistakes: dict[int, tuple[Message, Message]]
     if part == "conv":
         mistakes = {
             c.conv + c.bn: (
-                "you included the BatchNorm parameters",
-                "the question asks for convolution weights only",
+                _("you included the BatchNorm parameters"),
+                _("the question asks for convolution weights only"),
             )
         }
         if c.shortcut:
             mistakes[c.conv + c.shortcut] = (
-                "you included the projection shortcut",
-                "the question asks for the main path only",
+                _("you included the projection shortcut"),
+                _("the question asks for the main path only"),
             )
             mistakes[c.total] = (
-                "you counted the whole block",
-                "count only the convolution weights of the main path",
+                _("you counted the whole block"),
+                _("count only the convolution weights of the main path"),
             )
     else:
         mistakes = {
             c.conv: (
-                "you counted only the convolution weights",
-                "add BatchNorm's scale and shift (2 per channel) and the shortcut",
+                _("you counted only the convolution weights"),
+                _(
+                    "add BatchNorm's scale and shift (2 per channel) and the "
+                    "shortcut"
+                ),
             ),
             c.conv + c.bn: (
-                "you left out the shortcut",
-                "a projection shortcut (1x1 conv + BatchNorm) has parameters too",
+                _("you left out the shortcut"),
+                _(
+                    "a projection shortcut (1x1 conv + BatchNorm) has "
+                    "parameters too"
+                ),
             ),
             c.total + sum(2 * ch for ch in bn_channels): (
-                "you counted BatchNorm's running mean and variance",
-                "running statistics are buffers, not learnable parameters: 2 parameters per channel, not 4",
+                _("you counted BatchNorm's running mean and variance"),
+                _(
+                    "running statistics are buffers, not learnable "
+                    "parameters: 2 parameters per channel, not 4"
+                ),
             ),
             c.total - sum(ch for ch in bn_channels): (
-                "you counted one parameter per BatchNorm channel",
-                "BatchNorm learns a scale AND a shift per channel",
+                _("you counted one parameter per BatchNorm channel"),
+                _("BatchNorm learns a scale AND a shift per channel"),
             ),
         }
         if c.shortcut:
             mistakes[c.total - 2 * out] = (
-                "you forgot the shortcut's BatchNorm",
-                "the projection is conv1x1 + BatchNorm",
+                _("you forgot the shortcut's BatchNorm"),
+                _("the projection is conv1x1 + BatchNorm"),
             )
     # slips in the convolution arithmetic itself, whatever the part
     extra = c.total - c.conv if part == "total" else 0
+    slips: dict[int, tuple[Message, Message]]
     if block == "bottleneck":
         slips = {
             c.conv - planes * out + planes * planes: (
-                "your last 1x1 convolution keeps the width",
-                f"the last 1x1 conv expands by 4: {planes} -> {out} channels",
+                _("your last 1x1 convolution keeps the width"),
+                Text(
+                    "the last 1x1 conv expands by 4: {planes} -> {out} "
+                    "channels",
+                    planes=planes,
+                    out=out,
+                ),
             ),
             c.conv - 9 * planes * planes + planes * planes: (
-                "you treated the middle convolution as 1x1",
-                "the middle convolution is 3x3: 9 weights per input-output pair",
+                _("you treated the middle convolution as 1x1"),
+                _(
+                    "the middle convolution is 3x3: 9 weights per "
+                    "input-output pair"
+                ),
             ),
             c.conv - in_channels * planes + out * planes: (
-                "your first 1x1 convolution reads the wrong number of channels",
-                f"the block's input has {in_channels} channels",
+                _(
+                    "your first 1x1 convolution reads the wrong number of "
+                    "channels"
+                ),
+                Text(
+                    "the block's input has {in_channels} channels",
+                    in_channels=in_channels,
+                ),
             ),
         }
     else:
         slips = {
             c.conv // 9: (
-                "you left out the 3x3 kernel size",
-                "a 3x3 conv has 3*3*C_in*C_out weights",
+                _("you left out the 3x3 kernel size"),
+                _("a 3x3 conv has 3*3*C_in*C_out weights"),
             ),
             c.conv // 2: (
-                "you counted one convolution",
-                "a BasicBlock has two 3x3 convolutions",
+                _("you counted one convolution"),
+                _("a BasicBlock has two 3x3 convolutions"),
             ),
         }
     # a diagnosis only where the arithmetic singles one mistake out: drop counts two mistakes share
     candidates = list(mistakes.items()) + [
         (wrong + extra, why) for wrong, why in slips.items()
     ]
-    counts = [v for v, _ in candidates]
+    counts = [v for v, why in candidates]
     mistakes = {
         v: why
         for v, why in candidates
@@ -143,12 +187,30 @@ def check_block_params(
     if value in mistakes:
         what, hint = mistakes[value]
         return Feedback.wrong(
-            f"{value:,} is not right: it looks like {what}.", hint
+            Text(
+                "{value:,} is not right: it looks like {what}.",
+                value=value,
+                what=what,
+            ),
+            hint,
         )
     rel = abs(value - expected) / max(expected, 1)
     return Feedback.wrong(
-        f"{value:,} is {'close to' if rel < 0.1 else 'far from'} the right count for the {desc}.",
-        "write the count per layer: a k x k conv from C_in to C_out channels has k*k*C_in*C_out weights (no bias)",
+        Text(
+            "{value:,} is close to the right count for the {block}.",
+            value=value,
+            block=desc,
+        )
+        if rel < 0.1
+        else Text(
+            "{value:,} is far from the right count for the {block}.",
+            value=value,
+            block=desc,
+        ),
+        _(
+            "write the count per layer: a k x k conv from C_in to C_out "
+            "channels has k*k*C_in*C_out weights (no bias)"
+        ),
     )
 
 
@@ -172,34 +234,46 @@ def _leaf_calls(
 
 def _reference_from(
     student: nn.Module, in_channels: int, planes: int, stride: int, x: Tensor
-) -> Union[BasicBlock, str]:
-    """Our BasicBlock carrying the student's weights, matched by data flow, not by names."""
+) -> Union[BasicBlock, Message]:
+    """Our BasicBlock carrying the student's weights, matched by data flow, not by
+    names; or what stops the matching, in words."""
     with torch.no_grad():
-        _, calls = _leaf_calls(student, x)
+        calls = _leaf_calls(student, x)[1]
     convs = [(m, i, o) for m, i, o in calls if isinstance(m, nn.Conv2d)]
     bns = [(m, i, o) for m, i, o in calls if isinstance(m, nn.BatchNorm2d)]
     main = [c for c in convs if c[0].kernel_size == (3, 3)]
     proj = [c for c in convs if c[0].kernel_size == (1, 1)]
     if len(main) != 2:
-        return f"a BasicBlock has two 3x3 convolutions on its main path; yours ran {len(main)}"
+        return Text(
+            "a BasicBlock has two 3x3 convolutions on its main path; yours "
+            "ran {count}",
+            count=len(main),
+        )
     if any(c[0].bias is not None for c in main):
-        return "your convolutions have a bias; with BatchNorm right after, use bias=False (the BN shift does that job)"
+        return _(
+            "your convolutions have a bias; with BatchNorm right after, use "
+            "bias=False (the BN shift does that job)"
+        )
     needs_proj = stride != 1 or in_channels != planes
     if needs_proj and len(proj) != 1:
         return (
-            (
-                "the shortcut is missing: the shape changes here, so it needs a 1x1 projection (option B), "
-                "and your forward pass ran none"
+            _(
+                "the shortcut is missing: the shape changes here, so it needs "
+                "a 1x1 projection (option B), and your forward pass ran none"
             )
             if not proj
-            else f"expected one 1x1 projection on the shortcut; yours ran {len(proj)}"
+            else Text(
+                "expected one 1x1 projection on the shortcut; yours ran "
+                "{count}",
+                count=len(proj),
+            )
         )
 
     def bn_after(conv_out: Tensor) -> Optional[nn.BatchNorm2d]:
         return next(
             (
                 m
-                for m, i, _ in bns
+                for m, i, o in bns
                 if i.data_ptr() == conv_out.data_ptr()
                 and i.shape == conv_out.shape
             ),
@@ -213,18 +287,25 @@ def _reference_from(
             nn.Sequential, ref.downsample
         )  # option B where the shape changes: conv1x1, BatchNorm
         pairs.append((cast(nn.Conv2d, projection[0]), projection[1], proj[0]))
-    for our_conv, our_bn, (their_conv, _, out) in pairs:
+    for our_conv, our_bn, (their_conv, conv_in, out) in pairs:
         if (
             their_conv.weight.shape != our_conv.weight.shape
             or their_conv.stride != our_conv.stride
         ):
-            return (
-                f"a convolution has weight {tuple(their_conv.weight.shape)} and stride {their_conv.stride}; "
-                f"expected {tuple(our_conv.weight.shape)} and stride {our_conv.stride}"
+            return Text(
+                "a convolution has weight {weight} and stride {stride}; "
+                "expected {expected_weight} and stride {expected_stride}",
+                weight=str(tuple(their_conv.weight.shape)),
+                stride=str(their_conv.stride),
+                expected_weight=str(tuple(our_conv.weight.shape)),
+                expected_stride=str(our_conv.stride),
             )
         their_bn = bn_after(out)
         if their_bn is None:
-            return "every convolution should be followed by BatchNorm; one of yours is not"
+            return _(
+                "every convolution should be followed by BatchNorm; one of "
+                "yours is not"
+            )
         our_conv.load_state_dict(their_conv.state_dict())
         our_bn.load_state_dict(their_bn.state_dict())
     return ref
@@ -246,13 +327,22 @@ def check_basic_block(
     """
     if isinstance(block_cls, nn.Module):
         return Feedback.wrong(
-            f"you passed {describe(block_cls)}, a block already built",
-            f"pass the class itself, not an instance: check_basic_block({type(block_cls).__name__})",
+            Text(
+                "you passed {answer}, a block already built",
+                answer=describe(block_cls),
+            ),
+            Text(
+                "pass the class itself, not an instance: {call}",
+                call=f"check_basic_block({type(block_cls).__name__})",
+            ),
         )
     if not callable(block_cls):
         return Feedback.wrong(
-            f"you passed {describe(block_cls)} where your block class goes",
-            "pass the class you wrote: check_basic_block(MyBlock)",
+            Text(
+                "you passed {answer} where your block class goes",
+                answer=describe(block_cls),
+            ),
+            _("pass the class you wrote: check_basic_block(MyBlock)"),
         )
     name = getattr(block_cls, "__name__", type(block_cls).__name__)
     g = torch.Generator().manual_seed(seed)
@@ -261,13 +351,23 @@ def check_basic_block(
             student = block_cls(cin, p, s)
         except Exception as err:  # noqa: BLE001 - the student's constructor
             return Feedback.wrong(
-                f"building {name}({cin}, {p}, {s}) raised {type(err).__name__}: {clip(err, 200)}",
-                "the constructor takes (in_channels, planes, stride)",
+                Text(
+                    "building {call} raised {error}",
+                    call=f"{name}({cin}, {p}, {s})",
+                    error=f"{type(err).__name__}: {clip(err, 200)}",
+                ),
+                _("the constructor takes (in_channels, planes, stride)"),
             )
         if not isinstance(student, nn.Module):
             return Feedback.wrong(
-                f"{name}({cin}, {p}, {s}) gave {describe(student)}, not an nn.Module",
-                "write a class that subclasses nn.Module, and pass the class",
+                Text(
+                    "{call} gave {result}, not an nn.Module",
+                    call=f"{name}({cin}, {p}, {s})",
+                    result=describe(student),
+                ),
+                _(
+                    "write a class that subclasses nn.Module, and pass the class"
+                ),
             )
         with torch.no_grad():  # random BatchNorm affine parameters and statistics, so that they matter
             for m in student.modules():
@@ -289,20 +389,36 @@ def check_basic_block(
             ref = _reference_from(student.eval(), cin, p, s, x)
         except Exception as err:  # noqa: BLE001 - the student's forward pass
             hint = (
-                "the shape changes in this block (stride or channels), so the shortcut needs a 1x1 projection "
-                "with the same stride before the addition"
+                _(
+                    "the shape changes in this block (stride or channels), so "
+                    "the shortcut needs a 1x1 projection with the same stride "
+                    "before the addition"
+                )
                 if shape_changes and "size of tensor" in str(err)
-                else "print the shape after every step of your forward pass"
+                else _("print the shape after every step of your forward pass")
             )
             return Feedback.wrong(
-                f"running your block on a (4, {cin}, 8, 8) input raised {type(err).__name__}: "
-                f"{clip(err, 200)}",
+                Text(
+                    "running your block on a {shape} input raised {error}",
+                    shape=f"(4, {cin}, 8, 8)",
+                    error=f"{type(err).__name__}: {clip(err, 200)}",
+                ),
                 hint,
             )
-        if isinstance(ref, str):
+        if not isinstance(ref, BasicBlock):
             return Feedback.wrong(
-                f"for ({cin}, {p}, stride {s}): {ref}.",
-                "the main path is conv3x3-BN-ReLU-conv3x3-BN; add the shortcut, then ReLU",
+                Text(
+                    "for ({in_channels}, {planes}, stride {stride}): "
+                    "{problem}.",
+                    in_channels=cin,
+                    planes=p,
+                    stride=s,
+                    problem=ref,
+                ),
+                _(
+                    "the main path is conv3x3-BN-ReLU-conv3x3-BN; add the "
+                    "shortcut, then ReLU"
+                ),
             )
         with torch.no_grad():
             for mode in ("eval", "train"):
@@ -311,62 +427,113 @@ def check_basic_block(
                     theirs = student(x.clone())
                 except Exception as err:  # noqa: BLE001
                     return Feedback.wrong(
-                        f"your block raised {type(err).__name__} in {mode} mode: {clip(err, 200)}",
-                        "print the shape after every step of your forward pass",
+                        Text(
+                            "your block raised {error} in {mode} mode: "
+                            "{detail}",
+                            error=type(err).__name__,
+                            mode=mode,
+                            detail=clip(err, 200),
+                        ),
+                        _(
+                            "print the shape after every step of your "
+                            "forward pass"
+                        ),
                     )
                 ours = ref(x.clone())
                 if not isinstance(theirs, Tensor):
                     return Feedback.wrong(
-                        f"your forward returned {describe(theirs)}, not a tensor",
-                        "end forward with `return out`",
+                        Text(
+                            "your forward returned {result}, not a tensor",
+                            result=describe(theirs),
+                        ),
+                        _("end forward with `return out`"),
                     )
                 if theirs.shape != ours.shape:
                     return Feedback.wrong(
-                        f"your output has shape {tuple(theirs.shape)}; expected {tuple(ours.shape)}",
-                        "the stride belongs to the first 3x3 conv (and to the projection)",
+                        Text(
+                            "your output has shape {shape}; expected "
+                            "{expected}",
+                            shape=str(tuple(theirs.shape)),
+                            expected=str(tuple(ours.shape)),
+                        ),
+                        _(
+                            "the stride belongs to the first 3x3 conv (and to "
+                            "the projection)"
+                        ),
                     )
                 if not torch.allclose(
                     theirs.float(), ours, atol=1e-5, rtol=1e-4
                 ):
                     found = _diagnose(ref, x, theirs.float())
                     return Feedback.wrong(
-                        f"your block computes something else ({mode} mode, input {cin} -> {p} channels, "
-                        f"stride {s}): {found}.",
-                        _HINTS[found],
+                        Text(
+                            "your block computes something else ({mode} "
+                            "mode, input {in_channels} -> {planes} channels, "
+                            "stride {stride}): {found}.",
+                            mode=mode,
+                            in_channels=cin,
+                            planes=p,
+                            stride=s,
+                            found=_(found),
+                        ),
+                        _(_HINTS[found]),
                     )
     return Feedback.right(
-        "your BasicBlock computes relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), as torchvision's does."
+        _(
+            "your BasicBlock computes relu(bn2(conv2(relu(bn1(conv1(x))))) + "
+            "shortcut(x)), as torchvision's does."
+        )
     )
 
 
+# what a wrong block computes instead (translated where shown), and its hint
+NO_RELU_AFTER = N_("there is no ReLU after the addition")
+RELU_BEFORE = N_("the ReLU comes before the addition")
+NO_SHORTCUT = N_("the shortcut is missing")
+NO_MIDDLE_RELU = N_("the middle ReLU is missing")
+SHORTCUT_TO_INPUT = N_(
+    "the shortcut is added to the input of the block instead of to F(x)"
+)
+UNNAMED = N_("the result differs in a way I cannot name")
 _HINTS = {
-    "there is no ReLU after the addition": "apply the ReLU to out + identity, not before the addition",
-    "the ReLU comes before the addition": "add the shortcut to bn2's output first, then apply the ReLU",
-    "the shortcut is missing": "keep identity = x (or the projection of x) and add it before the last ReLU",
-    "the middle ReLU is missing": "apply a ReLU between bn1 and conv2",
-    "the shortcut is added to the input of the block instead of to F(x)": "out = bn2(conv2(...)); out = out + identity",
-    "the result differs in a way I cannot name": "print out.shape and a few values after every step and compare with the reference",
+    NO_RELU_AFTER: N_(
+        "apply the ReLU to out + identity, not before the addition"
+    ),
+    RELU_BEFORE: N_(
+        "add the shortcut to bn2's output first, then apply the ReLU"
+    ),
+    NO_SHORTCUT: N_(
+        "keep identity = x (or the projection of x) and add it before the "
+        "last ReLU"
+    ),
+    NO_MIDDLE_RELU: N_("apply a ReLU between bn1 and conv2"),
+    SHORTCUT_TO_INPUT: N_("out = bn2(conv2(...)); out = out + identity"),
+    UNNAMED: N_(
+        "print out.shape and a few values after every step and compare "
+        "with the reference"
+    ),
 }
 
 
 def _diagnose(ref: BasicBlock, x: Tensor, theirs: Tensor) -> str:
+    """What the student's block computes instead: one of the N_ names above."""
     with torch.no_grad():
         identity = ref.downsample(x)
         relu = torch.relu
         f_no_mid = ref.bn2(ref.conv2(ref.bn1(ref.conv1(x))))
         f = ref.bn2(ref.conv2(relu(ref.bn1(ref.conv1(x)))))
         candidates = {
-            "there is no ReLU after the addition": f + identity,
-            "the ReLU comes before the addition": relu(f) + identity,
-            "the shortcut is missing": relu(f),
-            "the middle ReLU is missing": relu(f_no_mid + identity),
+            NO_RELU_AFTER: f + identity,
+            RELU_BEFORE: relu(f) + identity,
+            NO_SHORTCUT: relu(f),
+            NO_MIDDLE_RELU: relu(f_no_mid + identity),
         }
     for name, value in candidates.items():
         if value.shape == theirs.shape and torch.allclose(
             value, theirs, atol=1e-5, rtol=1e-4
         ):
             return name
-    return "the result differs in a way I cannot name"
+    return UNNAMED
 
 
 @checker
@@ -378,7 +545,7 @@ def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
         raise QuestionError(
             f"depth must be one of {sorted(IMAGENET_SPECS)}; got {depth}"
         )
-    block, _ = IMAGENET_SPECS[depth]
+    block = IMAGENET_SPECS[depth][0]
     expansion = 4 if block == "bottleneck" else 1
     expected = [64 * 2**i * expansion for i in range(4)]
     got, problem = _read_channels(answer)
@@ -386,32 +553,71 @@ def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
         return problem
     if len(got) != 4:
         return Feedback.wrong(
-            f"ResNet-{depth} has four stages (conv2_x .. conv5_x); you gave {len(got)} "
-            f"number{'s' * (len(got) != 1)}",
-            "list the output channels of layer1, layer2, layer3 and layer4: [c1, c2, c3, c4]",
+            Text(
+                "ResNet-{depth} has four stages (conv2_x .. conv5_x); you "
+                "gave {count} number",
+                depth=depth,
+                count=len(got),
+            )
+            if len(got) == 1
+            else Text(
+                "ResNet-{depth} has four stages (conv2_x .. conv5_x); you "
+                "gave {count} numbers",
+                depth=depth,
+                count=len(got),
+            ),
+            _(
+                "list the output channels of layer1, layer2, layer3 and "
+                "layer4: [c1, c2, c3, c4]"
+            ),
         )
     if got == expected:
         return Feedback.right(
-            f"ResNet-{depth}'s stages output {expected} channels."
+            Text(
+                "ResNet-{depth}'s stages output {channels} channels.",
+                depth=depth,
+                channels=str(expected),
+            )
         )
     if got == [64 * 2**i for i in range(4)]:
         return Feedback.wrong(
-            f"{got} are the widths of the 3x3 convolutions, before expansion",
-            f"a {block} block multiplies its width by expansion = {expansion} at its output",
+            Text(
+                "{channels} are the widths of the 3x3 convolutions, before "
+                "expansion",
+                channels=str(got),
+            ),
+            Text(
+                "a {block} block multiplies its width by expansion = "
+                "{expansion} at its output",
+                block=block,
+                expansion=expansion,
+            ),
         )
     if got == [64 * 2**i * 4 for i in range(4)]:
         return Feedback.wrong(
-            "you applied a bottleneck's expansion of 4",
-            f"ResNet-{depth} uses BasicBlocks: expansion = 1",
+            _("you applied a bottleneck's expansion of 4"),
+            Text(
+                "ResNet-{depth} uses BasicBlocks: expansion = 1", depth=depth
+            ),
         )
     if sorted(got) == sorted(expected):
         return Feedback.wrong(
-            f"{got} has the right numbers in the wrong places",
-            "widths double from one stage to the next",
+            Text(
+                "{channels} has the right numbers in the wrong places",
+                channels=str(got),
+            ),
+            _("widths double from one stage to the next"),
         )
     return Feedback.wrong(
-        f"{got} are not ResNet-{depth}'s stage widths",
-        "stage i has 64 * 2**i planes; multiply by the block's expansion for its output channels",
+        Text(
+            "{channels} are not ResNet-{depth}'s stage widths",
+            channels=str(got),
+            depth=depth,
+        ),
+        _(
+            "stage i has 64 * 2**i planes; multiply by the block's expansion "
+            "for its output channels"
+        ),
     )
 
 
@@ -419,35 +625,58 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
     """Four channel counts from a list, a tuple, a 1-d array or tensor; or the reason why not."""
     if isinstance(answer, str):
         return [], Feedback.wrong(
-            f"you passed the text {answer!r}"[:80] + ", not a list of numbers",
-            "pass a list of four numbers without quotes: [c1, c2, c3, c4]",
+            Text(
+                "you passed the text {text}, not a list of numbers",
+                text=repr(answer)[:60],  # a long text cut short
+            ),
+            _("pass a list of four numbers without quotes: [c1, c2, c3, c4]"),
         )
     if isinstance(answer, (Tensor, np.ndarray)):
         if answer.ndim != 1:
             return [], Feedback.wrong(
-                f"you passed {describe(answer)}; a list of four numbers goes here",
-                "pass [c1, c2, c3, c4], e.g. with .tolist() on a 1-d tensor",
+                Text(
+                    "you passed {answer}; a list of four numbers goes here",
+                    answer=describe(answer),
+                ),
+                _(
+                    "pass [c1, c2, c3, c4], e.g. with .tolist() on a 1-d tensor"
+                ),
             )
         answer = answer.tolist()
     if isinstance(answer, (int, float, np.generic)) and not isinstance(
         answer, bool
     ):
         return [], Feedback.wrong(
-            f"you passed one number ({describe(answer)}); the question asks for four",
-            "list the output channels of layer1 .. layer4: [c1, c2, c3, c4]",
+            Text(
+                "you passed one number ({answer}); the question asks for four",
+                answer=describe(answer),
+            ),
+            _(
+                "list the output channels of layer1 .. layer4: [c1, c2, c3, c4]"
+            ),
         )
     if not isinstance(answer, (list, tuple)):
         return [], Feedback.wrong(
-            f"you passed {describe(answer)} where a list of four channel counts goes",
-            "pass [c1, c2, c3, c4]: the output channels of layer1 .. layer4",
+            Text(
+                "you passed {answer} where a list of four channel counts goes",
+                answer=describe(answer),
+            ),
+            _(
+                "pass [c1, c2, c3, c4]: the output channels of layer1 .. layer4"
+            ),
         )
     got = []
     for i, item in enumerate(answer):
         value, problem = read_integer(item, CHANNELS)
         if problem is not None:
             return [], Feedback.wrong(
-                f"item {i} of your list is not a channel count: {problem.message}",
-                problem.hint,
+                Text(
+                    "item {index} of your list is not a channel count: "
+                    "{problem}",
+                    index=i,
+                    problem=problem.message_text,
+                ),
+                problem.hint_text,
             )
         assert (
             value is not None
@@ -474,18 +703,27 @@ def check_depth(answer, model: nn.Module) -> Feedback:
     """Check a count of a model's weighted layers the way the paper counts depth."""
     if isinstance(answer, nn.Module) and not isinstance(model, nn.Module):
         return Feedback.wrong(
-            f"got {describe(answer)} where the answer (a number) goes",
-            "the answer comes first: call check_depth(answer, model)",
+            Text(
+                "got {answer} where the answer (a number) goes",
+                answer=describe(answer),
+            ),
+            _("the answer comes first: call check_depth(answer, model)"),
         )
     if isinstance(model, type) and issubclass(model, nn.Module):
         return Feedback.wrong(
-            f"got the class {model.__name__} where a built model goes",
-            f"build the model first: check_depth(answer, {model.__name__}(...))",
+            Text(
+                "got the class {name} where a built model goes",
+                name=model.__name__,
+            ),
+            Text(
+                "build the model first: {call}",
+                call=f"check_depth(answer, {model.__name__}(...))",
+            ),
         )
     if not isinstance(model, nn.Module):
         return Feedback.wrong(
-            f"got {describe(model)} where the model goes",
-            "call check_depth(answer, model) with the model you counted",
+            Text("got {model} where the model goes", model=describe(model)),
+            _("call check_depth(answer, model) with the model you counted"),
         )
     value, problem = read_integer(answer, DEPTH)
     if problem is not None:
@@ -497,13 +735,20 @@ def check_depth(answer, model: nn.Module) -> Feedback:
         count = count_weighted_layers(model)
     except ValueError:
         return Feedback.wrong(
-            f"{describe(model)} has no convolution or linear layers to count",
-            "pass the network the question is about",
+            Text(
+                "{model} has no convolution or linear layers to count",
+                model=describe(model),
+            ),
+            _("pass the network the question is about"),
         )
     expected = count.total
     if value == expected:
         return Feedback.right(
-            f"{count.formula()}: the paper's depth counts the stem, every main-path convolution and the fc layer."
+            Text(
+                "{formula}: the paper's depth counts the stem, every "
+                "main-path convolution and the fc layer.",
+                formula=count.formula(),
+            )
         )
     # a diagnosis only where the arithmetic proves it: the difference is exactly the number of
     # things of one kind (at least 2 of them), and no other mistake gives the same number
@@ -516,26 +761,48 @@ def check_depth(answer, model: nn.Module) -> Feedback:
         isinstance(m, (nn.MaxPool2d, nn.AdaptiveAvgPool2d, nn.AvgPool2d))
         for m in model.modules()
     )
-    candidates = [
+    # each: (the difference, what it is, a clause; a hint)
+    candidates: list[tuple[int, Message, Message]] = [
         (
             projections,
-            f"exactly the {projections} projection shortcuts more: you counted them",
-            "the paper's depth does not count the 1x1 shortcut projections, only the main path",
+            Text(
+                "exactly the {count} projection shortcuts more: you counted "
+                "them",
+                count=projections,
+            ),
+            _(
+                "the paper's depth does not count the 1x1 shortcut "
+                "projections, only the main path"
+            ),
         ),
         (
             n_bn,
-            f"exactly the {n_bn} BatchNorm layers more: you counted them",
-            "BatchNorm normalises; it is not counted as a weighted layer",
+            Text(
+                "exactly the {count} BatchNorm layers more: you counted them",
+                count=n_bn,
+            ),
+            _("BatchNorm normalises; it is not counted as a weighted layer"),
         ),
         (
             n_bn + projections,
-            f"exactly the {n_bn} BatchNorms and {projections} projections more: you counted both",
-            "count only the convolutions of the main path, the stem and the fc",
+            Text(
+                "exactly the {norms} BatchNorms and {projections} projections "
+                "more: you counted both",
+                norms=n_bn,
+                projections=projections,
+            ),
+            _(
+                "count only the convolutions of the main path, the stem and "
+                "the fc"
+            ),
         ),
         (
             n_pool,
-            f"exactly the {n_pool} pooling layers more: you counted them",
-            "pooling has no weights, so it is not counted",
+            Text(
+                "exactly the {count} pooling layers more: you counted them",
+                count=n_pool,
+            ),
+            _("pooling has no weights, so it is not counted"),
         ),
     ]
     blocks = _blocks_per_stage(model, count.per_stage)
@@ -554,8 +821,17 @@ def check_depth(answer, model: nn.Module) -> Feedback:
                 candidates.append(
                     (
                         n_blocks * (other - per_block),
-                        f"what {other} convolutions in each of the {n_blocks} blocks give",
-                        f"this model's blocks have {per_block} convolutions on their main path each",
+                        Text(
+                            "what {other} convolutions in each of the "
+                            "{blocks} blocks give",
+                            other=other,
+                            blocks=n_blocks,
+                        ),
+                        Text(
+                            "this model's blocks have {count} convolutions "
+                            "on their main path each",
+                            count=per_block,
+                        ),
                     )
                 )
     differences = [d for d, *_ in candidates]
@@ -567,21 +843,30 @@ def check_depth(answer, model: nn.Module) -> Feedback:
     diff = value - expected
     if diff in proven:
         what, hint = proven[diff]
-        return Feedback.wrong(f"{value} is {what}.", hint)
-    rule = (
-        "the paper counts the stem convolution, every convolution on the blocks' main path and the fc "
-        "layer; not pooling, BatchNorm or the 1x1 projection shortcuts"
+        return Feedback.wrong(
+            Text("{value} is {what}.", value=value, what=what), hint
+        )
+    rule = _(
+        "the paper counts the stem convolution, every convolution on the "
+        "blocks' main path and the fc layer; not pooling, BatchNorm or the "
+        "1x1 projection shortcuts"
     )
     if diff == -1:
         return Feedback.wrong(
-            f"{value} is one short.",
-            "did you count both the stem convolution and the final fc "
-            "layer? " + rule,
+            Text("{value} is one short.", value=value),
+            Text(
+                "did you count both the stem convolution and the final fc "
+                "layer? {rule}",
+                rule=rule,
+            ),
         )
     if diff == 1:
-        return Feedback.wrong(f"{value} is one over.", rule)
+        return Feedback.wrong(Text("{value} is one over.", value=value), rule)
     return Feedback.wrong(
-        f"{value} is not the depth of this model.",
-        "count per stage: blocks x convolutions per block, then add the stem and the fc; "
-        + rule,
+        Text("{value} is not the depth of this model.", value=value),
+        Text(
+            "count per stage: blocks x convolutions per block, then add the "
+            "stem and the fc; {rule}",
+            rule=rule,
+        ),
     )

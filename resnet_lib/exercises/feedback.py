@@ -29,40 +29,84 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
+from ..i18n import N_, Text, _
 
-@dataclass(frozen=True)
+#: what a checker says: a fixed message (``_("...")``, already in the reader's
+#: language) or a :class:`~resnet_lib.i18n.Text`, a sentence with values that is
+#: rendered in the current language when it is read
+Message = Union[str, Text]
+
+
+def say(message: Message) -> str:
+    """``message`` as the reader reads it, in the current language."""
+    return message.render() if isinstance(message, Text) else message
+
+
+@dataclass(frozen=True, init=False)
 class Feedback:
-    """The verdict on one answer: ``ok``, what was found, and a hint when it is wrong."""
+    """The verdict on one answer: ``ok``, what was found, and a hint when it is wrong.
+
+    ``message`` and ``hint`` are strings in the current language; the checker gives
+    each as a str or a :class:`~resnet_lib.i18n.Text`, kept as given in
+    ``message_text`` and ``hint_text`` and rendered when read.
+    """
 
     ok: bool
-    message: str
-    hint: str = ""
+    message_text: Message
+    hint_text: Message = ""
+
+    def __init__(self, ok: bool, message: Message, hint: Message = "") -> None:
+        object.__setattr__(self, "ok", ok)
+        object.__setattr__(self, "message_text", message)
+        object.__setattr__(self, "hint_text", hint)
+
+    @property
+    def message(self) -> str:
+        return say(self.message_text)
+
+    @property
+    def hint(self) -> str:
+        return say(self.hint_text)
 
     def __bool__(self) -> bool:
         return self.ok
 
-    def __str__(self) -> str:
-        head = "Correct: " if self.ok else "Not yet: "
+    def __repr__(self) -> str:
         return (
-            head + self.message + (f"\nHint: {self.hint}" if self.hint else "")
+            f"Feedback(ok={self.ok!r}, message={self.message!r}, "
+            f"hint={self.hint!r})"
+        )
+
+    def __str__(self) -> str:
+        verdict = (
+            Text("Correct: {message}", message=self.message_text)
+            if self.ok
+            else Text("Not yet: {message}", message=self.message_text)
+        )
+        hint = self.hint
+        return verdict.render() + (
+            "\n" + Text("Hint: {hint}", hint=hint).render() if hint else ""
         )
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b35900"
+        head = _("Correct:") if self.ok else _("Not yet:")
         hint = (
-            f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
+            f"<br><b>{html.escape(_('Hint:'))}</b> {html.escape(self.hint)}"
+            if self.hint
+            else ""
         )
         return (
             f'<div style="border-left:4px solid {colour};padding:4px 10px">'
-            f"<b>{'Correct' if self.ok else 'Not yet'}:</b> {html.escape(self.message)}{hint}</div>"
+            f"<b>{html.escape(head)}</b> {html.escape(self.message)}{hint}</div>"
         )
 
     @classmethod
-    def right(cls, message: str) -> "Feedback":
+    def right(cls, message: Message) -> "Feedback":
         return cls(True, message)
 
     @classmethod
-    def wrong(cls, message: str, hint: str = "") -> "Feedback":
+    def wrong(cls, message: Message, hint: Message = "") -> "Feedback":
         return cls(False, message, hint)
 
 
@@ -94,7 +138,7 @@ def _short_repr(value: Any, limit: int = 80) -> str:
     if isinstance(value, (bool, int, float, str)) or value is None:
         text = repr(value)
     else:
-        text = describe(value)
+        text = say(describe(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -109,8 +153,15 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
             signature.bind(*args, **kwargs)
         except TypeError as err:
             feedback = Feedback.wrong(
-                f"{fn.__name__}{_call_shape(args, kwargs)} does not fit the checker: {err}",
-                f"call it as {fn.__name__}{_usage(signature)}",
+                Text(
+                    "{call} does not fit the checker: {error}",
+                    call=fn.__name__ + _call_shape(args, kwargs),
+                    error=str(err),
+                ),
+                Text(
+                    "call it as {usage}",
+                    usage=fn.__name__ + _usage(signature),
+                ),
             )
         else:
             full = signature.bind(*args, **kwargs)
@@ -129,8 +180,14 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
                 raise
             except Exception as err:  # noqa: BLE001 - a student's answer never becomes a traceback
                 feedback = Feedback.wrong(
-                    f"the checker could not read your answer ({type(err).__name__}: {clip(str(err))})",
-                    f"pass your answer as {fn.__name__}{_usage(signature)} shows",
+                    Text(
+                        "the checker could not read your answer ({error})",
+                        error=f"{type(err).__name__}: {clip(str(err))}",
+                    ),
+                    Text(
+                        "pass your answer as {usage} shows",
+                        usage=fn.__name__ + _usage(signature),
+                    ),
                 )
         for listener in list(_LISTENERS):
             try:
@@ -146,8 +203,8 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
 
 
 def _call_shape(args, kwargs) -> str:
-    parts = [describe(a) for a in args] + [
-        f"{k}={describe(v)}" for k, v in kwargs.items()
+    parts = [say(describe(a)) for a in args] + [
+        f"{k}={say(describe(v))}" for k, v in kwargs.items()
     ]
     return "(" + ", ".join(parts) + ")"
 
@@ -179,7 +236,8 @@ class Question:
     """What a checker asks for, so that a wrong kind of answer gets a hint that fits.
 
     Args:
-        what: the quantity, in words ("depth", "parameter count", "learning rate").
+        what: the quantity, in words ("depth", "parameter count", "learning rate"),
+            marked with ``N_`` where it is defined and translated where it is shown.
         example: a line that shows the form of an answer without giving it away.
         integer: whether the answer is a count.
         rel: relative tolerance for a real-valued answer.
@@ -227,50 +285,72 @@ def fmt(value: Union[int, float]) -> str:
 _FLOAT_PRECISION = {2: 2.0**-11, 4: 2.0**-24, 8: 2.0**-53}
 
 
-def describe(obj: Any) -> str:
+def describe(obj: Any) -> Message:
     """What ``obj`` is, in words and in at most a line (never its repr when that is long)."""
     if obj is None:
         return "None"
     if isinstance(obj, bool):
-        return f"{obj} (a bool)"
+        return Text("{value} (a bool)", value=obj)
     if isinstance(obj, str):
-        return f"the text {clip(repr(obj), 60)}"
+        return Text("the text {text}", text=clip(repr(obj), 60))
     if isinstance(obj, (int, float)):
         return fmt(obj)
     torch = _module("torch")
     np = _module("numpy")
     if torch is not None and isinstance(obj, torch.Tensor):
         if obj.numel() == 1:
-            return f"a tensor holding {fmt(obj.item())}"
-        return f"a tensor of shape {tuple(obj.shape)} ({obj.numel()} numbers)"
+            return Text("a tensor holding {value}", value=fmt(obj.item()))
+        return Text(
+            "a tensor of shape {shape} ({count} numbers)",
+            shape=str(tuple(obj.shape)),
+            count=obj.numel(),
+        )
     if np is not None and isinstance(obj, np.ndarray):
         if obj.size == 1:
-            return f"a numpy array holding {obj.item()!r}"
-        return f"a numpy array of shape {obj.shape} ({obj.size} numbers)"
+            return Text(
+                "a numpy array holding {value}", value=repr(obj.item())
+            )
+        return Text(
+            "a numpy array of shape {shape} ({count} numbers)",
+            shape=str(obj.shape),
+            count=int(obj.size),
+        )
     if np is not None and isinstance(obj, np.generic):
-        return f"a numpy {type(obj).__name__} {obj.item()!r}"
+        return Text(
+            "a numpy {type} {value}",
+            type=type(obj).__name__,
+            value=repr(obj.item()),
+        )
     if isinstance(obj, (list, tuple, set, dict)):
-        return (
-            f"a {type(obj).__name__} of {len(obj)} item{'s' * (len(obj) != 1)}"
+        if len(obj) == 1:
+            return Text(
+                "a {type} of {count} item",
+                type=type(obj).__name__,
+                count=len(obj),
+            )
+        return Text(
+            "a {type} of {count} items",
+            type=type(obj).__name__,
+            count=len(obj),
         )
     if torch is not None and isinstance(obj, torch.nn.Module):
         return (
-            f"a {type(obj).__name__} model (an nn.Module)"
+            Text("a {name} model (an nn.Module)", name=type(obj).__name__)
             if len(list(obj.children())) > 1
             or type(obj).__name__.lower().startswith("resnet")
-            else f"a {type(obj).__name__} module (an instance)"
+            else Text("a {name} module (an instance)", name=type(obj).__name__)
         )
     if isinstance(obj, type):
-        return f"the class {obj.__name__}"
+        return Text("the class {name}", name=obj.__name__)
     if (
         inspect.isfunction(obj)
         or inspect.ismethod(obj)
         or inspect.isbuiltin(obj)
     ):
-        return f"the function {getattr(obj, '__name__', '?')}"
+        return Text("the function {name}", name=getattr(obj, "__name__", "?"))
     if callable(obj):
-        return f"a callable {type(obj).__name__}"
-    return f"a {type(obj).__name__}"
+        return Text("a callable {type}", type=type(obj).__name__)
+    return Text("a {type}", type=type(obj).__name__)
 
 
 def _module(name: str):
@@ -284,49 +364,87 @@ def read_number(
 ) -> tuple[Optional[Number], Optional[Feedback]]:
     """``(Number, None)`` for one real number in any of the accepted types, else
     ``(None, Feedback)`` saying what was passed and what to pass instead."""
-    example = f"e.g. {question.example}"
+    what, example = _(question.what), question.example
     if answer is None:
         return None, Feedback.wrong(
-            "your answer is still None",
-            f"replace None with your {question.what}: {example}",
+            _("your answer is still None"),
+            Text(
+                "replace None with your {what}: e.g. {example}",
+                what=what,
+                example=example,
+            ),
         )
     if isinstance(answer, bool):
         return None, Feedback.wrong(
-            f"you passed {answer} (a bool) where your {question.what} goes",
-            f"pass the number itself, {example}",
+            Text(
+                "you passed {answer} (a bool) where your {what} goes",
+                answer=answer,
+                what=what,
+            ),
+            Text("pass the number itself, e.g. {example}", example=example),
         )
     if isinstance(answer, str):
         parsed = _parse_number_text(answer)
         if parsed is not None:
             return None, Feedback.wrong(
-                f"you passed the text {clip(repr(answer), 40)}, not a number",
-                f"pass the number {parsed!r} without quotes",
+                Text(
+                    "you passed the text {text}, not a number",
+                    text=clip(repr(answer), 40),
+                ),
+                Text(
+                    "pass the number {number} without quotes",
+                    number=repr(parsed),
+                ),
             )
         return None, Feedback.wrong(
-            f"you passed the text {clip(repr(answer), 40)} where your {question.what} goes",
-            f"pass a number, computed with Python if you like: {example}",
+            Text(
+                "you passed the text {text} where your {what} goes",
+                text=clip(repr(answer), 40),
+                what=what,
+            ),
+            Text(
+                "pass a number, computed with Python if you like: "
+                "e.g. {example}",
+                example=example,
+            ),
         )
     value, precision = _scalar(answer)
     if value is None:
         if precision == -1.0:  # an array or tensor with several numbers
             return None, Feedback.wrong(
-                f"you passed {describe(answer)} where one number goes",
-                "reduce it to the one number the question asks for and take it out "
-                "with .item(), e.g. x.sum().item()",
+                Text(
+                    "you passed {answer} where one number goes",
+                    answer=describe(answer),
+                ),
+                _(
+                    "reduce it to the one number the question asks for and "
+                    "take it out with .item(), e.g. x.sum().item()"
+                ),
             )
         if isinstance(answer, (list, tuple, set, dict)):
             return None, Feedback.wrong(
-                f"you passed {describe(answer)} where one number goes",
-                f"the question asks for a single {question.what}: {example}",
+                Text(
+                    "you passed {answer} where one number goes",
+                    answer=describe(answer),
+                ),
+                Text(
+                    "the question asks for a single {what}: e.g. {example}",
+                    what=what,
+                    example=example,
+                ),
             )
         return None, Feedback.wrong(
-            f"you passed {describe(answer)} where your {question.what} (a number) goes",
-            f"put your number first: {example}",
+            Text(
+                "you passed {answer} where your {what} (a number) goes",
+                answer=describe(answer),
+                what=what,
+            ),
+            Text("put your number first: e.g. {example}", example=example),
         )
     if isinstance(value, complex) or math.isnan(value) or math.isinf(value):
         return None, Feedback.wrong(
-            f"{value} is not a {question.what}",
-            f"pass a finite real number: {example}",
+            Text("{value} is not a {what}", value=str(value), what=what),
+            Text("pass a finite real number: e.g. {example}", example=example),
         )
     return Number(value, precision), None
 
@@ -348,9 +466,18 @@ def read_integer(
     nearest = round(value)
     if Number(value, number.precision).matches(nearest, rel=1e-12):
         return int(nearest), None
+    what = _(question.what)
     return None, Feedback.wrong(
-        f"your {question.what} {fmt(value)} is not a whole number",
-        f"a {question.what} is an integer; look for a stray division (use // or round)",
+        Text(
+            "your {what} {value} is not a whole number",
+            what=what,
+            value=fmt(value),
+        ),
+        Text(
+            "a {what} is an integer; look for a stray division "
+            "(use // or round)",
+            what=what,
+        ),
     )
 
 
@@ -414,7 +541,7 @@ def _parse_number_text(text: str) -> Optional[Union[int, float]]:
 
 
 def as_integer(
-    answer: Any, what: str = "answer"
+    answer: Any, what: str = N_("answer")
 ) -> tuple[Optional[int], Optional[Feedback]]:
     """``(int(answer), None)`` for an integral number, else ``(None, Feedback explaining why)``.
 

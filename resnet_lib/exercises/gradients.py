@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from ..i18n import N_, Text, _
 from .feedback import (
     Feedback,
     Question,
@@ -16,11 +17,13 @@ from .feedback import (
     read_number,
 )
 
-SWEEP_DEPTH = Question("depth", "answer = 20")
+SWEEP_DEPTH = Question(N_("depth"), "answer = 20")
 LAYERS = Question(
-    "number of layers", "answer = math.ceil(math.log(a) / math.log(b))"
+    N_("number of layers"), "answer = math.ceil(math.log(a) / math.log(b))"
 )
-GAP = Question("gap in training error", "answer = error_deep - error_shallow")
+GAP = Question(
+    N_("gap in training error"), "answer = error_deep - error_shallow"
+)
 
 SWEEP = (8, 14, 20, 26, 32, 38, 44, 50, 56)
 
@@ -47,34 +50,57 @@ def check_explosion_depth(
     over = [d for d, r in ratios.items() if r > threshold]
     if not over:
         return Feedback.wrong(
-            "no depth in the sweep exceeds that threshold",
-            "try a smaller threshold",
+            _("no depth in the sweep exceeds that threshold"),
+            _("try a smaller threshold"),
         )
     expected = over[0]
     if value == expected:
         return Feedback.right(
-            f"depth {expected} is the first whose first-layer gradient is {ratios[expected]:.0f} "
-            f"times its last layer's (> {threshold:g})."
+            Text(
+                "depth {depth} is the first whose first-layer gradient is "
+                "{ratio:.0f} times its last layer's (> {threshold:g}).",
+                depth=expected,
+                ratio=ratios[expected],
+                threshold=threshold,
+            )
         )
     if value not in ratios:
         return Feedback.wrong(
-            f"{value} is not one of the depths of the sweep {list(SWEEP)}",
-            "depths of these CIFAR networks are 6n+2",
+            Text(
+                "{depth} is not one of the depths of the sweep {sweep}",
+                depth=value,
+                sweep=str(list(SWEEP)),
+            ),
+            _("depths of these CIFAR networks are 6n+2"),
         )
     if ratios[value] > threshold:
         return Feedback.wrong(
-            f"at depth {value} the ratio ({ratios[value]:.0f}) does exceed {threshold:g}, "
-            "but a smaller depth already does",
-            "take the smallest such depth",
+            Text(
+                "at depth {depth} the ratio ({ratio:.0f}) does exceed "
+                "{threshold:g}, but a smaller depth already does",
+                depth=value,
+                ratio=ratios[value],
+                threshold=threshold,
+            ),
+            _("take the smallest such depth"),
         )
     if ratios[value] < 1 / threshold:
         return Feedback.wrong(
-            f"at depth {value} the ratio is {ratios[value]:.2g}: you may have inverted it",
-            "divide the FIRST layer's gradient norm by the LAST layer's",
+            Text(
+                "at depth {depth} the ratio is {ratio:.2g}: you may have "
+                "inverted it",
+                depth=value,
+                ratio=ratios[value],
+            ),
+            _("divide the FIRST layer's gradient norm by the LAST layer's"),
         )
     return Feedback.wrong(
-        f"at depth {value} the ratio is only {ratios[value]:.1f}",
-        "the ratio grows with depth; look further",
+        Text(
+            "at depth {depth} the ratio is only {ratio:.1f}",
+            depth=value,
+            ratio=ratios[value],
+        ),
+        _("the ratio grows with depth; look further"),
     )
 
 
@@ -97,32 +123,72 @@ def check_vanishing_layers(
     expected = math.floor(exact) + 1
     if value < 1:
         return Feedback.wrong(
-            f"{fmt(value)} layers: a number of layers is at least 1",
-            f"find the smallest L with {gain}^L < {fraction}",
+            Text(
+                "{layers} layers: a number of layers is at least 1",
+                layers=fmt(value),
+            ),
+            Text(
+                "find the smallest L with {gain}^L < {fraction}",
+                gain=gain,
+                fraction=fraction,
+            ),
         )
     if value == expected:
         return Feedback.right(
-            f"{gain}^{expected} = {gain**expected:.4f} < {fraction}, "
-            f"while {gain}^{expected - 1} = {gain ** (expected - 1):.4f} is not."
+            Text(
+                "{gain}^{layers} = {power:.4f} < {fraction}, while "
+                "{gain}^{fewer} = {fewer_power:.4f} is not.",
+                gain=gain,
+                layers=expected,
+                power=gain**expected,
+                fraction=fraction,
+                fewer=expected - 1,
+                fewer_power=gain ** (expected - 1),
+            )
         )
     if value == expected - 1:
         return Feedback.wrong(
-            f"{gain}^{value} = {gain**value:.4f} is not yet below {fraction}",
-            "round the logarithm ratio up, not down",
+            Text(
+                "{gain}^{layers} = {power:.4f} is not yet below {fraction}",
+                gain=gain,
+                layers=value,
+                power=gain**value,
+                fraction=fraction,
+            ),
+            _("round the logarithm ratio up, not down"),
         )
     if value == round(
         math.log(fraction) / math.log(1 - gain)
     ) or value == round(1 / (1 - gain)):
         return Feedback.wrong(
-            f"{value} does not come from gain^L < fraction",
-            f"solve L * ln({gain}) < ln({fraction}); mind that ln({gain}) is negative",
+            Text(
+                "{layers} does not come from gain^L < fraction", layers=value
+            ),
+            Text(
+                "solve L * ln({gain}) < ln({fraction}); mind that ln({gain}) "
+                "is negative",
+                gain=gain,
+                fraction=fraction,
+            ),
         )
     return Feedback.wrong(
-        f"{gain}^{value} = {gain**value:.4g}, which is {'below' if gain**value < fraction else 'above'} "
-        f"{fraction}, but {value} is not the smallest such L"
+        Text(
+            "{gain}^{layers} = {power:.4g}, which is below {fraction}, but "
+            "{layers} is not the smallest such L",
+            gain=gain,
+            layers=value,
+            power=gain**value,
+            fraction=fraction,
+        )
         if gain**value < fraction
-        else f"{gain}^{value} = {gain**value:.4g} is still above {fraction}",
-        "L = ln(fraction) / ln(gain), rounded up",
+        else Text(
+            "{gain}^{layers} = {power:.4g} is still above {fraction}",
+            gain=gain,
+            layers=value,
+            power=gain**value,
+            fraction=fraction,
+        ),
+        _("L = ln(fraction) / ln(gain), rounded up"),
     )
 
 
@@ -138,13 +204,22 @@ def check_error_gap(
         result, "final_train_error"
     ):
         return Feedback.wrong(
-            f"got {describe(answer)} where the answer (a number) goes",
-            "the answer comes first: call check_error_gap(answer, result)",
+            Text(
+                "got {answer} where the answer (a number) goes",
+                answer=describe(answer),
+            ),
+            _("the answer comes first: call check_error_gap(answer, result)"),
         )
     if not hasattr(result, "final_train_error"):
         return Feedback.wrong(
-            f"got {describe(result)} where the result of the experiment goes",
-            "call check_error_gap(answer, result) with the result the chapter computed",
+            Text(
+                "got {result} where the result of the experiment goes",
+                result=describe(result),
+            ),
+            _(
+                "call check_error_gap(answer, result) with the result the "
+                "chapter computed"
+            ),
         )
     number, problem = read_number(answer, GAP)
     if problem is not None:
@@ -161,26 +236,46 @@ def check_error_gap(
 
     if close(expected):
         return Feedback.right(
-            f"{deep} ends with training error {expected:+.3f} relative to {shallow}"
-            f"{': deeper is worse' if expected > 0 else ''}."
+            Text(
+                "{deep} ends with training error {gap:+.3f} relative to "
+                "{shallow}: deeper is worse.",
+                deep=deep,
+                gap=expected,
+                shallow=shallow,
+            )
+            if expected > 0
+            else Text(
+                "{deep} ends with training error {gap:+.3f} relative to "
+                "{shallow}.",
+                deep=deep,
+                gap=expected,
+                shallow=shallow,
+            )
         )
     if close(-expected):
         return Feedback.wrong(
-            f"{number} is the gap subtracted the other way round",
-            f"compute error({deep}) - error({shallow})",
+            Text(
+                "{gap} is the gap subtracted the other way round",
+                gap=str(number),
+            ),
+            Text(
+                "compute error({deep}) - error({shallow})",
+                deep=deep,
+                shallow=shallow,
+            ),
         )
     if close(100 * expected):
         return Feedback.wrong(
-            f"{number} is the gap in percentage points",
-            "give it as a fraction between -1 and 1",
+            Text("{gap} is the gap in percentage points", gap=str(number)),
+            _("give it as a fraction between -1 and 1"),
         )
     test_gap = result.final_test_error(deep) - result.final_test_error(shallow)
     if close(test_gap):
         return Feedback.wrong(
-            f"{number} is the gap in TEST error",
-            "degradation is about TRAINING error: use final_train_error",
+            Text("{gap} is the gap in TEST error", gap=str(number)),
+            _("degradation is about TRAINING error: use final_train_error"),
         )
     return Feedback.wrong(
-        f"{number} is not the gap in final training error",
+        Text("{gap} is not the gap in final training error", gap=str(number)),
         "result.final_train_error(deep) - result.final_train_error(shallow)",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Sequence
 
 import torch
@@ -9,10 +10,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..device import seeded
+from ..i18n import N_, Text, _
 from ..reference import IMAGENET_CROP, MULTISCALE_SIDES
 from .feedback import (
     clip,
     Feedback,
+    Message,
     Question,
     QuestionError,
     checker,
@@ -23,9 +26,9 @@ from .feedback import (
 )
 
 COST = Question(
-    "cost, in 224x224 views", "answer = (256 / 224) ** 2", integer=False
+    N_("cost, in 224x224 views"), "answer = (256 / 224) ** 2", integer=False
 )
-VIEWS = Question("number of views", "answer = 3 * 3")
+VIEWS = Question(N_("number of views"), "answer = 3 * 3")
 
 
 @checker
@@ -50,46 +53,76 @@ def check_multiscale_cost(
     listed = " + ".join(f"({s}/{crop})^2" for s in scales)
     if abs(value - expected) <= 0.005 * expected:
         return Feedback.right(
-            f"{listed} = {fmt(expected)}: a view of side s has (s/{crop})^2 times "
-            f"the pixels of a {crop}x{crop} crop, so it costs that many times more."
+            Text(
+                "{sum} = {cost}: a view of side s has (s/{crop})^2 times the "
+                "pixels of a {crop}x{crop} crop, so it costs that many times "
+                "more.",
+                sum=listed,
+                cost=fmt(expected),
+                crop=crop,
+            )
         )
-    checks = [
+    cost = fmt(value)
+    checks: list[tuple[float, Message, Message]] = [
         (
             len(scales),
-            f"{fmt(value)} counts the views; a big view costs more than a small one",
-            "weigh each scale by its pixels: (s/224)^2",
+            Text(
+                "{cost} counts the views; a big view costs more than a small "
+                "one",
+                cost=cost,
+            ),
+            _("weigh each scale by its pixels: (s/224)^2"),
         ),
         (
             2 * expected,
-            f"{fmt(value)} is twice the cost: you counted a mirror image per scale",
-            "the question asks for one view per scale",
+            Text(
+                "{cost} is twice the cost: you counted a mirror image per "
+                "scale",
+                cost=cost,
+            ),
+            _("the question asks for one view per scale"),
         ),
         (
             sum(scales) / crop,
-            f"{fmt(value)} grows with the side of the image; the cost grows with "
-            "its pixels",
-            "square each ratio: (s/224)^2",
+            Text(
+                "{cost} grows with the side of the image; the cost grows "
+                "with its pixels",
+                cost=cost,
+            ),
+            _("square each ratio: (s/224)^2"),
         ),
         (
             sum(s * s for s in scales) / (scales[0] * scales[0])
             if scales[0] != crop
             else -1,
-            f"{fmt(value)} is in units of the smallest scale's view",
-            f"divide by the pixels of a {crop}x{crop} crop",
+            Text("{cost} is in units of the smallest scale's view", cost=cost),
+            Text("divide by the pixels of a {crop}x{crop} crop", crop=crop),
         ),
         (
             expected / len(scales),
-            f"{fmt(value)} is the mean cost of one view, not the total",
-            "the views are all evaluated, so their costs add up",
+            Text(
+                "{cost} is the mean cost of one view, not the total",
+                cost=cost,
+            ),
+            _("the views are all evaluated, so their costs add up"),
         ),
     ]
     for wrong, why, hint in checks:
         if wrong > 0 and abs(value - wrong) <= 0.005 * wrong:
             return Feedback.wrong(why, hint)
     return Feedback.wrong(
-        f"{fmt(value)} is not the cost of the {len(scales)} views in {crop}x{crop} "
-        "views",
-        f"add up (s/{crop})^2 over the sizes {', '.join(map(str, scales))}",
+        Text(
+            "{cost} is not the cost of the {count} views in {crop}x{crop} "
+            "views",
+            cost=cost,
+            count=len(scales),
+            crop=crop,
+        ),
+        Text(
+            "add up (s/{crop})^2 over the sizes {sizes}",
+            crop=crop,
+            sizes=", ".join(map(str, scales)),
+        ),
     )
 
 
@@ -110,49 +143,83 @@ def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
     expected = positions * positions * 2
     if value == expected:
         return Feedback.right(
-            f"{positions} x {positions} positions (offsets 0 to {2 * padding} in each "
-            f"direction) times 2 for the flip: {expected}. Ten-crop testing averages "
-            "10 of them: the centre and the four corners, each mirrored."
+            Text(
+                "{positions} x {positions} positions (offsets 0 to {most} in "
+                "each direction) times 2 for the flip: {views}. Ten-crop "
+                "testing averages 10 of them: the centre and the four "
+                "corners, each mirrored.",
+                positions=positions,
+                most=2 * padding,
+                views=expected,
+            )
         )
-    wrong = [
+    wrong: list[tuple[int, Message, Message]] = [
         (
             positions * positions,
-            f"{value} counts the positions but not the mirror images",
-            "a flipped crop is another view: multiply by 2",
+            Text(
+                "{views} counts the positions but not the mirror images",
+                views=value,
+            ),
+            _("a flipped crop is another view: multiply by 2"),
         ),
         (
             (2 * padding) ** 2 * 2,
-            f"{value} misses one offset in each direction",
-            f"the offset runs from 0 to {2 * padding} inclusive: "
-            f"{positions} values",
+            Text("{views} misses one offset in each direction", views=value),
+            Text(
+                "the offset runs from 0 to {most} inclusive: {positions} "
+                "values",
+                most=2 * padding,
+                positions=positions,
+            ),
         ),
         (
             (2 * padding) ** 2,
-            f"{value} misses one offset per direction and the mirror images",
-            f"offsets 0 to {2 * padding} give {positions} positions per "
-            "direction; then count the flips",
+            Text(
+                "{views} misses one offset per direction and the mirror "
+                "images",
+                views=value,
+            ),
+            Text(
+                "offsets 0 to {most} give {positions} positions per "
+                "direction; then count the flips",
+                most=2 * padding,
+                positions=positions,
+            ),
         ),
         (
             10,
-            "10 is ten-crop testing's choice of views, not every view",
-            "count every position of the crop window, flipped or not",
+            _("10 is ten-crop testing's choice of views, not every view"),
+            _("count every position of the crop window, flipped or not"),
         ),
         (
             positions * 2,
-            f"{value} moves the crop in one direction only",
-            "the window moves up and down as well as left and right",
+            Text("{views} moves the crop in one direction only", views=value),
+            _("the window moves up and down as well as left and right"),
         ),
     ]
     found = [(why, hint) for n, why, hint in wrong if n == value]
     if found:  # two readings of one number (10 = ten-crop = 5 x 2): say both
         return Feedback.wrong(
-            "; or ".join(why for why, _ in found),
-            "; ".join(dict.fromkeys(hint for _, hint in found)),
+            functools.reduce(
+                lambda one, other: Text(
+                    "{one}; or {other}", one=one, other=other
+                ),
+                [why for why, hint in found],
+            ),
+            functools.reduce(
+                lambda one, other: Text(
+                    "{one}; {other}", one=one, other=other
+                ),
+                dict.fromkeys(hint for why, hint in found),
+            ),
         )
     return Feedback.wrong(
-        f"{value} is not the number of views",
-        f"count the window's positions in the {size + 2 * padding}x"
-        f"{size + 2 * padding} padded image, then the flips",
+        Text("{views} is not the number of views", views=value),
+        Text(
+            "count the window's positions in the {side}x{side} padded "
+            "image, then the flips",
+            side=size + 2 * padding,
+        ),
     )
 
 
@@ -193,7 +260,10 @@ def check_flip_predict(predict: Callable) -> Feedback:
     mirror image (flipped left to right)."""
     if not callable(predict):
         return Feedback.wrong(
-            f"pass your function itself; got {describe(predict)}",
+            Text(
+                "pass your function itself; got {answer}",
+                answer=describe(predict),
+            ),
             "check_flip_predict(flip_predict)",
         )
     model, x = _probe()
@@ -202,13 +272,19 @@ def check_flip_predict(predict: Callable) -> Feedback:
         out = predict(model, x)
     except Exception as err:  # noqa: BLE001
         return Feedback.wrong(
-            f"your function raised {type(err).__name__}: {clip(err, 200)}",
-            "it is called as predict(model, x), x a float batch (N, 3, H, W)",
+            Text(
+                "your function raised {error}",
+                error=f"{type(err).__name__}: {clip(err, 200)}",
+            ),
+            _(
+                "it is called as predict(model, x), x a float batch "
+                "(N, 3, H, W)"
+            ),
         )
     if not torch.equal(x, original):
         return Feedback.wrong(
-            "your function changed the batch in place",
-            "x.flip(-1) makes a new tensor; leave x as it is",
+            _("your function changed the batch in place"),
+            _("x.flip(-1) makes a new tensor; leave x as it is"),
         )
     try:
         out = torch.as_tensor(
@@ -216,43 +292,55 @@ def check_flip_predict(predict: Callable) -> Feedback:
         )
     except Exception:  # noqa: BLE001
         return Feedback.wrong(
-            f"your function returned {describe(out)}",
-            "return one class index per image: a tensor of shape (N,)",
+            Text("your function returned {result}", result=describe(out)),
+            _("return one class index per image: a tensor of shape (N,)"),
         )
     n = len(x)
     if out.dim() == 2 and out.shape[0] == n:
         return Feedback.wrong(
-            f"you returned scores of shape {tuple(out.shape)}, not classes",
-            "return the predicted class of each image: scores.argmax(1)",
+            Text(
+                "you returned scores of shape {shape}, not classes",
+                shape=str(tuple(out.shape)),
+            ),
+            _("return the predicted class of each image: scores.argmax(1)"),
         )
     if tuple(out.shape) != (n,) or out.dtype.is_floating_point:
         return Feedback.wrong(
-            f"you returned {describe(out)}; expected {n} class indices",
-            "return scores.argmax(1), a tensor of shape (N,)",
+            Text(
+                "you returned {result}; expected {n} class indices",
+                result=describe(out),
+                n=n,
+            ),
+            _("return scores.argmax(1), a tensor of shape (N,)"),
         )
     out = out.long()
     expected = _predictions(model, x)
     if torch.equal(out, expected["softmax"]):
         return Feedback.right(
-            "the mean softmax of the two views, and its most likely class: the "
-            "'flip' protocol of this chapter."
+            _(
+                "the mean softmax of the two views, and its most likely "
+                "class: the 'flip' protocol of this chapter."
+            )
         )
     explanations = {
         "single": (
-            "your predictions are those of the image alone",
-            "add the softmax of the mirror image, model(x.flip(-1))",
+            _("your predictions are those of the image alone"),
+            _("add the softmax of the mirror image, model(x.flip(-1))"),
         ),
         "mirror only": (
-            "your predictions are those of the mirror image alone",
-            "average it with the softmax of the image itself",
+            _("your predictions are those of the mirror image alone"),
+            _("average it with the softmax of the image itself"),
         ),
         "vertical": (
-            "you flipped the images upside down",
-            "a mirror image flips left to right, the last dimension: x.flip(-1)",
+            _("you flipped the images upside down"),
+            _(
+                "a mirror image flips left to right, the last dimension: "
+                "x.flip(-1)"
+            ),
         ),
         "logits": (
-            "you averaged the logits, not the softmax scores",
-            "apply softmax to each view's output, then average",
+            _("you averaged the logits, not the softmax scores"),
+            _("apply softmax to each view's output, then average"),
         ),
     }
     for how, (why, hint) in explanations.items():
@@ -260,6 +348,9 @@ def check_flip_predict(predict: Callable) -> Feedback:
             return Feedback.wrong(why, hint)
     right = int((out == expected["softmax"]).sum())
     return Feedback.wrong(
-        f"{right} of {n} predictions are right",
-        "softmax over the classes (dim 1) of each view, add, then argmax(1)",
+        Text("{right} of {n} predictions are right", right=right, n=n),
+        _(
+            "softmax over the classes (dim 1) of each view, add, then "
+            "argmax(1)"
+        ),
     )

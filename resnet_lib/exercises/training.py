@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..device import seeded
+from ..i18n import N_, Text, _
 from .feedback import (
     clip,
     Feedback,
@@ -26,9 +27,9 @@ from .feedback import (
 )
 
 EPOCHS = Question(
-    "number of epochs", "answer = iterations * batch_size / images"
+    N_("number of epochs"), "answer = iterations * batch_size / images"
 )
-LR = Question("learning rate", "answer = 0.1 / 10", integer=False)
+LR = Question(N_("learning rate"), "answer = 0.1 / 10", integer=False)
 
 PAPER_ITERATIONS, PAPER_BATCH, PAPER_TRAIN_IMAGES = 64_000, 128, 45_000
 MILESTONES = (32_000, 48_000)
@@ -48,29 +49,59 @@ def check_epochs(answer) -> Feedback:
     exact = PAPER_ITERATIONS * PAPER_BATCH / PAPER_TRAIN_IMAGES  # 182.04
     if number.matches(exact, abs_tol=0.5):
         return Feedback.right(
-            f"64,000 x 128 / 45,000 = {exact:.2f} epochs: every image is seen about 182 "
-            "times, each time with a different random crop and flip."
+            Text(
+                "64,000 x 128 / 45,000 = {epochs:.2f} epochs: every image is "
+                "seen about 182 times, each time with a different random crop "
+                "and flip.",
+                epochs=exact,
+            )
         )
     if number.matches(PAPER_ITERATIONS * PAPER_BATCH / 50_000, abs_tol=0.5):
         return Feedback.wrong(
-            f"{number} epochs uses all 50,000 training images",
-            "the paper holds out 5,000 images for validation and trains on 45,000",
+            Text(
+                "{epochs} epochs uses all 50,000 training images",
+                epochs=str(number),
+            ),
+            _(
+                "the paper holds out 5,000 images for validation and trains "
+                "on 45,000"
+            ),
         )
     if number.matches(
         PAPER_ITERATIONS / PAPER_TRAIN_IMAGES, abs_tol=0.05
     ) or number.matches(PAPER_ITERATIONS / 50_000, abs_tol=0.05):
         return Feedback.wrong(
-            f"{number}: you divided iterations by images, as if one iteration were one image",
-            "an iteration is one optimizer step on a mini-batch of 128 images",
+            Text(
+                "{epochs}: you divided iterations by images, as if one "
+                "iteration were one image",
+                epochs=str(number),
+            ),
+            _(
+                "an iteration is one optimizer step on a mini-batch of 128 "
+                "images"
+            ),
         )
     if number.matches(PAPER_ITERATIONS / PAPER_BATCH, abs_tol=0.5):
         return Feedback.wrong(
-            f"{number} divides the iterations by the batch size",
-            "images seen = iterations x batch size; divide that by the training set size",
+            Text(
+                "{epochs} divides the iterations by the batch size",
+                epochs=str(number),
+            ),
+            _(
+                "images seen = iterations x batch size; divide that by the "
+                "training set size"
+            ),
         )
     return Feedback.wrong(
-        f"{number} epochs is not what 64,000 iterations of batch 128 on 45,000 images give",
-        "images seen = iterations x batch size; epochs = images seen / training images",
+        Text(
+            "{epochs} epochs is not what 64,000 iterations of batch 128 on "
+            "45,000 images give",
+            epochs=str(number),
+        ),
+        _(
+            "images seen = iterations x batch size; epochs = images seen / "
+            "training images"
+        ),
     )
 
 
@@ -93,7 +124,13 @@ def check_lr_at(answer, step: int = 40_000) -> Feedback:
     expected = _paper_lr(step)
     if number.matches(expected, rel=LR.rel):
         return Feedback.right(
-            f"{expected:g}: 0.1 divided by 10 {divisions} time(s) by iteration {step:,}."
+            Text(
+                "{rate:g}: 0.1 divided by 10 {divisions} time(s) by "
+                "iteration {step:,}.",
+                rate=expected,
+                divisions=divisions,
+                step=step,
+            )
         )
     got = next(
         (
@@ -105,18 +142,36 @@ def check_lr_at(answer, step: int = 40_000) -> Feedback:
     )
     if got is None:
         return Feedback.wrong(
-            f"{number} is not a rate this schedule ever uses",
-            "the schedule is piecewise constant: 0.1, then 0.01, then 0.001",
+            Text(
+                "{rate} is not a rate this schedule ever uses",
+                rate=str(number),
+            ),
+            _(
+                "the schedule is piecewise constant: 0.1, then 0.01, then "
+                "0.001"
+            ),
         )
     if got == 0:
         return Feedback.wrong(
-            f"{number} is the starting rate",
-            f"the rate is divided by 10 at 32,000 and at 48,000; "
-            f"which of those has iteration {step:,} passed?",
+            Text("{rate} is the starting rate", rate=str(number)),
+            Text(
+                "the rate is divided by 10 at 32,000 and at 48,000; which of "
+                "those has iteration {step:,} passed?",
+                step=step,
+            ),
         )
     return Feedback.wrong(
-        f"{number} is the rate after {got} division(s)",
-        f"iteration {step:,} has passed {divisions} of the milestones 32,000 and 48,000",
+        Text(
+            "{rate} is the rate after {divisions} division(s)",
+            rate=str(number),
+            divisions=got,
+        ),
+        Text(
+            "iteration {step:,} has passed {divisions} of the milestones "
+            "32,000 and 48,000",
+            step=step,
+            divisions=divisions,
+        ),
     )
 
 
@@ -126,8 +181,15 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     divided by 10 at step 32,000 and again at 48,000 (``step`` = steps already taken)."""
     if not callable(lr):
         return Feedback.wrong(
-            f"pass your function itself, e.g. check_paper_lr(my_lr); got {describe(lr)}",
-            "write `def my_lr(step): ...` and pass `my_lr` without calling it",
+            Text(
+                "pass your function itself, e.g. check_paper_lr(my_lr); got "
+                "{answer}",
+                answer=describe(lr),
+            ),
+            _(
+                "write `def my_lr(step): ...` and pass `my_lr` without "
+                "calling it"
+            ),
         )
     values: list[Number] = []
     for step in range(PAPER_ITERATIONS):
@@ -135,8 +197,15 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
             out = lr(step)
         except Exception as err:  # noqa: BLE001 - any student error becomes feedback
             return Feedback.wrong(
-                f"lr({step}) raised {type(err).__name__}: {clip(err, 200)}",
-                "your function must take the step number (an int) and return a number",
+                Text(
+                    "{call} raised {error}",
+                    call=f"lr({step})",
+                    error=f"{type(err).__name__}: {clip(err, 200)}",
+                ),
+                _(
+                    "your function must take the step number (an int) and "
+                    "return a number"
+                ),
             )
         if type(out) is float:  # the common case, fast
             number = Number(out, 2.0**-53)
@@ -144,8 +213,12 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
             read, problem = read_number(out, LR)
             if problem is not None:
                 return Feedback.wrong(
-                    f"lr({step}) returned {describe(out)}, not a learning rate",
-                    problem.hint,
+                    Text(
+                        "{call} returned {result}, not a learning rate",
+                        call=f"lr({step})",
+                        result=describe(out),
+                    ),
+                    problem.hint_text,
                 )
             assert (
                 read is not None
@@ -159,7 +232,10 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     ]
     if not wrong:
         return Feedback.right(
-            "0.1 until step 31,999, 0.01 from step 32,000, 0.001 from step 48,000: the paper's schedule."
+            _(
+                "0.1 until step 31,999, 0.01 from step 32,000, 0.001 from "
+                "step 48,000: the paper's schedule."
+            )
         )
     rates = [v.value for v in values]
     changes = [
@@ -167,44 +243,82 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
     ]
     if not Number(rates[0]).matches(0.1, rel=LR.rel):
         return Feedback.wrong(
-            f"your schedule starts at lr {fmt(rates[0])}",
-            "the paper starts at 0.1 (ResNet-110's 0.01 warm-up is a separate, optional step)",
+            Text("your schedule starts at lr {rate}", rate=fmt(rates[0])),
+            _(
+                "the paper starts at 0.1 (ResNet-110's 0.01 warm-up is a "
+                "separate, optional step)"
+            ),
         )
     if not changes:
         return Feedback.wrong(
-            "your learning rate never changes",
-            "divide it by 10 at step 32,000 and again at 48,000",
+            _("your learning rate never changes"),
+            _("divide it by 10 at step 32,000 and again at 48,000"),
         )
     if len(changes) > 2:
         return Feedback.wrong(
-            f"your learning rate changes {len(changes)} times (first at steps {changes[:3]})",
-            "the paper's schedule is piecewise constant: it changes exactly twice",
+            Text(
+                "your learning rate changes {count} times (first at steps "
+                "{steps})",
+                count=len(changes),
+                steps=str(changes[:3]),
+            ),
+            _(
+                "the paper's schedule is piecewise constant: it changes "
+                "exactly twice"
+            ),
         )
     if changes == [m + 1 for m in MILESTONES][: len(changes)]:
         return Feedback.wrong(
-            f"your learning rate changes one step late, at {changes}",
-            "use `step >= 32_000`, not `>`: at step 32,000 (the 32,001st update) it is already 0.01",
+            Text(
+                "your learning rate changes one step late, at {steps}",
+                steps=str(changes),
+            ),
+            _(
+                "use `step >= 32_000`, not `>`: at step 32,000 (the 32,001st "
+                "update) it is already 0.01"
+            ),
         )
     if changes[0] < 1_000:
         return Feedback.wrong(
-            f"your learning rate already drops at step {changes[0]}",
-            "the milestones are 32,000 and 48,000 iterations, not 32 and 48 (thousands) or epochs",
+            Text(
+                "your learning rate already drops at step {step}",
+                step=changes[0],
+            ),
+            _(
+                "the milestones are 32,000 and 48,000 iterations, not 32 and "
+                "48 (thousands) or epochs"
+            ),
         )
     if len(changes) == 1:
         return Feedback.wrong(
-            f"your learning rate changes only once, at step {changes[0]:,}",
-            "the paper divides it by 10 twice: at 32,000 and at 48,000",
+            Text(
+                "your learning rate changes only once, at step {step:,}",
+                step=changes[0],
+            ),
+            _("the paper divides it by 10 twice: at 32,000 and at 48,000"),
         )
     if tuple(changes) != MILESTONES:
         return Feedback.wrong(
-            f"your learning rate changes at steps {changes[0]:,} and {changes[1]:,}",
-            "the milestones are 32,000 and 48,000 (half and three quarters of 64,000)",
+            Text(
+                "your learning rate changes at steps {first:,} and {second:,}",
+                first=changes[0],
+                second=changes[1],
+            ),
+            _(
+                "the milestones are 32,000 and 48,000 (half and three "
+                "quarters of 64,000)"
+            ),
         )
     levels = (rates[0], rates[MILESTONES[0]], rates[MILESTONES[1]])
     return Feedback.wrong(
-        f"the changes are at the right steps, but the three levels are "
-        f"{levels[0]:g}, {levels[1]:g}, {levels[2]:g}",
-        "each milestone divides the CURRENT rate by 10: 0.1, 0.01, 0.001",
+        Text(
+            "the changes are at the right steps, but the three levels are "
+            "{first:g}, {second:g}, {third:g}",
+            first=levels[0],
+            second=levels[1],
+            third=levels[2],
+        ),
+        _("each milestone divides the CURRENT rate by 10: 0.1, 0.01, 0.001"),
     )
 
 
@@ -225,7 +339,10 @@ def check_random_crop(
     each side, at a uniformly random position, flipped left-right with probability 1/2."""
     if not callable(augment):
         return Feedback.wrong(
-            f"pass your function itself; got {describe(augment)}",
+            Text(
+                "pass your function itself; got {answer}",
+                answer=describe(augment),
+            ),
             "check_random_crop(my_augment)",
         )
     g = torch.Generator().manual_seed(0)
@@ -240,8 +357,14 @@ def check_random_crop(
             out = augment(images, pad)
     except Exception as err:  # noqa: BLE001
         return Feedback.wrong(
-            f"your function raised {type(err).__name__}: {clip(err, 200)}",
-            "it is called as augment(images, pad) with a uint8 tensor of shape (N, 3, H, W)",
+            Text(
+                "your function raised {error}",
+                error=f"{type(err).__name__}: {clip(err, 200)}",
+            ),
+            _(
+                "it is called as augment(images, pad) with a uint8 tensor of "
+                "shape (N, 3, H, W)"
+            ),
         )
     try:
         out = _as_tensor(out)
@@ -253,29 +376,48 @@ def check_random_crop(
             raise TypeError(out.dtype)
     except Exception:  # noqa: BLE001 - not a batch of images
         return Feedback.wrong(
-            f"your function returned {describe(out)}, not a batch of images",
-            "return the augmented batch: a tensor (or array) of shape (N, 3, H, W)",
+            Text(
+                "your function returned {result}, not a batch of images",
+                result=describe(out),
+            ),
+            _(
+                "return the augmented batch: a tensor (or array) of shape "
+                "(N, 3, H, W)"
+            ),
         )
     if not torch.equal(images, original):
         return Feedback.wrong(
-            "your function changed its input in place",
-            "build a new tensor (e.g. with F.pad) instead",
+            _("your function changed its input in place"),
+            _("build a new tensor (e.g. with F.pad) instead"),
         )
     if out.shape == (n, 3, size + 2 * pad, size + 2 * pad):
         return Feedback.wrong(
-            f"your output has shape {tuple(out.shape)}: padded, but not cropped",
-            f"cut a {size}x{size} window out of the padded image",
+            Text(
+                "your output has shape {shape}: padded, but not cropped",
+                shape=str(tuple(out.shape)),
+            ),
+            Text(
+                "cut a {size}x{size} window out of the padded image",
+                size=size,
+            ),
         )
     if tuple(out.shape) != (n, 3, size, size):
         return Feedback.wrong(
-            f"your output has shape {tuple(out.shape)}; expected {(n, 3, size, size)}",
-            "the augmented batch has the shape of the input batch, (N, C, H, W)",
+            Text(
+                "your output has shape {shape}; expected {expected}",
+                shape=str(tuple(out.shape)),
+                expected=str((n, 3, size, size)),
+            ),
+            _(
+                "the augmented batch has the shape of the input batch, "
+                "(N, C, H, W)"
+            ),
         )
     out = out.float()
     if torch.equal(out, original.float()):
         return Feedback.wrong(
-            "your output is the input unchanged",
-            "crop at a random offset and flip at random",
+            _("your output is the input unchanged"),
+            _("crop at a random offset and flip at random"),
         )
 
     def find(padded: torch.Tensor, flips: tuple[str, ...]) -> list:
@@ -363,19 +505,33 @@ def check_random_crop(
             )
             if all(h is not None for h in other):
                 return Feedback.wrong(
-                    f"your crops come from a {mode}-padded image",
-                    "the paper pads with zeros: F.pad(images, (pad, pad, pad, pad))",
+                    Text(
+                        "your crops come from a {mode}-padded image",
+                        mode=mode,
+                    ),
+                    _(
+                        "the paper pads with zeros: F.pad(images, (pad, pad, "
+                        "pad, pad))"
+                    ),
                 )
         bad = sum(h is None for h in hits)
         return Feedback.wrong(
-            f"{bad} of {n} output images are not a window of the zero-padded input (or its mirror image)",
-            "pad with zeros, then take images[i, :, dy:dy+H, dx:dx+W] with 0 <= dy, dx <= 2*pad; "
-            "flip with .flip(-1) (the width axis); keep the channels together",
+            Text(
+                "{bad} of {n} output images are not a window of the "
+                "zero-padded input (or its mirror image)",
+                bad=bad,
+                n=n,
+            ),
+            _(
+                "pad with zeros, then take images[i, :, dy:dy+H, dx:dx+W] "
+                "with 0 <= dy, dx <= 2*pad; flip with .flip(-1) (the width "
+                "axis); keep the channels together"
+            ),
         )
     if any(h[2] == "vertical" for h in hits):
         return Feedback.wrong(
-            "some images are flipped upside down",
-            "flip the width axis (dims=-1), not the height",
+            _("some images are flipped upside down"),
+            _("flip the width axis (dims=-1), not the height"),
         )
     offsets = {(h[0], h[1]) for h in hits}
     if (
@@ -384,30 +540,43 @@ def check_random_crop(
         and hits[0][:2] != (pad, pad)
     ):
         return Feedback.wrong(
-            "every image of the batch got the same crop and flip",
-            "draw an offset and a flip for each image, not one for the whole batch",
+            _("every image of the batch got the same crop and flip"),
+            _(
+                "draw an offset and a flip for each image, not one for the "
+                "whole batch"
+            ),
         )
     flipped = sum(h[2] == "horizontal" for h in hits)
     if flipped == 0:
         return Feedback.wrong(
-            "no image is flipped",
-            "flip each image left-right with probability 1/2",
+            _("no image is flipped"),
+            _("flip each image left-right with probability 1/2"),
         )
     if flipped == n:
         return Feedback.wrong(
-            "every image is flipped",
-            "flip each image with probability 1/2, not always",
+            _("every image is flipped"),
+            _("flip each image with probability 1/2, not always"),
         )
     if len(offsets) == 1:
         return Feedback.wrong(
-            f"every image is cropped at the same offset {hits[0][:2]}",
-            "draw the offset for each image separately",
+            Text(
+                "every image is cropped at the same offset {offset}",
+                offset=str(hits[0][:2]),
+            ),
+            _("draw the offset for each image separately"),
         )
     dys, dxs = [h[0] for h in hits], [h[1] for h in hits]
     if max(dys) <= pad and max(dxs) <= pad:
         return Feedback.wrong(
-            f"your offsets only go up to {pad}: the window never reaches the padding on the right or bottom",
-            f"the offset can be anything from 0 to 2*pad = {2 * pad}",
+            Text(
+                "your offsets only go up to {pad}: the window never reaches "
+                "the padding on the right or bottom",
+                pad=pad,
+            ),
+            Text(
+                "the offset can be anything from 0 to 2*pad = {most}",
+                most=2 * pad,
+            ),
         )
     if (
         max(dys) < 2 * pad
@@ -416,15 +585,34 @@ def check_random_crop(
         or min(dxs) > 0
     ):
         return Feedback.wrong(
-            f"your offsets range over {min(dys)}..{max(dys)} (rows) and {min(dxs)}..{max(dxs)} (columns)",
-            f"every offset 0..{2 * pad} must be possible; torch.randint's upper bound is exclusive: "
-            f"torch.randint(0, {2 * pad + 1}, ...)",
+            Text(
+                "your offsets range over {top}..{bottom} (rows) and "
+                "{left}..{right} (columns)",
+                top=min(dys),
+                bottom=max(dys),
+                left=min(dxs),
+                right=max(dxs),
+            ),
+            Text(
+                "every offset 0..{most} must be possible; torch.randint's "
+                "upper bound is exclusive: {call}",
+                most=2 * pad,
+                call=f"torch.randint(0, {2 * pad + 1}, ...)",
+            ),
         )
     if not 0.25 < flipped / n < 0.75:
         return Feedback.wrong(
-            f"{flipped} of {n} images are flipped", "flip with probability 1/2"
+            Text("{flipped} of {n} images are flipped", flipped=flipped, n=n),
+            _("flip with probability 1/2"),
         )
     return Feedback.right(
-        f"every output is a {size}x{size} window of the zero-padded image, at {len(offsets)} different "
-        f"offsets, with {flipped} of {n} flipped left-right."
+        Text(
+            "every output is a {size}x{size} window of the zero-padded "
+            "image, at {offsets} different offsets, with {flipped} of {n} "
+            "flipped left-right.",
+            size=size,
+            offsets=len(offsets),
+            flipped=flipped,
+            n=n,
+        )
     )

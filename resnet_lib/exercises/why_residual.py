@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..i18n import N_, Text, _
 from .feedback import (
     Feedback,
     Question,
@@ -13,9 +14,9 @@ from .feedback import (
     read_number,
 )
 
-PATHS = Question("number of paths", "answer = math.comb(n, k)")
-MEAN = Question("mean path length", "answer = 9 / 4", integer=False)
-SHAPE = Question("number of blocks", "answer = 5")
+PATHS = Question(N_("number of paths"), "answer = math.comb(n, k)")
+MEAN = Question(N_("mean path length"), "answer = 9 / 4", integer=False)
+SHAPE = Question(N_("number of blocks"), "answer = 5")
 
 
 def _blocks(depth: int) -> int:
@@ -40,33 +41,80 @@ def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
     expected = math.comb(n, length)
     if value == expected:
         return Feedback.right(
-            f"C({n}, {length}) = {expected:,}: each of those paths picks {length} of the "
-            f"{n} blocks, in the one order the network runs them."
+            Text(
+                "C({n}, {length}) = {expected:,}: each of those paths picks "
+                "{length} of the {n} blocks, in the one order the network "
+                "runs them.",
+                n=n,
+                length=length,
+                expected=expected,
+            )
         )
     if value == 2**n:
         return Feedback.wrong(
-            f"{value:,} = 2^{n} counts every path, of every length",
-            f"count only the ways to choose {length} of the {n} blocks",
+            Text(
+                "{value:,} = 2^{n} counts every path, of every length",
+                value=value,
+                n=n,
+            ),
+            Text(
+                "count only the ways to choose {length} of the {n} blocks",
+                length=length,
+                n=n,
+            ),
         )
     if value == math.perm(n, length):
         return Feedback.wrong(
-            f"{value:,} counts ordered choices, but a path runs its blocks in the "
-            "network's order",
-            "divide by the number of orderings of the chosen blocks",
+            Text(
+                "{value:,} counts ordered choices, but a path runs its blocks "
+                "in the network's order",
+                value=value,
+            ),
+            _("divide by the number of orderings of the chosen blocks"),
         )
-    for wrong_n, why in (
-        (depth, "layers"),
-        (depth - 2, "weighted layers of the blocks"),
+    for wrong_n, among in (
+        (
+            depth,
+            Text(
+                "{value:,} = C({n}, {length}) chooses among the {n} layers",
+                value=value,
+                n=depth,
+                length=length,
+            ),
+        ),
+        (
+            depth - 2,
+            Text(
+                "{value:,} = C({n}, {length}) chooses among the {n} weighted "
+                "layers of the blocks",
+                value=value,
+                n=depth - 2,
+                length=length,
+            ),
+        ),
     ):
         if length <= wrong_n and value == math.comb(wrong_n, length):
             return Feedback.wrong(
-                f"{value:,} = C({wrong_n}, {length}) chooses among the {wrong_n} {why}",
-                f"a path uses or skips whole blocks: ResNet-{depth} has "
-                f"({depth} - 2) / 2 = {n} of them",
+                among,
+                Text(
+                    "a path uses or skips whole blocks: ResNet-{depth} has "
+                    "({depth} - 2) / 2 = {n} of them",
+                    depth=depth,
+                    n=n,
+                ),
             )
     return Feedback.wrong(
-        f"{value:,} is not the number of paths that use {length} of {n} blocks",
-        "a path is a choice, for every block, of its residual branch or its shortcut",
+        Text(
+            "{value:,} is not the number of paths that use {length} of {n} "
+            "blocks",
+            value=value,
+            length=length,
+            n=n,
+        ),
+        _(
+            "a path is a choice, for every block, of its residual branch or "
+            "its shortcut"
+        ),
     )
 
 
@@ -84,24 +132,42 @@ def check_mean_path_length(answer, depth: int = 56) -> Feedback:
     expected = n / 2
     if number.matches(expected, rel=1e-9):
         return Feedback.right(
-            f"{n} / 2 = {expected:g} blocks: every block is used by exactly half of the "
-            f"2^{n} paths, so a path uses {n} x 1/2 blocks on average (a binomial mean)."
+            Text(
+                "{n} / 2 = {expected:g} blocks: every block is used by exactly "
+                "half of the 2^{n} paths, so a path uses {n} x 1/2 blocks on "
+                "average (a binomial mean).",
+                n=n,
+                expected=expected,
+            )
         )
     if math.isclose(value, n, rel_tol=1e-9):
         return Feedback.wrong(
-            f"{value:g} is the longest path (every residual branch), not the mean",
-            "each block is used by half of the paths",
+            Text(
+                "{value:g} is the longest path (every residual branch), not "
+                "the mean",
+                value=value,
+            ),
+            _("each block is used by half of the paths"),
         )
     if math.isclose(value, depth / 2, rel_tol=1e-9) or math.isclose(
         value, depth, rel_tol=1e-9
     ):
         return Feedback.wrong(
-            f"{value:g} counts layers; the question counts residual blocks",
-            f"ResNet-{depth} has {n} blocks",
+            Text(
+                "{value:g} counts layers; the question counts residual blocks",
+                value=value,
+            ),
+            Text("ResNet-{depth} has {n} blocks", depth=depth, n=n),
         )
     return Feedback.wrong(
-        f"{value:g} is not the mean number of blocks on a path",
-        "sum k x C(n, k) over k and divide by 2^n, or think of each block separately",
+        Text(
+            "{value:g} is not the mean number of blocks on a path",
+            value=value,
+        ),
+        _(
+            "sum k x C(n, k) over k and divide by 2^n, or think of each block "
+            "separately"
+        ),
     )
 
 
@@ -116,16 +182,27 @@ def check_shape_changing_blocks(answer, depth: int = 56) -> Feedback:
     assert value is not None
     if value == 2:
         return Feedback.right(
-            "2: the first blocks of the second and third stages halve the map and double "
-            "the channels; the first stage keeps the stem's 16 channels."
+            _(
+                "2: the first blocks of the second and third stages halve the "
+                "map and double the channels; the first stage keeps the "
+                "stem's 16 channels."
+            )
         )
     if value == 3:
         return Feedback.wrong(
-            "the first block of the first stage keeps the shape: the stem already "
-            "outputs 16 channels at 32x32",
-            "count the stages whose first block has stride 2",
+            _(
+                "the first block of the first stage keeps the shape: the stem "
+                "already outputs 16 channels at 32x32"
+            ),
+            _("count the stages whose first block has stride 2"),
         )
     return Feedback.wrong(
-        f"{value} is not the number of blocks that change the shape",
-        "a CIFAR ResNet has three stages; look at where the map size changes",
+        Text(
+            "{value} is not the number of blocks that change the shape",
+            value=value,
+        ),
+        _(
+            "a CIFAR ResNet has three stages; look at where the map size "
+            "changes"
+        ),
     )

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 
 from ...device import seeded
+from ...i18n import N_, Text, _
 from ..feedback import Feedback, QuestionError, checker, describe
 from . import checks
 from .buggy import (
@@ -32,7 +33,11 @@ from .compare import error_line
 
 @dataclass(frozen=True)
 class Bug:
-    """One exercise of the bank."""
+    """One exercise of the bank.
+
+    ``title``, ``difficulty`` and the chapter ``"after 2015"`` are English, marked
+    with ``N_`` for the catalogs: show them as ``_(bug.title)``.
+    """
 
     id: str
     title: str
@@ -53,9 +58,9 @@ BUGS: dict[str, Bug] = {
     for bug in (
         Bug(
             "stride-once",
-            "The stride applied once",
+            N_("The stride applied once"),
             "expansion",
-            "easy",
+            N_("easy"),
             StrideOnceCifarResNet,
             "layer3 works on 16x16 maps instead of 8x8: the network runs and trains, at 4x the cost of layer3",
             "The symptom is one that readers' issues against public ResNet tutorials and ports report: a stage "
@@ -66,9 +71,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "resnext-groups",
-            "ResNeXt's groups",
-            "after 2015",
-            "medium",
+            N_("ResNeXt's groups"),
+            N_("after 2015"),
+            N_("medium"),
             GroupWidthResNeXtBlock,
             "the grouped 3x3 has 4 groups of 32 channels instead of 32 groups of 4: 8x its parameters",
             "A widely read textbook's ResNeXt block passes bot_channels // groups to nn.Conv2d's groups, so the "
@@ -78,9 +83,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "double-relu",
-            "A ReLU too many",
+            N_("A ReLU too many"),
             "residual-learning",
-            "easy",
+            N_("easy"),
             DoubleReluBlock,
             "relu(relu(F(x)) + x): the residual can only add, never subtract",
             "Early (2016) reimplementations built blocks from a conv-BN-ReLU helper and reused it for the last "
@@ -90,9 +95,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "preact-shortcut",
-            "The pre-activation shortcut",
-            "after 2015",
-            "hard",
+            N_("The pre-activation shortcut"),
+            N_("after 2015"),
+            N_("hard"),
             RawInputPreActBlock,
             "the 1x1 projection reads the raw, un-normalised x instead of relu(bn1(x))",
             "Public pre-activation code disagrees here: the authors' ResNet-1001 code shares the first BN-ReLU "
@@ -103,9 +108,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "missing-projection",
-            "The missing projection",
+            N_("The missing projection"),
             "expansion",
-            "medium",
+            N_("medium"),
             StrideOnlyProjectionBottleneck,
             "no projection where only the channels change (layer1's first Bottleneck: 64 -> 256 at stride 1)",
             "Blocks that decide the shortcut from the stride alone. Fine for BasicBlock networks, whose first stage "
@@ -115,9 +120,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "v1-stride",
-            "V1 or V1.5?",
+            N_("V1 or V1.5?"),
             "basic-vs-bottleneck",
-            "hard",
+            N_("hard"),
             V1StrideBottleneck,
             "the stride sits on the first 1x1 (the paper's V1) in a block meant to load torchvision's V1.5 weights",
             "Both placements are called 'ResNet-50' and have the same parameters, so weights load without an error. "
@@ -127,9 +132,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "bn-running-stats",
-            "A measurement that trains",
+            N_("A measurement that trains"),
             "vanishing-gradients",
-            "medium",
+            N_("medium"),
             measure_gradient_norms,
             "every call moves BatchNorm's running_mean and running_var (and leaves the model in train mode)",
             "Measurement helpers (gradient norms, activation statistics) that call model.train() for batch "
@@ -186,7 +191,7 @@ def check_fix(candidate: Any, bug: str) -> Feedback:
     if not isinstance(bug, str):
         if isinstance(candidate, str) and candidate in BUGS:
             return Feedback.wrong(
-                "the answer comes first and the bug second",
+                _("the answer comes first and the bug second"),
                 f"check_fix(YourFix, bug={candidate!r})",
             )
         raise QuestionError(
@@ -206,14 +211,24 @@ def check_fix(candidate: Any, bug: str) -> Feedback:
         Exception
     ) as err:  # a student's module can fail anywhere; the checker must not
         verdict = Feedback.wrong(
-            f"your code raised {error_line(err)} while being checked",
-            "build it and run it on a small input yourself, and read the traceback",
+            Text(
+                "your code raised {error} while being checked",
+                error=error_line(err),
+            ),
+            _(
+                "build it and run it on a small input yourself, and read the "
+                "traceback"
+            ),
         )
     if not verdict.ok and _unchanged(candidate, entry.buggy):
         name = getattr(entry.buggy, "__name__", "code")
         return Feedback.wrong(
-            f"this is the bank's {name}, unchanged: {verdict.message}",
-            verdict.hint,
+            Text(
+                "this is the bank's {name}, unchanged: {message}",
+                name=name,
+                message=verdict.message_text,
+            ),
+            verdict.hint_text,
         )
     return verdict
 

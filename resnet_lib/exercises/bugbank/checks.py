@@ -17,7 +17,8 @@ from torch import Tensor, nn
 from ...nn.blocks import PreActBlock
 from ...nn.models import cifar_resnet
 from ...counting import count_params
-from ..feedback import Feedback, describe
+from ...i18n import N_, Text, _
+from ..feedback import Feedback, Message, describe
 from .compare import Trace, agree, build, error_line, randomize_norms, trace
 
 # --- references nobody here wrote: torchvision's blocks ------------------------------------
@@ -78,12 +79,17 @@ def _tv_downsample(
 
 # --- checking a block class ----------------------------------------------------------------
 
-Diagnosis = Optional[tuple[str, str]]  # (what is wrong, hint), or None
+Diagnosis = Optional[tuple[Message, Message]]  # (what is wrong, hint), or None
 
 
 @dataclass
 class BlockSpec:
-    """How to check one block exercise: the shapes to build, the reference, known bugs."""
+    """How to check one block exercise: the shapes to build, the reference, known bugs.
+
+    ``reference_name``, ``success``, the names of ``variants`` (the keys of
+    ``variant_hints``), their hints and ``hint`` are messages marked with ``N_``,
+    translated where they are shown.
+    """
 
     name: str  # what the student writes, e.g. "Bottleneck"
     signature: str  # its constructor, e.g. "(in_channels, planes, stride)"
@@ -103,7 +109,10 @@ class BlockSpec:
     ] = None
     variants: Optional[Callable[[nn.Module, Tensor], dict[str, Tensor]]] = None
     variant_hints: dict[str, str] = field(default_factory=dict)
-    hint: str = "print the shape after every step of your forward pass and compare with the reference"
+    hint: str = N_(
+        "print the shape after every step of your forward pass and compare "
+        "with the reference"
+    )
 
 
 def _call(spec: BlockSpec, args: tuple) -> str:
@@ -131,6 +140,7 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         )
         shape = f"({', '.join(map(str, x.shape))})"
         call = _call(spec, args)
+        reference, hint = _(spec.reference_name), _(spec.hint)
         ref_trace, st = trace(ref.eval(), x), trace(student.eval(), x)
         if spec.diagnose is not None:
             found = spec.diagnose(args, student, st, ref, ref_trace, x)
@@ -138,8 +148,13 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
                 return Feedback.wrong(*found)
         if st.error is not None:
             return Feedback.wrong(
-                f"running {call} on a {shape} input raised {error_line(st.error)}",
-                spec.hint,
+                Text(
+                    "running {call} on a {shape} input raised {error}",
+                    call=call,
+                    shape=shape,
+                    error=error_line(st.error),
+                ),
+                hint,
             )
         ours, theirs = ref_trace.output, st.output
         if ours is None:
@@ -151,41 +166,69 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         )  # trace gives an output whenever it gives no error
         if theirs.shape != ours.shape:
             return Feedback.wrong(
-                f"{call} outputs shape {tuple(theirs.shape)} for a {shape} input; "
-                f"{spec.reference_name} outputs {tuple(ours.shape)}",
-                spec.hint,
+                Text(
+                    "{call} outputs shape {output} for a {shape} input; "
+                    "{reference} outputs {expected}",
+                    call=call,
+                    output=str(tuple(theirs.shape)),
+                    shape=shape,
+                    reference=reference,
+                    expected=str(tuple(ours.shape)),
+                ),
+                hint,
             )
         n, m = count_params(student), count_params(ref)
         if n != m:
             return Feedback.wrong(
-                f"{call} has {n:,} parameters; {spec.reference_name} has {m:,}",
-                spec.hint,
+                Text(
+                    "{call} has {n:,} parameters; {reference} has {m:,}",
+                    call=call,
+                    n=n,
+                    reference=reference,
+                    m=m,
+                ),
+                hint,
             )
         result = agree(ref, student, x, spec.variants)
         if result.variant is not None:
             return Feedback.wrong(
-                f"{call}: {result.variant}.",
-                spec.variant_hints.get(result.variant, spec.hint),
+                Text(
+                    "{call}: {variant}.",
+                    call=call,
+                    variant=_(result.variant),
+                ),
+                _(spec.variant_hints.get(result.variant, spec.hint)),
             )
         if not result.same:
             if not result.matched:
                 return Feedback.wrong(
-                    f"{call} has the right parameter count, but its layers are not those of "
-                    f"{spec.reference_name} (kinds or shapes differ)",
-                    spec.hint,
+                    Text(
+                        "{call} has the right parameter count, but its "
+                        "layers are not those of {reference} (kinds or "
+                        "shapes differ)",
+                        call=call,
+                        reference=reference,
+                    ),
+                    hint,
                 )
             return Feedback.wrong(
-                f"with {spec.reference_name}'s weights loaded into {call}, the outputs differ by up "
-                f"to {result.max_diff:.3g} ({result.mode} mode)",
-                spec.hint,
+                Text(
+                    "with {reference}'s weights loaded into {call}, the "
+                    "outputs differ by up to {difference:.3g} ({mode} mode)",
+                    reference=reference,
+                    call=call,
+                    difference=result.max_diff,
+                    mode=result.mode,
+                ),
+                hint,
             )
-    return Feedback.right(spec.success)
+    return Feedback.right(_(spec.success))
 
 
 def _convs(tr: Trace, kernel: int) -> list[nn.Conv2d]:
     return list(
         dict.fromkeys(
-            m for m, _, _ in tr.convs() if m.kernel_size == (kernel, kernel)
+            m for m, i, o in tr.convs() if m.kernel_size == (kernel, kernel)
         )
     )
 
@@ -196,7 +239,7 @@ def _convs(tr: Trace, kernel: int) -> list[nn.Conv2d]:
 def _map_sizes(tr: Trace) -> list[int]:
     """The side of the feature maps the 3x3 convolutions produce, each size once, in order."""
     sizes: list[int] = []
-    for m, _, out in tr.convs():
+    for m, conv_in, out in tr.convs():
         if (
             m.kernel_size == (3, 3)
             and out.dim() == 4
@@ -213,15 +256,32 @@ def _diagnose_stride_once(args, student, st, ref, rt, x) -> Diagnosis:
     path = lambda sizes: " -> ".join(f"{s}x{s}" for s in sizes)  # noqa: E731
     if len(theirs) < len(ours):
         return (
-            f"the stride is still applied only in the first block that gets one: your maps go {path(theirs)}, "
-            f"so the last stage works on {theirs[-1]}x{theirs[-1]} maps; the paper's (and resnet_lib's "
-            f"cifar_resnet) go {path(ours)}",
-            "give every stage its own stride as an argument (stride 1 for layer1, 2 for layer2 and layer3), as "
-            "torchvision's _make_layer and resnet_lib's make_stage do, instead of keeping it in self.stride",
+            Text(
+                "the stride is still applied only in the first block that "
+                "gets one: your maps go {theirs}, so the last stage works on "
+                "{side}x{side} maps; the paper's (and resnet_lib's "
+                "cifar_resnet) go {ours}",
+                theirs=path(theirs),
+                side=theirs[-1],
+                ours=path(ours),
+            ),
+            _(
+                "give every stage its own stride as an argument (stride 1 "
+                "for layer1, 2 for layer2 and layer3), as torchvision's "
+                "_make_layer and resnet_lib's make_stage do, instead of "
+                "keeping it in self.stride"
+            ),
         )
     return (
-        f"your maps go {path(theirs)}; the paper's go {path(ours)}",
-        "only the first block of layer2 and of layer3 has stride 2; every other block has stride 1",
+        Text(
+            "your maps go {theirs}; the paper's go {ours}",
+            theirs=path(theirs),
+            ours=path(ours),
+        ),
+        _(
+            "only the first block of layer2 and of layer3 has stride 2; "
+            "every other block has stride 1"
+        ),
     )
 
 
@@ -232,11 +292,14 @@ STRIDE_ONCE = BlockSpec(
     reference=lambda n, num_classes: cifar_resnet(
         6 * n + 2, num_classes=num_classes
     ),
-    reference_name="resnet_lib's cifar_resnet",
+    reference_name=N_("resnet_lib's cifar_resnet"),
     size=32,
     input_channels=lambda args: 3,
-    success="your network halves the map at the start of layer2 and of layer3 (32x32 -> 16x16 -> 8x8) and "
-    "computes what resnet_lib's cifar_resnet computes, in eval and in train mode.",
+    success=N_(
+        "your network halves the map at the start of layer2 and of layer3 "
+        "(32x32 -> 16x16 -> 8x8) and computes what resnet_lib's cifar_resnet "
+        "computes, in eval and in train mode."
+    ),
     diagnose=_diagnose_stride_once,
 )
 
@@ -253,18 +316,46 @@ def _diagnose_groups(args, student, st, ref, rt, x) -> Diagnosis:
         return None
     c, r = theirs[0], ours[0]
     width = r.in_channels
-    per = (
-        f"is split into {c.groups} groups of {c.in_channels // c.groups} channels"
-        if c.groups > 1
-        else "is not grouped (groups=1)"
+    # the values both sentences below share (grouped or not grouped at all)
+    values: dict[str, Any] = dict(
+        call=_call(RESNEXT_GROUPS, args),
+        width=width,
+        groups=r.groups,
+        group_width=width // r.groups,
+        weight=str(tuple(r.weight.shape)),
+        yours=str(tuple(c.weight.shape)),
+        params=count_params(student),
+        expected=count_params(ref),
     )
+    hint = _(
+        "Conv2d's groups is the number of groups, the cardinality (32); the "
+        "4 in 32x4d is the width of each group, which only sets the number "
+        "of channels"
+    )
+    if c.groups > 1:
+        return (
+            Text(
+                "in {call} the 3x3 convolution is split into {their_groups} "
+                "groups of {their_width} channels; ResNeXt 32x4d splits its "
+                "{width} channels into {groups} groups of {group_width}: "
+                "torchvision's weight is {weight}, yours {yours}, and the "
+                "block has {params:,} parameters instead of {expected:,}",
+                their_groups=c.groups,
+                their_width=c.in_channels // c.groups,
+                **values,
+            ),
+            hint,
+        )
     return (
-        f"in {_call(RESNEXT_GROUPS, args)} the 3x3 convolution {per}; ResNeXt 32x4d splits its "
-        f"{width} channels into {r.groups} groups of {width // r.groups}: torchvision's weight is "
-        f"{tuple(r.weight.shape)}, yours {tuple(c.weight.shape)}, and the block has {count_params(student):,} "
-        f"parameters instead of {count_params(ref):,}",
-        "Conv2d's groups is the number of groups, the cardinality (32); the 4 in 32x4d is the width of each "
-        "group, which only sets the number of channels",
+        Text(
+            "in {call} the 3x3 convolution is not grouped (groups=1); "
+            "ResNeXt 32x4d splits its {width} channels into {groups} groups "
+            "of {group_width}: torchvision's weight is {weight}, yours "
+            "{yours}, and the block has {params:,} parameters instead of "
+            "{expected:,}",
+            **values,
+        ),
+        hint,
     )
 
 
@@ -273,9 +364,12 @@ RESNEXT_GROUPS = BlockSpec(
     signature="(in_channels, planes, stride)",
     configs=[(256, 64, 1), (256, 128, 2)],
     reference=tv_resnext,
-    reference_name="torchvision's ResNeXt-50 32x4d Bottleneck",
-    success="your grouped 3x3 convolution has 32 groups of 4 channels per 64 planes, and the block computes what "
-    "the block of torchvision's resnext50_32x4d computes.",
+    reference_name=N_("torchvision's ResNeXt-50 32x4d Bottleneck"),
+    success=N_(
+        "your grouped 3x3 convolution has 32 groups of 4 channels per 64 "
+        "planes, and the block computes what the block of torchvision's "
+        "resnext50_32x4d computes."
+    ),
     diagnose=_diagnose_groups,
 )
 
@@ -288,32 +382,44 @@ def _basic_variants(ref: nn.Module, x: Tensor) -> dict[str, Tensor]:
     f = block.bn2(block.conv2(torch.relu(block.bn1(block.conv1(x)))))  # F(x)
     return {
         TWICE: torch.relu(torch.relu(f) + identity),
-        "there is no ReLU after the addition": f + identity,
+        NO_RELU_AFTER: f + identity,
         BEFORE: torch.relu(f) + identity,
-        "the shortcut is missing": torch.relu(f),
+        NO_SHORTCUT: torch.relu(f),
     }
 
 
-BEFORE = "the ReLU now comes before the addition instead of after it"
-TWICE = (
-    "the ReLU is still applied twice: once to F(x) inside the block, before the addition, and again "
-    "after it, so the residual F(x) can never be negative"
+# what a wrong block computes instead (translated where shown)
+BEFORE = N_("the ReLU now comes before the addition instead of after it")
+TWICE = N_(
+    "the ReLU is still applied twice: once to F(x) inside the block, before "
+    "the addition, and again after it, so the residual F(x) can never be "
+    "negative"
 )
+NO_RELU_AFTER = N_("there is no ReLU after the addition")
+NO_SHORTCUT = N_("the shortcut is missing")
 DOUBLE_RELU = BlockSpec(
     name="BasicBlock",
     signature="(in_channels, planes, stride)",
     configs=[(16, 32, 2), (32, 32, 1)],
     reference=tv_basic,
-    reference_name="torchvision's BasicBlock",
-    success="your block computes relu(F(x) + shortcut(x)) with F(x) = bn2(conv2(relu(bn1(conv1(x))))), as "
-    "torchvision's BasicBlock does: one ReLU inside, one after the addition.",
+    reference_name=N_("torchvision's BasicBlock"),
+    success=N_(
+        "your block computes relu(F(x) + shortcut(x)) with F(x) = "
+        "bn2(conv2(relu(bn1(conv1(x))))), as torchvision's BasicBlock does: "
+        "one ReLU inside, one after the addition."
+    ),
     variants=_basic_variants,
     variant_hints={
-        TWICE: "the second conv-BN of the block must not end in a ReLU: the only ReLU after it is the "
-        "one applied to the sum",
-        "there is no ReLU after the addition": "apply the ReLU to F(x) + shortcut(x)",
-        BEFORE: "the second conv-BN ends without a ReLU; the block's last ReLU is applied to the sum",
-        "the shortcut is missing": "add the shortcut to F(x) before the last ReLU",
+        TWICE: N_(
+            "the second conv-BN of the block must not end in a ReLU: the "
+            "only ReLU after it is the one applied to the sum"
+        ),
+        NO_RELU_AFTER: N_("apply the ReLU to F(x) + shortcut(x)"),
+        BEFORE: N_(
+            "the second conv-BN ends without a ReLU; the block's last ReLU "
+            "is applied to the sum"
+        ),
+        NO_SHORTCUT: N_("add the shortcut to F(x) before the last ReLU"),
     },
 )
 
@@ -334,16 +440,17 @@ def _preact_variants(ref: nn.Module, x: Tensor) -> dict[str, Tensor]:
     return out
 
 
-PRE_IDENTITY = (
-    "the identity shortcut carries relu(bn1(x)) instead of x; where the shape does not change it must "
-    "be x itself, untouched"
+PRE_IDENTITY = N_(
+    "the identity shortcut carries relu(bn1(x)) instead of x; where the "
+    "shape does not change it must be x itself, untouched"
 )
-RELU_AFTER = (
+RELU_AFTER = N_(
     "there is a ReLU after the addition; a full pre-activation unit has none"
 )
-RAW = (
-    "the projection shortcut still reads the raw input x; in the authors' code, where the shape changes the "
-    "unit's first BN-ReLU is shared and the 1x1 projection reads its output, relu(bn1(x))"
+RAW = N_(
+    "the projection shortcut still reads the raw input x; in the authors' "
+    "code, where the shape changes the unit's first BN-ReLU is shared and "
+    "the 1x1 projection reads its output, relu(bn1(x))"
 )
 PREACT_SHORTCUT = BlockSpec(
     name="PreActBlock",
@@ -352,15 +459,26 @@ PREACT_SHORTCUT = BlockSpec(
     reference=lambda cin, planes, stride: PreActBlock(
         cin, planes, stride, shortcut="B"
     ),
-    reference_name="resnet_lib's PreActBlock",
-    success="your unit feeds the pre-activated input to the projection where the shape changes, and the raw x to "
-    "the identity elsewhere, as the authors' ResNet-1001 code and resnet_lib's PreActBlock do.",
+    reference_name=N_("resnet_lib's PreActBlock"),
+    success=N_(
+        "your unit feeds the pre-activated input to the projection where the "
+        "shape changes, and the raw x to the identity elsewhere, as the "
+        "authors' ResNet-1001 code and resnet_lib's PreActBlock do."
+    ),
     variants=_preact_variants,
     variant_hints={
-        RAW: "compute pre = relu(bn1(x)) once and give it to both conv1 and the projection; keep x for "
-        "the identity shortcut",
-        PRE_IDENTITY: "use pre for the projection only; an identity shortcut adds x as it came in",
-        RELU_AFTER: "return out + shortcut: the next unit's BN-ReLU does the activating",
+        RAW: N_(
+            "compute pre = relu(bn1(x)) once and give it to both conv1 and "
+            "the projection; keep x for the identity shortcut"
+        ),
+        PRE_IDENTITY: N_(
+            "use pre for the projection only; an identity shortcut adds x as "
+            "it came in"
+        ),
+        RELU_AFTER: N_(
+            "return out + shortcut: the next unit's BN-ReLU does the "
+            "activating"
+        ),
     },
 )
 
@@ -374,22 +492,37 @@ def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
         return None
     # a projection reads the block's input itself (conv3 of a Bottleneck may have the same shape)
     reads_x = [
-        m for m, i, _ in st.convs() if i.shape == x.shape and torch.equal(i, x)
+        m for m, i, o in st.convs() if i.shape == x.shape and torch.equal(i, x)
     ]
     if any(m.kernel_size == (1, 1) and m.out_channels == out for m in reads_x):
         return None
     shortcut = (
-        f"its shortcut still carries the {cin}-channel input (adding them raised {error_line(st.error)})"
+        Text(
+            "its shortcut still carries the {channels}-channel input (adding "
+            "them raised {error})",
+            channels=cin,
+            error=error_line(st.error),
+        )
         if st.error is not None
-        else "its shortcut has no 1x1 projection"
+        else _("its shortcut has no 1x1 projection")
     )
     return (
-        f"the projection shortcut is still missing where only the channels change: "
-        f"{_call(MISSING_PROJECTION, args)} keeps the map size but turns {cin} channels into {out}, and "
-        f"{shortcut}; torchvision gives this block a 1x1 projection with BatchNorm "
-        f"({count_params(ref) - count_params(student):,} parameters)",
-        "a projection is needed when stride != 1 OR in_channels != planes * expansion; with Bottlenecks "
-        "that is layer1's first block, whose stride is 1",
+        Text(
+            "the projection shortcut is still missing where only the "
+            "channels change: {call} keeps the map size but turns {cin} "
+            "channels into {out}, and {shortcut}; torchvision gives this "
+            "block a 1x1 projection with BatchNorm ({params:,} parameters)",
+            call=_call(MISSING_PROJECTION, args),
+            cin=cin,
+            out=out,
+            shortcut=shortcut,
+            params=count_params(ref) - count_params(student),
+        ),
+        _(
+            "a projection is needed when stride != 1 OR in_channels != "
+            "planes * expansion; with Bottlenecks that is layer1's first "
+            "block, whose stride is 1"
+        ),
     )
 
 
@@ -398,9 +531,12 @@ MISSING_PROJECTION = BlockSpec(
     signature="(in_channels, planes, stride)",
     configs=[(64, 64, 1), (256, 128, 2), (256, 64, 1)],
     reference=tv_bottleneck,
-    reference_name="torchvision's Bottleneck",
-    success="your block projects its shortcut wherever the shape changes, by stride or by channels, and computes "
-    "what torchvision's Bottleneck computes.",
+    reference_name=N_("torchvision's Bottleneck"),
+    success=N_(
+        "your block projects its shortcut wherever the shape changes, by "
+        "stride or by channels, and computes what torchvision's Bottleneck "
+        "computes."
+    ),
     diagnose=_diagnose_missing_projection,
 )
 
@@ -421,25 +557,53 @@ def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
         return None
     if any(m.stride != (1, 1) for m in threes):
         return (
-            f"in {_call(V1_V15, args)} both the first 1x1 and the 3x3 convolution have stride 2, so the main "
-            f"path halves the map twice while the shortcut halves it once",
-            "keep the stride on the 3x3 convolution only (V1.5, torchvision's placement)",
+            Text(
+                "in {call} both the first 1x1 and the 3x3 convolution have "
+                "stride 2, so the main path halves the map twice while the "
+                "shortcut halves it once",
+                call=_call(V1_V15, args),
+            ),
+            _(
+                "keep the stride on the 3x3 convolution only (V1.5, "
+                "torchvision's placement)"
+            ),
         )
     if st.error is not None:
         return None
     result = agree(ref, student, x)
-    gap = (
-        f" With torchvision's weights loaded, the outputs differ by up to {result.max_diff:.3g}."
-        if result.matched
+    hint = _(
+        "move the stride from conv1 (1x1) to conv2 (3x3); the projection "
+        "shortcut keeps its stride"
+    )
+    if (
+        result.matched
         and not result.same
         and result.max_diff == result.max_diff
-        else ""
-    )
+    ):
+        return (
+            Text(
+                "in {call} the stride still sits on the first 1x1 "
+                "convolution and the 3x3 has stride 1: that is the paper's "
+                'ResNet V1. torchvision\'s ResNet-50 is "V1.5": its 3x3 '
+                "convolution has the stride. Shapes and parameter counts are "
+                "the same, which is why the swap goes unnoticed. With "
+                "torchvision's weights loaded, the outputs differ by up to "
+                "{difference:.3g}.",
+                call=_call(V1_V15, args),
+                difference=result.max_diff,
+            ),
+            hint,
+        )
     return (
-        f"in {_call(V1_V15, args)} the stride still sits on the first 1x1 convolution and the 3x3 has stride 1: "
-        f"that is the paper's ResNet V1. torchvision's ResNet-50 is \"V1.5\": its 3x3 convolution has the "
-        f"stride. Shapes and parameter counts are the same, which is why the swap goes unnoticed.{gap}",
-        "move the stride from conv1 (1x1) to conv2 (3x3); the projection shortcut keeps its stride",
+        Text(
+            "in {call} the stride still sits on the first 1x1 convolution "
+            "and the 3x3 has stride 1: that is the paper's ResNet V1. "
+            'torchvision\'s ResNet-50 is "V1.5": its 3x3 convolution has the '
+            "stride. Shapes and parameter counts are the same, which is why "
+            "the swap goes unnoticed.",
+            call=_call(V1_V15, args),
+        ),
+        hint,
     )
 
 
@@ -448,9 +612,12 @@ V1_V15 = BlockSpec(
     signature="(in_channels, planes, stride)",
     configs=[(256, 128, 2), (256, 64, 1)],
     reference=tv_bottleneck,
-    reference_name="torchvision's Bottleneck",
-    success='your Bottleneck strides its 3x3 convolution, as torchvision\'s ResNet-50 ("V1.5") does, so '
-    "torchvision's weights mean the same thing in it.",
+    reference_name=N_("torchvision's Bottleneck"),
+    success=N_(
+        "your Bottleneck strides its 3x3 convolution, as torchvision's "
+        'ResNet-50 ("V1.5") does, so torchvision\'s weights mean the same '
+        "thing in it."
+    ),
     diagnose=_diagnose_v1,
 )
 
@@ -502,8 +669,14 @@ def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
     """Check a fixed ``measure_gradient_norms(model, inputs, targets)``: same numbers, model untouched."""
     if isinstance(candidate, (type, nn.Module)) or not callable(candidate):
         return Feedback.wrong(
-            f"expected your measuring function; got {describe(candidate)}",
-            "pass the function itself: check_fix(my_measure, bug='bn-running-stats')",
+            Text(
+                "expected your measuring function; got {answer}",
+                answer=describe(candidate),
+            ),
+            Text(
+                "pass the function itself: {call}",
+                call="check_fix(my_measure, bug='bn-running-stats')",
+            ),
         )
     g = torch.Generator().manual_seed(seed)
     for start_in_train in (False, True):
@@ -522,8 +695,11 @@ def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
             got = candidate(model, x, y)
         except Exception as err:  # the student's function
             return Feedback.wrong(
-                f"calling your function on a CIFAR ResNet-8 raised {error_line(err)}",
-                "it is called as measure(model, inputs, targets)",
+                Text(
+                    "calling your function on a CIFAR ResNet-8 raised {error}",
+                    error=error_line(err),
+                ),
+                _("it is called as measure(model, inputs, targets)"),
             )
         after = model.state_dict()
         changed = [
@@ -541,58 +717,118 @@ def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
             counter = next(
                 (k for k in stats if k.endswith("num_batches_tracked")), None
             )
-            count = (
-                f"; {counter} went from {int(before[counter])} to {int(after[counter])}"
-                if counter is not None and counter in after
-                else ""
+            hint = _(
+                "save the buffers before the forward pass and put them back "
+                "after it (or measure a copy of the model, or call "
+                "torch.func.functional_call with copies of the buffers)"
             )
+            if counter is not None and counter in after:
+                return Feedback.wrong(
+                    Text(
+                        "measuring still updates BatchNorm's running "
+                        "statistics: {count} buffers changed, e.g. "
+                        "{buffer}; {counter} went from {before} to {after}. "
+                        "A trained model measured this way no longer "
+                        "evaluates as it did.",
+                        count=len(stats),
+                        buffer=stats[0],
+                        counter=counter,
+                        before=int(before[counter]),
+                        after=int(after[counter]),
+                    ),
+                    hint,
+                )
             return Feedback.wrong(
-                f"measuring still updates BatchNorm's running statistics: {len(stats)} buffers changed, e.g. "
-                f"{stats[0]}{count}. A trained model measured this way no longer evaluates as it did.",
-                "save the buffers before the forward pass and put them back after it (or measure a copy of the "
-                "model, or call torch.func.functional_call with copies of the buffers)",
+                Text(
+                    "measuring still updates BatchNorm's running statistics: "
+                    "{count} buffers changed, e.g. {buffer}. A trained model "
+                    "measured this way no longer evaluates as it did.",
+                    count=len(stats),
+                    buffer=stats[0],
+                ),
+                hint,
             )
         if changed:
             return Feedback.wrong(
-                f"your function changed the model's weights ({changed[0]}, ...)",
-                "a measurement must not change the model it measures",
+                Text(
+                    "your function changed the model's weights ({name}, ...)",
+                    name=changed[0],
+                ),
+                _("a measurement must not change the model it measures"),
             )
         if model.training != start_in_train:
             was, now = (
                 ("train", "eval") if start_in_train else ("eval", "train")
             )
             return Feedback.wrong(
-                f"the model was in {was} mode before your function and is in {now} mode after it",
-                "remember model.training first and call model.train(that) at the end",
+                Text(
+                    "the model was in {was} mode before your function and is "
+                    "in {now} mode after it",
+                    was=was,
+                    now=now,
+                ),
+                _(
+                    "remember model.training first and call "
+                    "model.train(that) at the end"
+                ),
             )
         grads = [n for n, p in model.named_parameters() if p.grad is not None]
         if grads:
             return Feedback.wrong(
-                f"your function left gradients in the parameters' .grad ({grads[0]}, ...)",
-                "torch.autograd.grad returns gradients without writing .grad; loss.backward() "
-                "accumulates into it",
+                Text(
+                    "your function left gradients in the parameters' .grad "
+                    "({name}, ...)",
+                    name=grads[0],
+                ),
+                _(
+                    "torch.autograd.grad returns gradients without writing "
+                    ".grad; loss.backward() accumulates into it"
+                ),
             )
         values = _as_floats(got)
         if values is None:
             return Feedback.wrong(
-                f"your function returned {describe(got)}; expected a list of numbers",
-                "one gradient norm per Conv2d and Linear layer, in model.modules() order",
+                Text(
+                    "your function returned {result}; expected a list of "
+                    "numbers",
+                    result=describe(got),
+                ),
+                _(
+                    "one gradient norm per Conv2d and Linear layer, in "
+                    "model.modules() order"
+                ),
             )
         if not _close_lists(values, expected):
             if _close_lists(
                 values, _reference_norms(model, x, y, train=False)
             ):
                 return Feedback.wrong(
-                    "your norms are those of eval mode, where BatchNorm uses its running statistics;"
-                    " a training step normalises with the batch's statistics",
-                    "measure in train mode, then restore the statistics and the mode",
+                    _(
+                        "your norms are those of eval mode, where BatchNorm "
+                        "uses its running statistics; a training step "
+                        "normalises with the batch's statistics"
+                    ),
+                    _(
+                        "measure in train mode, then restore the statistics "
+                        "and the mode"
+                    ),
                 )
             return Feedback.wrong(
-                f"your function returned {len(values)} numbers that are not the gradient norms "
-                f"({len(expected)} layers) a training step sees",
-                "keep the buggy function's arithmetic; only what it does to the model was wrong",
+                Text(
+                    "your function returned {count} numbers that are not the "
+                    "gradient norms ({layers} layers) a training step sees",
+                    count=len(values),
+                    layers=len(expected),
+                ),
+                _(
+                    "keep the buggy function's arithmetic; only what it does "
+                    "to the model was wrong"
+                ),
             )
     return Feedback.right(
-        "your function measures the gradient norms a training step sees and leaves the model "
-        "as it found it: weights, BatchNorm statistics, mode and .grad untouched."
+        _(
+            "your function measures the gradient norms a training step sees "
+            "and leaves the model as it found it: weights, BatchNorm "
+            "statistics, mode and .grad untouched."
+        )
     )

@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator, Optional, Sequence, cast
 import torch
 from torch import Tensor, nn
 
-from ..feedback import Feedback, describe
+from ...i18n import Text, _
+from ..feedback import Feedback, describe, say
 
 #: the layers whose weights a reference hands to the student's module
 WEIGHTED = (nn.Conv2d, nn.BatchNorm2d, nn.Linear)
@@ -39,31 +40,54 @@ def build(
     if isinstance(candidate, nn.Module):
         name = type(candidate).__name__
         return None, Feedback.wrong(
-            f"you passed an instance of {name}; pass the class itself, so the checker can build it "
-            f"for several shapes",
-            f"check_fix({name}, bug=...), not check_fix({name}(...), bug=...)",
+            Text(
+                "you passed an instance of {name}; pass the class itself, so "
+                "the checker can build it for several shapes",
+                name=name,
+            ),
+            Text(
+                "{right}, not {wrong}",
+                right=f"check_fix({name}, bug=...)",
+                wrong=f"check_fix({name}(...), bug=...)",
+            ),
         )
     if not isinstance(candidate, type):
         return None, Feedback.wrong(
-            f"expected your module's class; got {describe(candidate)}",
-            f"pass a class whose constructor takes {signature}",
+            Text(
+                "expected your module's class; got {answer}",
+                answer=describe(candidate),
+            ),
+            Text(
+                "pass a class whose constructor takes {signature}",
+                signature=signature,
+            ),
         )
     if not issubclass(candidate, nn.Module):
         return None, Feedback.wrong(
-            f"{candidate.__name__} is not an nn.Module subclass",
-            f"write it as `class {candidate.__name__}(nn.Module): ...`",
+            Text(
+                "{name} is not an nn.Module subclass", name=candidate.__name__
+            ),
+            Text(
+                "write it as {code}",
+                code=f"`class {candidate.__name__}(nn.Module): ...`",
+            ),
         )
     call = f"{candidate.__name__}({', '.join(map(repr, args))})"
     try:
         module = candidate(*args)
     except Exception as err:  # the student's constructor
         return None, Feedback.wrong(
-            f"building {call} raised {error_line(err)}",
-            f"the constructor takes {signature}",
+            Text(
+                "building {call} raised {error}",
+                call=call,
+                error=error_line(err),
+            ),
+            Text("the constructor takes {signature}", signature=signature),
         )
     if not isinstance(module, nn.Module):
         return None, Feedback.wrong(
-            f"{call} did not return an nn.Module", "did you override __new__?"
+            Text("{call} did not return an nn.Module", call=call),
+            _("did you override __new__?"),
         )
     return module, None
 
@@ -124,8 +148,15 @@ def trace(module: nn.Module, x: Tensor) -> Trace:
             out = module(
                 x.clone()
             )  # a forward that writes into its input cannot change ours
-        if not isinstance(out, Tensor):
-            raise TypeError(f"forward returned {describe(out)}, not a tensor")
+        if not isinstance(out, Tensor):  # the student reads this error
+            raise TypeError(
+                say(
+                    Text(
+                        "forward returned {result}, not a tensor",
+                        result=describe(out),
+                    )
+                )
+            )
         return Trace(out, None, calls)
     except Exception as err:  # the student's forward
         return Trace(None, err, calls)
