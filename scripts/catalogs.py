@@ -90,9 +90,14 @@ def _code_sources() -> list[tuple[str, str]]:
     """(where, Python source) of the library's modules and the chapters' code."""
     import jupytext
 
+    # the library, and the notebook generator's own words (a twin's note, an
+    # exercise's heading)
     sources = [
         (p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8"))
-        for p in sorted(LIBRARY.rglob("*.py"))
+        for p in [
+            *sorted(LIBRARY.rglob("*.py")),
+            ROOT / "scripts" / "learner_notebook.py",
+        ]
     ]
     for chapter in sorted((ROOT / "book").glob("*.md")):
         notebook = jupytext.read(chapter)
@@ -141,7 +146,10 @@ def update_code(language: str) -> Path:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(
-            locale=language, project="resnet_lib", domain="resnet_lib"
+            locale=language,
+            project="resnet_lib",
+            domain="resnet_lib",
+            fuzzy=False,
         )
     catalog.update(extract_code())
     # messages that left the code are dropped, as sphinx-intl does

@@ -153,6 +153,10 @@ from babel.messages.pofile import read_po  # noqa: E402
 
 ZH = ROOT / "locales" / "zh_CN"
 CATALOGS = sorted((ZH / "LC_MESSAGES").rglob("*.po"))
+#: the library's catalog: what the code writes onto the pages (resnet_lib.i18n)
+LIBRARY_CATALOG = (
+    ROOT / "resnet_lib" / "locale" / "zh_CN" / "LC_MESSAGES" / "resnet_lib.po"
+)
 GLOSSARY_FILE = ZH / "glossary.yml"
 
 ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
@@ -184,7 +188,9 @@ def messages(path: Path):
     return catalog, [m for m in catalog if m.id]
 
 
-@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "po", [*CATALOGS, LIBRARY_CATALOG], ids=lambda p: p.stem
+)
 def test_a_catalog_keeps_the_markup_and_has_no_fuzzy_message(po):
     catalog, found = messages(po)
     assert not catalog.fuzzy, f"{po.name}: the header is marked fuzzy"
@@ -248,11 +254,58 @@ def test_every_message_is_translated():
     ones (fuzzy): this fails until a translator has translated them."""
     missing = [
         f"{po.stem}:{m.lineno}"
-        for po in CATALOGS
+        for po in [*CATALOGS, LIBRARY_CATALOG]
         for m in messages(po)[1]
         if not m.string
     ]
     assert not missing, missing
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s*_`-]", "", text.lower())
+
+
+def first_uses_without_english(po: Path) -> list[str]:
+    """The glossary terms whose first use in a chapter (its messages in the order of
+    the page) has no English term in the parentheses after it."""
+    by_chinese: dict[str, list[str]] = {}
+    for english, chinese in glossary().items():
+        by_chinese.setdefault(chinese, []).append(english)
+    text = re.sub(
+        r"[*_]", "", "\n".join(m.string for m in messages(po)[1] if m.string)
+    )
+    missing = []
+    for chinese, english in by_chinese.items():
+        i = text.find(chinese)
+        if i < 0:
+            continue
+        # 残差网络（residual network）: the parentheses may follow a longer term
+        after = text[i + len(chinese) : i + len(chinese) + 60]
+        gloss = re.match(r"[^（(。，；：\n]{0,6}[（(]([^）)]*)[）)]", after)
+        words = [_squash(w) for e in english for w in e.split() if len(w) >= 4]
+        if not (gloss and any(w in _squash(gloss.group(1)) for w in words)):
+            missing.append(f"{chinese} ({english[0]}): …{text[i : i + 30]}…")
+    return missing
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.stem)
+def test_the_english_term_is_beside_the_chinese_on_first_use(po):
+    """Issue 17: in each chapter, a glossary term's first use carries the English
+    term, 残差网络（residual network）, so a reader can find the English literature."""
+    assert not first_uses_without_english(po)
+
+
+def test_the_first_use_check_finds_a_bare_term(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "a"\nmsgstr "残差网络很深。残差网络（residual network）"\n\n'
+        'msgid "b"\nmsgstr "**瓶颈块**（bottleneck block）与恒等映射（identity）"\n',
+        encoding="utf-8",
+    )
+    missing = first_uses_without_english(po)
+    assert any(m.startswith("残差网络") for m in missing)
+    assert not any(m.startswith(("瓶颈块", "恒等映射")) for m in missing)
 
 
 @pytest.mark.book
