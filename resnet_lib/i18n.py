@@ -285,9 +285,22 @@ def translate_string(text: str, lang: str) -> str:
     return f"{lead}{found}{trail}"
 
 
-def translate_lines(text: str, lang: str) -> str:
-    """Printed output in ``lang``: each line translated by :func:`translate_string`."""
-    return "\n".join(translate_string(line, lang) for line in text.split("\n"))
+def translate_lines(text: str, lang: str, most: int = 4) -> str:
+    """Printed output in ``lang``: each line translated by :func:`translate_string`,
+    or each run of up to ``most`` lines that one message wrote (the longest run that
+    is one)."""
+    if _check(lang) == SOURCE_LANGUAGE:
+        return text
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        for j in range(min(len(lines), i + most), i, -1):
+            run = "\n".join(lines[i:j])
+            new = translate_string(run, lang)
+            if new != run or j == i + 1:
+                out.append(new)
+                i = j
+                break
+    return "\n".join(out)
 
 
 def _translate(text: str, lang: str, depth: int) -> str | None:
@@ -332,8 +345,17 @@ def _compiled(lang: str, mtime: float) -> list[tuple[str, str, re.Pattern]]:
         except ValueError:
             continue
         literals = [literal for literal, _f, _s, _c in parts]
-        if not any(field for _l, field, _s, _c in parts) or not re.search(
-            r"[A-Za-z]{3}", "".join(literals)
+        names = [
+            field.split(".")[0].split("[")[0]
+            for _l, field, _s, _c in parts
+            if field is not None
+        ]
+        # a template names its fields; a message with other braces (math, say,
+        # "x_{l+1}") is no template
+        if (
+            not names
+            or not all(n.isidentifier() for n in names)
+            or not re.search(r"[A-Za-z]{3}", "".join(literals))
         ):
             continue
         regex, seen = "", set()
@@ -342,7 +364,7 @@ def _compiled(lang: str, mtime: float) -> list[tuple[str, str, re.Pattern]]:
             if field is None:
                 continue
             name = field.split(".")[0].split("[")[0]
-            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            regex += f"(?P={name})" if name in seen else f"(?P<{name}>[^\n]+?)"
             seen.add(name)
         found.append(
             (

@@ -198,6 +198,9 @@ def test_a_written_sentence_is_found_behind_its_words(zh):
     assert t("see: 1,024 paths of mean length 5", zh).startswith("see")
     out = i18n.translate_lines("iterations\n8 paths of mean length 2\nx", zh)
     assert out == "迭代次数\n8 条路径，平均长度 2\nx"
+    # a message of two lines, printed among others
+    out = i18n.translate_lines("x\n8 paths of mean\nlength 2\niterations", zh)
+    assert out == "x\n8 条路径，\n平均长度 2\n迭代次数"
 
 
 def test_a_figure_text_of_several_lines_is_translated_whole(zh):
@@ -218,3 +221,18 @@ def test_a_figure_text_of_several_lines_is_translated_whole(zh):
     # one line for two: the second is left empty
     assert ">该网络更好</text>" in svg and "better" not in svg
     assert ">8 条路径，</text>" in svg and ">平均长度 2</text>" in svg
+
+
+def test_a_message_with_braces_that_are_no_fields_is_no_template(
+    zh, monkeypatch
+):
+    catalog = dict(i18n.catalog(zh))
+    catalog["the sum x_{l+1} of the unit"] = "单元之和 x_{l+1}"
+    monkeypatch.setattr(i18n, "catalog", lambda lang: catalog)
+    i18n._compiled.cache_clear()
+    try:
+        t = i18n.translate_string
+        assert t("the sum x_{l+1} of the unit", zh) == "单元之和 x_{l+1}"
+        assert t("8 paths of mean length 2", zh) == "8 条路径，平均长度 2"
+    finally:
+        i18n._compiled.cache_clear()
