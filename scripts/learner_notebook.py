@@ -31,20 +31,25 @@ import jupytext
 import nbformat
 import yaml
 
+from resnet_lib.i18n import N_, SOURCE_LANGUAGE, Text, gettext
+
 ROOT = Path(__file__).resolve().parents[1]
+#: the book's catalogs (Sphinx's gettext): ``<language>/LC_MESSAGES/book/<chapter>.po``
+LOCALES = ROOT / "locales"
 EDITIONS = ("full", "student")
+#: the admonitions, with the title each shows (as Jupyter Book shows them)
 ADMONITIONS = {
-    "admonition",
-    "note",
-    "tip",
-    "hint",
-    "important",
-    "warning",
-    "caution",
-    "attention",
-    "danger",
-    "error",
-    "seealso",
+    "admonition": "",
+    "note": N_("Note"),
+    "tip": N_("Tip"),
+    "hint": N_("Hint"),
+    "important": N_("Important"),
+    "warning": N_("Warning"),
+    "caution": N_("Caution"),
+    "attention": N_("Attention"),
+    "danger": N_("Danger"),
+    "error": N_("Error"),
+    "seealso": N_("Seealso"),
 }
 
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]*)`")
@@ -56,7 +61,10 @@ TARGET = re.compile(r"^\((?P<label>[\w:.-]+)\)=[ \t]*$")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
-GLUE_TITLE = "# @title This passage with the numbers of your run (run the cell to show it)"
+GLUE_HEADING = N_(
+    "This passage with the numbers of your run (run the cell to show it)"
+)
+GLUE_TITLE = f"# @title {GLUE_HEADING}"
 #: what the glue cell's folded code looks like on Colab (form) and in JupyterLab (hidden)
 GLUE_METADATA = {
     "cellView": "form",
@@ -79,6 +87,147 @@ def edition_url(edition: str = "full") -> str:
             "_config.yml has no html.baseurl: the twins link to the published book"
         )
     return url.rstrip("/") + ("/student/" if edition == "student" else "/")
+
+
+def language_url(edition: str, language: str) -> str:
+    """Where a twin's links lead: its edition of the book in its language. The
+    Chinese edition is published under ``zh/``; it has no student edition of its
+    own, so a Chinese student's notebook links to the (English) student edition,
+    which has no solutions either."""
+    if language == SOURCE_LANGUAGE or edition == "student":
+        return edition_url(edition)
+    return edition_url(edition) + "zh/"
+
+
+def book_messages(md: Path, language: str) -> dict[str, str]:
+    """The chapter's translated paragraphs, by their English text with its
+    whitespace collapsed (as Sphinx's gettext extracted them)."""
+    if language == SOURCE_LANGUAGE:
+        return {}
+    from babel.messages.pofile import read_po
+
+    po = LOCALES / language / "LC_MESSAGES" / "book" / f"{md.stem}.po"
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    return {
+        " ".join(m.id.split()): m.string
+        for m in catalog
+        if isinstance(m.id, str) and m.id and m.string and not m.fuzzy
+    }
+
+
+LIST_ITEM = re.compile(r"^(?P<mark>\s*(?:[-*+]|\d+[.)])\s+)(?P<text>.*)$")
+HEADING = re.compile(r"^(?P<mark>#{1,6}\s+)(?P<text>.*)$")
+
+
+def _translated(text: str, messages: dict[str, str]) -> Optional[str]:
+    return messages.get(" ".join(text.split()))
+
+
+def translate_markdown(source: str, messages: dict[str, str]) -> str:
+    """A Markdown cell of a chapter with each paragraph, heading, list item, table
+    cell and directive title replaced by its translation from ``messages`` (see
+    :func:`book_messages`); code blocks, directive fences and options, targets and
+    anything without a translation stay as they are."""
+    if not messages:
+        return source
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush():
+        if not run:
+            return
+        whole = _translated("\n".join(run), messages)
+        if whole is not None:
+            out.append(whole)
+        elif any(LIST_ITEM.match(line) for line in run):
+            items: list[list[str]] = []
+            for line in run:
+                if LIST_ITEM.match(line) or not items:
+                    items.append([line])
+                else:
+                    items[-1].append(line)
+            for item in items:
+                m = LIST_ITEM.match(item[0])
+                body = [m.group("text") if m else item[0], *item[1:]]
+                new = _translated("\n".join(body), messages)
+                if new is None:
+                    out.extend(item)
+                else:
+                    out.append(f"{m.group('mark') if m else ''}{new}")
+        else:
+            out.extend(run)
+        run.clear()
+
+    fence = None  # the open code block's fence
+    directives: list[str] = []  # the open directives' fences
+    for line in source.split("\n"):
+        plain = PLAIN_FENCE.match(line)
+        start = DIRECTIVE_START.match(line)
+        if fence is not None:
+            out.append(line)
+            if line.startswith(fence):
+                fence = None
+            continue
+        if directives and line.strip() == directives[-1]:
+            flush()
+            directives.pop()
+            out.append(line)
+            continue
+        if plain and not start:
+            flush()
+            fence = plain.group("fence")
+            out.append(line)
+            continue
+        heading = HEADING.match(line)
+        if start:
+            flush()
+            directives.append(start.group("fence"))
+            arg = start.group("arg").strip()
+            new = _translated(arg, messages) if arg else None
+            out.append(line if new is None else line.replace(arg, new, 1))
+        elif heading:
+            flush()
+            new = _translated(heading.group("text"), messages)
+            out.append(line if new is None else heading.group("mark") + new)
+        elif line.startswith("|") and line.rstrip().endswith("|"):
+            flush()
+            cells = line.strip().strip("|").split("|")
+            out.append(
+                "|"
+                + "|".join(
+                    f" {_translated(c, messages) or c.strip()} "
+                    if c.strip() and not set(c.strip()) <= set("-: ")
+                    else c
+                    for c in cells
+                )
+                + "|"
+            )
+        elif (
+            not line.strip()
+            or OPTION.match(line)
+            or TARGET.match(line)
+            or line.startswith("% ")
+        ):
+            flush()
+            out.append(line)
+        else:
+            run.append(line)
+    flush()
+    return "\n".join(out)
+
+
+#: the book's title in each translated edition (_config.yml has the English)
+TITLES = {"zh_CN": "ResNet 交互式教程"}
+
+
+def book_title(language: str = SOURCE_LANGUAGE) -> str:
+    return TITLES.get(language) or config()["title"]
+
+
+def title_of(md: Path, messages: dict[str, str]) -> str:
+    """The chapter's title, translated if ``messages`` has it."""
+    return _translated(page_title(md), messages) or page_title(md)
 
 
 def page_title(md: Path) -> str:
@@ -128,6 +277,7 @@ class _State:
     edition: str
     labels: dict[str, Target]
     url: str
+    language: str = SOURCE_LANGUAGE
     n_exercises: int = 0
     exercise_numbers: dict[str, int] = field(default_factory=dict)
 
@@ -315,9 +465,15 @@ def _blocks(state: _State, lines: list[str]) -> list[_Block]:
             label = options.get("label") or f"exercise-{state.n_exercises + 1}"
             state.n_exercises += 1
             state.exercise_numbers[label] = state.n_exercises
-            title = f"Exercise {state.n_exercises}" + (
-                f": {arg.strip()}" if arg.strip() else ""
-            )
+            title = (
+                Text(
+                    "Exercise {n}: {title}",
+                    n=state.n_exercises,
+                    title=arg.strip(),
+                )
+                if arg.strip()
+                else Text("Exercise {n}", n=state.n_exercises)
+            ).render(state.language)
             blocks.append(
                 _Block(f"---\n\n**✏️ {title}**\n\n{inner}", exercise=label)
             )
@@ -326,10 +482,15 @@ def _blocks(state: _State, lines: list[str]) -> list[_Block]:
             label = arg.strip()
             if state.edition == "full":
                 n = state.exercise_numbers.get(label)
-                summary = f"Solution to exercise {n}" if n else "Solution"
+                summary = (
+                    Text("Solution to exercise {n}", n=n)
+                    if n
+                    else Text("Solution")
+                ).render(state.language)
+                click = gettext("(click to open)", state.language)
                 blocks.append(
                     _Block(
-                        f"<details>\n<summary><b>{summary}</b> (click to open)</summary>\n\n"
+                        f"<details>\n<summary><b>{summary}</b> {click}</summary>\n\n"
                         f"{inner}\n\n</details>",
                         solution=label,
                     )
@@ -337,11 +498,11 @@ def _blocks(state: _State, lines: list[str]) -> list[_Block]:
             else:
                 blocks.append(_Block("", solution=label))
         elif name in ADMONITIONS:
+            kind = gettext(ADMONITIONS[name], state.language)
             title = (
                 arg.strip()
                 if name == "admonition"
-                else name.capitalize()
-                + (f": {arg.strip()}" if arg.strip() else "")
+                else kind + (f": {arg.strip()}" if arg.strip() else "")
             )
             prose.extend(["", _quote(f"**{title}**\n\n{inner}"), ""])
         elif name == "literalinclude":
@@ -396,7 +557,9 @@ def _glued_names(code: str) -> list[re.Pattern]:
     return patterns
 
 
-def _glue_cell(text: str) -> nbformat.NotebookNode:
+def _glue_cell(
+    text: str, language: str = SOURCE_LANGUAGE
+) -> nbformat.NotebookNode:
     """A folded code cell that shows ``text`` (with ``\\x00name\\x00`` placeholders) as
     Markdown, filled with the values glued by this notebook's own cells."""
     escaped = text.replace("{", "{{").replace("}", "}}")
@@ -408,7 +571,7 @@ def _glue_cell(text: str) -> nbformat.NotebookNode:
     if '"""' in body or body.rstrip().endswith("\\"):
         raise ValueError(f"cannot quote this passage in a twin: {text[:80]!r}")
     source = (
-        f"{GLUE_TITLE}\nfrom IPython.display import Markdown\n\nfrom resnet_lib.book.notebook import glued\n\n"
+        f"# @title {gettext(GLUE_HEADING, language)}\nfrom IPython.display import Markdown\n\nfrom resnet_lib.book.notebook import glued\n\n"
         f'Markdown(rf"""\n{body}\n""")'
     )
     return nbformat.v4.new_code_cell(source, metadata=dict(GLUE_METADATA))
@@ -417,15 +580,25 @@ def _glue_cell(text: str) -> nbformat.NotebookNode:
 # ---------------------------------------------------------------- the notebook
 
 
+#: the cell that a translated twin runs after its setup cell
+LANGUAGE_CELL = N_(
+    "In this notebook's language: the sentences, figure labels and checkers' "
+    "feedback that the code writes"
+)
+
+
 def convert(
     md: Path,
     edition: str = "full",
     nb: Optional[nbformat.NotebookNode] = None,
     pages: Optional[list[str]] = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> nbformat.NotebookNode:
     """The learner's notebook of chapter ``md``: ``edition`` "full" (solutions folded) or
     "student" (no solutions). ``nb``: the chapter as jupytext reads it (default: read ``md``);
-    ``pages``: the toc files whose labels ``{ref}`` may name."""
+    ``pages``: the toc files whose labels ``{ref}`` may name; ``language``: the
+    notebook's language (its text from the book's catalogs, its code's words from the
+    library's, with :func:`resnet_lib.book.language.use_language`)."""
     if edition not in EDITIONS:
         raise ValueError(f"edition must be one of {EDITIONS}; got {edition!r}")
     if nb is None:
@@ -434,7 +607,14 @@ def convert(
         from sync_notebooks import toc_files
 
         pages = toc_files()
-    state = _State(md, edition, label_index(pages), edition_url(edition))
+    state = _State(
+        md,
+        edition,
+        label_index(pages),
+        language_url(edition, language),
+        language,
+    )
+    messages = book_messages(md, language)
     page = md.relative_to(ROOT).with_suffix("").as_posix()
     cells: list[nbformat.NotebookNode] = []
     exercise: Optional[str] = None  # the exercise whose checker cells follow
@@ -450,11 +630,22 @@ def convert(
             if exercise:
                 new.metadata["exercise"] = exercise
             cells.append(new)
+            if language != SOURCE_LANGUAGE and cell.source.startswith(
+                "# Colab setup"
+            ):
+                cells.append(
+                    nbformat.v4.new_code_cell(
+                        f"# {gettext(LANGUAGE_CELL, language)}\n"
+                        "from resnet_lib.book.language import use_language\n\n"
+                        f'use_language("{language}")'
+                    )
+                )
             continue
         if cell.cell_type != "markdown":
             cells.append(cell)
             continue
-        for block in _blocks(state, cell.source.splitlines()):
+        source = translate_markdown(cell.source, messages)
+        for block in _blocks(state, source.splitlines()):
             if block.exercise:
                 exercise = block.exercise
             elif block.solution or re.match(r"^#{1,6} ", block.text):
@@ -469,7 +660,7 @@ def convert(
                             "before any code cell glues it; a twin runs top to bottom, so glue it earlier"
                         )
                 new = (
-                    _glue_cell(text)
+                    _glue_cell(text, language)
                     if glued
                     else nbformat.v4.new_markdown_cell(text)
                 )
@@ -481,15 +672,25 @@ def convert(
     # where this notebook comes from, under its title
     first = cells[0] if cells and cells[0].cell_type == "markdown" else None
     note = (
-        f"*The runnable notebook of [{page_title(md)}]({state.url}{page}.html), a chapter of "
-        f"[{config()['title']}]({state.url})"
-        + (
-            ", student edition: exercises without solutions"
-            if edition == "student"
-            else ""
+        Text(
+            "*The runnable notebook of [{title}]({page}), a chapter of "
+            "[{book}]({url}), student edition: exercises without solutions. "
+            "Run the cells from the top.*",
+            title=title_of(md, messages),
+            page=f"{state.url}{page}.html",
+            book=book_title(language),
+            url=state.url,
         )
-        + ". Run the cells from the top.*"
-    )
+        if edition == "student"
+        else Text(
+            "*The runnable notebook of [{title}]({page}), a chapter of "
+            "[{book}]({url}). Run the cells from the top.*",
+            title=title_of(md, messages),
+            page=f"{state.url}{page}.html",
+            book=book_title(language),
+            url=state.url,
+        )
+    ).render(language)
     if first is not None and first.source.startswith("# "):
         title, _, rest = first.source.partition("\n")
         first.source = f"{title}\n\n{note}\n{rest}"

@@ -23,12 +23,28 @@ from pathlib import Path
 import jupytext
 import nbformat
 import yaml
-from learner_notebook import EDITIONS, convert
+from learner_notebook import convert
+
+from resnet_lib.i18n import SOURCE_LANGUAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 TWINS = ROOT / "notebooks"
 #: where each edition's twins go (the student edition of the book launches the second)
 TWIN_DIRS = {"full": TWINS, "student": TWINS / "student"}
+#: the translated twins, by language: the same editions in a folder of their own
+#: (the Chinese edition of the book launches notebooks/zh)
+LANGUAGES = {"zh_CN": "zh"}
+
+
+def twin_dirs() -> dict[tuple[str, str], Path]:
+    """(edition, language) -> the folder of its twins."""
+    dirs = {(e, SOURCE_LANGUAGE): d for e, d in TWIN_DIRS.items()}
+    for language, folder in LANGUAGES.items():
+        for edition, d in TWIN_DIRS.items():
+            dirs[edition, language] = TWINS / folder / d.relative_to(TWINS)
+    return dirs
+
+
 SETUP_MARKER = "# Colab setup"
 
 
@@ -95,12 +111,15 @@ def expected(md: Path) -> tuple[str, dict[str, nbformat.NotebookNode]]:
     pages = toc_files()
     chapter = jupytext.reads(text, fmt="md:myst")
     return text, {
-        edition: convert(md, edition, chapter, pages) for edition in EDITIONS
+        (edition, language): convert(md, edition, chapter, pages, language)
+        for edition, language in twin_dirs()
     }
 
 
-def twin_path(md: Path, edition: str = "full") -> Path:
-    return TWIN_DIRS[edition] / f"{md.stem}.ipynb"
+def twin_path(
+    md: Path, edition: str = "full", language: str = SOURCE_LANGUAGE
+) -> Path:
+    return twin_dirs()[edition, language] / f"{md.stem}.ipynb"
 
 
 def main(argv=None) -> int:
@@ -113,7 +132,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     stale = []
-    for folder in TWIN_DIRS.values():
+    for folder in twin_dirs().values():
         folder.mkdir(parents=True, exist_ok=True)
     for md in chapters():
         text, twins = expected(md)
@@ -123,17 +142,17 @@ def main(argv=None) -> int:
             )
             if not args.check:
                 md.write_text(text)
-        for edition, twin in twins.items():
+        for (edition, language), twin in twins.items():
             twin_text = nbformat.writes(twin) + "\n"
-            out = twin_path(md, edition)
+            out = twin_path(md, edition, language)
             if not out.exists() or out.read_text() != twin_text:
                 stale.append(
                     f"{out.relative_to(ROOT)} ({edition} twin of {md.name})"
                 )
                 if not args.check:
                     out.write_text(twin_text)
-    for edition, folder in TWIN_DIRS.items():
-        known = {twin_path(md, edition).name for md in chapters()}
+    for (edition, language), folder in twin_dirs().items():
+        known = {twin_path(md, edition, language).name for md in chapters()}
         for p in folder.glob("*.ipynb"):
             if p.name not in known:
                 stale.append(f"{p.relative_to(ROOT)} (no chapter in _toc.yml)")

@@ -1,10 +1,11 @@
 """The Colab twins as a learner opens them (no build needed).
 
-Every chapter has two twins, written by scripts/sync_notebooks.py through
-scripts/learner_notebook.py: notebooks/<name>.ipynb (solutions folded) and
-notebooks/student/<name>.ipynb (no solutions). Neither may show MyST markup; the students'
-set may hold no solution text; links go to pages and anchors of the book; exercises carry
-their labels for the marking command. (That the twins run top to bottom is checked in
+Every chapter has two twins in each language, written by scripts/sync_notebooks.py
+through scripts/learner_notebook.py: notebooks/<name>.ipynb (solutions folded) and
+notebooks/student/<name>.ipynb (no solutions), and the same in Chinese under
+notebooks/zh/ (their text from the book's catalogs). None may show MyST markup; the
+students' sets may hold no solution text; links go to pages and anchors of the book;
+exercises carry their labels for the marking command. (That the twins run top to bottom is checked in
 tests/test_book.py, from a fresh virtual environment.)
 """
 
@@ -28,6 +29,7 @@ from test_exercise_inventory import exercises  # noqa: E402
 
 CHAPTERS = sync_notebooks.chapters()
 EDITIONS = learner_notebook.EDITIONS
+LANGUAGES = ("en", *sync_notebooks.LANGUAGES)
 
 # MyST that Colab, Jupyter and VS Code would show raw
 RAW_MYST = re.compile(
@@ -39,8 +41,13 @@ RAW_MYST = re.compile(
 )
 
 
-def twin(md: Path, edition: str) -> dict:
-    return json.loads(sync_notebooks.twin_path(md, edition).read_text())
+def twin(md: Path, edition: str, language: str = "en") -> dict:
+    path = sync_notebooks.twin_path(md, edition, language)
+    return json.loads(path.read_text())
+
+
+def is_glue_cell(src: str) -> bool:
+    return src.startswith("# @title ") and 'Markdown(rf"""' in src
 
 
 def markdown_texts(nb: dict) -> list[str]:
@@ -50,35 +57,38 @@ def markdown_texts(nb: dict) -> list[str]:
         src = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
             out.append(src)
-        elif src.startswith(learner_notebook.GLUE_TITLE):
+        elif is_glue_cell(src):
             out.append(src.split('rf"""', 1)[1])
     return out
 
 
-CASES = [(md, edition) for md in CHAPTERS for edition in EDITIONS]
-IDS = [f"{edition}-{md.stem}" for md, edition in CASES]
+CASES = [
+    (md, edition, language)
+    for md in CHAPTERS
+    for edition in EDITIONS
+    for language in LANGUAGES
+]
+IDS = [f"{language}-{edition}-{md.stem}" for md, edition, language in CASES]
 
 
-def test_every_chapter_has_both_twins():
-    assert len(CHAPTERS) >= 9
-    for md in CHAPTERS:
-        for edition in EDITIONS:
-            assert sync_notebooks.twin_path(md, edition).is_file(), (
-                md.name,
-                edition,
-            )
+def test_every_chapter_has_its_twins_in_every_language():
+    assert len(CHAPTERS) >= 9 and LANGUAGES == ("en", "zh_CN")
+    for md, edition, language in CASES:
+        path = sync_notebooks.twin_path(md, edition, language)
+        assert path.is_file(), (md.name, edition, language)
 
 
-@pytest.mark.parametrize("md,edition", CASES, ids=IDS)
-def test_no_myst_markup_reaches_the_learner(md, edition):
-    nb = twin(md, edition)
+@pytest.mark.parametrize("md,edition,language", CASES, ids=IDS)
+def test_no_myst_markup_reaches_the_learner(md, edition, language):
+    nb = twin(md, edition, language)
     raw = [
         m.group(0)
         for text in markdown_texts(nb)
         for m in RAW_MYST.finditer(text)
     ]
     assert not raw, (
-        f"{sync_notebooks.twin_path(md, edition)} shows raw MyST: {raw[:5]}"
+        f"{sync_notebooks.twin_path(md, edition, language)} shows raw MyST: "
+        f"{raw[:5]}"
     )
     assert "jupytext" not in nb["metadata"], (
         "a generated twin must not declare a jupytext pairing"
@@ -116,6 +126,63 @@ def test_the_students_set_holds_no_solution(md):
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_the_chinese_students_set_holds_no_solution(md):
+    """The English fingerprints do not find Chinese solutions: the lines of the
+    Chinese full set's solution cells are looked for instead."""
+    full = twin(md, "full", "zh_CN")
+    lines = {
+        line.strip()
+        for c in full["cells"]
+        if c["metadata"].get("solution")
+        for line in "".join(c["source"]).splitlines()
+        if len(line.strip()) >= 16 and "<" not in line and "```" not in line
+    }
+    assert len(exercises(md)) == 0 or lines
+    student_cells = twin(md, "student", "zh_CN")["cells"]
+    assert not [c for c in student_cells if c["metadata"].get("solution")]
+
+    def stripped_lines(cells):
+        return {
+            line.strip()
+            for c in cells
+            for line in "".join(c["source"]).splitlines()
+        }
+
+    # a line a solution shares with the rest of the chapter (a code line, say) is
+    # no leak
+    rest = stripped_lines(
+        c for c in full["cells"] if not c["metadata"].get("solution")
+    )
+    leaked_lines = (lines - rest) & stripped_lines(student_cells)
+    assert not leaked_lines, leaked_lines[:3]
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_the_chinese_twins_read_in_chinese(md):
+    """No paragraph of English prose is left (code, names and links excepted), and
+    the code speaks Chinese from the cell after the setup cell on."""
+    nb = twin(md, "full", "zh_CN")
+    english = []
+    for text in markdown_texts(nb):
+        text = re.sub(r"```.*?```|\$\$.*?\$\$", "", text, flags=re.S)
+        for para in re.split(r"\n\s*\n", text):
+            words = re.findall(
+                r"\b[a-zA-Z]{3,}\b",
+                re.sub(r"\([^)]*\)|`[^`]*`|\{[^}]*\}|\$[^$]*\$", "", para),
+            )
+            if len(words) >= 4 and not re.search(r"[\u4e00-\u9fff]", para):
+                english.append(para[:80])
+    assert not english, english[:3]
+    code = [
+        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+    ]
+    setup = next(
+        i for i, c in enumerate(code) if c.startswith("# Colab setup")
+    )
+    assert code[setup + 1].endswith('use_language("zh_CN")')
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_solutions_are_folded_in_the_full_set(md):
     nb = twin(md, "full")
     solutions = [c for c in nb["cells"] if c["metadata"].get("solution")]
@@ -134,27 +201,30 @@ def test_both_sets_run_the_same_code(md):
     set from a fresh venv (tests/test_book.py) runs the students' code too."""
 
     def code(
-        edition,
+        edition, language
     ):  # links in the glued passages name the edition's own pages
-        url = learner_notebook.edition_url(edition)
+        url = learner_notebook.language_url(edition, language)
         return [
             "".join(c["source"]).replace(url, "BOOK/")
-            for c in twin(md, edition)["cells"]
+            for c in twin(md, edition, language)["cells"]
             if c["cell_type"] == "code"
         ]
 
-    assert code("student") == code("full")
+    for language in LANGUAGES:
+        assert code("student", language) == code("full", language)
 
 
-@pytest.mark.parametrize("md,edition", CASES, ids=IDS)
-def test_exercises_and_their_checker_cells_carry_their_label(md, edition):
-    nb = twin(md, edition)
+@pytest.mark.parametrize("md,edition,language", CASES, ids=IDS)
+def test_exercises_and_their_checker_cells_carry_their_label(
+    md, edition, language
+):
+    nb = twin(md, edition, language)
     for ex in exercises(md):
         marked = [
             c for c in nb["cells"] if c["metadata"].get("exercise") == ex.label
         ]
         statement = [c for c in marked if c["cell_type"] == "markdown"]
-        assert len(statement) == 1 and "Exercise" in "".join(
+        assert len(statement) == 1 and "**✏️ " in "".join(
             statement[0]["source"]
         ), ex.label
         checkers = [c for c in marked if c["cell_type"] == "code"]
@@ -165,13 +235,13 @@ def test_exercises_and_their_checker_cells_carry_their_label(md, edition):
         ] == ex.checkers
 
 
-@pytest.mark.parametrize("md,edition", CASES, ids=IDS)
-def test_links_point_to_pages_and_labels_of_the_edition(md, edition):
-    base = learner_notebook.edition_url(edition)
+@pytest.mark.parametrize("md,edition,language", CASES, ids=IDS)
+def test_links_point_to_pages_and_labels_of_the_edition(md, edition, language):
+    base = learner_notebook.language_url(edition, language)
     labels = learner_notebook.label_index(sync_notebooks.toc_files())
     pages = set(sync_notebooks.toc_files())
     found = 0
-    for text in markdown_texts(twin(md, edition)):
+    for text in markdown_texts(twin(md, edition, language)):
         for url in re.findall(r"\]\((https?://[^)\s]+)\)", text):
             if not url.startswith(learner_notebook.edition_url("full")):
                 continue  # an outside reference (a paper, Colab)
@@ -181,6 +251,7 @@ def test_links_point_to_pages_and_labels_of_the_edition(md, edition):
             )
             parsed = urlparse(url[len(base) :])
             page = parsed.path.removesuffix(".html")
+            assert not page.startswith("zh/"), url
             if page:  # "" is the book's front page
                 assert page in pages, (
                     f"{md.name}: {url} is no page of the book"
