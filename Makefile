@@ -25,17 +25,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[book,test]"
 	touch $@
 
+# the English book, then the Chinese edition rendered from the same execution cache and
+# published beside it, under zh/ (scripts/build_zh.py)
 book: setup
 	$(BIN)/python scripts/execute_book.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python scripts/build_zh.py
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 # The student edition: the same book with no solution anywhere in it (scripts/build_student.py).
 student: setup
 	$(BIN)/python scripts/build_student.py
 
-# a preview of the Chinese edition, rendered from the execution cache (scripts/build_zh.py)
-book-zh: book
+# the Chinese edition again, after a translator's change (renders only: seconds)
+book-zh: setup
 	$(BIN)/python scripts/build_zh.py
 
 # after editing a chapter: the translation catalogs (locales/), new and changed messages

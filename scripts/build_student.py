@@ -32,6 +32,7 @@ def main() -> int:
         twin_dir="notebooks/student",
         html_copy_source=False,
         html_show_sourcelink=False,
+        edition_switch={},
     )
     config["title"] = f"{config['title']} (student edition)"
     config["html"]["baseurl"] = edition_url("student")

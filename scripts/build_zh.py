@@ -1,37 +1,60 @@
 """Build the Chinese edition from the same chapters and the catalogs in ``locales/zh_CN``.
 
-Issue 17, in progress: the pages' text comes from the translation catalogs (see
-``make catalogs`` and the README's *Translating*), glued numbers included (the book's
-Sphinx extension lends a page's glue data to its translated paragraphs). It writes
-_build/zh/_config.yml, the book's _config.yml with ``language: zh_CN`` and the catalogs'
-folder, and builds into _build/zh/_build/html reusing the execution cache of the full
-build: once `make book` has run, it executes nothing and only renders (seconds).
+The pages' text comes from the book's translation catalogs (see ``make catalogs`` and
+the README's *Translating*), glued numbers included (the book's Sphinx extension lends
+a page's glue data to its translated paragraphs); what the code wrote into the pages
+(glued sentences, figures' words, tables' headers) is re-rendered in Chinese from the
+library's catalog (``resnet_lib/locale``, see ``resnet_lib.i18n``). It writes
+_build/zh/_config.yml, the book's _config.yml with ``language: zh_CN``, the catalogs'
+folder, the Chinese Colab notebooks (``notebooks/zh``) behind the launch buttons and a
+language switch back to the English pages, builds into _build/zh/_build/html reusing
+the execution cache of the English build (it executes nothing, it only renders), and
+publishes the result under ``zh/`` of the English book (_build/html/zh), where the
+English pages' language switch leads.
 
-Not yet Chinese: sentences that code writes into the pages, figure labels, explorer
-labels, the checkers' feedback and the Colab notebooks; the pages have no language
-switch yet. So this edition is not published, and `make book` does not build it.
-
-    python scripts/build_zh.py      # after `make book`
+    python scripts/build_zh.py      # after the English build (`make book` runs both)
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 from editions import ROOT, TRANSLATION, build, edition_config
+from learner_notebook import book_title, language_url
 
 OUT = ROOT / "_build" / "zh"
 HTML = OUT / "_build" / "html"
 LANGUAGE = "zh_CN"
+#: where it is published: beside the English book's pages
+PUBLISHED = ROOT / "_build" / "html" / "zh"
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = edition_config(language=LANGUAGE, **TRANSLATION)
-    config["title"] = "ResNet 交互式教程"
+    config = edition_config(
+        language=LANGUAGE,
+        twin_dir="notebooks/zh",
+        edition_switch={"English": "../"},
+        # myst-nb's buttons of a folded cell ("Show code cell output")
+        nb_code_prompt_show="显示代码单元",
+        nb_code_prompt_hide="隐藏代码单元",
+        **TRANSLATION,
+    )
+    config["title"] = book_title(LANGUAGE)
+    config["html"]["baseurl"] = language_url("full", LANGUAGE)
     status = build(config, OUT, "-W", "-n", "--keep-going", *(argv or []))
-    if status == 0:
-        print(f"The Chinese edition is at file://{HTML / 'index.html'}")
-    return status
+    if status != 0:
+        return status
+    if not (PUBLISHED.parent / "index.html").exists():
+        print(
+            "The English book is not built, so the Chinese edition is not "
+            f"published beside it: see file://{HTML / 'index.html'}"
+        )
+        return 1
+    shutil.rmtree(PUBLISHED, ignore_errors=True)
+    shutil.copytree(HTML, PUBLISHED)
+    print(f"The Chinese edition is at file://{PUBLISHED / 'index.html'}")
+    return 0
 
 
 if __name__ == "__main__":

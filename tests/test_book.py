@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import http.server
 import json
 import os
@@ -34,6 +35,10 @@ import sync_notebooks  # noqa: E402
 
 
 toc_files = sync_notebooks.toc_files
+#: the published editions, by the folder of the site they are in: the English book at
+#: its root, the Chinese edition under zh/ (scripts/build_zh.py)
+EDITIONS = {"": "en", "zh/": "zh_CN"}
+PAGES = [f"{prefix}{f}" for prefix in EDITIONS for f in toc_files()]
 
 
 CHAPTERS = [
@@ -86,13 +91,20 @@ def test_no_page_shows_the_build_machines_folders(html_dir):
 
 
 def test_every_toc_entry_is_built(html_dir):
-    for f in toc_files():
+    for f in PAGES:
         assert (html_dir / f"{f}.html").exists(), f
 
 
 def test_internal_links_and_images_resolve(html_dir):
     broken = []
-    pages = list(html_dir.glob("book/*.html")) + [html_dir / "index.html"]
+    pages = [
+        page
+        for prefix in EDITIONS
+        for page in [
+            *(html_dir / prefix).glob("book/*.html"),
+            html_dir / prefix / "index.html",
+        ]
+    ]
     for page in pages:
         for tag, ref in parse(page).refs:
             url = urlparse(ref)
@@ -133,39 +145,58 @@ def test_colab_and_binder_links_open_existing_twins(html_dir):
             text=True,
         ).stdout.split()
     )
-    for md in CHAPTERS:
+    for (prefix, language), md in itertools.product(
+        EDITIONS.items(), CHAPTERS
+    ):
         page = (
-            (html_dir / md.relative_to(ROOT)).with_suffix(".html").read_text()
+            (html_dir / prefix / md.relative_to(ROOT))
+            .with_suffix(".html")
+            .read_text()
         )
         colab = re.findall(
             r'https://colab\.research\.google\.com/github/([^"]+)', page
         )
-        assert colab, f"no Colab button on {md.name}"
-        expected = f"{org_repo}/blob/{branch}/notebooks/{md.stem}.ipynb"
+        assert colab, f"no Colab button on {prefix}{md.name}"
+        twin = (
+            sync_notebooks.twin_path(md, "full", language)
+            .relative_to(ROOT)
+            .as_posix()
+        )
+        expected = f"{org_repo}/blob/{branch}/{twin}"
         assert set(colab) == {expected}, (md.name, colab)
-        assert (ROOT / "notebooks" / f"{md.stem}.ipynb").is_file()
+        assert (ROOT / twin).is_file()
         if tracked:  # in a git checkout, the twin must be committed (Colab reads GitHub)
-            assert f"notebooks/{md.stem}.ipynb" in tracked, (
-                f"notebooks/{md.stem}.ipynb is not committed"
-            )
-        assert f"urlpath=lab/tree/notebooks/{md.stem}.ipynb" in page  # Binder
+            assert twin in tracked, f"{twin} is not committed"
+        assert f"urlpath=lab/tree/{twin}" in page  # Binder
 
 
-@pytest.mark.parametrize("edition", ["full", "student"])
+@pytest.mark.parametrize(
+    "edition,language",
+    [
+        ("full", "en"),
+        ("student", "en"),
+        ("full", "zh_CN"),
+        ("student", "zh_CN"),
+    ],
+)
 def test_twin_links_open_pages_and_anchors_of_the_built_edition(
-    html_dir, edition
+    html_dir, edition, language
 ):
     """Every link from a twin to the book names a page and an anchor that its edition has."""
     import learner_notebook
 
     built = {
-        "full": html_dir,
-        "student": ROOT / "_build" / "student" / "_build" / "html",
-    }[edition]
-    base = learner_notebook.edition_url(edition)
+        ("full", "en"): html_dir,
+        ("full", "zh_CN"): html_dir / "zh",
+        ("student", "en"): ROOT / "_build" / "student" / "_build" / "html",
+        # the Chinese students' notebooks link to the student edition
+        ("student", "zh_CN"): ROOT / "_build" / "student" / "_build" / "html",
+    }[edition, language]
+    base = learner_notebook.language_url(edition, language)
     broken, n = [], 0
     for md in CHAPTERS:
-        nb = json.loads(sync_notebooks.twin_path(md, edition).read_text())
+        path = sync_notebooks.twin_path(md, edition, language)
+        nb = json.loads(path.read_text())
         text = "\n".join("".join(c["source"]) for c in nb["cells"])
         for url in re.findall(r"\]\((https?://[^)\s]+)\)", text):
             if not url.startswith(base):
@@ -178,6 +209,121 @@ def test_twin_links_open_pages_and_anchors_of_the_built_edition(
             elif parsed.fragment and parsed.fragment not in parse(target).ids:
                 broken.append(f"{md.stem}: {url} (no anchor)")
     assert n >= len(CHAPTERS) and not broken, "\n".join(broken)
+
+
+def test_every_page_switches_to_the_same_page_in_the_other_language(html_dir):
+    """Issue 17: a language switch on every page of both editions, to the same page
+    (the student edition, English only, has none)."""
+    for prefix, page_file in itertools.product(EDITIONS, toc_files()):
+        page = html_dir / prefix / f"{page_file}.html"
+        links = [
+            ref
+            for tag, ref in parse(page).refs
+            if tag == "a" and ref.endswith(f"{page_file}.html")
+        ]
+        other = "zh/" if prefix == "" else "../"
+        up = "../" * page_file.count("/")
+        assert f"{up}{other}{page_file}.html" in links, (prefix, page_file)
+        assert "btn-language-switch" in page.read_text()
+    student = ROOT / "_build" / "student" / "_build" / "html" / "index.html"
+    assert "btn-language-switch" not in student.read_text()
+
+
+class _Prose(HTMLParser):
+    """The article's paragraphs, list items, headings and table cells, without code,
+    math, glued values in code style, or the page's chrome."""
+
+    BLOCKS = {
+        "p",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "th",
+        "td",
+        "figcaption",
+        "dt",
+    }
+    SKIP = {"pre", "code", "script", "style", "mjx-container", "svg", "math"}
+
+    def __init__(self):
+        super().__init__()
+        self.article = 0
+        self.skip = 0
+        self.stack: list[list[str]] = []
+        self.blocks: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = dict(attrs).get("class") or ""
+        if tag == "article" or self.article:
+            self.article += 1
+        if self.article and (
+            tag in self.SKIP
+            or "math" in classes.split()
+            or "cell_input" in classes
+            or "headerlink" in classes
+        ):
+            self.skip += 1
+        elif self.article and tag in self.BLOCKS:
+            self.stack.append([])
+
+    def handle_endtag(self, tag):
+        if not self.article:
+            return
+        self.article -= 1
+        if self.skip:
+            self.skip -= 1
+        elif tag in self.BLOCKS and self.stack:
+            self.blocks.append(" ".join("".join(self.stack.pop()).split()))
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_data(self, data):
+        if self.article and not self.skip and self.stack:
+            self.stack[-1].append(data)
+
+
+def english_paragraphs(page: Path) -> list[str]:
+    prose = _Prose()
+    prose.feed(page.read_text(encoding="utf-8"))
+    found = []
+    for block in prose.blocks:
+        # a path, a module's or a file's name is no English prose
+        names = re.sub(r"\S*[./_]\S*", " ", block)
+        words = re.findall(r"\b[A-Za-z]{3,}\b", names)
+        if len(words) >= 4 and not re.search("[\u4e00-\u9fff]", block):
+            found.append(block[:100])
+    return found
+
+
+def test_the_chinese_edition_has_no_english_paragraph_left(html_dir):
+    """Issue 17: every paragraph, heading, list item and table cell of a Chinese page is
+    Chinese (code, math and names excepted); the same check finds the English ones."""
+    left = {
+        f: english_paragraphs(html_dir / "zh" / f"{f}.html")
+        for f in toc_files()
+    }
+    left = {f: found for f, found in left.items() if found}
+    assert not left, left
+    assert english_paragraphs(html_dir / "book" / "degradation.html")
+
+
+def test_the_chinese_edition_draws_its_figures_in_chinese(html_dir):
+    """The figures of the Chinese pages are the English execution's, with their words
+    translated (SVG, words as text), so no PNG with English labels is left."""
+    svg, png = 0, 0
+    for md in CHAPTERS:
+        page = (html_dir / "zh" / "book" / f"{md.stem}.html").read_text()
+        outputs = re.findall(
+            r'<div class="cell_output.*?</div>\s*</div>', page, re.S
+        )
+        png += sum(o.count(".png") for o in outputs)
+        svg += len(re.findall(r"<img[^>]+\.svg", page))
+    english = (html_dir / "book" / "degradation.html").read_text()
+    assert png == 0 and svg >= 10, (png, svg)
+    assert ".png" in english
 
 
 def test_twins_are_in_sync_with_their_chapters():
@@ -286,21 +432,25 @@ def _fresh_venv() -> Path:
 RUNNER = r"""
 import sys, nbformat, resnet_lib
 from nbclient import NotebookClient
+from resnet_lib import i18n
+from resnet_lib.book.notebook import NOT_COMPUTED
 assert "site-packages" in resnet_lib.__file__, resnet_lib.__file__
 nb = nbformat.read(sys.argv[1], as_version=4)
 NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
 errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
 print("errors:", len(errors))
 # a glued passage shown before its value was computed reads "not computed yet"
-unfilled = [str(o) for c in nb.cells for o in c.get("outputs", []) if "not computed yet" in str(o)]
+marks = [i18n.gettext(NOT_COMPUTED, lang).split("}", 1)[1][:12] for lang in i18n.languages()]
+unfilled = [str(o) for c in nb.cells for o in c.get("outputs", []) if any(m in str(o) for m in marks)]
 print("passages with missing values:", unfilled[:3])
 sys.exit(1 if errors or unfilled else 0)
 """
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(
-    md, tmp_path
+    md, language, tmp_path
 ):
     venv = _fresh_venv()
     env = {
@@ -316,7 +466,7 @@ def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(
             str(venv / "bin" / "python"),
             "-c",
             RUNNER,
-            str(ROOT / "notebooks" / f"{md.stem}.ipynb"),
+            str(sync_notebooks.twin_path(md, "full", language)),
             str(tmp_path),
         ],
         cwd=tmp_path,
@@ -344,7 +494,7 @@ def server(html_dir):
     httpd.shutdown()
 
 
-@pytest.mark.parametrize("page_file", toc_files())
+@pytest.mark.parametrize("page_file", PAGES)
 def test_page_renders_in_chromium_without_errors(chromium, server, page_file):
     page = chromium.new_page()
     errors: list[str] = []
@@ -427,7 +577,7 @@ def contrast(a: str, b: str) -> float:
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("page_file", toc_files())
+@pytest.mark.parametrize("page_file", PAGES)
 def test_page_reads_at_every_width_and_theme(
     chromium, server, page_file, viewport
 ):

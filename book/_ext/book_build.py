@@ -12,7 +12,9 @@
 5. Lets a ``{glue:text}`` role in a translated paragraph paste its page's value (see
    ``_glue_in_translations``): the translated editions (Sphinx's gettext catalogs in
    ``locales/``) keep the numbers that the chapters compute.
-6. Shows a translated edition's outputs in its language (see ``_translated_outputs``):
+6. Adds a language switch to every page (``edition_switch``): a link to the same page
+   in the book's other editions (the Chinese edition is published under ``zh/``).
+7. Shows a translated edition's outputs in its language (see ``_translated_outputs``):
    the sentences the code glued, the figures' words and the tables' headers, from the
    library's catalogs (``resnet_lib/locale``), without executing anything again.
 """
@@ -78,6 +80,24 @@ def _twin_buttons(app, pagename, templatename, context, doctree) -> None:
                     kept.append(button)
                     seen.add(button.get("url"))
             group["buttons"] = kept
+
+
+def _language_switch(app, pagename, templatename, context, doctree) -> None:
+    # the same page in each other edition: ``edition_switch`` maps a language's name
+    # (in that language) to that edition's root, relative to this edition's root
+    up = "../" * pagename.count("/")
+    buttons = [
+        {
+            "type": "link",
+            "url": f"{up}{root}{pagename}.html",
+            "text": name,
+            "tooltip": name,
+            "icon": "fas fa-language",
+            "label": "language-switch",
+        }
+        for name, root in app.config.edition_switch.items()
+    ]
+    context.setdefault("header_buttons", [])[:0] = buttons
 
 
 def _copy_twins(app, exception) -> None:
@@ -151,25 +171,34 @@ def _translated_outputs() -> None:
     The chapters are executed once, in English; their outputs carry what a translation
     needs (a glued sentence its template and values, a figure its words as text: see
     ``resnet_lib.i18n``). Before myst-nb reads a notebook's glue data and renders its
-    outputs, each output's MIME bundle is replaced by the translated one.
+    outputs, each output's MIME bundle is replaced by the translated one, and each
+    printed line that a message of the library's catalog wrote is translated.
     """
     from myst_nb.core.execute import base
 
     original = base.extract_glue_data
 
     def extract(notebook, *args, **kwargs):
-        lang = _LANGUAGE.get("language")
-        if lang:
-            from nbformat import from_dict
+        from nbformat import from_dict
 
-            from resnet_lib import i18n
+        from resnet_lib import i18n
 
-            for cell in notebook.cells:
-                for output in cell.get("outputs", []):
-                    if "data" in output:
-                        output["data"] = from_dict(
-                            i18n.translate_output(output["data"], lang)
-                        )
+        lang = _LANGUAGE.get("language", i18n.SOURCE_LANGUAGE)
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                if "data" in output:
+                    data = i18n.translate_output(output["data"], lang)
+                    # what a translation needs is no output of its own (myst-nb
+                    # would warn of an unknown type)
+                    output["data"] = from_dict(
+                        {
+                            k: v
+                            for k, v in data.items()
+                            if not k.endswith((i18n.MIME, i18n.FIGURE_MIME))
+                        }
+                    )
+                elif output.get("output_type") == "stream":
+                    output["text"] = i18n.translate_lines(output["text"], lang)
         return original(notebook, *args, **kwargs)
 
     base.extract_glue_data = extract
@@ -196,12 +225,14 @@ def _set_language(app, config) -> None:
 
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
+    app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
     _glue_in_translations()
     _translated_outputs()
     app.connect("config-inited", _set_language)
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _twin_buttons, priority=502)
+    app.connect("html-page-context", _language_switch, priority=503)
     app.connect("build-finished", _copy_twins)
     app.connect(
         "html-page-context", _dedupe_scripts, priority=503
