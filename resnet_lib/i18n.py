@@ -33,6 +33,7 @@ from typing import Any, Union
 
 __all__ = [
     "FIGURE_MIME",
+    "WORDS_ATTRIBUTE",
     "MIME",
     "SOURCE_LANGUAGE",
     "Text",
@@ -58,6 +59,9 @@ MIME = "application/vnd.resnet-book.text+json"
 #: the MIME type of a figure's SVG with its words as text, and the :class:`Text`
 #: drawn in it: ``{"svg": ..., "texts": [[english, Text.to_json()], ...]}``
 FIGURE_MIME = "application/vnd.resnet-book.figure+json"
+#: the attribute of an HTML <img> (an explorer's frame, a PNG) that carries the same
+#: figure as an SVG with its words as text, base64-encoded
+WORDS_ATTRIBUTE = "data-resnet-words"
 
 Value = Union[int, float, str, bool, None, "Text"]
 
@@ -423,6 +427,28 @@ def _translate_lines_of_figure_texts(markup: str, lang: str) -> str:
     return _SVG_LINES.sub(group, markup)
 
 
+#: an <img> with its figure's words: (before the words, the words, after)
+_IMG_WORDS = re.compile(rf'(<img [^>]*?) {WORDS_ATTRIBUTE}="([^"]*)"([^>]*>)')
+_IMG_SRC = re.compile(r'src="data:image/png;base64,[^"]*"')
+
+
+def _translated_images(markup: str, lang: str) -> str:
+    # each <img> with its words becomes the SVG of itself, translated
+    def image(m: re.Match) -> str:
+        import base64
+
+        svg = base64.b64decode(m.group(2)).decode("utf-8")
+        data = base64.b64encode(
+            _translate_markup(svg, lang).encode("utf-8")
+        ).decode("ascii")
+        tag = _IMG_SRC.sub(
+            lambda _m: f'src="data:image/svg+xml;base64,{data}"', m.group(1)
+        )
+        return tag + m.group(3)
+
+    return _IMG_WORDS.sub(image, markup)
+
+
 def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """An executed output's MIME bundle, as a reader of ``lang`` should see it.
 
@@ -434,6 +460,12 @@ def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """
     out = dict(data)
     if _check(lang) == SOURCE_LANGUAGE:
+        # what a translation needs is no part of the English page
+        for key, value in data.items():
+            if key.endswith("text/html") and isinstance(value, str):
+                out[key] = _IMG_WORDS.sub(
+                    lambda m: m.group(1) + m.group(3), value
+                )
         return out
     for key, value in data.items():
         if key.endswith(MIME):
@@ -452,5 +484,5 @@ def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
         elif key.endswith(("text/html", "image/svg+xml")) and isinstance(
             value, str
         ):
-            out[key] = _translate_markup(value, lang)
+            out[key] = _translate_markup(_translated_images(value, lang), lang)
     return out

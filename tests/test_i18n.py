@@ -236,3 +236,84 @@ def test_a_message_with_braces_that_are_no_fields_is_no_template(
         assert t("8 paths of mean length 2", zh) == "8 条路径，平均长度 2"
     finally:
         i18n._compiled.cache_clear()
+
+
+def test_an_explorer_frame_carries_its_words_for_the_translations(
+    zh, monkeypatch
+):
+    """A static explorer's frames are PNGs; while the book is built each also
+    carries its SVG with words as text: the English page drops it, a translated
+    page shows it, translated."""
+    import base64
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from resnet_lib.book.explorer import STATIC_ENV, render_to_html
+
+    monkeypatch.setenv(STATIC_ENV, "1")
+    fig, ax = plt.subplots()
+    ax.set_xlabel(_("iterations"))
+    frame = render_to_html(fig)
+    html = f"<div>{frame}<p>training error</p></div>"
+    assert i18n.WORDS_ATTRIBUTE in html
+    english = i18n.translate_output({"text/html": html}, "en")["text/html"]
+    assert i18n.WORDS_ATTRIBUTE not in english
+    assert 'src="data:image/png;base64,' in english
+    chinese = i18n.translate_output({"text/html": html}, zh)["text/html"]
+    assert i18n.WORDS_ATTRIBUTE not in chinese and "image/png" not in chinese
+    src = chinese.split('src="data:image/svg+xml;base64,')[1].split('"')[0]
+    assert "迭代次数" in base64.b64decode(src).decode("utf-8")
+    assert "<p>训练误差</p>" in chinese
+    monkeypatch.delenv(STATIC_ENV)
+    fig, ax = plt.subplots()
+    assert i18n.WORDS_ATTRIBUTE not in render_to_html(fig)
+
+
+def test_no_message_hides_inside_an_f_string():
+    """Babel does not look inside an f-string's braces: a message there would never
+    reach the catalogs (and stay English in every translation)."""
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    import jupytext
+
+    root = Path(__file__).resolve().parents[1]
+    sources = {
+        p: p.read_text(encoding="utf-8")
+        for p in [
+            *(root / "resnet_lib").rglob("*.py"),
+            root / "scripts" / "learner_notebook.py",
+        ]
+    }
+    for chapter in (root / "book").glob("*.md"):
+        cells = [
+            c.source
+            for c in jupytext.read(chapter).cells
+            if c.cell_type == "code"
+        ]
+        sources[chapter] = "\n".join(
+            line if not line.lstrip().startswith(("%", "!")) else ""
+            for line in "\n\n".join(cells).splitlines()
+        )
+    # a literal message inside the braces (a constant marked with N_ elsewhere is
+    # found there)
+    call = re.compile(r"\{[^{}]*\b(?:_|N_|gettext|Text)\(\s*[rbu]?['\"]")
+    found = []
+    for path, source in sources.items():
+        try:
+            tokens = list(
+                tokenize.generate_tokens(io.StringIO(source).readline)
+            )
+        except (tokenize.TokenError, IndentationError, SyntaxError):
+            continue
+        for tok in tokens:
+            prefix = re.match(r"[A-Za-z]*", tok.string).group(0).lower()
+            if tok.type == tokenize.STRING and "f" in prefix:
+                if call.search(tok.string):
+                    found.append(f"{path.name}:{tok.start[0]}")
+    assert sources and not found, found

@@ -88,21 +88,29 @@ def render_to_html(result: Any) -> str:
     if isinstance(result, figure_types):
         import matplotlib.pyplot as plt
 
-        alt = html.escape(_("explorer frame"))
-        if i18n.language() != i18n.SOURCE_LANGUAGE:
-            from .language import figure_svg
+        from .language import figure_svg
 
+        alt = html.escape(_("explorer frame"))
+        style = "max-width:100%;background:white"
+        if i18n.language() != i18n.SOURCE_LANGUAGE:
             svg = figure_svg(result).encode("utf-8")
             plt.close(result)
             data = base64.b64encode(svg).decode("ascii")
-            return f'<img src="data:image/svg+xml;base64,{data}" style="max-width:100%;background:white" alt="{alt}">'
+            return f'<img src="data:image/svg+xml;base64,{data}" style="{style}" alt="{alt}">'
         buf = io.BytesIO()
         result.savefig(
             buf, format="png", dpi=96, bbox_inches="tight", facecolor="white"
         )
+        # while the book is built, the frame also carries itself with its words as
+        # text, for the translated editions (resnet_lib.i18n.translate_output swaps
+        # it in, translated; the English edition drops it)
+        words = ""
+        if static_mode():
+            svg = figure_svg(result, i18n.SOURCE_LANGUAGE).encode("utf-8")
+            words = f' {i18n.WORDS_ATTRIBUTE}="{base64.b64encode(svg).decode("ascii")}"'
         plt.close(result)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" style="max-width:100%;background:white" alt="{alt}">'
+        return f'<img src="data:image/png;base64,{data}" style="{style}" alt="{alt}"{words}>'
     if hasattr(result, "_repr_html_"):
         return result._repr_html_()
     if isinstance(result, str):

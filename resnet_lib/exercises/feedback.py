@@ -91,8 +91,9 @@ class Feedback:
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b35900"
         head = _("Correct:") if self.ok else _("Not yet:")
+        label = _("Hint:")  # (Babel finds no message inside an f-string)
         hint = (
-            f"<br><b>{html.escape(_('Hint:'))}</b> {html.escape(self.hint)}"
+            f"<br><b>{html.escape(label)}</b> {html.escape(self.hint)}"
             if self.hint
             else ""
         )
