@@ -42,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     config["title"] = book_title(LANGUAGE)
     config["html"]["baseurl"] = language_url("full", LANGUAGE)
-    status = build(config, OUT, "-W", "-n", "--keep-going", *(argv or []))
+    # every page read again (--all): Sphinx sees no change in a chapter whose
+    # executed outputs changed, and this edition only renders (seconds)
+    status = build(
+        config, OUT, "-W", "-n", "--keep-going", "--all", *(argv or [])
+    )
     if status != 0:
         return status
     if not (PUBLISHED.parent / "index.html").exists():

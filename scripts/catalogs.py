@@ -151,7 +151,10 @@ def update_code(language: str) -> Path:
             domain="resnet_lib",
             fuzzy=False,
         )
-    catalog.update(extract_code())
+    template = extract_code()
+    if path.exists():  # unchanged messages, unchanged file
+        template.creation_date = catalog.creation_date
+    catalog.update(template)
     # messages that left the code are dropped, as sphinx-intl does
     catalog.obsolete.clear()
     with path.open("wb") as f:
