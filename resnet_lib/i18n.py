@@ -56,8 +56,8 @@ DOMAIN = "resnet_lib"
 SOURCE_LANGUAGE = "en"
 #: the MIME type under which a :class:`Text` carries its template and values
 MIME = "application/vnd.resnet-book.text+json"
-#: the MIME type of a figure's SVG with its words as text, and the :class:`Text`
-#: drawn in it: ``{"svg": ..., "texts": [[english, Text.to_json()], ...]}``
+#: the MIME type of a figure's SVG with its words as text: ``{"svg": ...}`` (a Text
+#: drawn in it is found behind its words, as a printed one is)
 FIGURE_MIME = "application/vnd.resnet-book.figure+json"
 #: the attribute of an HTML <img> (an explorer's frame, a PNG) that carries the same
 #: figure as an SVG with its words as text, base64-encoded
@@ -66,9 +66,6 @@ WORDS_ATTRIBUTE = "data-resnet-words"
 Value = Union[int, float, str, bool, None, "Text"]
 
 _current: list[str] = []
-#: every Text's English rendering -> the Text (a figure's words are strings by the time
-#: it is drawn; this finds the Text behind them)
-_rendered: dict[str, Text] = {}
 
 
 def languages() -> tuple[str, ...]:
@@ -212,13 +209,7 @@ class Text:
         return gettext(self.template, lang).format(**values)
 
     def __str__(self) -> str:
-        _rendered[self.render(SOURCE_LANGUAGE)] = self
         return self.render()
-
-    @staticmethod
-    def behind(english: str) -> Text | None:
-        """The Text whose English rendering (by ``str``) is ``english``, if any."""
-        return _rendered.get(english)
 
     def __format__(self, spec: str) -> str:
         return format(self.render(), spec)
@@ -382,18 +373,13 @@ def _compiled(lang: str, mtime: float) -> list[tuple[str, str, re.Pattern]]:
     return [(template, clue, pattern) for _n, template, clue, pattern in found]
 
 
-def _translate_markup(
-    markup: str, lang: str, rendered: Mapping[str, str] | None = None
-) -> str:
+def _translate_markup(markup: str, lang: str) -> str:
     # each text node of HTML or SVG (a table's header, a figure's label) that is a
-    # message of the catalog, whole, or a Text's English rendering; numbers and names
+    # message of the catalog, or a sentence a template of it wrote; numbers and names
     # are neither, and stay
     def node(m: re.Match) -> str:
         raw = html.unescape(m.group(1))
-        if rendered and raw.strip() in rendered:
-            new = raw.replace(raw.strip(), rendered[raw.strip()])
-        else:
-            new = translate_string(raw, lang)
+        new = translate_string(raw, lang)
         return m.group(0) if new == raw else f">{html.escape(new, False)}<"
 
     return _TEXT_NODE.sub(node, _translate_lines_of_figure_texts(markup, lang))
@@ -477,9 +463,7 @@ def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
             prefix = key[: -len(FIGURE_MIME)]
             out.pop(f"{prefix}image/png", None)
             out[f"{prefix}image/svg+xml"] = _translate_markup(
-                value["svg"],
-                lang,
-                {t: Text.from_json(j).render(lang) for t, j in value["texts"]},
+                value["svg"], lang
             )
         elif key.endswith(("text/html", "image/svg+xml")) and isinstance(
             value, str

@@ -580,6 +580,8 @@ def _glue_cell(
 # ---------------------------------------------------------------- the notebook
 
 
+#: how a chapter's Colab setup cell starts (scripts/sync_notebooks.py writes it)
+SETUP_MARKER = "# Colab setup"
 #: the cell that a translated twin runs after its setup cell
 LANGUAGE_CELL = N_(
     "In this notebook's language: the sentences, figure labels and checkers' "
@@ -631,7 +633,7 @@ def convert(
                 new.metadata["exercise"] = exercise
             cells.append(new)
             if language != SOURCE_LANGUAGE and cell.source.startswith(
-                "# Colab setup"
+                SETUP_MARKER
             ):
                 cells.append(
                     nbformat.v4.new_code_cell(
@@ -671,25 +673,24 @@ def convert(
                 cells.append(new)
     # where this notebook comes from, under its title
     first = cells[0] if cells and cells[0].cell_type == "markdown" else None
-    note = (
-        Text(
+    template = (
+        N_(
             "*The runnable notebook of [{title}]({page}), a chapter of "
             "[{book}]({url}), student edition: exercises without solutions. "
-            "Run the cells from the top.*",
-            title=title_of(md, messages),
-            page=f"{state.url}{page}.html",
-            book=book_title(language),
-            url=state.url,
+            "Run the cells from the top.*"
         )
         if edition == "student"
-        else Text(
+        else N_(
             "*The runnable notebook of [{title}]({page}), a chapter of "
-            "[{book}]({url}). Run the cells from the top.*",
-            title=title_of(md, messages),
-            page=f"{state.url}{page}.html",
-            book=book_title(language),
-            url=state.url,
+            "[{book}]({url}). Run the cells from the top.*"
         )
+    )
+    note = Text(
+        template,
+        title=title_of(md, messages),
+        page=f"{state.url}{page}.html",
+        book=book_title(language),
+        url=state.url,
     ).render(language)
     if first is not None and first.source.startswith("# "):
         title, _, rest = first.source.partition("\n")

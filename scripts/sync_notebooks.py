@@ -23,7 +23,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import yaml
-from learner_notebook import convert
+from learner_notebook import SETUP_MARKER, convert
 
 from resnet_lib.i18n import SOURCE_LANGUAGE
 
@@ -43,9 +43,6 @@ def twin_dirs() -> dict[tuple[str, str], Path]:
         for edition, d in TWIN_DIRS.items():
             dirs[edition, language] = TWINS / folder / d.relative_to(TWINS)
     return dirs
-
-
-SETUP_MARKER = "# Colab setup"
 
 
 def repository() -> tuple[str, str]:

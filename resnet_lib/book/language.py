@@ -42,12 +42,7 @@ def figure_svg(fig: Figure, lang: str | None = None) -> str:
     before = [t.get_text() for t in words]
     try:
         for t, english in zip(words, before):
-            text = i18n.Text.behind(english)
-            t.set_text(
-                text.render(lang)
-                if text is not None
-                else i18n.translate_string(english, lang)
-            )
+            t.set_text(i18n.translate_string(english, lang))
         out = io.StringIO()
         with (
             mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "book"}),
@@ -69,17 +64,9 @@ def figure_svg(fig: Figure, lang: str | None = None) -> str:
 
 
 def figure_bundle(fig: Figure) -> dict[str, Any]:
-    """The translatable form of ``fig``: its SVG with English words as text, and the
-    :class:`~resnet_lib.i18n.Text` behind any of them (see
+    """The translatable form of ``fig``: its SVG with English words as text (see
     :func:`resnet_lib.i18n.translate_output`)."""
-    texts = {}
-    for t in _words(fig):
-        text = i18n.Text.behind(t.get_text())
-        if text is not None:
-            texts[t.get_text()] = text.to_json()
-    with i18n.speaking(i18n.SOURCE_LANGUAGE):
-        svg = figure_svg(fig)
-    return {i18n.FIGURE_MIME: {"svg": svg, "texts": sorted(texts.items())}}
+    return {i18n.FIGURE_MIME: {"svg": figure_svg(fig, i18n.SOURCE_LANGUAGE)}}
 
 
 def _shell():

@@ -17,8 +17,8 @@ import sys
 import types
 from typing import Any
 
-# state that changes by design (listeners; the language spoken, the sentences rendered)
-_SKIP_GLOBALS = {"_LISTENERS", "_current", "_rendered"}
+# state that changes by design (listeners; the language spoken)
+_SKIP_GLOBALS = {"_LISTENERS", "_current"}
 _SKIP_CLASS_ENTRIES = {
     "__dict__",
     "__weakref__",

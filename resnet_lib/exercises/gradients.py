@@ -171,18 +171,17 @@ def check_vanishing_layers(
                 fraction=fraction,
             ),
         )
-    return Feedback.wrong(
-        Text(
+    template = (
+        N_(
             "{gain}^{layers} = {power:.4g}, which is below {fraction}, but "
-            "{layers} is not the smallest such L",
-            gain=gain,
-            layers=value,
-            power=gain**value,
-            fraction=fraction,
+            "{layers} is not the smallest such L"
         )
         if gain**value < fraction
-        else Text(
-            "{gain}^{layers} = {power:.4g} is still above {fraction}",
+        else N_("{gain}^{layers} = {power:.4g} is still above {fraction}")
+    )
+    return Feedback.wrong(
+        Text(
+            template,
             gain=gain,
             layers=value,
             power=gain**value,
