@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import shutil
 import sys
+from pathlib import Path
 
-from editions import ROOT, TRANSLATION, build, edition_config
+import yaml
+
+from editions import LOCALES, ROOT, TRANSLATION, build, edition_config
 from learner_notebook import book_title, language_url
 
 OUT = ROOT / "_build" / "zh"
@@ -28,6 +31,22 @@ HTML = OUT / "_build" / "html"
 LANGUAGE = "zh_CN"
 #: where it is published: beside the English book's pages
 PUBLISHED = ROOT / "_build" / "html" / "zh"
+
+
+def translated_toc() -> Path:
+    """_toc.yml with its part captions (the sidebar's headings) from
+    ``locales/zh_CN/LC_MESSAGES/toc.po`` (``make catalogs`` writes it)."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALES / LANGUAGE / "LC_MESSAGES" / "toc.po").open("rb") as f:
+        captions = {m.id: m.string for m in read_po(f) if m.id and m.string}
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    for part in toc.get("parts", []):
+        part["caption"] = captions.get(part["caption"], part["caption"])
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "_toc.yml"
+    path.write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     # every page read again (--all): Sphinx sees no change in a chapter whose
     # executed outputs changed, and this edition only renders (seconds)
     status = build(
-        config, OUT, "-W", "-n", "--keep-going", "--all", *(argv or [])
+        config,
+        OUT,
+        "--toc",
+        str(translated_toc()),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+        *(argv or []),
     )
     if status != 0:
         return status

@@ -9,6 +9,9 @@ paragraph arrives untranslated, a changed one is marked fuzzy (its old translati
 as a suggestion), a removed one is dropped. The notebooks are not executed: the messages
 are the chapters' own text, not their outputs.
 
+The part captions of _toc.yml (the sidebar's headings) go to
+``locales/<language>/LC_MESSAGES/toc.po`` the same way.
+
 The words that code writes onto the pages (glued sentences, figure labels, table
 headers, the checkers' feedback) are the library's messages: every string passed to
 ``_``, ``N_`` or ``Text`` in ``resnet_lib/`` and in the chapters' code cells, extracted
@@ -134,32 +137,54 @@ def extract_code():
     return template
 
 
-def update_code(language: str) -> Path:
-    """Merge the code's messages into the library's catalog for ``language``."""
+def merge(template, path: Path, language: str) -> Path:
+    """Merge a Babel template into the catalog at ``path`` (new messages empty,
+    changed ones fuzzy, removed ones dropped, as sphinx-intl does)."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
-    path = LIBRARY / "locale" / language / "LC_MESSAGES" / "resnet_lib.po"
     if path.exists():
         with path.open("rb") as f:
             catalog = read_po(f)
+        # unchanged messages, unchanged file
+        template.creation_date = catalog.creation_date
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(
             locale=language,
-            project="resnet_lib",
-            domain="resnet_lib",
+            project=template.project,
+            domain=template.domain,
             fuzzy=False,
         )
-    template = extract_code()
-    if path.exists():  # unchanged messages, unchanged file
-        template.creation_date = catalog.creation_date
     catalog.update(template)
-    # messages that left the code are dropped, as sphinx-intl does
     catalog.obsolete.clear()
     with path.open("wb") as f:
         write_po(f, catalog, width=79, omit_header=False)
     return path
+
+
+def update_code(language: str) -> Path:
+    """Merge the code's messages into the library's catalog for ``language``."""
+    path = LIBRARY / "locale" / language / "LC_MESSAGES" / "resnet_lib.po"
+    return merge(extract_code(), path, language)
+
+
+def toc_catalog(language: str) -> Path:
+    """The catalog of _toc.yml's part captions (the sidebar's headings), which
+    Sphinx's gettext does not see: ``locales/<language>/LC_MESSAGES/toc.po``."""
+    return LOCALES / language / "LC_MESSAGES" / "toc.po"
+
+
+def update_toc(language: str) -> Path:
+    """Merge _toc.yml's part captions into :func:`toc_catalog`."""
+    import yaml
+    from babel.messages.catalog import Catalog
+
+    template = Catalog(project="resnet-book", domain="toc")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    for part in toc.get("parts", []):
+        template.add(part["caption"], locations=[("_toc.yml", 0)])
+    return merge(template, toc_catalog(language), language)
 
 
 def report(language: str) -> list[tuple[str, int, int, int]]:
@@ -194,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     update(extract(), args.language)
     update_code(args.language)
+    update_toc(args.language)
     rows = report(args.language)
     width = max(len(r[0]) for r in rows)
     print(f"{'catalog':<{width}}  translated  fuzzy  untranslated")

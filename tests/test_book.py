@@ -308,6 +308,15 @@ def test_the_chinese_edition_has_no_english_paragraph_left(html_dir):
     left = {f: found for f, found in left.items() if found}
     assert not left, left
     assert english_paragraphs(html_dir / "book" / "degradation.html")
+    # the sidebar's part headings (_toc.yml's captions, from toc.po)
+    captions = re.findall(
+        r'<span class="caption-text">([^<]*)</span>',
+        (html_dir / "zh" / "book" / "degradation.html").read_text(),
+    )
+    assert len(captions) == len(
+        yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
+    )
+    assert all(re.search("[\u4e00-\u9fff]", c) for c in captions), captions
 
 
 def test_the_chinese_edition_draws_its_figures_in_chinese(html_dir):
