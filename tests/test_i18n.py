@@ -317,3 +317,28 @@ def test_no_message_hides_inside_an_f_string():
                 if call.search(tok.string):
                     found.append(f"{path.name}:{tok.start[0]}")
     assert sources and not found, found
+
+
+@pytest.mark.slow  # starts a kernel
+def test_a_chinese_notebook_shows_its_figures_as_chinese_svg(tmp_path):
+    """As a learner's Chinese notebook runs: use_language first, figures later (the
+    inline backend registers its own formats when it is first used)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        "from resnet_lib.book.language import use_language\n"
+        'use_language("zh_CN")',
+        "import matplotlib.pyplot as plt\nfrom resnet_lib.i18n import _\n"
+        'fig, ax = plt.subplots()\nax.set_xlabel(_("iteration"))\nplt.show()',
+    ]
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in cells]
+    )
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute(
+        cwd=str(tmp_path)
+    )
+    data = nb.cells[1].outputs[0]["data"]
+    assert "image/png" not in data
+    assert i18n.gettext("iteration", "zh_CN") in data["image/svg+xml"]
+    assert i18n.gettext("iteration", "zh_CN") != "iteration"

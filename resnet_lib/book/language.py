@@ -101,8 +101,12 @@ def use_language(lang: str) -> None:
     shell = _shell()
     if shell is None:
         return
-    import matplotlib.pyplot  # noqa: F401  (activates the inline backend first)
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
+
+    # the inline backend registers its figure formats when it is first used:
+    # use it now, so that ours come after
+    plt.close(plt.figure())
 
     formatters = shell.display_formatter.formatters
     if lang == i18n.SOURCE_LANGUAGE:
