@@ -12,18 +12,30 @@ export RESNET_DATA
 RESNET_TRAINED_CACHE ?= $(CURDIR)/_build/.trained
 export RESNET_TRAINED_CACHE
 
-.PHONY: setup book book-zh student twins catalogs lint test unit bench clean
+.PHONY: setup book book-zh student twins catalogs lint test unit bench clean constraints
 
 setup: $(VENV)/.installed
 
-# torch/torchvision are pinned here (not in pyproject.toml, whose ranges stay loose for
-# Colab) to the builds known to work on the CI machines.
-$(VENV)/.installed: pyproject.toml
+# Every release is pinned by constraints.txt (torch and torchvision to the builds known to
+# work on the CI machines, the book and test tools to what was last checked), not by
+# pyproject.toml, whose ranges stay loose for Colab.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.14.1 torchvision==0.29.1
-	$(BIN)/pip install --quiet -e ".[book,test]"
+	$(BIN)/pip install --quiet -c constraints.txt torch torchvision
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[book,test]"
 	touch $@
+
+# on purpose, to move to newer tools: resolve pyproject's ranges afresh (torch stays at
+# the pinned build) and rewrite constraints.txt; review the diff and run `make test`
+constraints: setup
+	$(BIN)/pip install --quiet --upgrade --upgrade-strategy eager -e ".[book,test]" \
+		torch==$$($(BIN)/python -c "import torch; print(torch.__version__.split('+')[0])") \
+		torchvision==$$($(BIN)/python -c "import torchvision; print(torchvision.__version__.split('+')[0])")
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/pip freeze --exclude-editable \
+		| grep -v -E '^(nvidia|cuda|triton)'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	touch $(VENV)/.installed
 
 # the English book, then the Chinese edition rendered from the same execution cache and
 # published beside it, under zh/ (scripts/build_zh.py)
