@@ -12,7 +12,7 @@ export RESNET_DATA
 RESNET_TRAINED_CACHE ?= $(CURDIR)/_build/.trained
 export RESNET_TRAINED_CACHE
 
-.PHONY: setup book book-zh student twins catalogs lint test unit bench clean constraints
+.PHONY: setup system book book-zh student twins catalogs lint test unit bench clean constraints
 
 setup: $(VENV)/.installed
 
@@ -74,8 +74,21 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# the system packages the tests need (.ci/debian-packages): installed with apt-get when
+# run as root (as CI is), otherwise named with the command that installs them
+SYSTEM_PACKAGES := $(shell sed -e 's/\#.*//' .ci/debian-packages)
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing$$missing"; apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "the tests need:$$missing; run: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
 # library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
-test: book student lint
+test: system book student lint
 	$(BIN)/python -m pytest -m "not book" -n 2
 	$(BIN)/python -m pytest -m book
 
