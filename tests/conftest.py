@@ -48,3 +48,60 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+# ------------------------------------------------------------ the judge beside every checker
+# With RESNET_JUDGE_MIRROR=1 (tests/test_judge.py sets it), every checker call of every
+# test is also recorded as the marker's probe records it and graded again by the judge,
+# as the marker grades a student's notebook; a verdict that differs fails the test.
+
+
+@pytest.fixture(autouse=True)
+def _judge_mirror():
+    if os.environ.get("RESNET_JUDGE_MIRROR") != "1":
+        yield
+        return
+    from resnet_lib.classroom import judge as judging
+    from resnet_lib.exercises import answers, feedback
+
+    differences = []
+    judging_now = []  # the judge calls the checker too: not mirrored again
+
+    def probe(name, args, kwargs):
+        if judging_now:
+            return args, kwargs
+        wrap = answers.record_arguments
+        return tuple(wrap(dict(enumerate(args))).values()), wrap(kwargs)
+
+    def listener(name, fb, call):
+        if judging_now:
+            return
+        record = {
+            "checker": name,
+            "call": answers.encode(
+                [call.get("args", ()), call.get("kwargs", {})]
+            ),
+            "ok": fb.ok,
+            "message": fb.message,
+            "hint": fb.hint,
+        }
+        judging_now.append(True)
+        try:
+            verdict = judging.judge(record)
+        finally:
+            judging_now.pop()
+        if verdict["judged"] == judging.OUTSIDE and (
+            verdict["ok"],
+            verdict["message"],
+            verdict["hint"],
+        ) != (fb.ok, fb.message, fb.hint):
+            differences.append((name, call.get("answer"), fb, verdict))
+
+    feedback.add_probe(probe)
+    feedback.add_listener(listener)
+    try:
+        yield
+    finally:
+        feedback._PROBES.remove(probe)
+        feedback.remove_listener(listener)
+    assert not differences, differences[:3]

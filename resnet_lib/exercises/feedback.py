@@ -21,13 +21,14 @@ listeners registered with :func:`add_listener` (the classroom marker records the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import inspect
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 from ..i18n import N_, Text, _
 
@@ -119,6 +120,13 @@ class QuestionError(ValueError):
 
 Listener = Callable[[str, Feedback, dict], None]
 _LISTENERS: list[Listener] = []
+#: ``probe(checker_name, args, kwargs) -> (args, kwargs)``: sees a call before the
+#: checker does, and may wrap the student's functions to record what they answer
+#: (the classroom marker's probe, :mod:`resnet_lib.classroom.probe`)
+Probe = Callable[[str, tuple, dict], "tuple[tuple, dict]"]
+_PROBES: list[Probe] = []
+#: every checker by its name (as students call it), filled by :func:`checker`
+CHECKERS: dict[str, Callable[..., Feedback]] = {}
 
 
 def add_listener(listener: Listener) -> None:
@@ -135,6 +143,28 @@ def remove_listener(listener: Listener) -> None:
         _LISTENERS.remove(listener)
 
 
+_QUIET: list[bool] = []
+
+
+@contextlib.contextmanager
+def unrecorded() -> Iterator[None]:
+    """Checker calls that no probe sees and no listener hears (the marker's judge)."""
+    _QUIET.append(True)
+    try:
+        yield
+    finally:
+        _QUIET.pop()
+
+
+def add_probe(probe: Probe) -> None:
+    """Let ``probe`` see (and wrap) every checker call's arguments first.
+
+    The listeners then get the call's arguments as the checker got them, under
+    ``call["args"]`` and ``call["kwargs"]``, for the probe to record as data.
+    """
+    _PROBES.append(probe)
+
+
 def _short_repr(value: Any, limit: int = 80) -> str:
     if isinstance(value, (bool, int, float, str)) or value is None:
         text = repr(value)
@@ -149,6 +179,11 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
 
     @functools.wraps(fn)
     def check(*args, **kwargs) -> Feedback:
+        quiet = bool(
+            _QUIET
+        )  # the marker's judge asking: no probe, no listener
+        for probe in [] if quiet else list(_PROBES):
+            args, kwargs = probe(fn.__name__, args, kwargs)
         call: dict = {"answer": "", "question": {}}
         try:
             signature.bind(*args, **kwargs)
@@ -190,7 +225,9 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
                         usage=fn.__name__ + _usage(signature),
                     ),
                 )
-        for listener in list(_LISTENERS):
+        if _PROBES:
+            call.update(args=args, kwargs=kwargs)
+        for listener in [] if quiet else list(_LISTENERS):
             try:
                 listener(fn.__name__, feedback, call)
             except Exception:  # noqa: BLE001 - recording must not change what the student sees
@@ -200,7 +237,22 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
     setattr(
         check, "__checker__", True
     )  # marks checkers (a function attribute the type of `check` does not declare)
+    CHECKERS[fn.__name__] = check
     return check
+
+
+def all_checkers() -> dict[str, Callable[..., Feedback]]:
+    """Every checker of the book, by name (imports each module of the exercises)."""
+    import importlib
+    import pkgutil
+
+    from .. import exercises
+
+    for info in pkgutil.walk_packages(
+        exercises.__path__, exercises.__name__ + "."
+    ):
+        importlib.import_module(info.name)
+    return dict(CHECKERS)
 
 
 def _call_shape(args, kwargs) -> str:
@@ -290,6 +342,11 @@ def describe(obj: Any) -> Message:
     """What ``obj`` is, in words and in at most a line (never its repr when that is long)."""
     if obj is None:
         return "None"
+    described = getattr(obj, "__resnet_described__", None)
+    if isinstance(
+        described, str
+    ):  # the marker's stand-in for a student's object
+        return described
     if isinstance(obj, bool):
         return Text("{value} (a bool)", value=obj)
     if isinstance(obj, str):

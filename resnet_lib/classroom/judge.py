@@ -1,0 +1,112 @@
+"""The judge: grade what a student answered, in the marker's own process, with the checkers.
+
+The probe (:mod:`resnet_lib.classroom.probe`) wrote every checker call of the student's
+notebook as data. For each one the judge rebuilds the arguments
+(:func:`resnet_lib.exercises.answers.decode`: numbers, tensors, the library's dataclasses,
+a student's function as the replay of what it answered) and calls the same checker, in the
+notebook's language. No student code runs here, so a patched builtin, a replaced checker
+or a forged verdict in the notebook changes nothing but what the student answered.
+
+Two kinds of answer cannot travel as data: a class the student wrote (a block, a fix of
+the bug bank) and a model passed in the question. Their verdict is the one the checker
+gave inside the sandbox (``judged: "sandbox"``), which the notebook could have forged;
+the marker reports which verdicts were judged where.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resnet_lib.exercises.answers import NotRecorded, decode, holds_objects
+
+#: where a verdict was decided
+OUTSIDE, SANDBOX = "outside", "sandbox"
+#: the checkers whose question or answer is a class or a model: only they may keep the
+#: sandbox's verdict, and only when such an object was passed (any other checker given
+#: an object is judged outside, where it says what it says of a wrong kind of answer)
+NEEDS_OBJECTS = frozenset({"check_basic_block", "check_fix", "check_depth"})
+
+
+def judge(record: dict) -> dict:
+    """The verdict on one recorded checker call.
+
+    Returns:
+        ``ok``, ``message`` and ``hint`` (in the notebook's language), ``judged``
+        (:data:`OUTSIDE` or :data:`SANDBOX`), and the ``answer`` and ``question`` in
+        words, read from the call itself.
+    """
+    from resnet_lib import i18n
+    from resnet_lib.exercises.feedback import all_checkers, unrecorded
+
+    name = str(record.get("checker", ""))
+    fn = all_checkers().get(name)
+    if fn is None:
+        return _verdict(False, f"{name[:60]!r} is not a checker of the book")
+    try:
+        call = decode(record.get("call"))
+        args, kwargs = call
+        if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
+            raise ValueError("not a call")
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        return _verdict(False, "the answer could not be read back")
+    question = _question(fn, args, kwargs)
+    if name in NEEDS_OBJECTS and holds_objects(record.get("call")):
+        return {
+            "ok": bool(record.get("ok")),
+            "message": str(record.get("message", ""))[:2000],
+            "hint": str(record.get("hint", ""))[:2000],
+            "judged": SANDBOX,
+            **question,
+        }
+    language = record.get("language")
+    if language not in i18n.languages():
+        language = i18n.SOURCE_LANGUAGE
+    with i18n.speaking(language), unrecorded():
+        try:
+            fb = fn(*args, **kwargs)
+        except NotRecorded as err:
+            return _verdict(
+                False, f"your function could not be checked: {err}"
+            )
+        except Exception as err:  # noqa: BLE001 - a question the data garbled
+            return _verdict(
+                False,
+                f"the checker could not be asked this ({type(err).__name__})",
+            )
+        return {
+            "ok": bool(fb.ok),
+            "message": fb.message,
+            "hint": fb.hint,
+            "judged": OUTSIDE,
+            **question,
+        }
+
+
+def _verdict(ok: bool, message: str) -> dict:
+    return {
+        "ok": ok,
+        "message": message,
+        "hint": "",
+        "judged": OUTSIDE,
+        "answer": "",
+        "question": {},
+    }
+
+
+def _question(fn, args: Any, kwargs: dict) -> dict:
+    """The answer and the question in words, read from the call the judge grades (the
+    marker matches an exercise by them: never by what the notebook said it asked)."""
+    import inspect
+
+    from resnet_lib.exercises.feedback import _short_repr
+
+    try:
+        bound = inspect.signature(inspect.unwrap(fn)).bind(*args, **kwargs)
+    except TypeError:
+        return {"answer": "", "question": {}}
+    bound.apply_defaults()
+    values = list(bound.arguments.items())
+    return {
+        "answer": _short_repr(values[0][1]) if values else "",
+        "question": {k: _short_repr(v) for k, v in values[1:]},
+    }

@@ -1,0 +1,194 @@
+"""The judge grades what the probe recorded as the checker graded the living answer.
+
+The marker runs a student's notebook in a sandbox, where a probe records every checker
+call as data (:mod:`resnet_lib.exercises.answers`), and grades those calls again outside
+(:mod:`resnet_lib.classroom.judge`). These tests hold the two to the same verdict: the
+answers' data round trip, a student's function replayed, and, over every test of every
+checker (the property tests included), the judge's verdict beside the checker's.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from resnet_lib.classroom.judge import OUTSIDE, SANDBOX, judge
+from resnet_lib.exercises.answers import (
+    NotRecorded,
+    Opaque,
+    Recorder,
+    decode,
+    encode,
+    is_placeholder,
+)
+from resnet_lib.exercises.feedback import describe, say
+from resnet_lib.exercises.training import check_random_crop
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        7,
+        -(2**60),
+        0.1,
+        math.inf,
+        "e",
+        [1, 2.5],
+        (1, "a"),
+        {1, 2},
+        {"a": [1]},
+        {(1, 2): 3},
+        np.int32(5),
+        np.float32(0.1),
+        np.array([[1.5, 2]]),
+        np.array(3),
+        torch.tensor(0.1),
+        torch.tensor([1, 2], dtype=torch.int16),
+        torch.tensor(2.0, dtype=torch.float64),
+    ],
+)
+def test_an_answer_comes_back_as_it_was_given(value):
+    back = decode(encode(value))
+    assert type(back) is type(value)
+    if isinstance(value, torch.Tensor):
+        assert back.dtype == value.dtype and torch.equal(back, value)
+    elif isinstance(value, np.ndarray | np.generic):
+        assert back.dtype == value.dtype and np.array_equal(back, value)
+    else:
+        assert back == value
+
+
+def test_what_cannot_travel_is_described_and_never_run():
+    class Block(torch.nn.Module):
+        pass
+
+    cls = decode(encode(Block))
+    assert is_placeholder(cls) and cls is not Block and cls.__name__ == "Block"
+    assert issubclass(cls, torch.nn.Module) and not list(cls().children())
+    model = decode(encode(torch.nn.Linear(2, 2)))
+    assert is_placeholder(model) and not list(model.parameters())
+    assert say(describe(model)) == say(describe(torch.nn.Linear(2, 2)))
+    assert isinstance(decode(encode(open)), Opaque)
+    with pytest.raises(ValueError, match="not a library dataclass"):
+        decode({"dataclass": "os:system", "fields": {}})
+    with pytest.raises(ValueError, match="not an encoded answer"):
+        decode({"pickle": "..."})
+
+
+def test_a_replayed_function_answers_only_what_it_was_asked():
+    recorder = Recorder(lambda x: x * 2)
+    assert recorder(3) == 6 and recorder(4) == 8
+    replay = decode(encode(recorder))
+    assert replay(3) == 6
+    with pytest.raises(NotRecorded, match="other inputs"):
+        replay(5)
+    again = decode(encode(recorder))
+    assert (again(3), again(4)) == (6, 8)
+    with pytest.raises(NotRecorded, match="this often"):
+        again(4)
+
+
+def test_a_function_that_changes_its_input_is_seen_changing_it():
+    def in_place(images, pad):
+        images[:, :, 0, 0] = 0  # the mistake: writes into the batch
+        return images.flip(-1)
+
+    in_notebook = check_random_crop(in_place)
+    recorder = Recorder(in_place)
+    check_random_crop(recorder)
+    verdict = judge(
+        {"checker": "check_random_crop", "call": encode([[recorder], {}])}
+    )
+    assert verdict["judged"] == OUTSIDE
+    assert (verdict["ok"], verdict["message"]) == (
+        in_notebook.ok,
+        in_notebook.message,
+    )
+    assert "in place" in verdict["message"]
+
+
+def test_a_forged_verdict_or_question_is_not_believed():
+    record = {
+        "checker": "check_block_params",
+        "call": encode(
+            [[1], {"block": "bottleneck", "in_channels": 512, "planes": 128}]
+        ),
+        "ok": True,
+        "message": "right",
+        "question": {"block": "'basic'"},
+    }
+    verdict = judge(record)
+    assert not verdict["ok"] and verdict["judged"] == OUTSIDE
+    assert verdict["question"]["block"] == "'bottleneck'"
+    assert not judge({"checker": "print", "call": encode([[1], {}])})["ok"]
+    assert not judge({"checker": "check_epochs", "call": {"x": 1}})["ok"]
+
+
+def test_a_class_answer_keeps_the_sandbox_verdict_only_where_one_is_asked():
+    class Block(torch.nn.Module):
+        pass
+
+    record = {"ok": True, "message": "m", "hint": ""}
+    asked = judge(
+        {
+            **record,
+            "checker": "check_basic_block",
+            "call": encode([[Block], {}]),
+        }
+    )
+    assert asked["judged"] == SANDBOX and asked["ok"]
+    not_asked = judge(
+        {**record, "checker": "check_epochs", "call": encode([[Block], {}])}
+    )
+    assert not_asked["judged"] == OUTSIDE and not not_asked["ok"]
+
+
+def test_the_judge_speaks_the_notebook_language():
+    call = encode([[1], {}])
+    zh = judge({"checker": "check_epochs", "call": call, "language": "zh_CN"})
+    en = judge({"checker": "check_epochs", "call": call, "language": "xx"})
+    assert zh["message"] != en["message"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh["message"])
+
+
+@pytest.mark.slow
+def test_every_checker_test_gets_the_same_verdict_from_the_judge():
+    """Every test of every checker, run again with the judge beside each checker call
+    (tests/conftest.py's mirror): the property tests try every kind of answer."""
+    tests = sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tests").glob("test_*.py")
+        if p.name.startswith(
+            ("test_exercises_", "test_checkers_properties", "test_bug_bank")
+        )
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            *tests,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "RESNET_JUDGE_MIRROR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout
