@@ -281,6 +281,7 @@ print("leaving")
 """
 
 
+@pytest.mark.slow
 def test_detached_processes_end_with_the_run(sandbox):
     marker = "31.41592"  # a duration for sleep, a name for sh
     outcome = sandbox.run(
@@ -311,6 +312,7 @@ for i in range(32):
 """
 
 
+@pytest.mark.slow
 def test_memory_of_all_processes_together_is_limited(sandbox):
     limits = Limits(memory=512 * MiB, wall=60)
     outcome = sandbox.run(GREEDY + "# greedy-run", limits=limits)
@@ -365,6 +367,7 @@ else:
 """
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_is_stopped_by_the_process_limit(sandbox):
     limits = Limits(processes=50, wall=60)
     outcome = sandbox.run(FORK_BOMB, limits=limits)
@@ -399,6 +402,7 @@ def test_output_is_clipped_and_says_so(sandbox):
     assert "b" not in outcome.output.split("\n")[0]
 
 
+@pytest.mark.slow
 def test_wall_time_is_limited(sandbox):
     code = "import time; print('started', flush=True); time.sleep(30)"
     outcome = sandbox.run(code + " # wall-run", limits=Limits(wall=1.0))
@@ -409,6 +413,7 @@ def test_wall_time_is_limited(sandbox):
     assert leftovers("wall-run") == []
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_in_two_slots(tmp_path):
     """``--jobs 2``: as root, each slot has a uid (and process count) of its
     own, and a slot in use is refused."""

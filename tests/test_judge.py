@@ -29,6 +29,8 @@ from resnet_lib.exercises.answers import (
     is_placeholder,
 )
 from resnet_lib.exercises.feedback import describe, say
+from resnet_lib.exercises import answers, graphs
+from resnet_lib.exercises.architecture import check_basic_block
 from resnet_lib.exercises.training import check_random_crop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,21 +137,109 @@ def test_a_forged_verdict_or_question_is_not_believed():
     assert not judge({"checker": "check_epochs", "call": {"x": 1}})["ok"]
 
 
-def test_a_class_answer_keeps_the_sandbox_verdict_only_where_one_is_asked():
-    class Block(torch.nn.Module):
-        pass
+class Student(torch.nn.Module):
+    """A student's BasicBlock, with names of its own."""
 
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.a = torch.nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.na = torch.nn.BatchNorm2d(planes)
+        self.b = torch.nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.nb = torch.nn.BatchNorm2d(planes)
+        self.skip = torch.nn.Sequential()
+        if stride != 1 or cin != planes:
+            self.skip = torch.nn.Sequential(
+                torch.nn.Conv2d(cin, planes, 1, stride, bias=False),
+                torch.nn.BatchNorm2d(planes),
+            )
+
+    def forward(self, x):
+        out = torch.relu(self.na(self.a(x)))
+        return torch.nn.functional.relu(self.nb(self.b(out)) + self.skip(x))
+
+
+class Branchy(Student):
+    def forward(self, x):  # control flow on a value: torch.fx cannot trace it
+        return super().forward(x) if x.sum() > 0 else x
+
+
+def _probed(checker, *args):
+    """The record the probe writes for one call, and the verdict in the notebook."""
+    recorded = [
+        answers.record_arguments(dict(enumerate(args)))[i]
+        for i in range(len(args))
+    ]
+    verdict = checker(*recorded)
+    return {
+        "checker": checker.__name__,
+        "call": encode([recorded, {}]),
+        "ok": verdict.ok,
+        "message": verdict.message,
+        "hint": verdict.hint,
+    }, verdict
+
+
+def test_a_block_class_is_rebuilt_from_its_graph_and_judged_outside():
+    record, in_notebook = _probed(check_basic_block, Student)
+    assert in_notebook.ok
+    verdict = judge(record)
+    assert verdict["judged"] == OUTSIDE and verdict["ok"]
+    assert verdict["message"] == in_notebook.message
+    record, in_notebook = _probed(check_basic_block, Branchy)
+    verdict = judge(record)
+    assert verdict["judged"] == SANDBOX  # untraceable: the notebook's verdict
+    assert verdict["ok"] == in_notebook.ok
+
+
+def test_a_rebuilt_module_computes_what_the_student_module_computes():
+    block = Student(8, 16, 2).eval()
+    rebuilt = graphs.rebuild(graphs.export(block)).eval()
+    x = torch.randn(2, 8, 8, 8)
+    assert torch.equal(rebuilt(x), block(x))
+    assert rebuilt.state_dict().keys() == block.state_dict().keys()
+
+
+@pytest.mark.parametrize(
+    "target, refused",
+    [
+        ("torch:save", "not an operation"),
+        ("torch:load", "not an operation"),
+        ("torch:manual_seed", "not an operation"),
+        ("os:system", "not a PyTorch function"),
+        ("builtins:open", "not an allowed built-in"),
+        ("torch:_C", "not a public function"),
+    ],
+)
+def test_a_graph_calls_nothing_but_tensor_operations(target, refused):
+    data = graphs.export(Student(4, 4, 1))
+    node = next(n for n in data["graph"] if n["op"] == "call_function")
+    node["target"] = {"function": target}
+    with pytest.raises(ValueError, match=refused):
+        graphs.rebuild(data)
+
+
+def test_a_graph_reads_no_private_attribute():
+    data = graphs.export(Student(4, 4, 1))
+    node = next(n for n in data["graph"] if n["op"] == "call_function")
+    x = data["graph"][0]["name"]
+    node.update(
+        target={"function": "builtins:getattr"},
+        args={"seq": [{"node": x}, {"value": "__class__"}], "tuple": True},
+        kwargs={"map": {}},
+    )
+    with pytest.raises(ValueError, match="private attribute"):
+        graphs.rebuild(data)
+
+
+def test_a_model_passed_in_keeps_the_sandbox_verdict_only_where_one_is_asked():
     record = {"ok": True, "message": "m", "hint": ""}
+    model = torch.nn.Linear(2, 2)
     asked = judge(
-        {
-            **record,
-            "checker": "check_basic_block",
-            "call": encode([[Block], {}]),
-        }
+        {**record, "checker": "check_depth", "call": encode([[50, model], {}])}
     )
     assert asked["judged"] == SANDBOX and asked["ok"]
     not_asked = judge(
-        {**record, "checker": "check_epochs", "call": encode([[Block], {}])}
+        {**record, "checker": "check_epochs", "call": encode([[model], {}])}
     )
     assert not_asked["judged"] == OUTSIDE and not not_asked["ok"]
 

@@ -276,9 +276,9 @@ def test_the_command_options_and_statuses_are_the_markers(capsys):
         r"(--[a-z-]+) \w+\s+[^()]*?\(default: (\d+|\w+/)\)",
         " ".join(usage.split()),
     )
-    assert len(defaults) == 4, (
+    assert len(defaults) == 6, (
         defaults
-    )  # --out, --timeout, --jobs, --max-attempts
+    )  # --out, --timeout, --cell-timeout, --processes, --jobs, --max-attempts
     for option, default in defaults:
         assert f"`{option} {default}`" in marking, (
             f"the page does not give {option}'s default, {default}"

@@ -388,6 +388,7 @@ def test_converter_refuses_what_it_cannot_render(markdown, error):
         _convert(markdown)
 
 
+@pytest.mark.slow  # converts a chapter into its four twins: about 4 s
 def test_the_twin_check_does_not_depend_on_the_jupytext_release(monkeypatch):
     """A chapter written by one patch release of jupytext is in sync under another.
 

@@ -1,4 +1,4 @@
-"""Marking a whole class: run every submitted chapter notebook, collect its checkers' verdicts.
+"""Marking a whole class: run every submitted chapter notebook in a sandbox, grade its answers outside it.
 
 One command marks a folder of notebooks as students download them from Colab or Jupyter::
 
@@ -17,43 +17,47 @@ gradebook import or a pivot table takes; ``marks/results.json``: every verdict;
 ``marks/feedback/<student>.html``: what was right, and what was wrong with the checker's
 message and hint.
 
-**How it works.** Each notebook runs in a process of its own (the runner) that starts a
-fresh Jupyter kernel with nbclient, under a time limit for the whole notebook. Before the
-student's first cell the runner executes a cell of its own
-(:func:`resnet_lib.classroom.sandbox.install`) that registers a listener with the
-checkers (:func:`resnet_lib.exercises.feedback.checker` reports every verdict it returns),
-writing each verdict to a file the runner reads after every cell, and installs an audit
-hook (:func:`sys.addaudithook`, which cannot be removed) that refuses connections to other
-machines and writes into the installed ``resnet_lib``. Every cell runs, even after one
-fails, so that a broken exercise does not cost the others. A verdict is given to an
-exercise by matching the checker call against the chapter's own notebook (the
-*reference*): the checker's name and its question's literal arguments (``block=``,
-``in_channels=``, ...; the cell's metadata or its likeness to the reference decides
-between exercises that ask the same checker the same literal question), so cells may be
-moved, deleted, duplicated or stripped of their metadata. An exercise counts the last
-verdict given for it; a call with a question that is not the chapter's counts for nothing.
+**How it works.** The marker is trusted and never runs a student's code; the notebook
+runs in a sandbox and is trusted with nothing:
 
-**Statuses.** ``ok``, ``cell-error`` (a cell raised), ``import-error`` (a missing
-module), ``timeout``, ``unreadable`` (not JSON, or truncated), ``tampered``,
-``kernel-died``, ``marker-error``. A notebook is *tampered* when a cell, read before it
-runs, redefines a ``check_*`` function or ``Feedback``, assigns to an attribute of
-``resnet_lib`` or of a name imported from it, builds a ``Feedback`` itself, or touches the
-checkers' listeners; when the audit hook refused a write into the library or a
-connection; or when a checker answered while its module (or a library module it relies
-on: the counting, the models) differed from the installed code, which the runner sees by
-comparing a fingerprint of their code and constants taken at each verdict with its own.
-Verdicts given by a changed checker, and exercises whose checker was called more than
-``--max-attempts`` times (answers searched for with the checker), count 0.
+1. The marker reads each submission itself (SHA-256, and the statuses a file can have
+   before it runs: ``empty``, ``truncated``, ``unreadable``, ``wrong-chapter``) and
+   copies its code cells, nothing else, into a private folder.
+2. The runner (:mod:`.runner`) executes them there, the Jupyter client and its kernel
+   both inside an OS sandbox made by bubblewrap (:mod:`.isolation`): no network (its own
+   network namespace), its own PID namespace, only ``/usr``, the Python environment and
+   the library mounted, read-only, one folder to write, and limits on memory, processes,
+   file size, output and time; when the marker runs as root, the run drops to an
+   unprivileged user of its own. A cell past ``--cell-timeout`` is stopped and the next
+   one runs.
+3. Before the student's first cell, the probe (:mod:`.probe`) starts recording every
+   checker call as data (:mod:`resnet_lib.exercises.answers`): the values passed, and
+   for a function the student wrote, what it answered to the checker's calls.
+4. After the run, the judge (:mod:`.judge`) rebuilds each call in the marker's process and
+   asks the same checker, in the notebook's language. The grade comes from the answers
+   alone: a patched builtin, a replaced checker or a forged record changes nothing but
+   what the student answered. A class the student wrote (a block, a bug-bank fix)
+   travels as the traced graphs of the modules the checker built from it, rebuilt from
+   PyTorch's own layers. What cannot travel (a class ``torch.fx`` cannot trace, a model
+   passed in a question) keeps the checker's verdict inside the sandbox, compared
+   against fingerprints of the checker's code, and the feedback page says so.
+5. A recorded call is given to an exercise by matching it against the chapter's own
+   notebook (the *reference*, read by the marker only): the checker's name and its
+   question's literal arguments (the cell's metadata or its likeness to the reference
+   decides between exercises that ask the same checker the same literal question), so
+   cells may be moved, deleted, duplicated or stripped of their metadata. An exercise
+   counts the last answer given for it; an answer to a question that is not the
+   chapter's counts for nothing, and so does an exercise whose checker was called more
+   than ``--max-attempts`` times.
+6. Once every run has ended, the gradebooks, ``results.json`` and the feedback pages are
+   written, each file atomically.
 
-**What in-process execution cannot prevent.** The student's code runs in the same Python
-process as the checker, so nothing in that process is out of its reach: code that reads
-the marker's source can find the open verdict file and write into it, patch a checker
-through ``ctypes``, patch ``torch`` functions the checkers call (``torch.allclose``), or
-start a program that ignores the proxy settings to reach the network (the audit hook
-covers Python's own sockets). What the marker does is make every usual way of cheating
-*visible* and keep a bad notebook from stopping the class. Where the stakes call for
-more, run the marker inside a container or VM without network
-(``docker run --network none``) and read the notebooks before trusting a grade.
+**Statuses.** ``ok``, ``cell-error``, ``import-error``, ``timeout`` (a cell, or the
+notebook), ``memory``, ``empty``, ``wrong-chapter``, ``truncated``, ``unreadable``,
+``tampered`` (a cell, read before it runs, redefines a checker, changes the library or
+builds a verdict: reported, while the grade comes from the answers), ``kernel-died``,
+``marker-error``. With no sandbox available the command refuses and says what to install;
+``--unsandboxed`` runs without one, and every row and feedback page says so.
 
 **nbgrader and otter-grader.** Both are the Jupyter ecosystem's full grading systems, and
 this marker is deliberately smaller. nbgrader builds a release version from a master

@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import re
 import sys
 from pathlib import Path
 from typing import Optional
 
+from . import isolation
 from .marking import STATUSES, mark_folder
+
+
+def size(text: str) -> int:
+    """A size as a teacher writes it: ``4G``, ``512M``, ``1.5GB`` or bytes."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)B?\s*", text, re.I)
+    if not m:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: write e.g. 4G, 512M or 1073741824"
+        )
+    scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    return int(float(m.group(1)) * scale[m.group(2).upper()])
+
+
+def read_roster(path: Path) -> dict[str, str]:
+    """``file,student_id`` rows (a header first): a submission's file -> the LMS's id."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or not {"file", "student_id"} <= set(rows[0]):
+        raise ValueError(
+            f"{path}: a roster is a CSV with the columns file,student_id "
+            f"(got {', '.join(rows[0]) if rows else 'no rows'})"
+        )
+    return {r["file"].strip(): r["student_id"].strip() for r in rows}
+
 
 EPILOG = (
     """\
@@ -16,7 +43,12 @@ in a student's folder counts).
 
 writes: OUT/gradebook.csv (a row per student, a column per exercise, total, max, status,
 detail), OUT/grades-long.csv (student_id, assignment, question, score, max_score, status),
-OUT/results.json (every verdict), OUT/feedback/<student>.html.
+OUT/results.json (every verdict, the SHA-256 of each file), OUT/feedback/<student>.html,
+all once every notebook has run.
+
+sandbox: each notebook runs in bubblewrap (apt-get install bubblewrap): no network, its
+own processes, only the Python environment and the library to read, a private folder
+to write, and the limits below; its answers are graded outside it.
 
 statuses:
 """
@@ -37,7 +69,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EPILOG,
         description="Mark a folder of submitted chapter notebooks with the book's checkers: each notebook runs "
-        "in its own process and kernel, with a time limit and no network.",
+        "in a sandbox (bubblewrap) with no network and limits, and its answers are graded outside it.",
     )
     parser.add_argument(
         "folder", type=Path, help="the folder of submitted notebooks"
@@ -58,8 +90,33 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument(
         "--timeout",
         type=int,
+        default=600,
+        help="seconds for a whole notebook (default: 600)",
+    )
+    parser.add_argument(
+        "--cell-timeout",
+        type=int,
         default=300,
-        help="seconds for a whole notebook (default: 300)",
+        help="seconds for one code cell; a slower cell is stopped and the "
+        "next one runs (default: 300)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=size,
+        default=isolation.Limits.memory,
+        help="memory of a notebook's processes together (default: 4G)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=isolation.Limits.processes,
+        help="processes and threads at once (default: 256)",
+    )
+    parser.add_argument(
+        "--file-size",
+        type=size,
+        default=isolation.Limits.file_size,
+        help="largest file a notebook may write (default: 256M)",
     )
     parser.add_argument(
         "--jobs",
@@ -77,6 +134,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--chapter",
         help="the assignment name in grades-long.csv (default: the reference's name)",
     )
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        help="a CSV with the columns file,student_id: the id each submission "
+        "gets in the gradebooks (for an LMS import)",
+    )
+    parser.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="run the notebooks with no sandbox (only where bubblewrap cannot "
+        "run, and only for notebooks you trust): every row and feedback page "
+        "says so",
+    )
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder")
@@ -84,14 +154,38 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.error(
             f"{args.reference} does not exist (give the chapter's .ipynb from the book's notebooks/)"
         )
+    if not args.unsandboxed:
+        missing = isolation.problem()
+        if missing:
+            parser.exit(
+                2,
+                f"resnet-mark: no sandbox can be made here. {missing}\n"
+                "(--unsandboxed runs the notebooks without one, and says so "
+                "in every row.)\n",
+            )
+    roster = None
+    if args.roster:
+        try:
+            roster = read_roster(args.roster)
+        except (OSError, ValueError) as err:
+            parser.error(str(err))
+    limits = isolation.Limits(
+        memory=args.memory,
+        processes=args.processes,
+        file_size=args.file_size,
+    )
     rows = mark_folder(
         args.folder,
         args.reference,
         args.out,
         timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
         jobs=args.jobs,
         max_attempts=args.max_attempts,
         chapter=args.chapter,
+        limits=limits,
+        sandboxed=not args.unsandboxed,
+        roster=roster,
     )
     print(
         f"\n{len(rows)} notebooks marked; gradebook: {args.out / 'gradebook.csv'}, "

@@ -7,10 +7,12 @@ a student's function as the replay of what it answered) and calls the same check
 notebook's language. No student code runs here, so a patched builtin, a replaced checker
 or a forged verdict in the notebook changes nothing but what the student answered.
 
-Two kinds of answer cannot travel as data: a class the student wrote (a block, a fix of
-the bug bank) and a model passed in the question. Their verdict is the one the checker
-gave inside the sandbox (``judged: "sandbox"``), which the notebook could have forged;
-the marker reports which verdicts were judged where.
+A class the student wrote (a block, a bug-bank fix) travels as the graphs of the modules
+the checker built from it (:mod:`resnet_lib.exercises.graphs`), rebuilt here from PyTorch's
+own layers and operations. Two kinds of answer cannot travel: a class whose ``forward``
+``torch.fx`` cannot trace, and a model passed in the question (``check_depth``). Their
+verdict is the one the checker gave inside the sandbox (``judged: "sandbox"``), which a
+notebook could have forged; the marker reports which verdicts were judged where.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from resnet_lib.exercises.answers import NotRecorded, decode, holds_objects
 
 #: where a verdict was decided
 OUTSIDE, SANDBOX = "outside", "sandbox"
-#: the checkers whose question or answer is a class or a model: only they may keep the
-#: sandbox's verdict, and only when such an object was passed (any other checker given
-#: an object is judged outside, where it says what it says of a wrong kind of answer)
+#: the checkers whose answer is a class or whose question is a model: only they may keep
+#: the sandbox's verdict, and only when that object could not travel (any other checker
+#: given an object is judged outside, where it says what it says of a wrong kind of answer)
 NEEDS_OBJECTS = frozenset({"check_basic_block", "check_fix", "check_depth"})
 
 

@@ -1,52 +1,94 @@
-"""Mark a folder of submitted notebooks: one process per notebook, a gradebook, a page each."""
+"""Mark a folder of submitted notebooks: each in a sandbox, graded outside it.
+
+For each submission the marker (trusted: it never runs a student's code) reads the file,
+copies its code cells into a private folder, runs them there inside an OS sandbox
+(:mod:`.isolation`; the Jupyter client and kernel both inside, with the probe of
+:mod:`.probe`), reads back what the probe recorded, and grades it with the checkers in
+its own process (:mod:`.judge`). The gradebook, the long CSV, ``results.json`` and the
+feedback pages are written once every run has ended, each file atomically.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import os
+import queue
+import random
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
-from .reference import read_reference
+from . import isolation
+from .reference import Matcher, calls_in, read_reference
 
 STATUSES = {
     "ok": "ran to the end",
     "cell-error": "a cell raised an error; the other cells still ran",
     "import-error": "a cell imports something that is not installed; the other cells still ran",
-    "timeout": "stopped at the time limit (a cell ran too long, e.g. an endless loop)",
-    "unreadable": "not a notebook: not JSON, or cut off (a truncated download)",
-    "tampered": "the notebook changes the checkers, their answers or the library, or fakes a verdict",
-    "kernel-died": "the notebook's Python process died (e.g. out of memory)",
+    "timeout": "a cell ran past its time limit, or the notebook past its own; the exercises answered before (and, for a cell, after) count",
+    "memory": "stopped at the memory limit; the exercises answered before count",
+    "empty": "a notebook with no code in it",
+    "wrong-chapter": "the exercises of another chapter (its checkers are not this chapter's)",
+    "truncated": "the file ends in the middle (a download cut short)",
+    "unreadable": "not a notebook: not JSON, or JSON of another kind",
+    "tampered": "the notebook changes the checkers or the library (reported; the grade comes from its answers alone)",
+    "kernel-died": "the notebook's Python process died",
     "marker-error": "the marker itself failed on this notebook",
     "missing": "no notebook found for this student",
 }
+
+#: the most bytes of a run's result file the marker reads
+MAX_RESULT = 64 * 2**20
 
 
 @dataclass
 class Submission:
     student: str
     file: Path
+    slug: str = ""
+
+
+def _normal(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def _slug(name: str) -> str:
+    """A file name for ``name``: its letters (any script), digits, '.', '-' and '_'."""
+    return (
+        re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", name)).strip(
+            "._"
+        )
+        or "student"
+    )
 
 
 def find_submissions(folder: Path) -> list[Submission]:
     """Every student's notebook: ``<folder>/<student>.ipynb`` or ``<folder>/<student>/<any>.ipynb``.
 
-    In a student's subfolder the newest ``.ipynb`` counts (checkpoints are ignored)."""
-    found: dict[str, Path] = {}
+    In a student's subfolder the newest ``.ipynb`` counts (checkpoints are ignored).
+    Names are read as Unicode (NFC); two submissions whose names are the same after that
+    (``Li Hua.ipynb`` and a folder ``Li Hua/``) are both kept, each named with its file.
+    Every student gets a file name of their own for the feedback page (``slug``).
+    """
+    found: list[tuple[str, Path]] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
         if path.is_file() and path.suffix == ".ipynb":
-            found[path.stem] = path
+            found.append((path.stem, path))
         elif path.is_dir():
             notebooks = [
                 p
@@ -54,57 +96,361 @@ def find_submissions(folder: Path) -> list[Submission]:
                 if ".ipynb_checkpoints" not in p.parts
             ]
             if notebooks:
-                found[path.name] = max(
+                newest = max(
                     notebooks, key=lambda p: (p.stat().st_mtime, p.name)
                 )
-    return [Submission(s, p) for s, p in sorted(found.items())]
+                found.append((path.name, newest))
+    names = [_normal(n) for n, _ in found]
+    subs = []
+    for (name, path), normal in zip(found, names):
+        if names.count(normal) > 1:
+            normal = f"{normal} ({path.relative_to(folder).as_posix()})"
+        subs.append(Submission(normal, path))
+    subs.sort(key=lambda s: s.student)
+    taken: set[str] = set()
+    for sub in subs:
+        slug, n = _slug(sub.student), 1
+        while slug.casefold() in taken:
+            n += 1
+            slug = f"{_slug(sub.student)}-{n}"
+        taken.add(slug.casefold())
+        sub.slug = slug
+    return subs
 
 
-def _run_one(
-    sub: Submission, reference: Path, timeout: int, scratch: Path
-) -> dict:
-    job_file = scratch / f"{_slug(sub.student)}.job.json"
-    out = scratch / f"{_slug(sub.student)}.result.json"
-    job = {
+@dataclass
+class Settings:
+    """How a class is marked (the command line's options)."""
+
+    timeout: int = 600
+    cell_timeout: int = 300
+    limits: isolation.Limits = field(default_factory=isolation.Limits)
+    sandboxed: bool = True
+
+
+def _read(sub: Submission, matcher: Matcher) -> tuple[dict, Any]:
+    """The submission's file, read by the marker: its status before any run, and the
+    notebook when it is one to run."""
+    import nbformat
+
+    raw = sub.file.read_bytes()
+    result: dict[str, Any] = {
         "student": sub.student,
-        "file": str(sub.file.resolve()),
-        "reference": str(reference.resolve()),
-        "timeout": timeout,
-        "out": str(out),
+        "file": sub.file.name,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "status": "ok",
+        "detail": "",
+        "verdicts": [],
+        "unmatched": [],
+        "errors": [],
+        "tampering": [],
     }
-    job_file.write_text(json.dumps(job))
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        result.update(status="empty", detail="the file is empty")
+        return result, None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        if text.lstrip().startswith("{") and err.pos >= len(text.rstrip()) - 1:
+            result.update(
+                status="truncated",
+                detail=f"the file ends in the middle, after {len(raw):,} bytes",
+            )
+        else:
+            result.update(
+                status="unreadable",
+                detail=f"not a notebook: not JSON ({err.msg}, line {err.lineno})",
+            )
+        return result, None
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no cells")
+    except Exception as err:  # noqa: BLE001 - anything nbformat cannot read
+        result.update(
+            status="unreadable",
+            detail=f"JSON, but not a notebook ({type(err).__name__}: {str(err)[:120]})",
+        )
+        return result, None
+    code = [c for c in nb.cells if c.get("cell_type") == "code"]
+    sources = [
+        "".join(c.source) if isinstance(c.source, list) else c.source
+        for c in code
+    ]
+    if not any(s.strip() for s in sources):
+        result.update(status="empty", detail="no code in any cell")
+        return result, None
+    called = {c.checker for s in sources for c in calls_in(s)}
+    ours = {c.checker for e in matcher.exercises for c in e.calls}
+    if called and not called & ours:
+        result.update(
+            status="wrong-chapter",
+            detail=f"it calls {', '.join(sorted(called))}; this chapter's "
+            f"exercises call {', '.join(sorted(ours))}",
+        )
+        return result, None
+    from .runner import tampering_in
+
+    for i, source in enumerate(sources):
+        for found in tampering_in(source):
+            result["tampering"].append(f"code cell {i + 1} {found}")
+    result["tampering"].sort(  # what changes a checker first
+        key=lambda t: (
+            not any(w in t for w in (" defines ", " assigns ", " changes "))
+        )
+    )
+    return result, nb
+
+
+def _run(
+    nb, settings: Settings, scratch: Path, slot: int
+) -> tuple[dict, str, Optional[str]]:
+    """Run the notebook's code cells in a private folder (sandboxed unless told otherwise):
+    what the runner wrote, its log, and why the marker stopped it (``None``, ``"memory"``,
+    ``"time"``)."""
+    import nbformat
+
+    import resnet_lib
+
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
+    try:
+        inside = isolation.INSIDE if settings.sandboxed else work
+        code = [c for c in nb.cells if c.get("cell_type") == "code"]
+        for c in code:
+            c.outputs, c.execution_count = [], None
+        run_nb = nbformat.v4.new_notebook(cells=code)
+        (work / "notebook").mkdir()
+        nbformat.write(run_nb, work / "notebook" / "submission.ipynb")
+        job = {
+            "notebook": str(inside / "notebook" / "submission.ipynb"),
+            "probe": str(inside / "answers.jsonl"),
+            "out": str(inside / "result.json"),
+            "cell_timeout": settings.cell_timeout,
+        }
+        (work / "job.json").write_text(json.dumps(job))
+        argv = [
+            sys.executable,
+            "-m",
+            "resnet_lib.classroom.runner",
+            str(inside / "job.json"),
+        ]
+        limits = settings.limits
+        limits = isolation.Limits(
+            **{**limits.__dict__, "wall": float(settings.timeout) + 60}
+        )
+        if settings.sandboxed:
+            package = Path(resnet_lib.__file__).resolve().parent
+            outcome = isolation.run_sandboxed(
+                argv,
+                workdir=work,
+                limits=limits,
+                readable=[package],
+                env={"COLUMNS": "100", "PIP_NO_INDEX": "1"},
+                slot=slot,
+            )
+            killed, log = outcome.killed, outcome.output
+        else:
+            killed, log = _run_unsandboxed(argv, work, limits.wall)
+        out = work / "result.json"
+        data: dict = {}
+        if out.is_file() and out.stat().st_size <= MAX_RESULT:
+            try:
+                loaded = json.loads(
+                    out.read_text(encoding="utf-8", errors="replace")
+                )
+                data = loaded if isinstance(loaded, dict) else {}
+            except json.JSONDecodeError:
+                data = {}
+        return data, log, killed
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_unsandboxed(
+    argv: list[str], work: Path, wall: float
+) -> tuple[Optional[str], str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(work),
+        "MPLBACKEND": "agg",
+        "MPLCONFIGDIR": str(work / ".mpl"),
+        "IPYTHONDIR": str(work / ".ipython"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    argv = [a.replace(str(isolation.INSIDE), str(work)) for a in argv]
+    job = work / "job.json"
+    job.write_text(job.read_text().replace(str(isolation.INSIDE), str(work)))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "resnet_lib.classroom.runner", str(job_file)],
+        argv,
+        cwd=work,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
-        log, _ = proc.communicate(
-            timeout=timeout + 150
-        )  # the runner enforces `timeout`; this is the backstop
+        log, _ = proc.communicate(timeout=wall)
+        return None, log.decode(errors="replace")[-4000:]
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return {
-            "student": sub.student,
-            "file": str(sub.file),
-            "status": "timeout",
-            "detail": f"the marker stopped it after {timeout + 150} s",
-            "verdicts": [],
-        }
-    if out.exists():
-        return json.loads(out.read_text())
-    tail = (
-        log.decode(errors="replace").strip().splitlines()[-1:] if log else []
+        proc.communicate()
+        return "time", ""
+
+
+def _grade(result: dict, data: dict, nb, matcher: Matcher) -> None:
+    """Judge every answer the probe recorded, and give each to its exercise."""
+    from .judge import SANDBOX, judge
+
+    code = [c for c in nb.cells if c.get("cell_type") == "code"]
+    labels: dict[int, Optional[str]] = {}
+    records = data.get("records", [])
+    for item in records if isinstance(records, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            cell = int(item.get("cell", 0))
+            record = json.loads(str(item.get("line", "")))
+        except (ValueError, TypeError):
+            continue
+        if not isinstance(record, dict) or cell < 1 or cell > len(code):
+            continue  # only the student's cells answer (0 is the probe's own)
+        if cell not in labels:
+            labels[cell] = matcher.cell_label(code[cell - 1])
+        verdict = judge(record)
+        if (
+            verdict["judged"] == SANDBOX
+        ):  # the checker's verdict in the notebook
+            module = str(record.get("module", ""))
+            verdict["changed"] = not module.startswith(
+                "resnet_lib.exercises."
+            ) or record.get("state") != _state_of(module)
+        verdict.update(checker=str(record.get("checker", ""))[:80], cell=cell)
+        verdict["label"] = matcher.label(verdict, labels[cell])
+        (
+            result["verdicts"] if verdict["label"] else result["unmatched"]
+        ).append(verdict)
+    for error in (
+        data.get("errors", []) if isinstance(data.get("errors"), list) else []
+    ):
+        if isinstance(error, dict):
+            result["errors"].append(
+                {
+                    "cell": error.get("cell"),
+                    "ename": str(error.get("ename", ""))[:100],
+                    "evalue": _without_site(str(error.get("evalue", "")))[
+                        :300
+                    ],
+                    "where": f"code cell {error.get('cell')}",
+                }
+            )
+
+
+def _without_site(text: str) -> str:
+    """``text`` with the library's folder named from the package on (an error's path
+    reads the same on every machine: ``resnet_lib/exercises/...``)."""
+    import resnet_lib
+
+    site = str(Path(resnet_lib.__file__).resolve().parent.parent) + os.sep
+    return text.replace(site, "")
+
+
+def _status(
+    result: dict, data: dict, killed: Optional[str], settings: Settings
+) -> None:
+    timeouts = sorted(
+        {t for t in data.get("timeouts", []) if isinstance(t, int)}
     )
-    return {
-        "student": sub.student,
-        "file": str(sub.file),
-        "status": "marker-error",
-        "detail": f"the runner exited with {proc.returncode}: {' '.join(tail)[:200]}",
-        "verdicts": [],
-    }
+    if killed == "memory":
+        result.update(
+            status="memory",
+            detail=f"stopped at the memory limit ({settings.limits.memory / 2**30:g} GB) "
+            f"after code cell {data.get('last_cell', 0) + 1}",
+        )
+    elif killed == "time" or (
+        not data.get("finished") and not data.get("kernel")
+    ):
+        result.update(
+            status="timeout",
+            detail=f"the notebook ran past {settings.timeout} s (in code cell "
+            f"{int(data.get('last_cell', -1)) + 1}); later cells did not run",
+        )
+    elif data.get("kernel"):
+        result.update(status="kernel-died", detail=str(data["kernel"])[:200])
+    elif timeouts:
+        result.update(
+            status="timeout",
+            detail=f"code cell {', '.join(map(str, timeouts))} ran past "
+            f"{settings.cell_timeout} s and was stopped; the other cells ran",
+        )
+    elif result["tampering"]:
+        result.update(status="tampered", detail=result["tampering"][0])
+    elif result["errors"]:
+        error = result["errors"][0]
+        missing = error["ename"] in ("ModuleNotFoundError", "ImportError")
+        result.update(
+            status="import-error" if missing else "cell-error",
+            detail=f"{error['where']} raised {error['ename']}: {error['evalue'][:160]}",
+        )
+
+
+def _state_of(module: str) -> Optional[dict]:
+    from .fingerprint import state_of
+
+    try:
+        return state_of(module)
+    except Exception:  # noqa: BLE001 - no such module: not the real checker
+        return None
+
+
+#: the sandbox slots a marker may claim (isolation.SLOTS in all; the tests of
+#: isolation use the first ones)
+_SLOT_RANGE = range(200, isolation.SLOTS)
+
+
+def _claim_slot() -> tuple[int, socket.socket]:
+    """A sandbox slot no other marker on this machine holds, and the claim on it.
+
+    The claim is an abstract Unix socket named after the slot: binding it is exclusive
+    machine-wide, it leaves no file, and it goes away with the process that holds it
+    (closed, or killed), so two classes marked at once never share a sandbox uid.
+    """
+    for slot in random.sample(_SLOT_RANGE, len(_SLOT_RANGE)):
+        claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            claim.bind(f"\0resnet-mark-slot-{slot}")
+        except OSError:
+            claim.close()
+            continue
+        return slot, claim
+    raise RuntimeError(
+        f"all {len(_SLOT_RANGE)} sandbox slots are held by other markers"
+    )
+
+
+def mark_one(
+    sub: Submission,
+    matcher: Matcher,
+    settings: Settings,
+    scratch: Path,
+    slot: int = 0,
+) -> dict:
+    """Mark one submission: read it, run it, grade what it answered."""
+    result, nb = _read(sub, matcher)
+    if nb is None:
+        return result
+    started = time.monotonic()
+    try:
+        data, log, killed = _run(nb, settings, scratch, slot)
+        _grade(result, data, nb, matcher)
+        _status(result, data, killed, settings)
+    except Exception as err:  # noqa: BLE001 - report, never stop the class
+        result.update(
+            status="marker-error",
+            detail=f"{type(err).__name__}: {str(err)[:200]}",
+        )
+    result["elapsed"] = round(time.monotonic() - started, 1)
+    return result
 
 
 def score(
@@ -154,25 +500,41 @@ def mark_folder(
     folder: Path,
     reference: Path,
     out: Path,
-    timeout: int = 300,
+    timeout: int = 600,
     jobs: int = 1,
     max_attempts: int = 5,
     chapter: Optional[str] = None,
-    progress=print,
+    progress: Callable[[str], Any] = print,
+    cell_timeout: Optional[int] = None,
+    limits: Optional[isolation.Limits] = None,
+    sandboxed: bool = True,
+    roster: Optional[dict[str, str]] = None,
 ) -> list[dict]:
     """Mark every submission in ``folder`` against the chapter notebook ``reference``.
 
     Writes ``out/gradebook.csv`` (wide: a row per student), ``out/grades-long.csv`` (a row
-    per student and exercise), ``out/results.json`` (every verdict) and
-    ``out/feedback/<student>.html``; returns the rows of the gradebook.
+    per student and exercise), ``out/results.json`` (every verdict, the SHA-256 of every
+    submission and of the reference) and ``out/feedback/<student>.html``, once every run
+    has ended, each atomically; returns the rows of the gradebook.
+
+    Raises:
+        RuntimeError: when no sandbox can be made here and ``sandboxed`` is true (the
+            message says what to install).
     """
     import nbformat
 
     folder, reference, out = Path(folder), Path(reference), Path(out)
+    if sandboxed:
+        missing = isolation.problem()
+        if missing:
+            raise RuntimeError(missing)
     chapter = chapter or reference.stem
+    reference_bytes = reference.read_bytes()
     exercises = [
         e
-        for e in read_reference(nbformat.read(reference, as_version=4))
+        for e in read_reference(
+            nbformat.reads(reference_bytes.decode("utf-8"), as_version=4)
+        )
         if e.checked
     ]
     labels = [e.label for e in exercises]
@@ -180,24 +542,56 @@ def mark_folder(
         raise ValueError(
             f"{reference} has no exercise whose code cells call a checker"
         )
+    matcher = Matcher(exercises)
+    settings = Settings(
+        timeout=timeout,
+        cell_timeout=min(cell_timeout or timeout, timeout),
+        limits=limits or isolation.Limits(),
+        sandboxed=sandboxed,
+    )
     subs = find_submissions(folder)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    slots: "queue.Queue[int]" = queue.Queue()
+    claims = [_claim_slot() for _ in range(max(1, jobs))]
+    for slot, _claim in claims:
+        slots.put(slot)
     with tempfile.TemporaryDirectory(prefix="resnet-mark-") as scratch:
 
-        def one(sub):
-            result = _run_one(sub, reference, timeout, Path(scratch))
+        def one(sub: Submission) -> dict:
+            slot = slots.get()
+            try:
+                result = mark_one(sub, matcher, settings, Path(scratch), slot)
+            finally:
+                slots.put(slot)
             progress(
                 f"{sub.student:24s} {result['status']:13s} {result.get('detail', '')[:70]}"
             )
             return result
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(one, subs))
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                results = list(pool.map(one, subs))
+        finally:
+            for _slot, claim in claims:
+                claim.close()
+    roster = roster or {}
     rows = []
-    for result in results:
+    pages = {}
+    for sub, result in zip(subs, results):
         marks = score(result, labels, max_attempts)
         result["marks"] = marks
-        row = {"student": result["student"], "file": Path(result["file"]).name}
+        result["student_id"] = roster.get(
+            sub.file.relative_to(folder).as_posix(),
+            roster.get(sub.file.name, ""),
+        )
+        result["sandbox"] = "bubblewrap" if sandboxed else "none"
+        if not sandboxed:
+            result["detail"] = (
+                "UNSANDBOXED: " + result.get("detail", "")
+            ).strip()
+        row = {"student": result["student"]}
+        if roster:
+            row["student_id"] = result["student_id"]
+        row["file"] = result["file"]
         row.update({label: marks[label]["score"] for label in labels})
         row.update(
             total=sum(m["score"] for m in marks.values()),
@@ -206,46 +600,89 @@ def mark_folder(
             detail=result.get("detail", ""),
         )
         rows.append(row)
-        (out / "feedback" / f"{_slug(result['student'])}.html").write_text(
-            feedback_page(result, exercises, chapter), encoding="utf-8"
-        )
-    fields = ["student", "file", *labels, "total", "max", "status", "detail"]
-    with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
-        gradebook = csv.DictWriter(f, fieldnames=fields)
-        gradebook.writeheader()
-        gradebook.writerows(rows)
-    with open(out / "grades-long.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            [
-                "student_id",
-                "assignment",
-                "question",
-                "score",
-                "max_score",
-                "status",
-            ]
-        )
-        for result in results:
-            for label in labels:
-                writer.writerow(
-                    [
-                        result["student"],
-                        chapter,
-                        label,
-                        result["marks"][label]["score"],
-                        1,
-                        result["marks"][label]["state"],
-                    ]
-                )
-    (out / "results.json").write_text(
-        json.dumps(results, indent=1), encoding="utf-8"
-    )
+        pages[f"{sub.slug}.html"] = feedback_page(result, exercises, chapter)
+    fields = [
+        "student",
+        *(["student_id"] if roster else []),
+        "file",
+        *labels,
+        "total",
+        "max",
+        "status",
+        "detail",
+    ]
+    long_rows = [
+        [
+            result["student_id"] if roster else result["student"],
+            chapter,
+            label,
+            result["marks"][label]["score"],
+            1,
+            result["marks"][label]["state"],
+        ]
+        for result in results
+        for label in labels
+    ]
+    report = {
+        "chapter": chapter,
+        "reference": {
+            "file": reference.name,
+            "sha256": hashlib.sha256(reference_bytes).hexdigest(),
+        },
+        "sandbox": "bubblewrap" if sandboxed else "none",
+        "limits": {
+            "memory": settings.limits.memory,
+            "processes": settings.limits.processes,
+            "file_size": settings.limits.file_size,
+            "notebook_seconds": settings.timeout,
+            "cell_seconds": settings.cell_timeout,
+        },
+        "students": results,
+    }
+    _publish(out, fields, rows, long_rows, report, pages)
     return rows
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "student"
+def _publish(out: Path, fields, rows, long_rows, report, pages) -> None:
+    """Write every output into a staging folder, then move each into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".marking-", dir=out))
+    try:
+        with open(
+            staging / "gradebook.csv", "w", newline="", encoding="utf-8"
+        ) as f:
+            gradebook = csv.DictWriter(f, fieldnames=fields)
+            gradebook.writeheader()
+            gradebook.writerows(rows)
+        with open(
+            staging / "grades-long.csv", "w", newline="", encoding="utf-8"
+        ) as f:
+            writer = csv.writer(f)
+            writer.writerow(
+                [
+                    "student_id",
+                    "assignment",
+                    "question",
+                    "score",
+                    "max_score",
+                    "status",
+                ]
+            )
+            writer.writerows(long_rows)
+        (staging / "results.json").write_text(
+            json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+        (staging / "feedback").mkdir()
+        for name, page in pages.items():
+            (staging / "feedback" / name).write_text(page, encoding="utf-8")
+        for name in ("gradebook.csv", "grades-long.csv", "results.json"):
+            os.replace(staging / name, out / name)
+        old = staging / "old-feedback"
+        if (out / "feedback").exists():
+            os.replace(out / "feedback", old)
+        os.replace(staging / "feedback", out / "feedback")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def feedback_page(result: dict, exercises, chapter: str) -> str:
@@ -265,6 +702,11 @@ def feedback_page(result: dict, exercises, chapter: str) -> str:
     ]
     if result.get("detail"):
         parts.append(f"<p>{e(result['detail'])}</p>")
+    if result.get("sandbox") == "none":
+        parts.append(
+            "<p><b>Marked without a sandbox</b>: the teacher ran this notebook "
+            "on their own machine with no isolation.</p>"
+        )
     for ex in exercises:
         m = marks[ex.label]
         v = m["verdict"]
@@ -280,6 +722,13 @@ def feedback_page(result: dict, exercises, chapter: str) -> str:
                 f"<p>Your answer: <code>{e(str(v.get('answer', '')))}</code></p>"
                 f"<p>{'Correct' if v['ok'] else 'Not yet'}: {e(v['message'])}</p>"
             )
+            if v.get("judged") == "sandbox":
+                parts.append(
+                    "<p><small>Checked inside the sandbox with your notebook "
+                    "(torch.fx could not trace your class, or the question "
+                    "holds a model): the marker could not check it outside."
+                    "</small></p>"
+                )
             if v.get("hint") and not v["ok"]:
                 parts.append(f"<p><b>Hint:</b> {e(v['hint'])}</p>")
         else:
@@ -299,14 +748,11 @@ def feedback_page(result: dict, exercises, chapter: str) -> str:
             )
             + "</ul>"
         )
-    if result.get("tampering") or result.get("refused"):
+    if result.get("tampering"):
         parts.append(
-            "<h2>Changes to the checkers</h2><ul>"
+            "<h2>Changes to the checkers</h2><p>Your answers were checked "
+            "outside your notebook; these changes did not count.</p><ul>"
             + "".join(f"<li>{e(t)}</li>" for t in result.get("tampering", []))
-            + "".join(
-                f"<li>refused: {e(r['refused'])} {e(r['detail'])}</li>"
-                for r in result.get("refused", [])
-            )
             + "</ul>"
         )
     parts.append("</body></html>")

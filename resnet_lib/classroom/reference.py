@@ -206,14 +206,9 @@ def _full_question(ref: Call) -> dict[str, Any]:
     """The literal part of a reference call's question, by parameter name, defaults included."""
     import inspect
 
-    from resnet_lib import exercises as package
+    from resnet_lib.exercises.feedback import all_checkers
 
-    fn = None
-    for module in ("architecture", "gradients", "training"):
-        mod = __import__(
-            f"{package.__name__}.{module}", fromlist=[ref.checker]
-        )
-        fn = getattr(mod, ref.checker, None) or fn
+    fn = all_checkers().get(ref.checker)
     if fn is None:
         return {k: v for k, v in ref.literals.items() if not k.isdigit()}
     params = list(inspect.signature(inspect.unwrap(fn)).parameters.values())

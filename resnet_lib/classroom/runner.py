@@ -1,22 +1,29 @@
-"""Run one submitted notebook in a fresh kernel and report what its checkers said.
+"""Run one submitted notebook in a fresh kernel, inside the sandbox, and record its answers.
 
-``python -m resnet_lib.classroom.runner JOB.json`` reads the job (the notebook, the
-reference, the time limit) and writes the result as JSON next to it; the marker starts one
-such process per submission, so that nothing a notebook does can stop the others.
+``python -m resnet_lib.classroom.runner JOB.json`` is what the marker starts in each
+submission's sandbox (:mod:`resnet_lib.classroom.isolation`): the Jupyter client and its
+kernel both run in there. The job names the notebook (its code cells only, copied into
+the sandbox's private folder: never the reference), the time limit of a code cell and
+where to write. Before the student's first cell the runner runs the probe
+(:func:`resnet_lib.classroom.probe.install`); after every cell it writes what it has to
+the result file, so that a run stopped at the notebook's limit still tells which
+exercises were answered. Everything here runs beside the student's code and is
+untrusted: the marker reads the result as data and grades it (:mod:`.judge`).
+
+This module also reads a cell's source for changes to the checkers
+(:func:`tampering_in`), which the marker reports; it grades nothing.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Optional
 
-from .reference import Matcher, python_source, read_reference
+from .reference import python_source
 
 PROTECTED_NAMES = {
     "Feedback",
@@ -151,255 +158,92 @@ def tampering_in(source: str) -> list[str]:
     return sorted(set(found))
 
 
-def _setup_source(verdicts: str, protected: list[str]) -> str:
-    return (
-        "from resnet_lib.classroom.sandbox import install as _marker_install\n"
-        f"_marker_install({verdicts!r}, {protected!r})\n"
-        "del _marker_install\n"
-    )
-
-
 def run(job: dict) -> dict:
+    """Execute the job's notebook; the result is also written to ``job["out"]``."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    import resnet_lib
-
+    out = Path(job["out"])
     result: dict[str, Any] = {
-        "student": job["student"],
-        "file": job["file"],
-        "status": "ok",
-        "detail": "",
-        "verdicts": [],
+        "records": [],
         "errors": [],
-        "tampering": [],
-        "refused": [],
-        "unmatched": [],
+        "timeouts": [],
+        "last_cell": -1,
+        "finished": False,
+        "kernel": "",
     }
-    started = time.monotonic()
-    text = Path(job["file"]).read_bytes().decode("utf-8", errors="replace")
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as err:
-        truncated = err.pos >= len(
-            text.rstrip()
-        ) - 1 and text.lstrip().startswith("{")
-        result.update(
-            status="unreadable",
-            detail=(
-                "the file ends in the middle (truncated?)"
-                if truncated
-                else f"not a notebook: not JSON ({err.msg}, line {err.lineno})"
-            ),
-        )
-        return result
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        if not isinstance(nb.get("cells"), list):
-            raise ValueError("no cells")
-    except Exception as err:  # noqa: BLE001 - anything nbformat cannot read
-        result.update(
-            status="unreadable",
-            detail=f"JSON, but not a notebook ({type(err).__name__}: {str(err)[:120]})",
-        )
-        return result
-    reference = read_reference(nbformat.read(job["reference"], as_version=4))
-    matcher = Matcher(reference)
-    expected_state: dict[str, dict[str, str]] = {}
 
-    code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
-    for i, cell in enumerate(code_cells):
-        for problem in tampering_in(
-            "".join(cell.source)
-            if isinstance(cell.source, list)
-            else cell.source
-        ):
-            result["tampering"].append(f"code cell {i + 1} {problem}")
-    result["tampering"].sort(
-        key=lambda t: (
-            not any(w in t for w in (" defines ", " assigns ", " changes "))
-        )
-    )
+    def save() -> None:
+        partial = out.with_suffix(".partial")
+        partial.write_text(json.dumps(result), encoding="utf-8")
+        partial.replace(out)
 
-    work = Path(tempfile.mkdtemp(prefix="resnet-mark-"))
-    verdicts = work / "verdicts.jsonl"
-    verdicts.touch()
-    package_dir = str(Path(resnet_lib.__file__).resolve().parent)
-    env = dict(os.environ)
-    dead = "http://127.0.0.1:9"
-    env.update(
-        HTTP_PROXY=dead,
-        HTTPS_PROXY=dead,
-        http_proxy=dead,
-        https_proxy=dead,
-        ALL_PROXY=dead,
-        NO_PROXY="",
-        no_proxy="",
-        PIP_NO_INDEX="1",
-        IPYTHONDIR=str(work / "ipython"),
-        MPLCONFIGDIR=str(work / "mpl"),
-        MPLBACKEND="agg",
-        HOME=str(work),
-        PYTHONDONTWRITEBYTECODE="1",
-        COLUMNS="100",
-    )
+    probe_file = Path(job["probe"])
+    probe_file.touch()
+    nb = nbformat.read(job["notebook"], as_version=4)
     setup = nbformat.v4.new_code_cell(
-        _setup_source(str(verdicts), [package_dir])
+        "from resnet_lib.classroom.probe import install as _probe\n"
+        f"_probe({str(probe_file)!r})\n"
+        "del _probe\n"
     )
-    run_nb = nbformat.v4.new_notebook(
-        cells=[setup] + [nbformat.from_dict(dict(c)) for c in code_cells],
-        metadata=nb.metadata,
-    )
-    for c in run_nb.cells:
-        c.outputs = []
-    deadline = started + job["timeout"]
+    cells = [setup] + list(nb.cells)
+    run_nb = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
     client = NotebookClient(
         run_nb,
-        timeout=job["timeout"],
+        timeout=job["cell_timeout"],
         kernel_name="python3",
         allow_errors=True,
         interrupt_on_timeout=True,
         startup_timeout=120,
-        resources={"metadata": {"path": str(work)}},
+        resources={"metadata": {"path": str(Path(job["notebook"]).parent)}},
     )
     offset = 0
+    save()
     try:
-        with client.setup_kernel(env=env, cwd=str(work)):
-            deadline = (
-                time.monotonic() + job["timeout"]
-            )  # the limit counts from a ready kernel
+        with client.setup_kernel(cwd=str(Path(job["notebook"]).parent)):
             for index, cell in enumerate(run_nb.cells):
-                client.timeout = max(1, int(deadline - time.monotonic()))
+                started = time.monotonic()
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    result.update(
-                        status="timeout",
-                        detail=f"still running after {job['timeout']} s "
-                        f"(in code cell {index})",
-                    )
-                    break
+                    result["timeouts"].append(index)
                 finally:
-                    lines = verdicts.read_text(
+                    text = probe_file.read_text(
                         encoding="utf-8", errors="replace"
-                    )[offset:]
-                    offset += len(lines)
-                    _collect(
-                        lines, index, cell, matcher, result, expected_state
                     )
-                interrupted = any(
-                    o.get("output_type") == "error"
-                    and o.get("ename") == "KeyboardInterrupt"
-                    for o in cell.get("outputs", [])
-                )
-                if (
-                    interrupted and time.monotonic() >= deadline - 1
-                ):  # nbclient interrupted it at the limit
-                    result.update(
-                        status="timeout",
-                        detail=f"still running after {job['timeout']} s "
-                        f"(in code cell {index}); later cells did not run",
+                    new, offset = text[offset:], len(text)
+                    for line in new.splitlines():
+                        result["records"].append({"cell": index, "line": line})
+                for output in cell.get("outputs", []):
+                    if output.get("output_type") != "error":
+                        continue
+                    if output.get("ename") == "KeyboardInterrupt" and (
+                        time.monotonic() - started >= job["cell_timeout"] - 1
+                    ):
+                        result["timeouts"].append(index)
+                        continue
+                    result["errors"].append(
+                        {
+                            "cell": index,
+                            "ename": str(output.get("ename", ""))[:100],
+                            "evalue": str(output.get("evalue", ""))[:300],
+                        }
                     )
-                    break
-                for out in cell.get("outputs", []):
-                    if out.get("output_type") == "error":
-                        where = (
-                            "the marker's setup cell"
-                            if index == 0
-                            else f"code cell {index}"
-                        )
-                        result["errors"].append(
-                            {
-                                "cell": index,
-                                "ename": out.get("ename", ""),
-                                "evalue": str(out.get("evalue", ""))[:300],
-                                "where": where,
-                            }
-                        )
-                if index == 0 and result["errors"]:
-                    result.update(
-                        status="marker-error",
-                        detail=f"the marker's setup failed: {result['errors'][0]}",
-                    )
-                    break
+                result["last_cell"] = index
+                save()
+        result["finished"] = True
     except DeadKernelError as err:
-        result.update(
-            status="kernel-died", detail=f"the kernel died ({str(err)[:120]})"
-        )
+        result["kernel"] = f"the kernel died ({str(err)[:120]})"
     except Exception as err:  # noqa: BLE001 - report, never stop the class
-        if result["status"] == "ok":
-            result.update(
-                status="marker-error",
-                detail=f"{type(err).__name__}: {str(err)[:200]}",
-            )
-    result["elapsed"] = round(time.monotonic() - started, 1)
-    forged = [
-        v
-        for v in result["verdicts"] + result["unmatched"]
-        if v.get("forged") or v.get("changed")
-    ]
-    writes = [r for r in result["refused"] if r["refused"] != "network"]
-    if result["status"] == "ok":
-        if result["tampering"] or writes or forged:
-            first = (
-                result["tampering"]
-                + [f"refused {r['refused']} {r['detail']}" for r in writes]
-                + [
-                    f"a verdict of {v['checker']} did not come from the real checker"
-                    for v in forged
-                ]
-            )[0]
-            result.update(status="tampered", detail=first)
-        elif result["errors"]:
-            error = result["errors"][0]
-            missing = error["ename"] in ("ModuleNotFoundError", "ImportError")
-            result.update(
-                status="import-error" if missing else "cell-error",
-                detail=f"{error['where']} raised {error['ename']}: {error['evalue'][:160]}",
-            )
+        result["kernel"] = f"{type(err).__name__}: {str(err)[:200]}"
+    save()
     return result
-
-
-def _collect(
-    lines: str,
-    index: int,
-    cell,
-    matcher: Matcher,
-    result: dict,
-    expected: dict,
-) -> None:
-    from .sandbox import state_of
-
-    cell_label = matcher.cell_label(cell) if index > 0 else None
-    for line in lines.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if "refused" in record:
-            result["refused"].append(record)
-            continue
-        module = record.get("module")
-        if module:
-            if module not in expected:
-                expected[module] = state_of(module)
-            record["changed"] = record.get("state") != expected[module]
-        else:
-            record["changed"] = True
-        record.pop("state", None)
-        record["cell"] = index
-        record["label"] = matcher.label(record, cell_label)
-        (
-            result["verdicts"] if record["label"] else result["unmatched"]
-        ).append(record)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    job = json.loads(Path(argv[0]).read_text())
-    result = run(job)
-    Path(job["out"]).write_text(json.dumps(result, indent=1))
+    run(json.loads(Path(argv[0]).read_text()))
     return 0
 
 

@@ -91,6 +91,27 @@ def encode(value: Any, calls: Optional[list] = None) -> Any:
         return {
             "pairs": [[encode(k), encode(v, calls)] for k, v in value.items()]
         }
+    if isinstance(value, type) and hasattr(value, "__resnet_instances__"):
+        return {
+            "built": value.__resnet_instances__,
+            "describe": _describe(value),
+            "name": value.__name__,
+            "attributes": {
+                k: encode(v)
+                for k, v in vars(value.__mro__[1]).items()
+                if not k.startswith("__")
+                and isinstance(v, (bool, int, float, str, type(None)))
+            },
+        }
+    if isinstance(value, type) and (
+        value.__module__.startswith("resnet_lib.") or _library_base(value)
+    ):
+        kept = _library_base(value) or value
+        return {
+            "library": f"{kept.__module__}:{kept.__qualname__}",
+            "subclass": kept is not value,
+            "name": value.__name__,
+        }
     if isinstance(value, Recorder):
         return {
             "recording": value.calls,
@@ -235,6 +256,16 @@ def decode(data: Any) -> Any:
         replay = Replay(data["recording"], data.get("describe", "a function"))
         setattr(replay, "__name__", str(data.get("name", "f")))
         return replay
+    if tag == "built":
+        return _replay_class(data)
+    if tag == "library":
+        base = _library_class(str(data["library"]))
+        if not data.get("subclass"):
+            return base
+        name = str(
+            data.get("name", base.__name__)
+        )  # a subclass changing nothing
+        return type(name if name.isidentifier() else "Student", (base,), {})
     if tag == "model":
         cls = placeholder(
             data.get("class", "Module"), data.get("describe"), True
@@ -350,11 +381,136 @@ class Replay:
 
 
 def record_arguments(arguments: dict[Any, Any]) -> dict[Any, Any]:
-    """The checker's arguments, with every function wrapped in a :class:`Recorder`."""
+    """The checker's arguments, with every function wrapped in a :class:`Recorder` and
+    every module class the student wrote in a recording subclass (:func:`recording_class`)."""
     return {
-        k: Recorder(v) if _is_plain_function(v) else v
+        k: Recorder(v)
+        if _is_plain_function(v)
+        else recording_class(v)
+        if _is_student_module_class(v)
+        else v
         for k, v in arguments.items()
     }
+
+
+def _is_student_module_class(value: Any) -> bool:
+    torch = _loaded("torch")
+    return (
+        torch is not None
+        and isinstance(value, type)
+        and issubclass(value, torch.nn.Module)
+        and not value.__module__.startswith(("resnet_lib.", "torch."))
+        and not hasattr(value, "__resnet_instances__")
+        and _library_base(value) is None
+    )
+
+
+#: what every class has: a subclass with nothing else is its base under another name
+_BOOKKEEPING = {
+    "__module__",
+    "__qualname__",
+    "__doc__",
+    "__dict__",
+    "__weakref__",
+    "__firstlineno__",
+    "__static_attributes__",
+    "__annotations__",
+}
+
+
+def _library_base(cls: type) -> Optional[type]:
+    """The library class ``cls`` subclasses without changing anything, if any."""
+    if set(vars(cls)) - _BOOKKEEPING or len(cls.__bases__) != 1:
+        return None
+    base = cls.__bases__[0]
+    return base if base.__module__.startswith("resnet_lib.") else None
+
+
+def recording_class(cls: type) -> type:
+    """A subclass of the student's module class that writes down every instance the
+    checker builds: the constructor's arguments, and the module as data
+    (:func:`resnet_lib.exercises.graphs.export`) or the error it raised."""
+    from .graphs import export
+
+    built: list[dict] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        record: dict[str, Any] = {"args": key(encode([args, kwargs]))}
+        try:
+            super(recorded, self).__init__(*args, **kwargs)  # type: ignore[arg-type]
+        except Exception as err:
+            record["error"] = [type(err).__name__, str(err)[:300]]
+            built.append(record)
+            raise
+        record["module"] = export(self)
+        built.append(record)
+
+    recorded = type(
+        cls.__name__,
+        (cls,),
+        {
+            "__init__": __init__,
+            "__qualname__": cls.__qualname__,
+            "__module__": cls.__module__,
+            "__doc__": cls.__doc__,
+            "__resnet_instances__": built,
+        },
+    )
+    return recorded
+
+
+def _library_class(spec: str) -> type:
+    module, _, name = spec.partition(":")
+    if not module.startswith("resnet_lib."):
+        raise ValueError(f"not a library class: {spec}")
+    value: Any = importlib.import_module(module)
+    for part in name.split("."):
+        value = getattr(value, part)
+    if not isinstance(value, type):
+        raise ValueError(f"not a class: {spec}")
+    return value
+
+
+def _replay_class(data: dict) -> type:
+    """A class whose instances are the rebuilt modules the probe saw built, in order."""
+    import torch
+
+    from .graphs import rebuild
+
+    calls = list(data["built"])
+    position = [0]
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        if position[0] >= len(calls):
+            raise NotRecorded(
+                "the class was not built this often while it ran"
+            )
+        call = calls[position[0]]
+        position[0] += 1
+        if call.get("args") != key(encode([args, kwargs])):
+            raise NotRecorded(
+                "the class was built with other arguments while it ran"
+            )
+        if "error" in call:
+            name, message = call["error"]
+            raise _error_class(str(name))(str(message))
+        if call.get("module") is None:
+            raise NotRecorded("the module could not be traced")
+        return rebuild(call["module"])
+
+    attributes = {
+        k: decode(v) for k, v in dict(data.get("attributes", {})).items()
+    }
+    name = str(data.get("name", "Student"))
+    return type(
+        name if name.isidentifier() else "Student",
+        (torch.nn.Module,),
+        {
+            **attributes,
+            "__new__": __new__,
+            "__resnet_described__": str(data.get("describe", name)),
+        },
+    )
 
 
 def _is_plain_function(value: Any) -> bool:
@@ -467,8 +623,15 @@ def holds_objects(data: Any) -> bool:
     if not isinstance(data, dict) or not data:
         return False
     tag = next(iter(data))
-    if tag in ("class", "model"):
+    if tag == "model":  # a model passed in: the judge has only its digest
         return True
+    if tag == "built":
+        return any(
+            isinstance(call, dict)
+            and "error" not in call
+            and call.get("module") is None
+            for call in data["built"]
+        )
     if tag == "recording":
         return any(
             holds_objects(call.get("result"))

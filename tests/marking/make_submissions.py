@@ -73,11 +73,11 @@ def main() -> None:
     save(answered(ref, {**RIGHT, **WRONG}), "bob.ipynb")  # one wrong
     carol = copy.deepcopy(
         short
-    )  # a cell that raises (it tries the network, which the marker refuses)
+    )  # a cell that raises (it tries the network, which the sandbox has not)
     carol.cells.insert(
         1,
         code(
-            'import socket\nsocket.create_connection(("93.184.216.34", 80), timeout=5)'
+            'import socket\nsocket.create_connection(("127.0.0.1", 9), timeout=5)'
         ),
     )
     save(carol, "carol.ipynb")

@@ -1,0 +1,67 @@
+"""The probe: the marker's side inside the sandbox, recording what the student answered.
+
+The runner executes ``install(path)`` in a cell of its own before the student's first
+cell. From then on every checker call is written to ``path`` as one JSON line: the
+checker's name, its arguments as data (:mod:`resnet_lib.exercises.answers`; a student's
+function with what it answered to the checker's calls), the language the notebook speaks,
+and the verdict the checker gave in the notebook. A function the student wrote is
+recorded by what it answered to the checker's calls, a module class by the graphs of the
+modules the checker built from it. The judge (:mod:`resnet_lib.classroom.judge`) grades
+the arguments again outside the sandbox; the in-notebook verdict is used only for what
+cannot travel as data (a class ``torch.fx`` cannot trace, a model passed in a question),
+and is marked so.
+
+Nothing here is trusted: the student's code runs in this process and may rewrite any of
+it. What it can change is only what the judge is told the student answered.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+#: the record for an answer that could not be encoded
+_UNREADABLE = {"opaque": "an answer that could not be recorded"}
+
+
+def install(path: str) -> None:
+    """Record every checker call into ``path`` (JSON lines)."""
+    from resnet_lib import i18n
+    from resnet_lib.exercises import answers, feedback
+
+    from .fingerprint import checker_modules, module_fingerprint
+
+    out = open(path, "a", buffering=1, encoding="utf-8")
+
+    def probe(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        wrap = answers.record_arguments
+        return tuple(wrap(dict(enumerate(args))).values()), wrap(kwargs)
+
+    def listener(name: str, fb, call: dict) -> None:
+        try:
+            data = answers.encode(
+                [call.get("args", ()), call.get("kwargs", {})]
+            )
+        except Exception as err:  # noqa: BLE001 - the judge says it could not read it
+            data = {"opaque": f"{type(err).__name__}: {err}"[:200]}
+        owner = getattr(feedback.CHECKERS.get(name), "__module__", "")
+        record = {
+            "checker": name,
+            "call": data,
+            "language": i18n.language(),
+            "ok": bool(getattr(fb, "ok", False)),
+            "message": str(getattr(fb, "message", "")),
+            "hint": str(getattr(fb, "hint", "")),
+            "answer": call.get("answer", ""),
+            "question": call.get("question", {}),
+        }
+        if owner.startswith("resnet_lib.exercises."):
+            record["module"] = owner
+            record["state"] = {
+                m: module_fingerprint(sys.modules[m])
+                for m in checker_modules(owner)
+            }
+        out.write(json.dumps(record) + "\n")
+
+    feedback.add_probe(probe)
+    feedback.add_listener(listener)
