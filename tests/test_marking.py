@@ -361,3 +361,38 @@ def test_two_markers_never_share_a_sandbox_slot():
     finally:
         for _, claim in claims:
             claim.close()
+
+
+def test_a_roster_gives_each_row_the_platforms_id(tmp_path):
+    """--roster: file -> student_id, in both gradebooks (files that never reach a
+    kernel, so no sandbox starts)."""
+    from resnet_lib.classroom.cli import read_roster
+    from resnet_lib.classroom.marking import mark_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "李华.ipynb").write_text("")
+    (folder / "bo.ipynb").write_text('{"cells": [')
+    roster = tmp_path / "roster.csv"
+    roster.write_text("file,student_id\n李华.ipynb,s001\nbo.ipynb,s002\n")
+    out = tmp_path / "out"
+    rows = mark_folder(
+        folder, REFERENCE, out, roster=read_roster(roster), progress=str
+    )
+    assert [(r["student"], r["student_id"], r["status"]) for r in rows] == [
+        ("bo", "s002", "truncated"),
+        ("李华", "s001", "empty"),
+    ]
+    header = (out / "gradebook.csv").read_text(encoding="utf-8").splitlines()
+    assert header[0].startswith("student,student_id,file,")
+    with open(out / "grades-long.csv", newline="", encoding="utf-8") as f:
+        ids = {row["student_id"] for row in csv.DictReader(f)}
+    assert ids == {"s001", "s002"}
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == [
+        "bo.html",
+        "李华.html",
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,id\nx,1\n")
+    with pytest.raises(ValueError, match="file,student_id"):
+        read_roster(bad)
