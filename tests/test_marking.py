@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -396,3 +397,23 @@ def test_a_roster_gives_each_row_the_platforms_id(tmp_path):
     bad.write_text("name,id\nx,1\n")
     with pytest.raises(ValueError, match="file,student_id"):
         read_roster(bad)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: p.symlink_to("/dev/zero"),
+        lambda p: p.symlink_to("/etc/passwd"),
+        lambda p: os.mkfifo(p),
+        lambda p: p.write_text("[1, 2]"),
+        lambda p: p.write_text('{"records": '),
+    ],
+)
+def test_what_the_runner_wrote_is_read_as_untrusted_data(tmp_path, make):
+    """A notebook can leave anything where the runner's result goes: a link to a
+    file of the marker's, a device, a pipe. The marker reads none of them."""
+    from resnet_lib.classroom.marking import _result
+
+    path = tmp_path / "result.json"
+    make(path)
+    assert _result(path) == {}

@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -252,19 +253,28 @@ def _run(
             killed, log = outcome.killed, outcome.output
         else:
             killed, log = _run_unsandboxed(argv, work, limits.wall)
-        out = work / "result.json"
-        data: dict = {}
-        if out.is_file() and out.stat().st_size <= MAX_RESULT:
-            try:
-                loaded = json.loads(
-                    out.read_text(encoding="utf-8", errors="replace")
-                )
-                data = loaded if isinstance(loaded, dict) else {}
-            except json.JSONDecodeError:
-                data = {}
-        return data, log, killed
+        return _result(work / "result.json"), log, killed
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _result(path: Path) -> dict:
+    """What the runner wrote, read as untrusted data: a regular file (never a link the
+    notebook made to something of the marker's), of at most ``MAX_RESULT`` bytes, JSON."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return {}
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESULT:
+            return {}
+        raw = f.read(MAX_RESULT + 1)
+    try:
+        loaded = json.loads(raw.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _run_unsandboxed(
