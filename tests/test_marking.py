@@ -374,6 +374,7 @@ def test_a_roster_gives_each_row_the_platforms_id(tmp_path):
     folder.mkdir()
     (folder / "李华.ipynb").write_text("")
     (folder / "bo.ipynb").write_text('{"cells": [')
+    (folder / "=HYPERLINK(1).ipynb").write_text("")
     roster = tmp_path / "roster.csv"
     roster.write_text("file,student_id\n李华.ipynb,s001\nbo.ipynb,s002\n")
     out = tmp_path / "out"
@@ -381,6 +382,11 @@ def test_a_roster_gives_each_row_the_platforms_id(tmp_path):
         folder, REFERENCE, out, roster=read_roster(roster), progress=str
     )
     assert [(r["student"], r["student_id"], r["status"]) for r in rows] == [
+        (
+            "'=HYPERLINK(1)",
+            "",
+            "empty",
+        ),  # text, not a formula, in a spreadsheet
         ("bo", "s002", "truncated"),
         ("李华", "s001", "empty"),
     ]
@@ -388,8 +394,9 @@ def test_a_roster_gives_each_row_the_platforms_id(tmp_path):
     assert header[0].startswith("student,student_id,file,")
     with open(out / "grades-long.csv", newline="", encoding="utf-8") as f:
         ids = {row["student_id"] for row in csv.DictReader(f)}
-    assert ids == {"s001", "s002"}
+    assert ids == {"s001", "s002", ""}
     assert sorted(p.name for p in (out / "feedback").iterdir()) == [
+        "HYPERLINK_1.html",
         "bo.html",
         "李华.html",
     ]

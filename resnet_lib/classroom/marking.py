@@ -598,16 +598,16 @@ def mark_folder(
             result["detail"] = (
                 "UNSANDBOXED: " + result.get("detail", "")
             ).strip()
-        row = {"student": result["student"]}
+        row: dict[str, Any] = {"student": _cell(result["student"])}
         if roster:
-            row["student_id"] = result["student_id"]
-        row["file"] = result["file"]
+            row["student_id"] = _cell(result["student_id"])
+        row["file"] = _cell(result["file"])
         row.update({label: marks[label]["score"] for label in labels})
         row.update(
             total=sum(m["score"] for m in marks.values()),
             max=len(labels),
             status=result["status"],
-            detail=result.get("detail", ""),
+            detail=_cell(result.get("detail", "")),
         )
         rows.append(row)
         pages[f"{sub.slug}.html"] = feedback_page(result, exercises, chapter)
@@ -623,7 +623,7 @@ def mark_folder(
     ]
     long_rows = [
         [
-            result["student_id"] if roster else result["student"],
+            _cell(result["student_id"] if roster else result["student"]),
             chapter,
             label,
             result["marks"][label]["score"],
@@ -651,6 +651,14 @@ def mark_folder(
     }
     _publish(out, fields, rows, long_rows, report, pages)
     return rows
+
+
+def _cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: a name or an error message that a
+    notebook chose (``=HYPERLINK(...)``) must not become a formula on the teacher's
+    machine (OWASP's CSV injection), so a leading ``= + - @`` gets a ``'``."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _publish(out: Path, fields, rows, long_rows, report, pages) -> None:

@@ -20,9 +20,6 @@ from __future__ import annotations
 import json
 import sys
 
-#: the record for an answer that could not be encoded
-_UNREADABLE = {"opaque": "an answer that could not be recorded"}
-
 
 def install(path: str) -> None:
     """Record every checker call into ``path`` (JSON lines)."""
