@@ -406,21 +406,24 @@ def _is_student_module_class(value: Any) -> bool:
 
 
 #: what every class has: a subclass with nothing else is its base under another name
-_BOOKKEEPING = {
-    "__module__",
-    "__qualname__",
-    "__doc__",
-    "__dict__",
-    "__weakref__",
-    "__firstlineno__",
-    "__static_attributes__",
-    "__annotations__",
-}
+BOOKKEEPING = frozenset(
+    {
+        "__module__",
+        "__qualname__",
+        "__doc__",
+        "__dict__",
+        "__weakref__",
+        "__firstlineno__",
+        "__static_attributes__",
+        "__annotations__",
+        "__orig_bases__",
+    }
+)
 
 
 def _library_base(cls: type) -> Optional[type]:
     """The library class ``cls`` subclasses without changing anything, if any."""
-    if set(vars(cls)) - _BOOKKEEPING or len(cls.__bases__) != 1:
+    if set(vars(cls)) - BOOKKEEPING or len(cls.__bases__) != 1:
         return None
     base = cls.__bases__[0]
     return base if base.__module__.startswith("resnet_lib.") else None

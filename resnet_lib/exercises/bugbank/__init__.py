@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ...device import seeded
 from ...i18n import N_, Text, _
+from ..answers import BOOKKEEPING
 from ..feedback import Feedback, QuestionError, checker, describe
 from . import checks
 from .buggy import (
@@ -156,19 +157,8 @@ def _unchanged(candidate: Any, buggy: Any) -> bool:
         and issubclass(candidate, buggy)
     ):
         return False
-    bookkeeping = {
-        "__module__",
-        "__qualname__",
-        "__doc__",
-        "__dict__",
-        "__weakref__",
-        "__firstlineno__",
-        "__static_attributes__",
-        "__annotations__",
-        "__orig_bases__",
-    }
     return all(
-        set(vars(cls)) <= bookkeeping
+        set(vars(cls)) <= BOOKKEEPING
         for cls in candidate.__mro__[: candidate.__mro__.index(buggy)]
     )
 
