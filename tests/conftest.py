@@ -79,7 +79,7 @@ def _judge_mirror():
         record = {
             "checker": name,
             "call": answers.encode(
-                [call.get("args", ()), call.get("kwargs", {})]
+                [call.get("args", ()), call.get("kwargs", {})], models=True
             ),
             "ok": fb.ok,
             "message": fb.message,

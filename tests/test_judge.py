@@ -9,6 +9,7 @@ checker (the property tests included), the judge's verdict beside the checker's.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -231,17 +232,32 @@ def test_a_graph_reads_no_private_attribute():
         graphs.rebuild(data)
 
 
-def test_a_model_passed_in_keeps_the_sandbox_verdict_only_where_one_is_asked():
+def test_a_model_in_a_question_travels_by_its_structure():
+    """check_depth(answer, model): the model the student built is rebuilt from its
+    layers (the library's blocks included), weights left out; only a model torch.fx
+    cannot trace keeps the notebook's verdict."""
+    from resnet_lib import cifar_resnet
+    from resnet_lib.exercises.architecture import check_depth
+
+    model = cifar_resnet(20)
+    for answer in (20, 19):
+        in_notebook = check_depth(answer, model)
+        call = encode([[answer, model], {}], models=True)
+        assert len(json.dumps(call)) < 200_000  # shapes, not 270,000 weights
+        verdict = judge({"checker": "check_depth", "call": call})
+        assert verdict["judged"] == OUTSIDE
+        assert (verdict["ok"], verdict["message"]) == (
+            in_notebook.ok,
+            in_notebook.message,
+        )
     record = {"ok": True, "message": "m", "hint": ""}
-    model = torch.nn.Linear(2, 2)
-    asked = judge(
-        {**record, "checker": "check_depth", "call": encode([[50, model], {}])}
+    untraceable = encode([[20, Branchy(4, 4, 1)], {}], models=True)
+    kept = judge({**record, "checker": "check_depth", "call": untraceable})
+    assert kept["judged"] == SANDBOX and kept["ok"]
+    elsewhere = judge(
+        {**record, "checker": "check_epochs", "call": untraceable}
     )
-    assert asked["judged"] == SANDBOX and asked["ok"]
-    not_asked = judge(
-        {**record, "checker": "check_epochs", "call": encode([[model], {}])}
-    )
-    assert not_asked["judged"] == OUTSIDE and not not_asked["ok"]
+    assert elsewhere["judged"] == OUTSIDE and not elsewhere["ok"]
 
 
 def test_the_judge_speaks_the_notebook_language():

@@ -37,10 +37,12 @@ runs in a sandbox and is trusted with nothing:
    asks the same checker, in the notebook's language. The grade comes from the answers
    alone: a patched builtin, a replaced checker or a forged record changes nothing but
    what the student answered. A class the student wrote (a block, a bug-bank fix)
-   travels as the traced graphs of the modules the checker built from it, rebuilt from
-   PyTorch's own layers. What cannot travel (a class ``torch.fx`` cannot trace, a model
-   passed in a question) keeps the checker's verdict inside the sandbox, compared
-   against fingerprints of the checker's code, and the feedback page says so.
+   travels as the modules the checker built from it, a model in a question as its
+   structure: the library's and PyTorch's modules by their state, a student's by its
+   ``torch.fx`` graph, rebuilt from PyTorch's own layers. What cannot travel (a
+   ``forward`` that ``torch.fx`` cannot trace) keeps the checker's verdict inside the
+   sandbox, compared against fingerprints of the checker's code, and the feedback page
+   says so.
 5. A recorded call is given to an exercise by matching it against the chapter's own
    notebook (the *reference*, read by the marker only): the checker's name and its
    question's literal arguments (the cell's metadata or its likeness to the reference

@@ -7,12 +7,14 @@ a student's function as the replay of what it answered) and calls the same check
 notebook's language. No student code runs here, so a patched builtin, a replaced checker
 or a forged verdict in the notebook changes nothing but what the student answered.
 
-A class the student wrote (a block, a bug-bank fix) travels as the graphs of the modules
-the checker built from it (:mod:`resnet_lib.exercises.graphs`), rebuilt here from PyTorch's
-own layers and operations. Two kinds of answer cannot travel: a class whose ``forward``
-``torch.fx`` cannot trace, and a model passed in the question (``check_depth``). Their
-verdict is the one the checker gave inside the sandbox (``judged: "sandbox"``), which a
-notebook could have forged; the marker reports which verdicts were judged where.
+A class the student wrote (a block, a bug-bank fix) travels as the modules the checker
+built from it, and a model passed in the question (``check_depth``) as its structure
+(:mod:`resnet_lib.exercises.graphs`): PyTorch's and the library's modules by their state,
+a student's by the ``torch.fx`` graph of its forward, rebuilt here from PyTorch's own
+layers and operations. What cannot travel (a ``forward`` that ``torch.fx`` cannot trace,
+an attribute that is an object of the student's) keeps the verdict the checker gave inside
+the sandbox (``judged: "sandbox"``), which a notebook could have forged; the marker
+reports which verdicts were judged where.
 """
 
 from __future__ import annotations

@@ -743,8 +743,8 @@ def feedback_page(result: dict, exercises, chapter: str) -> str:
             if v.get("judged") == "sandbox":
                 parts.append(
                     "<p><small>Checked inside the sandbox with your notebook "
-                    "(torch.fx could not trace your class, or the question "
-                    "holds a model): the marker could not check it outside."
+                    "(torch.fx could not trace your module): the marker "
+                    "could not check it outside."
                     "</small></p>"
                 )
             if v.get("hint") and not v["ok"]:

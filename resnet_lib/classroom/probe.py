@@ -5,11 +5,11 @@ cell. From then on every checker call is written to ``path`` as one JSON line: t
 checker's name, its arguments as data (:mod:`resnet_lib.exercises.answers`; a student's
 function with what it answered to the checker's calls), the language the notebook speaks,
 and the verdict the checker gave in the notebook. A function the student wrote is
-recorded by what it answered to the checker's calls, a module class by the graphs of the
-modules the checker built from it. The judge (:mod:`resnet_lib.classroom.judge`) grades
-the arguments again outside the sandbox; the in-notebook verdict is used only for what
-cannot travel as data (a class ``torch.fx`` cannot trace, a model passed in a question),
-and is marked so.
+recorded by what it answered to the checker's calls, a module class by the modules the
+checker built from it, a model in a question by its structure. The judge
+(:mod:`resnet_lib.classroom.judge`) grades the arguments again outside the sandbox; the
+in-notebook verdict is used only for what cannot travel as data (a ``forward`` that
+``torch.fx`` cannot trace), and is marked so.
 
 Nothing here is trusted: the student's code runs in this process and may rewrite any of
 it. What it can change is only what the judge is told the student answered.
@@ -37,7 +37,7 @@ def install(path: str) -> None:
     def listener(name: str, fb, call: dict) -> None:
         try:
             data = answers.encode(
-                [call.get("args", ()), call.get("kwargs", {})]
+                [call.get("args", ()), call.get("kwargs", {})], models=True
             )
         except Exception as err:  # noqa: BLE001 - the judge says it could not read it
             data = {"opaque": f"{type(err).__name__}: {err}"[:200]}

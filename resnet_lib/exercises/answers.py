@@ -71,8 +71,13 @@ def _dtype_name(dtype: Any) -> str:
     return str(dtype).replace("torch.", "")
 
 
-def encode(value: Any, calls: Optional[list] = None) -> Any:
-    """``value`` as JSON data (see the module's docstring); ``calls`` collects recorders."""
+def encode(value: Any, models: bool = False) -> Any:
+    """``value`` as JSON data (see the module's docstring).
+
+    ``models``: a model travels with its structure (:func:`.graphs.export`, the
+    weights' shapes only), as the probe records a checker's question; otherwise (a
+    function's arguments) by a digest of its weights.
+    """
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -84,12 +89,12 @@ def encode(value: Any, calls: Optional[list] = None) -> Any:
         items = sorted(value, key=repr) if kind.endswith("set") else value
         if type(value) not in (list, tuple, set, frozenset):
             kind = "list" if isinstance(value, list) else "tuple"
-        return {kind: [encode(v, calls) for v in items]}
+        return {kind: [encode(v, models) for v in items]}
     if type(value) is dict:
         if all(isinstance(k, str) for k in value):
-            return {"dict": {k: encode(v, calls) for k, v in value.items()}}
+            return {"dict": {k: encode(v, models) for k, v in value.items()}}
         return {
-            "pairs": [[encode(k), encode(v, calls)] for k, v in value.items()]
+            "pairs": [[encode(k), encode(v, models)] for k, v in value.items()]
         }
     if isinstance(value, type) and hasattr(value, "__resnet_instances__"):
         return {
@@ -104,7 +109,7 @@ def encode(value: Any, calls: Optional[list] = None) -> Any:
             },
         }
     if isinstance(value, type) and (
-        value.__module__.startswith("resnet_lib.") or _library_base(value)
+        value.__module__.startswith(_LIBRARIES) or _library_base(value)
     ):
         kept = _library_base(value) or value
         return {
@@ -127,12 +132,16 @@ def encode(value: Any, calls: Optional[list] = None) -> Any:
             return {
                 "dataclass": f"{cls.__module__}:{cls.__qualname__}",
                 "fields": {
-                    f.name: encode(getattr(value, f.name), calls)
+                    f.name: encode(getattr(value, f.name), models)
                     for f in dataclasses.fields(value)
                 },
             }
     module = _module_digest(value)
     if module is not None:
+        if models:
+            from .graphs import export
+
+            module["structure"] = export(value, weights=False)
         return module
     if isinstance(value, type):
         torch = _loaded("torch")
@@ -267,6 +276,10 @@ def decode(data: Any) -> Any:
         )  # a subclass changing nothing
         return type(name if name.isidentifier() else "Student", (base,), {})
     if tag == "model":
+        if data.get("structure"):
+            from .graphs import rebuild
+
+            return rebuild(data["structure"])
         cls = placeholder(
             data.get("class", "Module"), data.get("describe"), True
         )
@@ -462,9 +475,13 @@ def recording_class(cls: type) -> type:
     return recorded
 
 
+#: whose classes a record may name (their code is the library's and PyTorch's own)
+_LIBRARIES = ("resnet_lib.", "torch.nn.modules.")
+
+
 def _library_class(spec: str) -> type:
     module, _, name = spec.partition(":")
-    if not module.startswith("resnet_lib."):
+    if not module.startswith(_LIBRARIES):
         raise ValueError(f"not a library class: {spec}")
     value: Any = importlib.import_module(module)
     for part in name.split("."):
@@ -626,8 +643,8 @@ def holds_objects(data: Any) -> bool:
     if not isinstance(data, dict) or not data:
         return False
     tag = next(iter(data))
-    if tag == "model":  # a model passed in: the judge has only its digest
-        return True
+    if tag == "model":  # a model passed in: untraceable, only its digest
+        return not data.get("structure")
     if tag == "built":
         return any(
             isinstance(call, dict)

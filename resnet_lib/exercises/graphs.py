@@ -1,4 +1,4 @@
-"""A student's module as data: its computation graph and weights, rebuilt with no student code.
+"""A student's module as data: its structure, graph and weights, rebuilt with no student code.
 
 A block or a bug-bank fix is a class the student wrote. To grade it outside the
 student's process (:mod:`resnet_lib.classroom.judge`), the probe traces each instance the
@@ -9,8 +9,14 @@ computed, with the same submodule names (so ``state_dict`` keys match): every fu
 calls is looked up by name in PyTorch and ``operator`` only, every layer is one of
 ``torch.nn``'s, so rebuilding runs no code the data names.
 
-A module that ``torch.fx`` cannot trace (a ``forward`` whose control flow depends on its
-input's values) is not exported: the checker's verdict inside the sandbox stands for it.
+Modules of PyTorch's (``torch.nn``) and of this library's travel as their *state*
+(class by name, attributes, children, parameters, buffers) and are rebuilt without their
+constructor, so the forward that runs is PyTorch's or the library's own; a model built
+from the library (a depth question's network) travels so, with its block classes.
+
+A module that cannot travel (a ``forward`` whose control flow depends on its input's
+values, an attribute that is an object of the student's) is not exported: the checker's
+verdict inside the sandbox stands for it.
 """
 
 from __future__ import annotations
@@ -22,66 +28,152 @@ import operator
 from typing import Any, Optional
 
 _BUILTINS = {"getattr", "len", "int", "float", "abs", "min", "max", "tuple"}
-_SIMPLE = (bool, int, float, str, type(None))
+#: whose modules are rebuilt from their state, running their own (trusted) code
+TRUSTED = ("torch.nn.modules.", "resnet_lib.")
+#: a module's own bookkeeping, made by ``nn.Module.__init__``, never copied
+_MODULE_FIELDS = {
+    "_parameters",
+    "_buffers",
+    "_modules",
+    "training",
+    "_non_persistent_buffers_set",
+}
 
 
-def _simple(value: Any) -> bool:
-    if isinstance(value, _SIMPLE):
-        return not (isinstance(value, float) and not math.isfinite(value))
-    if isinstance(value, (tuple, list)):
-        return all(_simple(v) for v in value)
-    return False
+def trusted(module: Any) -> bool:
+    """A module of PyTorch's or of this library's (never a class a student wrote)."""
+    return type(module).__module__.startswith(TRUSTED) and not hasattr(
+        type(module), "__resnet_instances__"
+    )
 
 
-def export(module: Any) -> Optional[dict]:
-    """``module`` as data, or ``None`` where it cannot be traced or holds a layer that is
-    not PyTorch's own."""
-    import torch
-    from torch import fx
+class _Untravelled(Exception):
+    """Something of the module cannot be written as data."""
 
+
+def export(module: Any, weights: bool = True) -> Optional[dict]:
+    """``module`` as data (see the module's docstring), or ``None`` where it cannot be.
+
+    ``weights=False`` writes the weights' shapes only (rebuilt as zeros), for a model
+    whose layers, not values, are the question.
+    """
+    try:
+        if trusted(module):
+            return _tree(module, weights)
+        return _graph(module, weights)
+    except _Untravelled:
+        return None
+
+
+def _tensor_data(t: Any, weights: bool) -> Any:
     from .answers import encode
 
+    if not weights:
+        return {"zeros": _dtype(t), "shape": list(t.shape)}
+    data = encode(t.detach())
+    if not isinstance(data, dict) or "tensor" not in data:
+        raise _Untravelled("a tensor too large to record")
+    return data
+
+
+def _dtype(t: Any) -> str:
+    return str(t.dtype).replace("torch.", "")
+
+
+def _tensor(value: Any) -> Any:
+    import torch
+
+    from .answers import decode
+
+    if isinstance(value, dict) and "zeros" in value:
+        dtype = getattr(torch, str(value["zeros"]), None)
+        if not isinstance(dtype, torch.dtype):
+            raise ValueError(f"not a dtype: {value['zeros']}")
+        return torch.zeros([int(n) for n in value["shape"]], dtype=dtype)
+    tensor = decode(value)
+    if not isinstance(tensor, torch.Tensor):
+        raise ValueError("not a tensor")
+    return tensor
+
+
+def _tree(module: Any, weights: bool) -> dict:
+    from .answers import encode
+
+    attributes = {}
+    for k, v in vars(module).items():
+        if k in _MODULE_FIELDS or "hook" in k or k == "_compiled_call_impl":
+            continue
+        data = encode(v)
+        if _holds_opaque(data):
+            raise _Untravelled(f"{type(module).__name__}.{k}")
+        attributes[k] = data
+    children: dict[str, Any] = {}
+    for name, child in module._modules.items():
+        if child is None:
+            children[name] = {"none": True}
+        elif trusted(child):
+            children[name] = _tree(child, weights)
+        else:
+            children[name] = _graph(child, weights)
+    return {
+        "tree": f"{type(module).__module__}:{type(module).__qualname__}",
+        "attributes": attributes,
+        "children": children,
+        "parameters": {
+            k: None
+            if v is None
+            else {"data": _tensor_data(v, weights), "grad": v.requires_grad}
+            for k, v in module._parameters.items()
+        },
+        "buffers": {
+            k: None if v is None else _tensor_data(v, weights)
+            for k, v in module._buffers.items()
+        },
+        "non_persistent": sorted(module._non_persistent_buffers_set),
+        "training": module.training,
+    }
+
+
+def _holds_opaque(data: Any) -> bool:
+    if isinstance(data, list):
+        return any(_holds_opaque(v) for v in data)
+    if not isinstance(data, dict) or not data:
+        return False
+    if next(iter(data)) in ("opaque", "class", "model", "recording", "built"):
+        return True
+    return any(_holds_opaque(v) for v in data.values())
+
+
+def _graph(module: Any, weights: bool) -> dict:
+    from torch import fx
+
+    class Tracer(fx.Tracer):
+        def is_leaf_module(self, m: Any, qualname: str) -> bool:
+            return trusted(m)
+
     try:
-        traced = fx.symbolic_trace(module)
-    except Exception:  # noqa: BLE001 - untraceable: judged in the sandbox
-        return None
+        graph = Tracer().trace(module)
+    except Exception as err:  # noqa: BLE001 - untraceable: judged in the sandbox
+        raise _Untravelled("torch.fx cannot trace it") from err
     layers = {}
-    for node in traced.graph.nodes:
+    for node in graph.nodes:
         if node.op == "call_module":
-            sub = traced.get_submodule(node.target)
-            if not type(sub).__module__.startswith("torch.nn.modules"):
-                return None
-            layers[node.target] = {
-                "class": f"{type(sub).__module__}:{type(sub).__qualname__}",
-                "settings": {
-                    k: list(v) if isinstance(v, tuple) else v
-                    for k, v in vars(sub).items()
-                    if not k.startswith("_")
-                    or k == "_reversed_padding_repeated_twice"
-                    if _simple(v)
-                },
-                "tuples": [
-                    k for k, v in vars(sub).items() if isinstance(v, tuple)
-                ],
-                "training": sub.training,
-                "absent": [k for k, v in sub._parameters.items() if v is None],
-                "absent_buffers": [
-                    k for k, v in sub._buffers.items() if v is None
-                ],
-            }
+            layers[node.target] = _tree(
+                module.get_submodule(node.target), weights
+            )
     nodes = []
-    for node in traced.graph.nodes:
+    for node in graph.nodes:
         target = node.target
         if callable(target):
             spec = _public_name(target)
             if spec is None:
-                return None
+                raise _Untravelled(f"calls {target!r}")
             target = {"function": spec}
         try:
             args = _node_args(node.args)
             kwargs = _node_args(node.kwargs)
-        except TypeError:
-            return None
+        except TypeError as err:
+            raise _Untravelled(str(err)) from err
         nodes.append(
             {
                 "op": node.op,
@@ -91,18 +183,28 @@ def export(module: Any) -> Optional[dict]:
                 "kwargs": kwargs,
             }
         )
-    state = {
-        k: encode(v)
-        for k, v in traced.state_dict(keep_vars=False).items()
-        if isinstance(v, torch.Tensor)
+    parameters = {n for n, _ in module.named_parameters()}
+    own = {
+        k: v
+        for k, v in module.state_dict(keep_vars=True).items()
+        if not any(k.startswith(path + ".") for path in layers)
     }
     return {
         "graph": nodes,
         "layers": layers,
-        "state": state,
+        "state": {k: _tensor_data(v, weights) for k, v in own.items()},
+        "buffers": sorted(k for k in own if k not in parameters),
         "training": module.training,
         "name": type(module).__name__,
     }
+
+
+def _simple(value: Any) -> bool:
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return not (isinstance(value, float) and not math.isfinite(value))
+    if isinstance(value, (tuple, list)):
+        return all(_simple(v) for v in value)
+    return False
 
 
 #: where a graph's functions are looked up, by their public name
@@ -182,35 +284,63 @@ def _function(spec: str) -> Any:
 
 
 def rebuild(data: dict) -> Any:
-    """The ``fx.GraphModule`` that :func:`export` wrote, with its weights and mode."""
-    import torch
-    from torch import fx, nn
+    """The module that :func:`export` wrote: a trusted module from its state, a
+    student's as an ``fx.GraphModule`` of its graph."""
+    if "tree" in data:
+        return _rebuild_tree(data)
+    return _rebuild_graph(data)
+
+
+def _trusted_class(spec: str) -> type:
+    from torch import nn
+
+    module, _, qualname = spec.partition(":")
+    if not module.startswith(TRUSTED):
+        raise ValueError(f"not a module of PyTorch's or the library's: {spec}")
+    cls: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise ValueError(f"not a module class: {spec}")
+    return cls
+
+
+def _rebuild_tree(data: dict) -> Any:
+    from torch import nn
 
     from .answers import decode
 
+    cls: Any = _trusted_class(str(data["tree"]))
+    module = cls.__new__(cls)
+    nn.Module.__init__(module)
+    for k, v in data["attributes"].items():
+        if not isinstance(k, str) or k in _MODULE_FIELDS or "hook" in k:
+            raise ValueError(f"not an attribute to set: {k!r}")
+        object.__setattr__(module, k, decode(v))
+    for name, child in data["children"].items():
+        module._modules[name] = None if child.get("none") else rebuild(child)
+    for name, p in data["parameters"].items():
+        module._parameters[name] = (
+            None
+            if p is None
+            else nn.Parameter(
+                _tensor(p["data"]), requires_grad=bool(p["grad"])
+            )
+        )
+    for name, t in data["buffers"].items():
+        module._buffers[name] = None if t is None else _tensor(t)
+    module._non_persistent_buffers_set = set(data.get("non_persistent", ()))
+    object.__setattr__(module, "training", bool(data["training"]))
+    return module
+
+
+def _rebuild_graph(data: dict) -> Any:
+    import torch
+    from torch import fx, nn
+
     root = nn.Module()
     for path, layer in data["layers"].items():
-        module, _, qualname = str(layer["class"]).partition(":")
-        if not module.startswith("torch.nn.modules"):
-            raise ValueError(f"not a torch.nn layer: {layer['class']}")
-        cls: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            cls = getattr(cls, part)
-        if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-            raise ValueError(f"not a torch.nn layer: {layer['class']}")
-        sub = cls.__new__(cls)
-        nn.Module.__init__(sub)
-        tuples = set(layer.get("tuples", ()))
-        for k, v in layer["settings"].items():
-            object.__setattr__(
-                sub, k, tuple(v) if k in tuples and isinstance(v, list) else v
-            )
-        sub.train(bool(layer["training"]))
-        for k in layer.get("absent", ()):
-            sub.register_parameter(str(k), None)
-        for k in layer.get("absent_buffers", ()):
-            sub.register_buffer(str(k), None)
-        _attach(root, path, sub)
+        _attach(root, path, rebuild(layer))
     graph = fx.Graph()
     env: dict[str, Any] = {}
 
@@ -258,35 +388,34 @@ def rebuild(data: dict) -> Any:
         else:
             raise ValueError(f"unknown graph operation {op!r}")
         env[node["name"]] = made
-    state = {k: decode(v) for k, v in data["state"].items()}
-    for name in state:
+    buffers = set(data.get("buffers", ()))
+    for name, value in data["state"].items():
         owner, _, leaf = name.rpartition(".")
-        holder = root.get_submodule(owner) if owner else root
-        if leaf not in holder._parameters and leaf not in holder._buffers:
-            if _is_buffer(name, data):
-                holder.register_buffer(leaf, torch.empty(0))
-            else:
-                holder.register_parameter(leaf, nn.Parameter(torch.empty(0)))
-    _fill(root, state)
+        holder: Any = root
+        for part in owner.split(".") if owner else []:
+            if part not in holder._modules:
+                holder.add_module(part, nn.Module())
+            holder = holder._modules[part]
+        tensor = _tensor(value)
+        if name in buffers:
+            holder.register_buffer(leaf, tensor)
+        else:
+            holder.register_parameter(
+                leaf,
+                nn.Parameter(tensor, requires_grad=tensor.is_floating_point()),
+            )
     rebuilt = fx.GraphModule(
         root, graph, class_name=str(data.get("name", "Student"))
     )
-    rebuilt.train(bool(data.get("training", True)))
-    for path, layer in data["layers"].items():
-        rebuilt.get_submodule(path).train(bool(layer["training"]))
+    object.__setattr__(rebuilt, "training", bool(data.get("training", True)))
     return rebuilt
-
-
-def _is_buffer(name: str, data: dict) -> bool:
-    leaf = name.rpartition(".")[2]
-    return leaf in ("running_mean", "running_var", "num_batches_tracked")
 
 
 def _attach(root: Any, path: str, module: Any) -> None:
     from torch import nn
 
     owner, _, leaf = path.rpartition(".")
-    holder = root
+    holder: Any = root
     for part in owner.split(".") if owner else []:
         if part not in holder._modules:
             holder.add_module(part, nn.Module())
@@ -294,19 +423,5 @@ def _attach(root: Any, path: str, module: Any) -> None:
     holder.add_module(leaf, module)
 
 
-def _fill(root: Any, state: dict) -> None:
-    import torch
-
-    for name, value in state.items():
-        owner, _, leaf = name.rpartition(".")
-        holder = root.get_submodule(owner) if owner else root
-        if leaf in holder._parameters:
-            holder._parameters[leaf] = torch.nn.Parameter(
-                value.clone(), requires_grad=value.is_floating_point()
-            )
-        else:
-            holder._buffers[leaf] = value.clone()
-
-
-__all__ = ["export", "rebuild"]
+__all__ = ["export", "rebuild", "trusted"]
 _ = operator  # operator's functions are looked up by name in graphs
