@@ -219,6 +219,17 @@ def test_a_graph_calls_nothing_but_tensor_operations(target, refused):
         graphs.rebuild(data)
 
 
+def test_a_trusted_module_gets_no_attribute_of_the_datas_choosing():
+    data = graphs.export(torch.nn.ReLU())
+    data["attributes"]["__class__"] = encode(torch.nn.Conv2d)
+    with pytest.raises(ValueError, match="not an attribute to set"):
+        graphs.rebuild(data)
+    data = graphs.export(torch.nn.ReLU())
+    data["tree"] = "os:system"
+    with pytest.raises(ValueError, match="not a module of PyTorch"):
+        graphs.rebuild(data)
+
+
 def test_a_graph_reads_no_private_attribute():
     data = graphs.export(Student(4, 4, 1))
     node = next(n for n in data["graph"] if n["op"] == "call_function")

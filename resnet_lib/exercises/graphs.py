@@ -314,7 +314,12 @@ def _rebuild_tree(data: dict) -> Any:
     module = cls.__new__(cls)
     nn.Module.__init__(module)
     for k, v in data["attributes"].items():
-        if not isinstance(k, str) or k in _MODULE_FIELDS or "hook" in k:
+        if (
+            not isinstance(k, str)
+            or k in _MODULE_FIELDS
+            or "hook" in k
+            or k.startswith("__")
+        ):
             raise ValueError(f"not an attribute to set: {k!r}")
         object.__setattr__(module, k, decode(v))
     for name, child in data["children"].items():
