@@ -14,7 +14,7 @@ import importlib.abc
 import importlib.util
 import sys
 import warnings
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Optional, Sequence
 
 #: old module -> its new home
@@ -33,6 +33,10 @@ MOVED = {
 }
 
 
+#: old module -> the command that replaces ``python -m <old module>``
+COMMANDS = {"resnet_lib.train": "resnet_lib.training"}
+
+
 class _Alias(importlib.abc.Loader):
     def __init__(self, new: str) -> None:
         self.new = new
@@ -49,6 +53,20 @@ class _Alias(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         pass  # the new module is already executed
+
+    def get_code(self, fullname: str) -> CodeType:
+        """What ``python -m <old name>`` runs: the new module as ``__main__``, after a
+        line on stderr that names the new command."""
+        command = COMMANDS.get(fullname, self.new)
+        return compile(
+            "import runpy, sys\n"
+            f"print({fullname!r} ' moved in resnet_lib 0.2: run python -m '"
+            f" {command!r} ' instead', file=sys.stderr)\n"
+            f"runpy.run_module({command!r}, run_name='__main__', "
+            "alter_sys=True)\n",
+            f"<{fullname}, moved to {command}>",
+            "exec",
+        )
 
 
 class MovedModules(importlib.abc.MetaPathFinder):

@@ -49,3 +49,17 @@ def test_a_notebook_of_0_1_still_runs():
 def test_unknown_names_are_still_unknown():
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("resnet_lib.no_such_module")
+
+
+@pytest.mark.slow  # a Python that imports torch: about 5 s
+def test_the_0_1_command_runs_the_new_one_and_says_so():
+    """``python -m resnet_lib.train`` (0.1) failed with an AttributeError in 0.2."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "resnet_lib.train", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "run python -m resnet_lib.training instead" in proc.stderr
+    assert "usage: python -m resnet_lib.training" in proc.stdout
