@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 import sync_notebooks  # noqa: E402
 
+from resnet_lib.book.explorer import STATIC_ENV  # noqa: E402
+
 #: chapter -> the chapters whose trained networks it loads from the cache
 AFTER = {
     "why-residual-networks-train": ("degradation",),
@@ -49,9 +51,6 @@ AFTER = {
 }
 #: the longest chapters first, so that the short ones fill in around them
 FIRST = ("degradation", "training-cifar10")
-#: set for the chapters' kernels, as the book's Sphinx extension (book/_ext) sets it for
-#: the ones the build executes: explorers render as kernel-free frames, not widgets
-STATIC_ENV = "RESNET_BOOK_STATIC"
 #: how myst-nb reads a MyST notebook (its jupyter-cache reader plugin): the same
 #: reader gives the same code cells, so the build finds what this script caches
 READER = {"type": "plugin", "name": "myst_nb_md"}
@@ -96,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     threads = max(1, (os.cpu_count() or 1) // args.workers)
     # the chapters' kernels inherit these: PyTorch's threads per chapter, and the
-    # static face of the explorers (what a page without a kernel can show)
+    # static face of the explorers (what a page without a kernel can show), as the
+    # book's Sphinx extension (book/_ext) sets it for the kernels the build starts
     os.environ["OMP_NUM_THREADS"] = str(threads)
     os.environ[STATIC_ENV] = "1"
 

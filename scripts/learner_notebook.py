@@ -77,6 +77,24 @@ def config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
+def toc_files() -> list[str]:
+    """Every file of _toc.yml (without suffix), in book order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
 def edition_url(edition: str = "full") -> str:
     """Where an edition is published, ending with '/': the book at ``html.baseurl`` of
     _config.yml, the student edition under ``student/`` there. Each edition's twins link
@@ -598,16 +616,14 @@ def convert(
 ) -> nbformat.NotebookNode:
     """The learner's notebook of chapter ``md``: ``edition`` "full" (solutions folded) or
     "student" (no solutions). ``nb``: the chapter as jupytext reads it (default: read ``md``);
-    ``pages``: the toc files whose labels ``{ref}`` may name; ``language``: the
-    notebook's language (its text from the book's catalogs, its code's words from the
-    library's, with :func:`resnet_lib.book.language.use_language`)."""
+    ``pages``: the toc files whose labels ``{ref}`` may name (default: :func:`toc_files`);
+    ``language``: the notebook's language (its text from the book's catalogs, its
+    code's words from the library's, with :func:`resnet_lib.book.language.use_language`)."""
     if edition not in EDITIONS:
         raise ValueError(f"edition must be one of {EDITIONS}; got {edition!r}")
     if nb is None:
         nb = jupytext.read(md)
     if pages is None:
-        from sync_notebooks import toc_files
-
         pages = toc_files()
     state = _State(
         md,

@@ -24,7 +24,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import yaml
-from learner_notebook import SETUP_MARKER, convert
+from learner_notebook import SETUP_MARKER, convert, toc_files
 
 from resnet_lib.i18n import SOURCE_LANGUAGE
 
@@ -62,24 +62,6 @@ def setup_cell_source() -> str:
         'if "google.colab" in sys.modules:\n'
         f'    %pip install --quiet torchinfo "resnet_lib @ git+{url}@{branch}"'
     )
-
-
-def toc_files() -> list[str]:
-    """Every file of _toc.yml (without suffix), in book order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for e in entries or []:
-            if "file" in e:
-                files.append(e["file"])
-            walk(e.get("sections"))
-            walk(e.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
 
 
 def chapters() -> list[Path]:

@@ -26,6 +26,8 @@ from urllib.parse import unquote, urlparse
 import pytest
 import yaml
 
+from resnet_lib.book.explorer import STATIC_ENV
+
 pytestmark = pytest.mark.book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -465,7 +467,7 @@ def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "RESNET_BOOK_STATIC", "VIRTUAL_ENV")
+        if k not in ("PYTHONPATH", STATIC_ENV, "VIRTUAL_ENV")
     }
     env["PATH"] = f"{venv / 'bin'}:{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"

@@ -73,14 +73,26 @@ def test_bad_workers_are_refused():
         execute_book.main(["--workers", "0"])
 
 
-def test_the_chapters_execute_as_the_build_would_execute_them():
+def test_the_chapters_execute_as_the_build_would_execute_them(
+    monkeypatch, tmp_path
+):
     """The build's Sphinx extension makes explorers static (kernel-free frames) for the
     kernels it starts; the script must do the same for its own, or every explorer of a
     page it executed would be a frozen widget."""
-    from resnet_lib.book.explorer import STATIC_ENV
+    from resnet_lib.book.explorer import STATIC_ENV, static_mode
 
-    assert execute_book.STATIC_ENV == STATIC_ENV
-    assert (
-        f'"{STATIC_ENV}"'
-        in (ROOT / "book" / "_ext" / "book_build.py").read_text()
+    monkeypatch.syspath_prepend(str(ROOT / "book" / "_ext"))
+    import book_build
+
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    book_build._set_static(None, None)
+    assert static_mode()
+
+    monkeypatch.delenv(STATIC_ENV)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # main sets it too
+    monkeypatch.setattr(
+        execute_book, "settings", lambda: (str(tmp_path / "cache"), 30)
     )
+    monkeypatch.setattr(execute_book.sync_notebooks, "chapters", lambda: [])
+    assert execute_book.main(["--workers", "1"]) == 0
+    assert static_mode()

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from resnet_lib.book.explorer import Explorer, render_to_html
+from resnet_lib.book.explorer import STATIC_ENV, Explorer, render_to_html
 
 
 def square(n: int, label: str = "x"):
@@ -107,9 +107,9 @@ def test_frames_are_cached():
 
 def test_mode_follows_the_book_build(monkeypatch):
     ex = Explorer(square, {"n": [1]})
-    monkeypatch.setenv("RESNET_BOOK_STATIC", "1")
+    monkeypatch.setenv(STATIC_ENV, "1")
     assert ex.resolved_mode() == "static"
-    monkeypatch.delenv("RESNET_BOOK_STATIC")
+    monkeypatch.delenv(STATIC_ENV)
     assert ex.resolved_mode() == "live"
 
 

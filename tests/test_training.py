@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from resnet_lib import cifar_resnet
+from resnet_lib.book.explorer import STATIC_ENV
 from resnet_lib.data import synthetic_cifar
 from resnet_lib.device import amp_dtype
 from resnet_lib.reference import CIFAR10_RECIPE
@@ -390,7 +391,7 @@ def test_progress_lines_are_a_few_plain_lines_and_true_is_a_bar(
 ):
     train, test = tiny
     monkeypatch.setenv(
-        "RESNET_BOOK_STATIC", "1"
+        STATIC_ENV, "1"
     )  # the book's build: the loop must not look at it
     fit(_model(), train, CFG, test, progress="lines", log_every=1, desc="r8")
     out, err = capsys.readouterr()
@@ -439,9 +440,9 @@ def test_progress_callback_sees_every_step_and_bad_values_are_refused(tiny):
 def test_chapters_ask_the_book_how_to_show_progress(monkeypatch):
     from resnet_lib.book.notebook import training_progress
 
-    monkeypatch.setenv("RESNET_BOOK_STATIC", "1")
+    monkeypatch.setenv(STATIC_ENV, "1")
     assert training_progress() == "lines"
-    monkeypatch.setenv("RESNET_BOOK_STATIC", "0")
+    monkeypatch.setenv(STATIC_ENV, "0")
     assert training_progress() == "bar"
 
 

@@ -238,8 +238,8 @@ def test_exercises_and_their_checker_cells_carry_their_label(
 @pytest.mark.parametrize("md,edition,language", CASES, ids=IDS)
 def test_links_point_to_pages_and_labels_of_the_edition(md, edition, language):
     base = learner_notebook.language_url(edition, language)
-    labels = learner_notebook.label_index(sync_notebooks.toc_files())
-    pages = set(sync_notebooks.toc_files())
+    labels = learner_notebook.label_index(learner_notebook.toc_files())
+    pages = set(learner_notebook.toc_files())
     found = 0
     for text in markdown_texts(twin(md, edition, language)):
         for url in re.findall(r"\]\((https?://[^)\s]+)\)", text):
@@ -292,7 +292,7 @@ def _convert(markdown: str, edition: str = "full"):
     md = ROOT / "book" / "degradation.md"
     nb = jupytext.reads(markdown, fmt="md:myst")
     return learner_notebook.convert(
-        md, edition, nb, sync_notebooks.toc_files()
+        md, edition, nb, learner_notebook.toc_files()
     )
 
 

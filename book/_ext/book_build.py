@@ -30,7 +30,9 @@ DOWNLOADS = "_notebooks"
 
 
 def _set_static(app, config) -> None:
-    os.environ["RESNET_BOOK_STATIC"] = "1"
+    from resnet_lib.book.explorer import STATIC_ENV
+
+    os.environ[STATIC_ENV] = "1"
 
 
 def _twin(app, pagename) -> tuple[Path, Path] | None:

@@ -48,6 +48,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 from .. import i18n
 from ..i18n import Text, _
 
+#: the environment variable that asks for the static face: the book's build sets it
+#: (book/_ext/book_build.py, and scripts/execute_book.py for the kernels it starts)
 STATIC_ENV = "RESNET_BOOK_STATIC"
 _ids = itertools.count()
 
