@@ -62,34 +62,14 @@ def _judge_mirror():
         yield
         return
     from resnet_lib.classroom import judge as judging
-    from resnet_lib.exercises import answers, feedback
+    from resnet_lib.classroom import probe as probing
+    from resnet_lib.exercises import feedback
 
     differences = []
-    judging_now = []  # the judge calls the checker too: not mirrored again
-
-    def probe(name, args, kwargs):
-        if judging_now:
-            return args, kwargs
-        wrap = answers.record_arguments
-        return tuple(wrap(dict(enumerate(args))).values()), wrap(kwargs)
 
     def listener(name, fb, call):
-        if judging_now:
-            return
-        record = {
-            "checker": name,
-            "call": answers.encode(
-                [call.get("args", ()), call.get("kwargs", {})], models=True
-            ),
-            "ok": fb.ok,
-            "message": fb.message,
-            "hint": fb.hint,
-        }
-        judging_now.append(True)
-        try:
-            verdict = judging.judge(record)
-        finally:
-            judging_now.pop()
+        # (the judge asks its checker unrecorded: no probe or listener sees that call)
+        verdict = judging.judge(probing.record(name, fb, call))
         if verdict["judged"] == judging.OUTSIDE and (
             verdict["ok"],
             verdict["message"],
@@ -97,11 +77,11 @@ def _judge_mirror():
         ) != (fb.ok, fb.message, fb.hint):
             differences.append((name, call.get("answer"), fb, verdict))
 
-    feedback.add_probe(probe)
+    feedback.add_probe(probing.wrap)
     feedback.add_listener(listener)
     try:
         yield
     finally:
-        feedback._PROBES.remove(probe)
+        feedback._PROBES.remove(probing.wrap)
         feedback.remove_listener(listener)
     assert not differences, differences[:3]

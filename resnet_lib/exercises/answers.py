@@ -109,7 +109,7 @@ def encode(value: Any, models: bool = False) -> Any:
             },
         }
     if isinstance(value, type) and (
-        value.__module__.startswith(_LIBRARIES) or _library_base(value)
+        value.__module__.startswith(LIBRARIES) or _library_base(value)
     ):
         kept = _library_base(value) or value
         return {
@@ -268,7 +268,7 @@ def decode(data: Any) -> Any:
     if tag == "built":
         return _replay_class(data)
     if tag == "library":
-        base = _library_class(str(data["library"]))
+        base = library_class(str(data["library"]))
         if not data.get("subclass"):
             return base
         name = str(
@@ -476,12 +476,13 @@ def recording_class(cls: type) -> type:
 
 
 #: whose classes a record may name (their code is the library's and PyTorch's own)
-_LIBRARIES = ("resnet_lib.", "torch.nn.modules.")
+LIBRARIES = ("resnet_lib.", "torch.nn.modules.")
 
 
-def _library_class(spec: str) -> type:
+def library_class(spec: str) -> type:
+    """The class ``"module:qualname"`` names, of the library's or ``torch.nn``'s only."""
     module, _, name = spec.partition(":")
-    if not module.startswith(_LIBRARIES):
+    if not module.startswith(LIBRARIES):
         raise ValueError(f"not a library class: {spec}")
     value: Any = importlib.import_module(module)
     for part in name.split("."):

@@ -242,17 +242,22 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
 
 
 def all_checkers() -> dict[str, Callable[..., Feedback]]:
-    """Every checker of the book, by name (imports each module of the exercises)."""
-    import importlib
-    import pkgutil
+    """Every checker of the book, by name (imports each module of the exercises once)."""
+    if not _ALL_IMPORTED:
+        import importlib
+        import pkgutil
 
-    from .. import exercises
+        from .. import exercises
 
-    for info in pkgutil.walk_packages(
-        exercises.__path__, exercises.__name__ + "."
-    ):
-        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(
+            exercises.__path__, exercises.__name__ + "."
+        ):
+            importlib.import_module(info.name)
+        _ALL_IMPORTED.append(True)
     return dict(CHECKERS)
+
+
+_ALL_IMPORTED: list[bool] = []
 
 
 def _call_shape(args, kwargs) -> str:

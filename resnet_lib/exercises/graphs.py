@@ -27,9 +27,11 @@ import math
 import operator
 from typing import Any, Optional
 
+from .answers import LIBRARIES
+
 _BUILTINS = {"getattr", "len", "int", "float", "abs", "min", "max", "tuple"}
 #: whose modules are rebuilt from their state, running their own (trusted) code
-TRUSTED = ("torch.nn.modules.", "resnet_lib.")
+TRUSTED = LIBRARIES
 #: a module's own bookkeeping, made by ``nn.Module.__init__``, never copied
 _MODULE_FIELDS = {
     "_parameters",
@@ -294,13 +296,15 @@ def rebuild(data: dict) -> Any:
 def _trusted_class(spec: str) -> type:
     from torch import nn
 
-    module, _, qualname = spec.partition(":")
-    if not module.startswith(TRUSTED):
-        raise ValueError(f"not a module of PyTorch's or the library's: {spec}")
-    cls: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        cls = getattr(cls, part)
-    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+    from .answers import library_class
+
+    try:
+        cls = library_class(spec)
+    except ValueError:
+        raise ValueError(
+            f"not a module of PyTorch's or the library's: {spec}"
+        ) from None
+    if not issubclass(cls, nn.Module):
         raise ValueError(f"not a module class: {spec}")
     return cls
 
@@ -396,11 +400,7 @@ def _rebuild_graph(data: dict) -> Any:
     buffers = set(data.get("buffers", ()))
     for name, value in data["state"].items():
         owner, _, leaf = name.rpartition(".")
-        holder: Any = root
-        for part in owner.split(".") if owner else []:
-            if part not in holder._modules:
-                holder.add_module(part, nn.Module())
-            holder = holder._modules[part]
+        holder = _holder(root, owner)
         tensor = _tensor(value)
         if name in buffers:
             holder.register_buffer(leaf, tensor)
@@ -416,16 +416,21 @@ def _rebuild_graph(data: dict) -> Any:
     return rebuilt
 
 
-def _attach(root: Any, path: str, module: Any) -> None:
+def _holder(root: Any, path: str) -> Any:
+    """The submodule of ``root`` at ``path``, made of empty containers where missing."""
     from torch import nn
 
-    owner, _, leaf = path.rpartition(".")
-    holder: Any = root
-    for part in owner.split(".") if owner else []:
+    holder = root
+    for part in path.split(".") if path else []:
         if part not in holder._modules:
             holder.add_module(part, nn.Module())
         holder = holder._modules[part]
-    holder.add_module(leaf, module)
+    return holder
+
+
+def _attach(root: Any, path: str, module: Any) -> None:
+    owner, _, leaf = path.rpartition(".")
+    _holder(root, owner).add_module(leaf, module)
 
 
 __all__ = ["export", "rebuild", "trusted"]
