@@ -165,22 +165,36 @@ TABLE1: Mapping[int, Architecture] = _frozen(
 #: VGG's multiply-adds as the paper quotes them (sections 3.3 and 4.1), x 10^9.
 VGG_FLOPS: Mapping[str, float] = _frozen({"VGG-16": 15.3, "VGG-19": 19.6})
 
+
+def _imagenet_errors(
+    table: str, errors: dict[str, float]
+) -> dict[str, ImageNetError]:
+    """The top-1 errors (%) of the paper's ``table``, by network, with their source."""
+    return {
+        name: ImageNetError(name, error, f"{PAPER}, {table}")
+        for name, error in errors.items()
+    }
+
+
 #: ImageNet 10-crop top-1 error (%): plain and residual 18/34 (Table 2), the shortcut
 #: options of ResNet-34 (A, B, C) and the deeper ResNets (Table 3).
 IMAGENET_ERRORS: Mapping[str, ImageNetError] = _frozen(
     {
-        e.name: e
-        for e in (
-            ImageNetError("plain-18", 27.94, f"{PAPER}, Table 2"),
-            ImageNetError("plain-34", 28.54, f"{PAPER}, Table 2"),
-            ImageNetError("ResNet-18", 27.88, f"{PAPER}, Table 2"),
-            ImageNetError("ResNet-34 A", 25.03, f"{PAPER}, Table 3"),
-            ImageNetError("ResNet-34 B", 24.52, f"{PAPER}, Table 3"),
-            ImageNetError("ResNet-34 C", 24.19, f"{PAPER}, Table 3"),
-            ImageNetError("ResNet-50", 22.85, f"{PAPER}, Table 3"),
-            ImageNetError("ResNet-101", 21.75, f"{PAPER}, Table 3"),
-            ImageNetError("ResNet-152", 21.43, f"{PAPER}, Table 3"),
-        )
+        **_imagenet_errors(
+            "Table 2",
+            {"plain-18": 27.94, "plain-34": 28.54, "ResNet-18": 27.88},
+        ),
+        **_imagenet_errors(
+            "Table 3",
+            {
+                "ResNet-34 A": 25.03,
+                "ResNet-34 B": 24.52,
+                "ResNet-34 C": 24.19,
+                "ResNet-50": 22.85,
+                "ResNet-101": 21.75,
+                "ResNet-152": 21.43,
+            },
+        ),
     }
 )
 
@@ -198,16 +212,16 @@ IMAGENET_CROP = 224
 #: fully convolutional testing (the paper's Table 4), beside the same networks' 10-crop
 #: errors of Table 3 (:data:`IMAGENET_ERRORS`).
 IMAGENET_MULTISCALE_ERRORS: Mapping[str, ImageNetError] = _frozen(
-    {
-        e.name: e
-        for e in (
-            ImageNetError("ResNet-34 B", 21.84, f"{PAPER}, Table 4"),
-            ImageNetError("ResNet-34 C", 21.53, f"{PAPER}, Table 4"),
-            ImageNetError("ResNet-50", 20.74, f"{PAPER}, Table 4"),
-            ImageNetError("ResNet-101", 19.87, f"{PAPER}, Table 4"),
-            ImageNetError("ResNet-152", 19.38, f"{PAPER}, Table 4"),
-        )
-    }
+    _imagenet_errors(
+        "Table 4",
+        {
+            "ResNet-34 B": 21.84,
+            "ResNet-34 C": 21.53,
+            "ResNet-50": 20.74,
+            "ResNet-101": 19.87,
+            "ResNet-152": 19.38,
+        },
+    )
 )
 
 #: The paper's Table 6 (CIFAR-10, option A shortcuts), by depth. ResNet-110: best of 5 runs,

@@ -77,6 +77,21 @@ def int_forms(v: int) -> list:
     return forms
 
 
+#: which of the forms of a count (there are 10 to 15: see int_forms)
+INT_FORM = st.integers(0, 14)
+
+
+def int_form(v: int, which: int):
+    """The ``which``-th form of ``v`` (modulo the number of forms of ``v``)."""
+    forms = int_forms(v)
+    return forms[which % len(forms)]
+
+
+def nonzero(bound: int):
+    """A wrong offset from the right count: a whole number in ``[-bound, bound]``, not 0."""
+    return st.integers(-bound, bound).filter(bool)
+
+
 def real_forms(x: float) -> list:
     """Every way a student may hand in the real number ``x`` (float32 rounding included)."""
     return [
@@ -147,13 +162,12 @@ def test_depth_right_in_every_form(depth, model):
 @SETTINGS
 @given(
     which=st.sampled_from(range(len(DEPTH_MODELS))),
-    delta=st.integers(-300, 300).filter(bool),
-    form=st.integers(0, 14),
+    delta=nonzero(300),
+    form=INT_FORM,
 )
 def test_depth_wrong_never_passes(which, delta, form):
     depth, model = DEPTH_MODELS[which]
-    forms = int_forms(depth + delta)
-    assert_explains(check_depth(forms[form % len(forms)], model))
+    assert_explains(check_depth(int_form(depth + delta, form), model))
 
 
 @pytest.mark.parametrize("kind", sorted(wrong_kinds(50)))
@@ -237,13 +251,12 @@ BLOCKS = st.tuples(
 
 
 @SETTINGS
-@given(question=BLOCKS, form=st.integers(0, 14))
+@given(question=BLOCKS, form=INT_FORM)
 def test_block_params_right_in_every_form(question, form):
     block, cin, planes, stride, part = question
     expected = torchvision_counts(block, cin, planes, stride)[part]
-    forms = int_forms(expected)
     feedback = check_block_params(
-        forms[form % len(forms)],
+        int_form(expected, form),
         block=block,
         in_channels=cin,
         planes=planes,
@@ -254,18 +267,13 @@ def test_block_params_right_in_every_form(question, form):
 
 
 @SETTINGS
-@given(
-    question=BLOCKS,
-    delta=st.integers(-(10**6), 10**6).filter(bool),
-    form=st.integers(0, 14),
-)
+@given(question=BLOCKS, delta=nonzero(10**6), form=INT_FORM)
 def test_block_params_wrong_never_passes(question, delta, form):
     block, cin, planes, stride, part = question
     expected = torchvision_counts(block, cin, planes, stride)[part]
-    forms = int_forms(expected + delta)
     assert_explains(
         check_block_params(
-            forms[form % len(forms)],
+            int_form(expected + delta, form),
             block=block,
             in_channels=cin,
             planes=planes,
@@ -452,7 +460,7 @@ QUESTIONS = st.tuples(st.floats(0.5, 0.99), st.floats(0.001, 0.5))
 
 
 @SETTINGS
-@given(question=QUESTIONS, form=st.integers(0, 14))
+@given(question=QUESTIONS, form=INT_FORM)
 def test_vanishing_layers_right_in_every_form(question, form):
     gain, fraction = question
     expected = smallest_l(gain, fraction)
@@ -461,24 +469,20 @@ def test_vanishing_layers_right_in_every_form(question, form):
         abs(gain**expected - fraction) > 1e-9
         and abs(gain ** (expected - 1) - fraction) > 1e-9
     )
-    forms = int_forms(expected)
     assert check_vanishing_layers(
-        forms[form % len(forms)], gain=gain, fraction=fraction
+        int_form(expected, form), gain=gain, fraction=fraction
     )
 
 
 @SETTINGS
-@given(
-    question=QUESTIONS,
-    delta=st.integers(-(10**4), 10**4).filter(bool),
-    form=st.integers(0, 14),
-)
+@given(question=QUESTIONS, delta=nonzero(10**4), form=INT_FORM)
 def test_vanishing_layers_wrong_never_passes(question, delta, form):
     gain, fraction = question
-    forms = int_forms(smallest_l(gain, fraction) + delta)
     assert_explains(
         check_vanishing_layers(
-            forms[form % len(forms)], gain=gain, fraction=fraction
+            int_form(smallest_l(gain, fraction) + delta, form),
+            gain=gain,
+            fraction=fraction,
         )
     )
 

@@ -21,6 +21,26 @@ from resnet_lib.counting import count_params
 from resnet_lib.training import History
 
 
+def tiny_run(networks, iterations, eval_every, train=4, test=2):
+    """The CPU configuration of ``networks`` cut to a few batches of 20 images, and
+    ``train`` and ``test`` 8x8 offline images of each class."""
+    cfg = cpu_config(networks=networks)
+    cfg = replace(
+        cfg,
+        train=replace(
+            cfg.train,
+            iterations=iterations,
+            eval_every=eval_every,
+            batch_size=20,
+        ),
+    )
+    data = (
+        synthetic_cifar("train", train, size=8),
+        synthetic_cifar("test", test, size=8),
+    )
+    return cfg, data
+
+
 def test_configs():
     cpu, paper = cpu_config(seed=3), paper_config()
     assert (
@@ -56,15 +76,7 @@ def test_the_four_networks_are_the_papers_twins():
 
 
 def test_tiny_run_trains_every_network():
-    cfg = cpu_config(networks=("plain-20", "ResNet-20"))
-    cfg = replace(
-        cfg,
-        train=replace(cfg.train, iterations=6, eval_every=3, batch_size=20),
-    )
-    data = (
-        synthetic_cifar("train", 4, size=8),
-        synthetic_cifar("test", 2, size=8),
-    )
+    cfg, data = tiny_run(("plain-20", "ResNet-20"), iterations=6, eval_every=3)
     threads = torch.get_num_threads()
     result = run_degradation(
         cfg, data=data, progress=False, threads=1
@@ -127,14 +139,8 @@ def test_final_train_error_is_the_mean_of_the_last_three_points():
 
 
 def test_run_leaves_the_global_random_state_alone_and_seeds_each_network():
-    cfg = cpu_config(networks=("ResNet-20",))
-    cfg = replace(
-        cfg,
-        train=replace(cfg.train, iterations=1, eval_every=1, batch_size=20),
-    )
-    data = (
-        synthetic_cifar("train", 2, size=8),
-        synthetic_cifar("test", 1, size=8),
+    cfg, data = tiny_run(
+        ("ResNet-20",), iterations=1, eval_every=1, train=2, test=1
     )
     before = torch.get_rng_state()
     a = run_degradation(cfg, data=data, progress=False)
@@ -246,15 +252,7 @@ def test_the_plain_search_rows_come_with_commands_that_reproduce_them(
 def test_with_a_cache_the_networks_are_trained_once(tmp_path):
     """The chapter on why residual networks train studies the networks this chapter
     trained: a second run with the same configuration and data loads them."""
-    cfg = cpu_config(networks=("plain-20", "ResNet-20"))
-    cfg = replace(
-        cfg,
-        train=replace(cfg.train, iterations=4, eval_every=2, batch_size=20),
-    )
-    data = (
-        synthetic_cifar("train", 4, size=8),
-        synthetic_cifar("test", 2, size=8),
-    )
+    cfg, data = tiny_run(("plain-20", "ResNet-20"), iterations=4, eval_every=2)
     first = run_degradation(cfg, data=data, progress=False, cache=tmp_path)
     again = run_degradation(cfg, data=data, progress=False, cache=tmp_path)
     assert first.from_cache == {"plain-20": False, "ResNet-20": False}

@@ -16,6 +16,7 @@ from resnet_lib.experiments.test_time import (
     rescaled,
     ten_crops,
     view_macs,
+    view_scores,
     views,
 )
 from resnet_lib.reference import MULTISCALE_SIDES
@@ -124,10 +125,14 @@ def test_every_protocol_is_its_views_scores_averaged(trained):
     assert list(results) == list(PROTOCOLS)
     assert results["single"].error == pytest.approx(evaluate(model, data)[1])
     for p, r in results.items():
-        expected = protocol_scores(
-            model, data.images, p, padding=2, scales=(12, 16)
-        ).argmax(1)
+        scores = view_scores(model, data.images, p, padding=2, scales=(12, 16))
+        expected = scores.mean(0).argmax(1)  # the mean over the views
         assert torch.equal(r.predictions, expected), p
+        with pytest.warns(
+            DeprecationWarning, match=r"view_scores\(.*\.mean\(0\)"
+        ):
+            old = protocol_scores(model, data.images, p, 2, (12, 16))  # 0.2
+        assert torch.equal(old, scores.mean(0))
         right = (r.predictions == data.labels).sum().item()
         assert r.error == pytest.approx(1 - right / len(data))
         single = results["single"].error

@@ -81,11 +81,11 @@ def test_resnet110_gets_the_papers_warmup(tmp_path, monkeypatch):
     seen = {}
     import resnet_lib.training.cli as cli
 
-    def fake_fit(model, train, config, *a, **k):
+    def fake_fit(name, model, train, config, *a, **k):
         seen["config"] = config
         raise SystemExit(0)
 
-    monkeypatch.setattr(cli, "fit", fake_fit)
+    monkeypatch.setattr(cli, "fit_named", fake_fit)
     with pytest.raises(SystemExit):
         main(
             [

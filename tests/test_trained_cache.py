@@ -55,7 +55,7 @@ def test_second_call_loads_what_the_first_trained(data, tmp_path, monkeypatch):
     first = run(data, tmp_path)
     assert not first.from_cache and first.path.exists()
     monkeypatch.setattr(
-        cache_module, "fit", lambda *a, **k: pytest.fail("trained again")
+        cache_module, "fit_named", lambda *a, **k: pytest.fail("trained again")
     )
     second = run(data, tmp_path)
     assert second.from_cache and second.path == first.path

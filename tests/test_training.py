@@ -2,7 +2,7 @@
 
 import math
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,16 @@ CFG = TrainConfig(
     schedule="multistep",
     milestones=(8,),
     eval_every=4,
+)
+# a warm-up on ``tiny`` (160 images / 32 = 5 steps per epoch), then a constant lr
+WARMUP = TrainConfig(
+    iterations=10,
+    batch_size=32,
+    lr=0.05,
+    schedule="constant",
+    warmup_iterations=6,
+    warmup_lr=0.001,
+    eval_every=0,
 )
 
 
@@ -271,20 +281,12 @@ def test_config_bad_input(tiny):
 
 
 def test_adaptive_warmup_ends_when_training_error_drops(tiny):
-    train, _ = tiny  # 160 images / 32 = 5 steps per epoch
-    cfg = TrainConfig(
-        iterations=10,
-        batch_size=32,
-        lr=0.05,
-        schedule="constant",
-        warmup_iterations=6,
-        warmup_lr=0.001,
-        eval_every=0,
-    )
+    train, _ = tiny
+    cfg = WARMUP
     easy = fit(
         _model(),
         train,
-        TrainConfig(**{**asdict(cfg), "warmup_until_error": 1.0}),
+        replace(cfg, warmup_until_error=1.0),
         progress=False,
         log_every=2,
     )
@@ -295,7 +297,7 @@ def test_adaptive_warmup_ends_when_training_error_drops(tiny):
     never = fit(
         _model(),
         train,
-        TrainConfig(**{**asdict(cfg), "warmup_until_error": 1e-9}),
+        replace(cfg, warmup_until_error=1e-9),
         progress=False,
         log_every=2,
     )
@@ -316,14 +318,12 @@ def test_adaptive_warmup_ends_when_training_error_drops(tiny):
 
 def test_resume_mid_adaptive_warmup_equals_uninterrupted(tiny, tmp_path):
     train, _ = tiny
-    cfg = TrainConfig(
+    cfg = replace(
+        WARMUP,
         iterations=12,
-        batch_size=32,
-        lr=0.05,
-        schedule="constant",
         warmup_iterations=10,
+        warmup_lr=0.01,
         warmup_until_error=0.97,
-        eval_every=0,
     )
     h1 = fit(
         _model(),
@@ -608,16 +608,7 @@ def test_cosine_starts_at_the_actual_end_of_an_adaptive_warmup(tiny):
     train, _ = (
         tiny  # in fit: the first logged lr after an early end is the peak
     )
-    run = TrainConfig(
-        iterations=10,
-        batch_size=32,
-        lr=0.05,
-        schedule="cosine",
-        warmup_iterations=6,
-        warmup_lr=0.001,
-        warmup_until_error=1.0,
-        eval_every=0,
-    )
+    run = replace(WARMUP, schedule="cosine", warmup_until_error=1.0)
     h = fit(_model(), train, run, progress=False, log_every=1)
     assert h.warmup_end == 1
     expected = [0.001] + [

@@ -36,6 +36,18 @@ def read_roster(path: Path) -> dict[str, str]:
     return {r["file"].strip(): r["student_id"].strip() for r in rows}
 
 
+#: the sandbox's limits that a teacher may set (isolation.Limits's fields), each an
+#: option: the field, how its value is read, its help
+LIMIT_OPTIONS = (
+    (
+        "memory",
+        size,
+        "memory of a notebook's processes together (default: 4G)",
+    ),
+    ("processes", int, "processes and threads at once (default: 256)"),
+    ("file_size", size, "largest file a notebook may write (default: 256M)"),
+)
+
 EPILOG = (
     """\
 students: FOLDER/<student>.ipynb, or FOLDER/<student>/<any>.ipynb (the newest notebook
@@ -100,24 +112,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="seconds for one code cell; a slower cell is stopped and the "
         "next one runs (default: 300)",
     )
-    parser.add_argument(
-        "--memory",
-        type=size,
-        default=isolation.Limits.memory,
-        help="memory of a notebook's processes together (default: 4G)",
-    )
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=isolation.Limits.processes,
-        help="processes and threads at once (default: 256)",
-    )
-    parser.add_argument(
-        "--file-size",
-        type=size,
-        default=isolation.Limits.file_size,
-        help="largest file a notebook may write (default: 256M)",
-    )
+    for field, kind, text in LIMIT_OPTIONS:
+        parser.add_argument(
+            "--" + field.replace("_", "-"),
+            type=kind,
+            default=getattr(isolation.Limits, field),
+            help=text,
+        )
     parser.add_argument(
         "--jobs",
         type=int,
@@ -170,9 +171,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         except (OSError, ValueError) as err:
             parser.error(str(err))
     limits = isolation.Limits(
-        memory=args.memory,
-        processes=args.processes,
-        file_size=args.file_size,
+        **{field: getattr(args, field) for field, _, _ in LIMIT_OPTIONS}
     )
     rows = mark_folder(
         args.folder,

@@ -8,10 +8,10 @@ fully-convolutional form ... and average the scores at multiple scales". On CIFA
 
 A *view* is one input the network sees for a test image; a *protocol* is a list of
 views whose softmax scores are averaged. :func:`views` builds the views of each
-protocol for a batch of images, :func:`protocol_scores` runs them and
-:func:`compare_protocols` measures every protocol's error and cost on one data set,
-evaluating each distinct view once (the centre view is the single view, the flip
-protocol's two views are two of the ten crops).
+protocol for a batch of images, :func:`view_scores` runs them (a protocol's scores are
+their mean) and :func:`compare_protocols` measures every protocol's error and cost on
+one data set, evaluating each distinct view once (the centre view is the single view,
+the flip protocol's two views are two of the ten crops).
 
 Crops are taken from the image zero-padded by ``padding`` pixels, as the training
 augmentation pads it (:func:`~resnet_lib.training.augment_batch`), so the centre crop is
@@ -20,8 +20,9 @@ the image itself and every crop is one the network saw during training.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -154,14 +155,19 @@ def view_scores(
 
 
 def protocol_scores(
-    model: nn.Module,
-    images: Tensor,
-    protocol: str,
-    padding: int = 2,
-    scales: Sequence[int] = (),
+    model: nn.Module, images: Tensor, protocol: str, *args: Any, **kwargs: Any
 ) -> Tensor:
-    """Mean softmax over the views of ``protocol``: ``(N, classes)``."""
-    return view_scores(model, images, protocol, padding, scales).mean(0)
+    """Mean softmax over the views of ``protocol``: ``(N, classes)``.
+
+    Deprecated since 0.3 (removed in 0.4): it is ``view_scores(...).mean(0)``.
+    """
+    warnings.warn(
+        "protocol_scores is deprecated since resnet_lib 0.3 and removed in 0.4: "
+        "use view_scores(model, images, protocol, ...).mean(0)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return view_scores(model, images, protocol, *args, **kwargs).mean(0)
 
 
 @dataclass

@@ -46,7 +46,7 @@ from .checkpoints import (
     save_checkpoint,
 )
 from .history import History
-from .loop import fit
+from .named import fit_named
 from .progress import ProgressArg
 from .recipes import TrainConfig
 
@@ -197,7 +197,8 @@ def cached_fit(
             called once per call, so that its initial weights are part of the key.
         name: a readable prefix of the entry's file name (``"plain-56"``).
         folder: the cache folder (default: see :func:`cache_dir`).
-        device, progress, log_every: passed to ``fit`` when it trains.
+        device, progress, log_every: passed to ``fit`` when it trains
+            (:func:`~resnet_lib.training.named.fit_named`).
 
     Returns:
         The trained model (on ``device`` when it trained; on the CPU when loaded, moved
@@ -212,15 +213,8 @@ def cached_fit(
             if device is not None:
                 model.to(device)
             return CachedRun(model, history, True, path)
-        history = fit(
-            model,
-            train,
-            config,
-            test,
-            device=device,
-            progress=progress,
-            log_every=log_every,
-            desc=name,
+        history = fit_named(
+            name, model, train, config, test, device, progress, log_every
         )
         state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         save_checkpoint(

@@ -29,7 +29,8 @@ from ..data import DataNotFoundError, SOURCES, load_data
 from ..device import pick_device, seeded
 from ..nn.models import cifar_resnet
 from .checkpoints import CheckpointError
-from .loop import evaluate, fit
+from .loop import evaluate
+from .named import fit_named
 from .recipes import RECIPES, paper_warmup
 
 MODEL_PATTERN = re.compile(r"^(resnet|plain|preact)(\d+)$")
@@ -243,16 +244,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with seeded(args.seed):  # every process builds the same weights
         model = build_model(args.model, num_classes=len(train.classes))
     try:
-        history = fit(
+        history = fit_named(
+            args.model,
             model,
             train,
             config,
             test,
-            device=device,
+            device,
+            progress=not args.no_progress,
             checkpoint=out / "checkpoint.pt",
             resume=args.resume,
-            progress=not args.no_progress,
-            desc=args.model,
         )
     except CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
