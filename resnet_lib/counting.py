@@ -22,14 +22,13 @@ from typing import Iterator, Optional
 
 from torch import nn
 
-from .nn.blocks import (
+from .nn.blocks import block_kind, get_block
+from .nn.layers import (
     _check_options,
     _check_positive,
-    block_kind,
     bottleneck_width,
     check_shortcut_option,
     check_stride_on,
-    get_block,
     norm_factory,
 )
 from .nn.models import ResNetConfig
@@ -128,7 +127,7 @@ def block_params(
         kind, in_channels, planes, stride, groups, width_per_group, 1
     )
     option = check_shortcut_option(shortcut) if not plain else None
-    full_preact = cls.orderings == ("full_preact",)
+    full_preact = cls.ordering == "full_preact"
     normed = norm_factory(norm_layer) is not None
     out = planes * (expansion or cls.expansion)
     convs = _main_convs(

@@ -158,3 +158,30 @@ def test_directions_are_filter_normalised(data):
             assert torch.allclose(
                 d.flatten(1).norm(dim=1), p.flatten(1).norm(dim=1), rtol=1e-4
             )
+
+
+@pytest.mark.parametrize(
+    "kind, ordering",
+    [
+        (k, o)
+        for k in ("basic", "bottleneck")
+        for o in ("original", "bn_after_add", "relu_before_add", "relu_preact")
+    ],
+)
+def test_branch_and_after_addition_recompose_each_units_forward(
+    kind, ordering
+):
+    # the experiments take a unit apart; put back together, it is the class's forward
+    from resnet_lib.experiments.why_residual import _after_addition, _branch
+    from resnet_lib.nn.blocks import resolve_block
+
+    torch.manual_seed(0)
+    unit = resolve_block(kind, ordering=ordering)
+    block = unit(8, 8 if kind == "basic" else 4, 2).eval()
+    x = torch.randn(2, 8, 6, 6)
+    with torch.no_grad():
+        rebuilt = _after_addition(
+            block, _branch(block, x) + block.downsample(x)
+        )
+        torch.testing.assert_close(rebuilt, block(x))
+        assert not torch.allclose(_branch(block, x), block(x))

@@ -79,10 +79,7 @@ class _ShortcutOnly(nn.Module):
         self.block = block
 
     def forward(self, x: Tensor) -> Tensor:
-        b: Any = (
-            self.block
-        )  # a block of the family: act_out, bn_out, downsample
-        return b.act_out(b.bn_out(b.downsample(x)))
+        return _after_addition(self.block, self.block.downsample(x))
 
 
 def _is_residual(block: nn.Module) -> bool:
@@ -176,18 +173,47 @@ def multi_lesion(
     return out
 
 
-def _branch(block: nn.Module, x: Tensor) -> Tensor:
-    """The residual branch ``F(x)`` of a post-activation BasicBlock or Bottleneck."""
-    if isinstance(block, Bottleneck):
-        out = block.relu(block.bn1(block.conv1(block.preact(x))))
+def _post_activation(block: nn.Module) -> tuple[str, bool]:
+    """The ordering of a unit of He et al. 2016b's (a)-(d) and whether it is a bottleneck."""
+    ordering = getattr(block, "ordering", None)
+    if not isinstance(block, (BasicBlock, Bottleneck)) or ordering not in (
+        "original",
+        "bn_after_add",
+        "relu_before_add",
+        "relu_preact",
+    ):
+        raise TypeError(
+            "expected a unit with the layers of BasicBlock or Bottleneck (orderings "
+            f"(a)-(d)); got {type(block).__name__}"
+        )
+    return ordering, isinstance(block, Bottleneck)
+
+
+def _branch(block: Any, x: Tensor) -> Tensor:
+    """The residual branch ``F(x)`` of a unit of orderings (a)-(d) (each its class's
+    ``forward`` without the shortcut and what follows the addition)."""
+    ordering, bottleneck = _post_activation(block)
+    if ordering == "relu_preact":
+        x = block.relu(x)
+    out = block.relu(block.bn1(block.conv1(x)))
+    if bottleneck:
         out = block.relu(block.bn2(block.conv2(out)))
-        return block.act_f(block.bn3(block.conv3(out)))
-    if isinstance(block, BasicBlock):
-        out = block.relu(block.bn1(block.conv1(block.preact(x))))
-        return block.act_f(block.bn2(block.conv2(out)))
-    raise TypeError(
-        f"expected a BasicBlock or Bottleneck; got {type(block).__name__}"
+    conv, bn = (
+        (block.conv3, block.bn3) if bottleneck else (block.conv2, block.bn2)
     )
+    out = conv(out)
+    if ordering != "bn_after_add":
+        out = bn(out)
+    return block.relu(out) if ordering == "relu_before_add" else out
+
+
+def _after_addition(block: Any, y: Tensor) -> Tensor:
+    """What the unit applies to ``F(x) + shortcut``: ReLU in (a), BN-ReLU in (b), nothing
+    in (c) and (d)."""
+    ordering, bottleneck = _post_activation(block)
+    if ordering == "bn_after_add":
+        y = (block.bn3 if bottleneck else block.bn2)(y)
+    return block.relu(y) if ordering in ("original", "bn_after_add") else y
 
 
 class _Routed(nn.Module):
@@ -198,9 +224,9 @@ class _Routed(nn.Module):
         self.block, self.through_branch = block, through_branch
 
     def forward(self, x: Tensor) -> Tensor:
-        b: Any = self.block
+        b = self.block
         xb, xs = (x, x.detach()) if self.through_branch else (x.detach(), x)
-        return b.act_out(b.bn_out(_branch(b, xb) + b.downsample(xs)))
+        return _after_addition(b, _branch(b, xb) + b.downsample(xs))
 
 
 def routed_input_gradient(

@@ -1,4 +1,4 @@
-"""Residual blocks and the shortcuts between them: one family.
+"""Residual blocks: one family, each class a figure of the papers.
 
 A residual block learns the *residual* ``F(x) = H(x) - x`` of the mapping ``H`` it
 should represent, and outputs ``F(x) + x`` (He et al., "Deep Residual Learning for Image
@@ -11,58 +11,35 @@ Blocks, with torchvision's attribute names so that state_dicts are interchangeab
 * :class:`Bottleneck` -- 1x1 reduce, 3x3, 1x1 expand, ``expansion = 4`` (ResNet-50+).
 * :class:`PlainBasicBlock`, :class:`PlainBottleneck` -- the same layers with no shortcut
   (the paper's "plain" twins).
-* :class:`PreActBlock`, :class:`PreActBottleneck` -- full pre-activation units
-  (BN -> ReLU -> conv, identity path untouched, no ReLU after the addition;
-  He et al., "Identity Mappings in Deep Residual Networks", ECCV 2016, arXiv:1603.05027).
+* the unit orderings of He et al., "Identity Mappings in Deep Residual Networks" (ECCV
+  2016, arXiv:1603.05027), Figure 4 -- :data:`ORDERINGS` -- each a class whose
+  ``forward`` is the sequence of its figure:
 
-Every block takes the same options (keyword-only, after torchvision's positional ones):
+  ========================== ========================= ================================
+  ordering                   basic / bottleneck        sequence
+  ========================== ========================= ================================
+  ``"original"`` (a)         ``BasicBlock``            conv-BN-ReLU-conv-BN, add, ReLU
+  ``"bn_after_add"`` (b)     ``BNAfterAddBlock``       conv-BN-ReLU-conv, add, BN-ReLU
+  ``"relu_before_add"`` (c)  ``ReLUBeforeAddBlock``    conv-BN-ReLU-conv-BN-ReLU, add
+  ``"relu_preact"`` (d)      ``ReLUPreActBlock``       ReLU-conv-BN-ReLU-conv-BN, add
+  ``"full_preact"`` (e)      ``PreActBlock``           BN-ReLU-conv-BN-ReLU-conv, add
+  ========================== ========================= ================================
 
-* ``groups``, ``width_per_group``: torchvision's meaning; a bottleneck's 3x3 has
-  ``int(planes * width_per_group / 64) * groups`` channels in ``groups`` groups
-  (ResNeXt: ``groups=32, width_per_group=4``; Wide ResNet: ``width_per_group=128``).
-  Basic blocks, as torchvision's, allow only ``groups=1, width_per_group=64``.
-* ``dilation`` of the 3x3 convolution (torchvision's ``replace_stride_with_dilation``).
-* ``norm_layer``: a factory ``C -> nn.Module`` (``nn.BatchNorm2d``), or ``"batchnorm"``
-  or ``"none"`` (no normalisation: the convolutions then get a bias). ``None`` means
-  BatchNorm, as in torchvision.
-* ``act_layer``: a factory ``() -> nn.Module`` (``nn.ReLU``), or ``"relu"``, ``"tanh"``,
-  ``"sigmoid"``. It must not work in place; the block decides where that is safe.
-* ``ordering``: where BN and the activation sit around the addition, He et al. 2016b,
-  Figure 4 -- :data:`ORDERINGS`:
+  (the bottlenecks: ``Bottleneck``, ``BNAfterAddBottleneck``, ...). Orderings (a)-(d) have
+  the layers of (a), so ``bnK`` follows ``convK`` (in (b) the last ``bnK`` normalises the
+  sum). Full pre-activation puts every norm *before* its conv (``bn1`` normalises the
+  unit's input). resnet_lib 0.2's ``BasicBlock(..., ordering=o)`` still builds the class
+  of ``o``, with a ``DeprecationWarning``, until 0.4.
 
-  ============================ ====================================================
-  ``"original"`` (a)           conv-BN-ReLU-conv-BN, add, ReLU (torchvision)
-  ``"bn_after_add"`` (b)       conv-BN-ReLU-conv, add, BN-ReLU
-  ``"relu_before_add"`` (c)    conv-BN-ReLU-conv-BN-ReLU, add
-  ``"relu_preact"`` (d)        ReLU-conv-BN-ReLU-conv-BN, add
-  ``"full_preact"`` (e)        BN-ReLU-conv-BN-ReLU-conv, add
-  ============================ ====================================================
-
-  Orderings (a)-(d) keep torchvision's names: ``bnK`` normalises the output of
-  ``convK``. Full pre-activation puts every norm *before* its conv, so its layout is the
-  subclass :class:`PreActBlock` / :class:`PreActBottleneck` (``bn1`` normalises the
-  unit's input); ``BasicBlock(..., ordering="full_preact")`` builds a ``PreActBlock``.
-* ``stride_on`` (bottlenecks): ``"3x3"`` is torchvision's "ResNet V1.5"; ``"1x1"`` the
-  paper's original and the authors' pre-activation code, which stride the first 1x1.
-
-Optional parts are ``nn.Identity`` modules, so ``forward`` has no branches.
-
-Shortcuts (paper, section 3.3), built by :func:`make_shortcut`:
-
-* option ``"A"``: identity; when the shape changes, subsample spatially and pad the extra
-  channels with zeros (no parameters);
-* option ``"B"``: identity where the shape is unchanged, a 1x1 projection + BatchNorm where
-  it changes;
-* option ``"C"``: a projection for every block.
+Their options and shortcuts (A, B, C) are built by :mod:`.layers`.
 """
 
 from __future__ import annotations
 
 import inspect
-
+import warnings
 from typing import (
     Any,
-    Callable,
     ClassVar,
     Optional,
     Protocol,
@@ -71,25 +48,32 @@ from typing import (
     overload,
 )
 
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-SHORTCUT_OPTIONS = ("A", "B", "C")
-
-#: He et al. 2016b, Figure 4 (a)-(e)
-ORDERINGS = (
-    "original",
-    "bn_after_add",
-    "relu_before_add",
-    "relu_preact",
-    "full_preact",
+from .layers import (  # noqa: F401 - 0.2's names, read from here
+    ACTIVATIONS,
+    NORMS,
+    ORDERINGS,
+    SHORTCUT_OPTIONS,
+    STRIDE_ON,
+    ActLayer,
+    NormLayer,
+    PadShortcut,
+    Parts,
+    _act,
+    _check_options,
+    _norm,
+    act_factory,
+    block_parts,
+    bottleneck_width,
+    check_ordering,
+    check_shortcut_option,
+    check_stride_on,
+    conv1x1,
+    conv3x3,
+    make_shortcut,
+    norm_factory,
 )
-NORMS = ("batchnorm", "none")
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-STRIDE_ON = ("3x3", "1x1")
-
-NormLayer = Callable[[int], nn.Module]
-ActLayer = Callable[[], nn.Module]
 
 
 class BlockClass(Protocol):
@@ -105,297 +89,53 @@ class BlockClass(Protocol):
     def __call__(self, *args: Any, **kwargs: Any) -> nn.Module: ...
 
 
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(
-                f"{name} must be a positive integer; got {value!r}"
-            )
+class _OrderingSpelling(type(nn.Module)):  # type: ignore[misc]
+    """Keeps resnet_lib 0.2's ``BasicBlock(..., ordering=o)`` working for one release.
 
-
-def _check_stride(stride: int) -> None:
-    if (
-        isinstance(stride, bool)
-        or not isinstance(stride, int)
-        or stride not in (1, 2)
-    ):
-        raise ValueError(f"stride must be 1 or 2; got {stride!r}")
-
-
-def check_shortcut_option(option: str) -> str:
-    """Return the shortcut option in upper case, or raise a ``ValueError`` naming the choices."""
-    if not isinstance(option, str) or option.upper() not in SHORTCUT_OPTIONS:
-        raise ValueError(
-            f"unknown shortcut option {option!r}; allowed: 'A' (zero-padding identity), "
-            "'B' (projection where the shape changes), 'C' (projection everywhere)"
-        )
-    return option.upper()
-
-
-def check_ordering(ordering: str) -> str:
-    """Return ``ordering`` if it is one of :data:`ORDERINGS`, else raise a ``ValueError``."""
-    if ordering not in ORDERINGS:
-        raise ValueError(
-            f"unknown ordering {ordering!r}; allowed: {', '.join(map(repr, ORDERINGS))}"
-        )
-    return ordering
-
-
-def check_stride_on(stride_on: str) -> str:
-    if stride_on not in STRIDE_ON:
-        raise ValueError(
-            f"stride_on must be '3x3' (torchvision, V1.5) or '1x1' (the paper); got {stride_on!r}"
-        )
-    return stride_on
-
-
-def norm_factory(
-    norm_layer: Union[str, NormLayer, None],
-) -> Optional[NormLayer]:
-    """The normalisation factory for ``norm_layer``; ``None`` for ``"none"`` (no normalisation).
-
-    ``None`` (torchvision's default) and ``"batchnorm"`` give ``nn.BatchNorm2d``.
-    """
-    if norm_layer is None or norm_layer == "batchnorm":
-        return nn.BatchNorm2d
-    if norm_layer == "none":
-        return None
-    if isinstance(norm_layer, str) or not callable(norm_layer):
-        raise ValueError(
-            f"unknown norm_layer {norm_layer!r}; allowed: 'batchnorm', 'none', "
-            "or a factory such as nn.BatchNorm2d (channels -> module)"
-        )
-    return norm_layer
-
-
-def act_factory(act_layer: Union[str, ActLayer, None]) -> ActLayer:
-    """The activation factory for ``act_layer`` (``None`` means ReLU)."""
-    if act_layer is None:
-        return nn.ReLU
-    if isinstance(act_layer, str):
-        if act_layer not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {act_layer!r}; allowed: {', '.join(map(repr, ACTIVATIONS))}, "
-                "or a factory such as nn.ReLU"
-            )
-        return ACTIVATIONS[act_layer]
-    if not callable(act_layer):
-        raise ValueError(
-            f"act_layer must be a name or a factory such as nn.ReLU; got {act_layer!r}"
-        )
-    return act_layer
-
-
-def _act(factory: ActLayer, inplace: bool = False) -> nn.Module:
-    # Only torch's own ReLU is made in-place (as torchvision's), and only where the block knows it is safe.
-    return (
-        factory(inplace=True) if inplace and factory is nn.ReLU else factory()
-    )
-
-
-def _norm(factory: Optional[NormLayer], channels: int) -> nn.Module:
-    return nn.Identity() if factory is None else factory(channels)
-
-
-def conv3x3(
-    in_channels: int,
-    out_channels: int,
-    stride: int = 1,
-    groups: int = 1,
-    dilation: int = 1,
-    bias: bool = False,
-) -> nn.Conv2d:
-    """3x3 convolution with padding ``dilation`` (the map keeps its size at stride 1); no bias by default."""
-    return nn.Conv2d(
-        in_channels,
-        out_channels,
-        3,
-        stride=stride,
-        padding=dilation,
-        groups=groups,
-        dilation=dilation,
-        bias=bias,
-    )
-
-
-def conv1x1(
-    in_channels: int, out_channels: int, stride: int = 1, bias: bool = False
-) -> nn.Conv2d:
-    """1x1 convolution with no bias (by default)."""
-    return nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=bias)
-
-
-class PadShortcut(nn.Module):
-    """Option A shortcut: identity that subsamples by ``stride`` and zero-pads new channels.
-
-    ``(N, C_in, H, W) -> (N, C_out, H/stride, W/stride)``; the extra ``C_out - C_in``
-    channels are zeros, appended after the input's channels. It has no parameters, so a
-    ResNet with option A has exactly as many parameters as its plain twin.
+    It warns (naming the class of that ordering) and builds that class. Since 0.3 each
+    ordering is a class of its own; 0.4 removes this.
     """
 
-    def __init__(
-        self, in_channels: int, out_channels: int, stride: int = 1
-    ) -> None:
-        super().__init__()
-        _check_positive(in_channels=in_channels, out_channels=out_channels)
-        if out_channels < in_channels:
-            raise ValueError(
-                f"a zero-padding shortcut cannot reduce channels: {in_channels} -> {out_channels}"
-            )
-        self.in_channels, self.out_channels, self.stride = (
-            in_channels,
-            out_channels,
-            stride,
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if "ordering" not in kwargs:
+            return super().__call__(*args, **kwargs)
+        ordering = check_ordering(kwargs.pop("ordering"))
+        if ordering == class_ordering(cls):
+            target = cls
+        elif cls in (BasicBlock, Bottleneck):
+            target = ORDERED_BLOCKS[(block_kind(cls), ordering)]
+        else:
+            raise ordering_mismatch(cls, ordering)
+        warnings.warn(
+            f"{cls.__name__}(..., ordering={ordering!r}) is resnet_lib 0.2's "
+            f"spelling, removed in 0.4: build {target.__name__}(...) instead",
+            DeprecationWarning,
+            stacklevel=2,
         )
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = x[:, :, :: self.stride, :: self.stride]  # (N, C_in, H/s, W/s)
-        return F.pad(x, (0, 0, 0, 0, 0, self.out_channels - self.in_channels))
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}->{self.out_channels}, stride={self.stride}"
+        return super(_OrderingSpelling, target).__call__(*args, **kwargs)
 
 
-def make_shortcut(
-    option: str,
-    in_channels: int,
-    out_channels: int,
-    stride: int = 1,
-    norm: Union[bool, NormLayer] = True,
-) -> nn.Module:
-    """Build the shortcut of a block for the paper's option A, B or C.
-
-    Args:
-        option: ``"A"``, ``"B"`` or ``"C"`` (see the module docstring).
-        in_channels, out_channels, stride: the block's input/output channels and stride.
-        norm: follow a projection by a norm: ``True`` for BatchNorm (post-activation blocks,
-            as torchvision), a factory for another norm, ``False`` for a bare 1x1
-            convolution (pre-activation blocks, as the authors' code).
-
-    Returns:
-        ``nn.Identity()`` where nothing needs to change, :class:`PadShortcut` for option A,
-        else ``nn.Sequential(conv1x1, BatchNorm2d)`` (torchvision's ``downsample``
-        layout: keys ``downsample.0.weight``, ``downsample.1.*``).
-    """
-    option = check_shortcut_option(option)
-    same_shape = stride == 1 and in_channels == out_channels
-    if option == "A":
-        return (
-            nn.Identity()
-            if same_shape
-            else PadShortcut(in_channels, out_channels, stride)
-        )
-    if option == "B" and same_shape:
-        return nn.Identity()
-    conv = conv1x1(in_channels, out_channels, stride)
-    if norm is False:
-        return nn.Sequential(conv)
-    return nn.Sequential(
-        conv, (nn.BatchNorm2d if norm is True else norm)(out_channels)
+def _class_list(kind: str) -> str:
+    return ", ".join(
+        f"{o!r} {cls.__name__}"
+        for (k, o), cls in ORDERED_BLOCKS.items()
+        if k == kind
     )
 
 
-def _check_options(
-    block: str,
-    in_channels: int,
-    planes: int,
-    stride: int,
-    groups: int,
-    width_per_group: int,
-    dilation: int,
-) -> None:
-    _check_positive(
-        in_channels=in_channels,
-        planes=planes,
-        groups=groups,
-        width_per_group=width_per_group,
-        dilation=dilation,
-    )
-    _check_stride(stride)
-    if block == "basic" and (groups != 1 or width_per_group != 64):
-        raise ValueError(
-            "a basic block supports only groups=1 and width_per_group=64 (as torchvision's "
-            f"BasicBlock); got groups={groups}, width_per_group={width_per_group}"
-        )
-    if block == "basic" and dilation != 1:
-        raise ValueError(
-            f"a basic block supports only dilation=1 (as torchvision's BasicBlock); got {dilation}"
-        )
+class BasicBlock(nn.Module, metaclass=_OrderingSpelling):
+    """Two 3x3 convolutions and a shortcut; a ReLU after the addition (Figure 4(a)).
 
-
-def bottleneck_width(
-    planes: int, groups: int = 1, width_per_group: int = 64
-) -> int:
-    """Channels of a bottleneck's 3x3 convolution, torchvision's rule:
-    ``int(planes * width_per_group / 64) * groups`` (ResNeXt-50 32x4d, first stage: 128)."""
-    width = int(planes * (width_per_group / 64.0)) * groups
-    if width < 1:
-        raise ValueError(
-            f"a bottleneck needs at least one channel per group: int({planes} * {width_per_group} / 64) "
-            f"= 0; use a larger width_per_group or planes"
-        )
-    return width
-
-
-def _post_norm_slots(
-    ordering: str, out_channels: int, norm: Optional[NormLayer], act: ActLayer
-) -> tuple[nn.Module, nn.Module, nn.Module, nn.Module]:
-    """``preact, act_f, bn_out, act_out`` of a post-norm unit: what moves in orderings (a)-(d)."""
-    preact = (
-        _act(act) if ordering == "relu_preact" else nn.Identity()
-    )  # not in place: x is also the identity
-    act_f = _act(act) if ordering == "relu_before_add" else nn.Identity()
-    bn_out = (
-        _norm(norm, out_channels)
-        if ordering == "bn_after_add"
-        else nn.Identity()
-    )
-    act_out = (
-        _act(act, inplace=True)
-        if ordering in ("original", "bn_after_add")
-        else nn.Identity()
-    )
-    return preact, act_f, bn_out, act_out
-
-
-def _check_layout(block: Union[BasicBlock, Bottleneck], ordering: str) -> str:
-    check_ordering(ordering)
-    if ordering not in block.orderings:
-        hint = (
-            " (full pre-activation puts each norm before its conv, so it has its own layout: subclass "
-            "PreActBlock or PreActBottleneck)"
-            if ordering == "full_preact"
-            else ""
-        )
-        raise ValueError(
-            f"{type(block).__name__} builds the orderings {', '.join(map(repr, block.orderings))}; "
-            f"got {ordering!r}{hint}"
-        )
-    return ordering
-
-
-class _FullPreactDispatch:
-    """``BasicBlock(..., ordering="full_preact")`` builds a :class:`PreActBlock` (its subclass)."""
-
-    def __new__(cls, *args, **kwargs):
-        if kwargs.get("ordering") == "full_preact":
-            cls = _FULL_PREACT.get(cls, cls)
-        return super().__new__(cls)
-
-
-class BasicBlock(_FullPreactDispatch, nn.Module):
-    """Two 3x3 convolutions with an identity (or projected) shortcut.
-
-    ``(N, in_channels, H, W) -> (N, planes, H/stride, W/stride)``.
-    Stage widths are multiplied by ``expansion`` to get a block's output channels.
+    ``(N, in_channels, H, W) -> (N, planes, H/stride, W/stride)``: torchvision's
+    ``BasicBlock``, with its attribute names (state_dicts load both ways).
     Options: see the module docstring.
     """
 
     expansion = 1
     residual = True
-    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[
-        :4
-    ]  # "full_preact": PreActBlock
+    ordering = "original"
+    #: whether ``relu`` may work in place (not where it is applied to ``x`` itself)
+    relu_inplace: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -409,57 +149,46 @@ class BasicBlock(_FullPreactDispatch, nn.Module):
         dilation: int = 1,
         norm_layer: Union[str, NormLayer, None] = None,
         act_layer: Union[str, ActLayer, None] = None,
-        ordering: str = "original",
     ) -> None:
         super().__init__()
-        _check_options(
+        p = block_parts(
             "basic",
             in_channels,
             planes,
             stride,
-            groups,
-            width_per_group,
-            dilation,
+            groups=groups,
+            width_per_group=width_per_group,
+            dilation=dilation,
+            norm_layer=norm_layer,
+            act_layer=act_layer,
         )
-        self.ordering = _check_layout(self, ordering)
-        norm, act = norm_factory(norm_layer), act_factory(act_layer)
-        bias = norm is None  # without a norm, a convolution keeps its bias
-        out_channels = planes * self.expansion
-        self.conv1 = conv3x3(in_channels, planes, stride, bias=bias)
-        self.bn1 = _norm(norm, planes)
-        self.relu = _act(act, inplace=True)
-        self.conv2 = conv3x3(planes, out_channels, bias=bias)
-        self.bn2 = (
-            nn.Identity()
-            if ordering == "bn_after_add"
-            else _norm(norm, out_channels)
-        )
+        self.conv1 = conv3x3(in_channels, planes, stride, bias=p.bias)
+        self.bn1 = p.norm(planes)
+        self.relu = p.act(inplace=self.relu_inplace)
+        self.conv2 = conv3x3(planes, planes, bias=p.bias)
+        self.bn2 = p.norm(planes)
         self.downsample = self.build_shortcut(
-            shortcut, in_channels, out_channels, stride, norm or False
-        )
-        self.preact, self.act_f, self.bn_out, self.act_out = _post_norm_slots(
-            ordering, out_channels, norm, act
+            shortcut, in_channels, planes, stride, p.shortcut_norm
         )
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
         identity = self.downsample(x)  # (N, planes, H/s, W/s)
 
-        out = self.relu(self.bn1(self.conv1(self.preact(x))))
-        out = self.act_f(self.bn2(self.conv2(out)))  # F(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))  # F(x)
 
-        out = out + identity  # H(x) = F(x) + x
-        return self.act_out(self.bn_out(out))
+        return self.relu(out + identity)  # H(x) = F(x) + x, then ReLU
 
     build_shortcut = staticmethod(make_shortcut)
 
-    def last_bn(self) -> nn.Module:
+    def last_bn(self) -> Optional[nn.Module]:
         """The norm that closes the residual branch (zeroed by ``zero_init_residual``)."""
         return self.bn2
 
 
-class Bottleneck(_FullPreactDispatch, nn.Module):
-    """1x1 (reduce) -> 3x3 (grouped) -> 1x1 (expand by 4), with a shortcut.
+class Bottleneck(nn.Module, metaclass=_OrderingSpelling):
+    """1x1 (reduce) -> 3x3 (grouped) -> 1x1 (expand by 4), a shortcut, a ReLU (Figure 4(a)).
 
     ``(N, in_channels, H, W) -> (N, 4 * planes, H/stride, W/stride)``. The 3x3 has
     ``int(planes * width_per_group / 64) * groups`` channels (torchvision's rule).
@@ -472,9 +201,8 @@ class Bottleneck(_FullPreactDispatch, nn.Module):
 
     expansion = 4
     residual = True
-    orderings: ClassVar[tuple[str, ...]] = ORDERINGS[
-        :4
-    ]  # "full_preact": PreActBottleneck
+    ordering = "original"
+    relu_inplace: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -488,62 +216,159 @@ class Bottleneck(_FullPreactDispatch, nn.Module):
         dilation: int = 1,
         norm_layer: Union[str, NormLayer, None] = None,
         act_layer: Union[str, ActLayer, None] = None,
-        ordering: str = "original",
         stride_on: str = "3x3",
     ) -> None:
         super().__init__()
-        _check_options(
+        p = block_parts(
             "bottleneck",
             in_channels,
             planes,
             stride,
-            groups,
-            width_per_group,
-            dilation,
+            groups=groups,
+            width_per_group=width_per_group,
+            dilation=dilation,
+            norm_layer=norm_layer,
+            act_layer=act_layer,
+            stride_on=stride_on,
         )
-        self.ordering = _check_layout(self, ordering)
-        s1, s2 = (
-            (stride, 1) if check_stride_on(stride_on) == "1x1" else (1, stride)
-        )
-        norm, act = norm_factory(norm_layer), act_factory(act_layer)
-        bias = norm is None
-        width = bottleneck_width(planes, groups, width_per_group)
-        out_channels = planes * self.expansion
-        self.conv1 = conv1x1(in_channels, width, s1, bias=bias)
-        self.bn1 = _norm(norm, width)
+        width, out_channels = p.width, planes * self.expansion
+        self.conv1 = conv1x1(in_channels, width, p.strides[0], bias=p.bias)
+        self.bn1 = p.norm(width)
         self.conv2 = conv3x3(
-            width, width, s2, groups, dilation, bias=bias
+            width, width, p.strides[1], groups, dilation, bias=p.bias
         )  # stride here: ResNet V1.5
-        self.bn2 = _norm(norm, width)
-        self.conv3 = conv1x1(width, out_channels, bias=bias)
-        self.bn3 = (
-            nn.Identity()
-            if ordering == "bn_after_add"
-            else _norm(norm, out_channels)
-        )
-        self.relu = _act(act, inplace=True)
+        self.bn2 = p.norm(width)
+        self.conv3 = conv1x1(width, out_channels, bias=p.bias)
+        self.bn3 = p.norm(out_channels)
+        self.relu = p.act(inplace=self.relu_inplace)
         self.downsample = self.build_shortcut(
-            shortcut, in_channels, out_channels, stride, norm or False
-        )
-        self.preact, self.act_f, self.bn_out, self.act_out = _post_norm_slots(
-            ordering, out_channels, norm, act
+            shortcut, in_channels, out_channels, stride, p.shortcut_norm
         )
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
         identity = self.downsample(x)  # (N, 4*planes, H/s, W/s)
 
-        out = self.relu(self.bn1(self.conv1(self.preact(x))))
+        out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
-        out = self.act_f(self.bn3(self.conv3(out)))  # F(x)
+        out = self.bn3(self.conv3(out))  # F(x)
 
-        out = out + identity
-        return self.act_out(self.bn_out(out))
+        return self.relu(out + identity)
 
     build_shortcut = staticmethod(make_shortcut)
 
-    def last_bn(self) -> nn.Module:
+    def last_bn(self) -> Optional[nn.Module]:
         return self.bn3
+
+
+# ---------------------------------------------- the orderings (b)-(d), He et al. 2016b
+# Same layers as (a), so they inherit its constructor; each forward is its figure.
+
+
+class _FromVersion02:
+    """Loads a state_dict saved by resnet_lib 0.2, whose (b) units named the norm after
+    the addition ``bn_out`` (here the last ``bnK``, which 0.2 left empty)."""
+
+    def _load_from_state_dict(
+        self, state_dict: dict, prefix: str, *args: Any, **kwargs: Any
+    ) -> None:
+        last = "bn2" if isinstance(self, BasicBlock) else "bn3"
+        for key in [k for k in state_dict if k.startswith(prefix + "bn_out.")]:
+            new = prefix + last + key[len(prefix + "bn_out") :]
+            state_dict[new] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)  # type: ignore[misc]
+
+
+class BNAfterAddBlock(_FromVersion02, BasicBlock):
+    """Figure 4(b), BN after addition: conv-BN-ReLU-conv, add, BN-ReLU.
+
+    ``bn2`` normalises the sum, so the shortcut's signal is normalised too.
+    """
+
+    ordering = "bn_after_add"
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.conv2(out)  # F(x), not normalised
+        return self.relu(self.bn2(out + identity))
+
+    def last_bn(self) -> Optional[nn.Module]:
+        return None  # the branch ends with a conv: nothing to zero
+
+
+class ReLUBeforeAddBlock(BasicBlock):
+    """Figure 4(c), ReLU before addition: conv-BN-ReLU-conv-BN-ReLU, add.
+
+    ``F(x) >= 0``, so a unit can only add to its input.
+    """
+
+    ordering = "relu_before_add"
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))  # F(x) >= 0
+        return out + identity
+
+
+class ReLUPreActBlock(BasicBlock):
+    """Figure 4(d), ReLU-only pre-activation: ReLU-conv-BN-ReLU-conv-BN, add."""
+
+    ordering = "relu_preact"
+    relu_inplace = False  # relu(x): x is also the identity
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(self.relu(x))))
+        out = self.bn2(self.conv2(out))  # F(x)
+        return out + identity
+
+
+class BNAfterAddBottleneck(_FromVersion02, Bottleneck):
+    """Figure 4(b) with a bottleneck: 1x1-BN-ReLU-3x3-BN-ReLU-1x1, add, BN-ReLU."""
+
+    ordering = "bn_after_add"
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.conv3(out)  # F(x), not normalised
+        return self.relu(self.bn3(out + identity))
+
+    def last_bn(self) -> Optional[nn.Module]:
+        return None
+
+
+class ReLUBeforeAddBottleneck(Bottleneck):
+    """Figure 4(c) with a bottleneck: ... 1x1-BN-ReLU, add."""
+
+    ordering = "relu_before_add"
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.relu(self.bn3(self.conv3(out)))  # F(x) >= 0
+        return out + identity
+
+
+class ReLUPreActBottleneck(Bottleneck):
+    """Figure 4(d) with a bottleneck: ReLU-1x1-BN-ReLU-3x3-BN-ReLU-1x1-BN, add."""
+
+    ordering = "relu_preact"
+    relu_inplace = False
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(self.relu(x))))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))  # F(x)
+        return out + identity
+
+
+# ---------------------------------------------------------------- plain twins
 
 
 def _no_shortcut(
@@ -559,13 +384,9 @@ def _no_shortcut(
 
 
 class PlainBasicBlock(BasicBlock):
-    """:class:`BasicBlock` without its shortcut: ``relu(F(x))``, the paper's plain twin.
-
-    A plain block has no addition, so of the orderings only ``"original"`` applies.
-    """
+    """:class:`BasicBlock` without its shortcut: ``relu(F(x))``, the paper's plain twin."""
 
     residual = False
-    orderings = ("original",)
     build_shortcut = staticmethod(_no_shortcut)
 
     def __init__(
@@ -574,7 +395,7 @@ class PlainBasicBlock(BasicBlock):
         planes: int,
         stride: int = 1,
         shortcut: Optional[str] = None,
-        **options,
+        **options: Any,
     ) -> None:
         # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
         super().__init__(
@@ -587,10 +408,9 @@ class PlainBasicBlock(BasicBlock):
 
 
 class PlainBottleneck(Bottleneck):
-    """:class:`Bottleneck` without its shortcut (ordering ``"original"`` only)."""
+    """:class:`Bottleneck` without its shortcut."""
 
     residual = False
-    orderings = ("original",)
     build_shortcut = staticmethod(_no_shortcut)
 
     def __init__(
@@ -599,7 +419,7 @@ class PlainBottleneck(Bottleneck):
         planes: int,
         stride: int = 1,
         shortcut: Optional[str] = None,
-        **options,
+        **options: Any,
     ) -> None:
         # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
         super().__init__(
@@ -612,6 +432,9 @@ class PlainBottleneck(Bottleneck):
         return self.relu(self.bn3(self.conv3(out)))
 
 
+# ---------------------------------------------- full pre-activation, Figure 4(e)
+
+
 class PreActBlock(BasicBlock):
     """Full pre-activation basic unit: ``x + conv(relu(bn(conv(relu(bn(x))))))``.
 
@@ -622,7 +445,8 @@ class PreActBlock(BasicBlock):
     ``(N, in_channels, H, W) -> (N, planes, H/stride, W/stride)``.
     """
 
-    orderings = ("full_preact",)
+    ordering = "full_preact"
+    relu_inplace = False
 
     def __init__(
         self,
@@ -630,37 +454,19 @@ class PreActBlock(BasicBlock):
         planes: int,
         stride: int = 1,
         shortcut: str = "B",
-        *,
-        groups: int = 1,
-        width_per_group: int = 64,
-        dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None,
-        act_layer: Union[str, ActLayer, None] = None,
-        ordering: str = "full_preact",
+        **options: Any,
     ) -> None:
         nn.Module.__init__(self)
-        _check_options(
-            "basic",
-            in_channels,
-            planes,
-            stride,
-            groups,
-            width_per_group,
-            dilation,
-        )
-        self.ordering = _check_layout(self, ordering)
-        norm, act = norm_factory(norm_layer), act_factory(act_layer)
-        bias = norm is None
-        out_channels = planes * self.expansion
-        self.bn1 = _norm(norm, in_channels)
-        self.relu = _act(act)  # not in place: x is reused by the identity path
-        self.conv1 = conv3x3(in_channels, planes, stride, bias=bias)
-        self.bn2 = _norm(norm, planes)
-        self.conv2 = conv3x3(planes, out_channels, bias=bias)
+        p = block_parts("basic", in_channels, planes, stride, **options)
+        self.bn1 = p.norm(in_channels)
+        self.relu = p.act()  # not in place: x is reused by the identity path
+        self.conv1 = conv3x3(in_channels, planes, stride, bias=p.bias)
+        self.bn2 = p.norm(planes)
+        self.conv2 = conv3x3(planes, planes, bias=p.bias)
         self.downsample = make_shortcut(
-            shortcut, in_channels, out_channels, stride, norm=False
+            shortcut, in_channels, planes, stride, norm=False
         )
-        # The shortcut sees the raw input when it is the identity, the pre-activated one otherwise.
+        # the shortcut sees the raw input when it is the identity, the pre-activated one otherwise
         self.shortcut_preactivated = not isinstance(
             self.downsample, nn.Identity
         )
@@ -673,9 +479,6 @@ class PreActBlock(BasicBlock):
         out = self.conv2(self.relu(self.bn2(out)))
         return out + identity
 
-    def last_bn(self) -> nn.Module:
-        return self.bn2
-
 
 class PreActBottleneck(Bottleneck):
     """Full pre-activation bottleneck unit (ResNet-164 / ResNet-1001 on CIFAR).
@@ -685,7 +488,8 @@ class PreActBottleneck(Bottleneck):
     :func:`~resnet_lib.nn.models.cifar_resnet` for 9n+2 nets); the default is torchvision's 3x3.
     """
 
-    orderings = ("full_preact",)
+    ordering = "full_preact"
+    relu_inplace = False
 
     def __init__(
         self,
@@ -693,40 +497,20 @@ class PreActBottleneck(Bottleneck):
         planes: int,
         stride: int = 1,
         shortcut: str = "B",
-        *,
-        groups: int = 1,
-        width_per_group: int = 64,
-        dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None,
-        act_layer: Union[str, ActLayer, None] = None,
-        ordering: str = "full_preact",
-        stride_on: str = "3x3",
+        **options: Any,
     ) -> None:
         nn.Module.__init__(self)
-        _check_options(
-            "bottleneck",
-            in_channels,
-            planes,
-            stride,
-            groups,
-            width_per_group,
-            dilation,
+        p = block_parts("bottleneck", in_channels, planes, stride, **options)
+        width, out_channels = p.width, planes * self.expansion
+        self.bn1 = p.norm(in_channels)
+        self.relu = p.act()
+        self.conv1 = conv1x1(in_channels, width, p.strides[0], bias=p.bias)
+        self.bn2 = p.norm(width)
+        self.conv2 = conv3x3(
+            width, width, p.strides[1], p.groups, p.dilation, bias=p.bias
         )
-        self.ordering = _check_layout(self, ordering)
-        s1, s2 = (
-            (stride, 1) if check_stride_on(stride_on) == "1x1" else (1, stride)
-        )
-        norm, act = norm_factory(norm_layer), act_factory(act_layer)
-        bias = norm is None
-        width = bottleneck_width(planes, groups, width_per_group)
-        out_channels = planes * self.expansion
-        self.bn1 = _norm(norm, in_channels)
-        self.relu = _act(act)
-        self.conv1 = conv1x1(in_channels, width, s1, bias=bias)
-        self.bn2 = _norm(norm, width)
-        self.conv2 = conv3x3(width, width, s2, groups, dilation, bias=bias)
-        self.bn3 = _norm(norm, width)
-        self.conv3 = conv1x1(width, out_channels, bias=bias)
+        self.bn3 = p.norm(width)
+        self.conv3 = conv1x1(width, out_channels, bias=p.bias)
         self.downsample = make_shortcut(
             shortcut, in_channels, out_channels, stride, norm=False
         )
@@ -743,27 +527,38 @@ class PreActBottleneck(Bottleneck):
         out = self.conv3(self.relu(self.bn3(out)))
         return out + identity
 
-    def last_bn(self) -> nn.Module:
-        return self.bn3
 
-
-_FULL_PREACT: dict[type, type[Union[BasicBlock, Bottleneck]]] = {
-    BasicBlock: PreActBlock,
-    Bottleneck: PreActBottleneck,
+#: (kind, ordering) -> the unit of that ordering (He et al. 2016b, Figure 4 (a)-(e))
+ORDERED_BLOCKS: dict[tuple[str, str], type[Union[BasicBlock, Bottleneck]]] = {
+    ("basic", "original"): BasicBlock,
+    ("basic", "bn_after_add"): BNAfterAddBlock,
+    ("basic", "relu_before_add"): ReLUBeforeAddBlock,
+    ("basic", "relu_preact"): ReLUPreActBlock,
+    ("basic", "full_preact"): PreActBlock,
+    ("bottleneck", "original"): Bottleneck,
+    ("bottleneck", "bn_after_add"): BNAfterAddBottleneck,
+    ("bottleneck", "relu_before_add"): ReLUBeforeAddBottleneck,
+    ("bottleneck", "relu_preact"): ReLUPreActBottleneck,
+    ("bottleneck", "full_preact"): PreActBottleneck,
 }
-_PLAIN: dict[type, type[Union[BasicBlock, Bottleneck]]] = {
-    BasicBlock: PlainBasicBlock,
-    Bottleneck: PlainBottleneck,
+_PLAIN: dict[str, type[Union[BasicBlock, Bottleneck]]] = {
+    "basic": PlainBasicBlock,
+    "bottleneck": PlainBottleneck,
 }
-
+#: (name, plain, preact) -> class: resnet_lib 0.2's table, kept for its readers
 BLOCKS: dict[tuple[str, bool, bool], type[Union[BasicBlock, Bottleneck]]] = {
-    # (name, plain, preact) -> class
     ("basic", False, False): BasicBlock,
     ("bottleneck", False, False): Bottleneck,
     ("basic", True, False): PlainBasicBlock,
     ("bottleneck", True, False): PlainBottleneck,
     ("basic", False, True): PreActBlock,
     ("bottleneck", False, True): PreActBottleneck,
+}
+#: every class of the family -> (name, plain, ordering)
+FAMILY: dict[type, tuple[str, bool, str]] = {
+    **{cls: (k, False, o) for (k, o), cls in ORDERED_BLOCKS.items()},
+    PlainBasicBlock: ("basic", True, "original"),
+    PlainBottleneck: ("bottleneck", True, "original"),
 }
 BLOCK_NAMES = ("basic", "bottleneck")
 
@@ -825,7 +620,9 @@ def resolve_block(
         block: ``"basic"``, ``"bottleneck"``, or any ``nn.Module`` class that declares a
             positive integer ``expansion`` (subclasses of ours included).
         plain: the block without its shortcut (ordering ``"original"`` only).
-        ordering: one of :data:`ORDERINGS`.
+        ordering: one of :data:`ORDERINGS`; :class:`BasicBlock` and :class:`Bottleneck`
+            stand for their kind (``resolve_block(BasicBlock, ordering="full_preact")`` is
+            :class:`PreActBlock`), any other class must be of that ordering.
 
     Raises:
         ValueError: naming what was given and what is allowed.
@@ -842,14 +639,8 @@ def resolve_block(
             raise ValueError(
                 f"unknown block {block!r}; allowed: 'basic', 'bottleneck', or a block class"
             )
-        base = BasicBlock if block.lower() == "basic" else Bottleneck
-        return (
-            _PLAIN[base]
-            if plain
-            else _FULL_PREACT[base]
-            if ordering == "full_preact"
-            else base
-        )
+        kind = block.lower()
+        return _PLAIN[kind] if plain else ORDERED_BLOCKS[(kind, ordering)]
     expansion = getattr(block, "expansion", None)
     if (
         not (isinstance(block, type) and issubclass(block, nn.Module))
@@ -864,23 +655,40 @@ def resolve_block(
     _check_block_signature(block)
     # an nn.Module class with a positive integer expansion, checked above
     block_cls = cast(BlockClass, block)
+    if block in (BasicBlock, Bottleneck):
+        return resolve_block(block_kind(block), plain, ordering)
     if plain:
-        if block in _PLAIN:
-            return _PLAIN[block]
         if getattr(block, "residual", True) is False:
             return block_cls
         raise ValueError(
             f"plain=True needs a plain block class (PlainBasicBlock, PlainBottleneck or a subclass); "
             f"got {block.__name__}"
         )
-    if ordering == "full_preact" and block in _FULL_PREACT:
-        return _FULL_PREACT[block]
-    allowed = getattr(block, "orderings", None)
-    if allowed is not None and ordering not in allowed:
-        raise ValueError(
-            f"{block.__name__} builds the orderings {', '.join(map(repr, allowed))}; got {ordering!r}"
-        )
+    if ordering != class_ordering(block):
+        raise ordering_mismatch(block, ordering)
     return block_cls
+
+
+def class_ordering(block: type) -> str:
+    """The ordering a block class declares (``ordering``); ``"original"`` if none."""
+    ordering = getattr(block, "ordering", None)
+    return ordering if ordering in ORDERINGS else "original"
+
+
+def ordering_mismatch(block: type, ordering: str) -> ValueError:
+    """The error for a block class asked to build another ordering than its own."""
+    return ValueError(
+        f"{block.__name__} is the unit of ordering {class_ordering(block)!r}; got "
+        f"ordering={ordering!r} (each ordering is a class: "
+        f"{_class_list(_kind_or_basic(block))})"
+    )
+
+
+def _kind_or_basic(block: type) -> str:
+    try:
+        return block_kind(block)
+    except ValueError:
+        return "basic"
 
 
 def get_block(
@@ -929,9 +737,8 @@ def block_kind(block: Union[type[nn.Module], BlockClass]) -> str:
 
 def block_name(block: Union[type[nn.Module], BlockClass]) -> str:
     """``"basic"`` or ``"bottleneck"`` for any of this module's block classes."""
-    for (name, _, _), cls in BLOCKS.items():
-        if cls is block:
-            return name
+    if block in FAMILY:
+        return FAMILY[block][0]
     raise ValueError(
-        f"unknown block class {block!r}; allowed: {sorted({c.__name__ for c in BLOCKS.values()})}"
+        f"unknown block class {block!r}; allowed: {sorted(c.__name__ for c in FAMILY)}"
     )

@@ -26,20 +26,22 @@ import torch
 from torch import Tensor, nn
 
 from .blocks import (
-    BLOCKS,
+    FAMILY,
     BlockClass,
-    PreActBlock,
-    PreActBottleneck,
+    block_kind,
+    class_ordering,
+    ordering_mismatch,
+    resolve_block,
+    resolve_ordering,
+)
+from .layers import (
     _act,
     _check_options,
     _norm,
     act_factory,
-    block_kind,
     check_shortcut_option,
     check_stride_on,
     norm_factory,
-    resolve_block,
-    resolve_ordering,
 )
 
 _ModuleT = TypeVar("_ModuleT", bound=nn.Module)
@@ -130,24 +132,17 @@ class ResNetConfig:
                 if block.lower() in ("basic", "bottleneck")
                 else block
             )
-        elif (
-            block in BLOCKS.values()
-        ):  # our own classes are stored by name and variant
-            name, class_plain, class_preact = next(
-                k for k, c in BLOCKS.items() if c is block
-            )
-            if class_preact and ordering not in (None, "full_preact"):
-                raise ValueError(
-                    f"{block.__name__} is the full pre-activation unit; got ordering={ordering!r}"
-                )
+        elif block in FAMILY:  # our own classes are stored by name and variant
+            name, class_plain, own = FAMILY[block]
+            if own != "original" and ordering not in (None, own):
+                raise ordering_mismatch(block, ordering)
             block, plain = name, plain or class_plain
-            ordering = ordering or ("full_preact" if class_preact else None)
+            if own != "original":
+                ordering = ordering or own
         elif isinstance(block, type):
             plain = plain or getattr(block, "residual", True) is False
-            if ordering is None and issubclass(
-                block, (PreActBlock, PreActBottleneck)
-            ):
-                ordering = "full_preact"
+            if ordering is None and class_ordering(block) != "original":
+                ordering = class_ordering(block)
         if plain and self.preact:
             raise ValueError(
                 "plain=True and preact=True cannot be combined: a pre-activation unit is defined "
@@ -253,11 +248,6 @@ class ResNetConfig:
             options["norm_layer"] = self.norm_layer
         if self.act_layer != "relu":
             options["act_layer"] = self.act_layer
-        if self.ordering not in (
-            "original",
-            "full_preact",
-        ):  # those two are their classes' defaults
-            options["ordering"] = self.ordering
         if self.stride_on != "3x3":
             options["stride_on"] = self.stride_on
         return options
