@@ -184,21 +184,25 @@ def tv_downsample(cin: int, cout: int, stride: int) -> nn.Sequential:
     )
 
 
+def unit(kind: str, ordering: str) -> type[nn.Module]:
+    return resnet_lib.resolve_block(kind, ordering=ordering)
+
+
 BLOCKS = {
     **{
-        f"basic-{o}": (lambda o=o: BasicBlock(32, 32, ordering=o))
+        f"basic-{o}": (lambda o=o: unit("basic", o)(32, 32))
         for o in resnet_lib.ORDERINGS
     },
     **{
-        f"basic-{o}-down": (lambda o=o: BasicBlock(32, 64, 2, ordering=o))
+        f"basic-{o}-down": (lambda o=o: unit("basic", o)(32, 64, 2))
         for o in resnet_lib.ORDERINGS
     },
     **{
-        f"bottleneck-{o}": (lambda o=o: Bottleneck(64, 16, ordering=o))
+        f"bottleneck-{o}": (lambda o=o: unit("bottleneck", o)(64, 16))
         for o in resnet_lib.ORDERINGS
     },
     **{
-        f"bottleneck-{o}-down": (lambda o=o: Bottleneck(64, 32, 2, ordering=o))
+        f"bottleneck-{o}-down": (lambda o=o: unit("bottleneck", o)(64, 32, 2))
         for o in resnet_lib.ORDERINGS
     },
     "basic-option-A": lambda: BasicBlock(16, 32, 2, "A"),

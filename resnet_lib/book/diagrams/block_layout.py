@@ -125,21 +125,10 @@ def _block_alt(view: _BlockView, title: str) -> str:
 
 
 def _default_title(block: nn.Module) -> str:
+    """The block's class (each unit ordering is a class of its own)."""
     name = type(block).__name__
     if type(block).__module__.startswith("torchvision"):
         name += " (torchvision)"
-    ordering = getattr(block, "ordering", None)
-    if isinstance(ordering, str) and ordering not in (
-        "original",
-        "full_preact",
-    ):
-        name = str(
-            Text(
-                "{block}, ordering {ordering}",
-                block=name,
-                ordering=repr(ordering),
-            )
-        )
     return name
 
 
