@@ -111,3 +111,22 @@ def test_relu_never_works_in_place_on_the_units_input():
             block(copy)
         torch.testing.assert_close(copy, x)
         assert isinstance(block.relu, nn.Module)
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (
+            lambda: BasicBlock(16, 16, stride_on="1x1"),
+            "unknown option.*'stride_on' for a basic block; allowed: groups, "
+            "width_per_group, dilation, norm_layer, act_layer",
+        ),
+        (
+            lambda: PreActBlock(16, 16, widht_per_group=32),
+            "unknown option.*'widht_per_group'",
+        ),
+    ],
+)
+def test_an_unknown_option_names_itself_and_what_is_allowed(build, match):
+    with pytest.raises(ValueError, match=match):
+        build()

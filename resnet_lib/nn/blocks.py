@@ -49,6 +49,7 @@ from typing import (
 )
 
 from torch import Tensor, nn
+from typing_extensions import Unpack
 
 from .layers import (  # noqa: F401 - 0.2's names, read from here
     ACTIVATIONS,
@@ -57,6 +58,7 @@ from .layers import (  # noqa: F401 - 0.2's names, read from here
     SHORTCUT_OPTIONS,
     STRIDE_ON,
     ActLayer,
+    BlockOptions,
     NormLayer,
     PadShortcut,
     Parts,
@@ -143,25 +145,10 @@ class BasicBlock(nn.Module, metaclass=_OrderingSpelling):
         planes: int,
         stride: int = 1,
         shortcut: str = "B",
-        *,
-        groups: int = 1,
-        width_per_group: int = 64,
-        dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None,
-        act_layer: Union[str, ActLayer, None] = None,
+        **options: Unpack[BlockOptions],
     ) -> None:
         super().__init__()
-        p = block_parts(
-            "basic",
-            in_channels,
-            planes,
-            stride,
-            groups=groups,
-            width_per_group=width_per_group,
-            dilation=dilation,
-            norm_layer=norm_layer,
-            act_layer=act_layer,
-        )
+        p = block_parts("basic", in_channels, planes, stride, **options)
         self.conv1 = conv3x3(in_channels, planes, stride, bias=p.bias)
         self.bn1 = p.norm(planes)
         self.relu = p.act(inplace=self.relu_inplace)
@@ -210,32 +197,15 @@ class Bottleneck(nn.Module, metaclass=_OrderingSpelling):
         planes: int,
         stride: int = 1,
         shortcut: str = "B",
-        *,
-        groups: int = 1,
-        width_per_group: int = 64,
-        dilation: int = 1,
-        norm_layer: Union[str, NormLayer, None] = None,
-        act_layer: Union[str, ActLayer, None] = None,
-        stride_on: str = "3x3",
+        **options: Unpack[BlockOptions],
     ) -> None:
         super().__init__()
-        p = block_parts(
-            "bottleneck",
-            in_channels,
-            planes,
-            stride,
-            groups=groups,
-            width_per_group=width_per_group,
-            dilation=dilation,
-            norm_layer=norm_layer,
-            act_layer=act_layer,
-            stride_on=stride_on,
-        )
+        p = block_parts("bottleneck", in_channels, planes, stride, **options)
         width, out_channels = p.width, planes * self.expansion
         self.conv1 = conv1x1(in_channels, width, p.strides[0], bias=p.bias)
         self.bn1 = p.norm(width)
         self.conv2 = conv3x3(
-            width, width, p.strides[1], groups, dilation, bias=p.bias
+            width, width, p.strides[1], p.groups, p.dilation, bias=p.bias
         )  # stride here: ResNet V1.5
         self.bn2 = p.norm(width)
         self.conv3 = conv1x1(width, out_channels, bias=p.bias)
@@ -383,8 +353,8 @@ def _no_shortcut(
     return nn.Identity()
 
 
-class PlainBasicBlock(BasicBlock):
-    """:class:`BasicBlock` without its shortcut: ``relu(F(x))``, the paper's plain twin."""
+class _Plain:
+    """A block without its shortcut (the ``shortcut`` option is accepted and ignored)."""
 
     residual = False
     build_shortcut = staticmethod(_no_shortcut)
@@ -395,36 +365,21 @@ class PlainBasicBlock(BasicBlock):
         planes: int,
         stride: int = 1,
         shortcut: Optional[str] = None,
-        **options: Any,
+        **options: Unpack[BlockOptions],
     ) -> None:
-        # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
-        super().__init__(
-            in_channels, planes, stride, cast(str, shortcut), **options
-        )
+        super().__init__(in_channels, planes, stride, shortcut, **options)  # type: ignore[call-arg,misc]
+
+
+class PlainBasicBlock(_Plain, BasicBlock):
+    """:class:`BasicBlock` without its shortcut: ``relu(F(x))``, the paper's plain twin."""
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
         return self.relu(self.bn2(self.conv2(out)))
 
 
-class PlainBottleneck(Bottleneck):
+class PlainBottleneck(_Plain, Bottleneck):
     """:class:`Bottleneck` without its shortcut."""
-
-    residual = False
-    build_shortcut = staticmethod(_no_shortcut)
-
-    def __init__(
-        self,
-        in_channels: int,
-        planes: int,
-        stride: int = 1,
-        shortcut: Optional[str] = None,
-        **options: Any,
-    ) -> None:
-        # The option only reaches build_shortcut, which here is _no_shortcut: it accepts None and ignores it.
-        super().__init__(
-            in_channels, planes, stride, cast(str, shortcut), **options
-        )
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -454,7 +409,7 @@ class PreActBlock(BasicBlock):
         planes: int,
         stride: int = 1,
         shortcut: str = "B",
-        **options: Any,
+        **options: Unpack[BlockOptions],
     ) -> None:
         nn.Module.__init__(self)
         p = block_parts("basic", in_channels, planes, stride, **options)
@@ -497,7 +452,7 @@ class PreActBottleneck(Bottleneck):
         planes: int,
         stride: int = 1,
         shortcut: str = "B",
-        **options: Any,
+        **options: Unpack[BlockOptions],
     ) -> None:
         nn.Module.__init__(self)
         p = block_parts("bottleneck", in_channels, planes, stride, **options)

@@ -30,7 +30,7 @@ Shortcuts (paper, section 3.3), built by :func:`make_shortcut`:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypedDict, Union
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -285,6 +285,18 @@ def bottleneck_width(
     return width
 
 
+class BlockOptions(TypedDict, total=False):
+    """The keyword options of every block (see the module docstring); ``stride_on``
+    for bottlenecks only."""
+
+    groups: int
+    width_per_group: int
+    dilation: int
+    norm_layer: Union[str, NormLayer, None]
+    act_layer: Union[str, ActLayer, None]
+    stride_on: str
+
+
 _OPTIONS = {
     "basic": (
         "groups",
@@ -345,12 +357,6 @@ def block_parts(
     (``"bottleneck"``); an unknown one raises a ``ValueError`` that lists them.
     """
     unknown = sorted(set(options) - set(_OPTIONS[kind]))
-    if "ordering" in unknown:
-        raise ValueError(
-            "the ordering is a block's class since resnet_lib 0.3 (BasicBlock, "
-            "BNAfterAddBlock, ReLUBeforeAddBlock, ReLUPreActBlock, PreActBlock and "
-            "their bottlenecks): build that class, or pass ordering= to a model"
-        )
     if unknown:
         raise ValueError(
             f"unknown option(s) {', '.join(map(repr, unknown))} for a {kind} block; "
