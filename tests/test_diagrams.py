@@ -834,3 +834,9 @@ class TinyNet(nn.Module):
 
     def forward(self, x):
         return self.layer1(self.conv1(x))
+
+
+def test_a_diagram_prints_as_its_svg_and_reprs_as_its_title_and_description():
+    d = block_diagram(BasicBlock(16, 16), 32)
+    assert str(d) == d.svg
+    assert repr(d) == f"Diagram({d.title!r}: {d.alt})"

@@ -107,6 +107,12 @@ class Diagram:
     def _repr_svg_(self) -> str:
         return self.svg
 
+    def __str__(self) -> str:
+        return self.svg
+
+    def __repr__(self) -> str:
+        return f"Diagram({self.title!r}: {self.alt})"
+
     def save(self, path: Union[str, Path]) -> Path:
         """Write the SVG to ``path`` (UTF-8) and return the path.
 
@@ -147,12 +153,6 @@ def side_by_side(*diagrams: Diagram) -> DiagramRow:
         got = [type(d).__name__ for d in diagrams]
         raise TypeError(f"side_by_side takes one or more Diagrams; got {got}")
     return DiagramRow(diagrams)
-
-    def __str__(self) -> str:
-        return self.svg
-
-    def __repr__(self) -> str:
-        return f"Diagram({self.title!r}: {self.alt})"
 
 
 # --------------------------------------------------------------------------------------
