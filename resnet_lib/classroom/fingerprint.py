@@ -133,6 +133,10 @@ def checker_modules(name: str) -> list[str]:
     module = sys.modules[name]
     found = {name, "resnet_lib.exercises.feedback"}
     for value in vars(module).values():
+        if isinstance(value, types.ModuleType):  # `from . import counts`
+            if value.__name__.startswith("resnet_lib"):
+                found.add(value.__name__)
+            continue
         owner = getattr(value, "__module__", None)
         if (
             isinstance(value, (types.FunctionType, type))

@@ -26,9 +26,10 @@ from .feedback import (
     checker,
     describe,
     fmt,
-    read_integer,
     read_number,
 )
+from . import counts
+from .harness import Mistake, Table, judge, table, tabled
 
 PARAMS = Question(N_("parameter count"), "answer = 64 * 32 + 3 * 3 * 32 * 32")
 UNITS = Question(N_("number of residual units"), "answer = (110 - 2) // 2")
@@ -193,40 +194,106 @@ def check_clean_orderings(answer) -> Feedback:
     )
 
 
-def _diagnose(
-    value: int, expected: int, mistakes: dict[int, tuple[Message, Message]]
-) -> Optional[Feedback]:
-    """A named mistake for ``value``, where exactly one candidate gives that number."""
-    counts: dict[int, int] = {}
-    for v in mistakes:
-        counts[v] = counts.get(v, 0) + 1
-    if value != expected and value in mistakes and counts[value] == 1:
-        what, hint = mistakes[value]
-        return Feedback.wrong(
-            Text(
-                "{value:,} is not right: it looks like {what}.",
-                value=value,
-                what=what,
-            ),
-            hint,
+def _preact_table(
+    in_channels: int, planes: int, stride: int, part: str
+) -> Table:
+    """The right count of :func:`check_preact_unit_params` and its mistakes' counts."""
+    counts.check_part(part)
+    c = block_params(
+        "bottleneck", in_channels, planes, stride, "B", ordering="full_preact"
+    )
+    out = 4 * planes
+    bn_post = 2 * (planes + planes + out)
+    if part == "conv":
+        whole = counts.looks_like(
+            c.total,
+            _("you counted the whole unit"),
+            _("count only the three convolutions of the main path"),
         )
-    return None
-
-
-def _add(
-    mistakes: dict[int, tuple[Message, Message]],
-    value: int,
-    why: tuple[Message, Message],
-    seen: dict[int, int],
-) -> None:
-    # a number two mistakes share names neither: keep it out
-    seen[value] = seen.get(value, 0) + 1
-    if seen[value] == 1:
-        mistakes[value] = why
+        candidates = counts.conv_part(c, whole)
     else:
-        mistakes.pop(value, None)
+        candidates = [
+            counts.only_conv(c.conv),
+            counts.looks_like(
+                c.total - c.shortcut,
+                _("you left out the projection shortcut"),
+                _(
+                    "the shape changes here, so the shortcut is a 1x1 "
+                    "convolution with weights of its own"
+                ),
+            ),
+            counts.looks_like(
+                c.total - c.bn + bn_post,
+                _(
+                    "you put the BatchNorms after the convolutions, as in "
+                    "the original unit"
+                ),
+                Text(
+                    "a pre-activation unit normalises the input of each "
+                    "convolution: {in_channels}, {planes} and {planes} "
+                    "channels",
+                    in_channels=in_channels,
+                    planes=planes,
+                ),
+            ),
+            counts.looks_like(
+                c.total + 2 * out,
+                _("you gave the projection shortcut a BatchNorm"),
+                _(
+                    "in a pre-activation unit the projection is a bare 1x1 "
+                    "convolution: it reads the already normalised input"
+                ),
+            ),
+            counts.looks_like(
+                c.total - c.bn + bn_post + 2 * out,
+                _(
+                    "you counted the original unit's layout (BatchNorm "
+                    "after every convolution and on the shortcut)"
+                ),
+                _(
+                    "pre-activation: BN-ReLU before each convolution, none "
+                    "on the shortcut"
+                ),
+            ),
+            counts.running_stats(c.total + c.bn),
+            counts.one_per_channel(c.total - c.bn // 2),
+        ]
+    extra = c.total - c.conv if part == "total" else 0
+    candidates += [
+        counts.middle_1x1(
+            c.conv - 9 * planes * planes + planes * planes + extra
+        ),
+        counts.keeps_width(
+            c.conv - planes * out + planes * planes + extra,
+            Text(
+                "the last 1x1 convolution expands by 4: {planes} -> {out}",
+                planes=planes,
+                out=out,
+            ),
+        ),
+    ]
+    expected = c.conv if part == "conv" else c.total
+    return table(
+        expected,
+        counts.counted(
+            _preact_unit(in_channels, planes, stride), expected, part
+        ),
+        candidates,
+    )
 
 
+def _preact_unit(in_channels: int, planes: int, stride: int) -> Text:
+    return Text(
+        "pre-activation bottleneck unit ({in_channels} -> {planes} -> {out} "
+        "channels, stride {stride})",
+        in_channels=in_channels,
+        planes=planes,
+        out=4 * planes,
+        stride=stride,
+    )
+
+
+@tabled(_preact_table)
 @checker
 def check_preact_unit_params(
     answer,
@@ -242,211 +309,33 @@ def check_preact_unit_params(
     convolution, as in the authors' code. ``part``: ``"total"`` (everything learnable)
     or ``"conv"`` (main-path convolution weights only).
     """
-    if part not in ("conv", "total"):
-        raise QuestionError(f"part must be 'conv' or 'total'; got {part!r}")
-    value, problem = read_integer(answer, PARAMS)
-    if problem is not None:
-        return problem
-    assert value is not None
-    c = block_params(
-        "bottleneck",
-        in_channels,
-        planes,
-        stride,
-        "B",
-        ordering="full_preact",
-    )
-    expected = c.conv if part == "conv" else c.total
-    out = 4 * planes
-    desc = Text(
-        "pre-activation bottleneck unit ({in_channels} -> {planes} -> {out} "
-        "channels, stride {stride})",
-        in_channels=in_channels,
-        planes=planes,
-        out=out,
-        stride=stride,
-    )
-    if value == expected:
-        return Feedback.right(_counted(desc, expected, part))
-    bn_post = 2 * (planes + planes + out)
-    mistakes: dict[int, tuple[Message, Message]] = {}
-    seen: dict[int, int] = {}
-    candidates: list[tuple[int, Message, Message]]
-    if part == "conv":
-        candidates = [
-            (
-                c.conv + c.bn,
-                _("you included the BatchNorm parameters"),
-                _("the question asks for convolution weights only"),
-            ),
-            (
-                c.conv + c.shortcut,
-                _("you included the projection shortcut"),
-                _("the question asks for the main path only"),
-            ),
-            (
-                c.total,
-                _("you counted the whole unit"),
-                _("count only the three convolutions of the main path"),
-            ),
-        ]
-    else:
-        candidates = [
-            (
-                c.conv,
-                _("you counted only the convolution weights"),
-                _(
-                    "add BatchNorm's scale and shift (2 per channel) and the "
-                    "shortcut"
-                ),
-            ),
-            (
-                c.total - c.shortcut,
-                _("you left out the projection shortcut"),
-                _(
-                    "the shape changes here, so the shortcut is a 1x1 "
-                    "convolution with weights of its own"
-                ),
-            ),
-            (
-                c.total - c.bn + bn_post,
-                _(
-                    "you put the BatchNorms after the convolutions, as in "
-                    "the original unit"
-                ),
-                Text(
-                    "a pre-activation unit normalises the input of each "
-                    "convolution: {in_channels}, {planes} and {planes} "
-                    "channels",
-                    in_channels=in_channels,
-                    planes=planes,
-                ),
-            ),
-            (
-                c.total + 2 * out,
-                _("you gave the projection shortcut a BatchNorm"),
-                _(
-                    "in a pre-activation unit the projection is a bare 1x1 "
-                    "convolution: it reads the already normalised input"
-                ),
-            ),
-            (
-                c.total - c.bn + bn_post + 2 * out,
-                _(
-                    "you counted the original unit's layout (BatchNorm "
-                    "after every convolution and on the shortcut)"
-                ),
-                _(
-                    "pre-activation: BN-ReLU before each convolution, none "
-                    "on the shortcut"
-                ),
-            ),
-            (
-                c.total + c.bn,
-                _("you counted BatchNorm's running mean and variance"),
-                _(
-                    "running statistics are buffers, not learnable "
-                    "parameters: 2 parameters per channel, not 4"
-                ),
-            ),
-            (
-                c.total - c.bn // 2,
-                _("you counted one parameter per BatchNorm channel"),
-                _("BatchNorm learns a scale AND a shift per channel"),
-            ),
-        ]
-    extra = c.total - c.conv if part == "total" else 0
-    candidates += [
-        (
-            c.conv - 9 * planes * planes + planes * planes + extra,
-            _("you treated the middle convolution as 1x1"),
+    counts.check_part(part)
+    return judge(
+        answer,
+        PARAMS,
+        lambda: _preact_table(in_channels, planes, stride, part),
+        lambda value, question: counts.how_far(
+            value,
+            question.answer,
+            _preact_unit(in_channels, planes, stride),
             _(
-                "the middle convolution is 3x3: 9 weights per input-output "
-                "pair"
+                "write the count per layer: a k x k convolution from C_in to "
+                "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
+                "channels 2*C parameters"
             ),
         ),
-        (
-            c.conv - planes * out + planes * planes + extra,
-            _("your last 1x1 convolution keeps the width"),
-            Text(
-                "the last 1x1 convolution expands by 4: {planes} -> {out}",
-                planes=planes,
-                out=out,
-            ),
-        ),
-    ]
-    for v, what, hint in candidates:
-        _add(mistakes, v, (what, hint), seen)
-    named = _diagnose(value, expected, mistakes)
-    if named is not None:
-        return named
-    return Feedback.wrong(
-        _how_far(value, expected, desc),
-        _(
-            "write the count per layer: a k x k convolution from C_in to "
-            "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
-            "channels 2*C parameters"
-        ),
     )
 
 
-def _counted(block: Text, count: int, part: str) -> Text:
-    """The right count of the block's convolution weights or parameters."""
-    if part == "conv":
-        return Text(
-            "the {block} has {count:,} convolution weights.",
-            block=block,
-            count=count,
-        )
-    return Text(
-        "the {block} has {count:,} parameters.", block=block, count=count
-    )
-
-
-def _how_far(value: int, expected: int, block: Text) -> Text:
-    """A wrong count, close to the right one (within 10%) or far from it."""
-    if abs(value - expected) / max(expected, 1) < 0.1:
-        return Text(
-            "{value:,} is close to the right count for the {block}.",
-            value=value,
-            block=block,
-        )
-    return Text(
-        "{value:,} is far from the right count for the {block}.",
-        value=value,
-        block=block,
-    )
-
-
-@checker
-def check_unit_count(
-    answer, depth: int = 164, per: str = "network"
-) -> Feedback:
-    """Residual units of a 9n+2 pre-activation bottleneck CIFAR network (He et al. 2016b):
-    in the whole network (``per="network"``) or in each of its three stages."""
+def _units_table(depth: int, per: str) -> Table:
+    """The right answer of :func:`check_unit_count` and the numbers its mistakes give."""
     if per not in ("network", "stage"):
         raise QuestionError(f"per must be 'network' or 'stage'; got {per!r}")
     try:
         n = cifar_depth_to_blocks(depth, "bottleneck")
     except ValueError as err:
         raise QuestionError(str(err)) from None
-    value, problem = read_integer(answer, UNITS)
-    if problem is not None:
-        return problem
-    assert value is not None
-    expected = 3 * n if per == "network" else n
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "{depth} = 9 x {n} + 2: three stages of {n} units of three "
-                "weighted layers each, {units} units in all, plus the stem "
-                "and the fc layer.",
-                depth=depth,
-                n=n,
-                units=3 * n,
-            )
-        )
-    candidates: list[tuple[int, Message, Message]] = [
+    candidates = [
         (
             n,
             Text("{units} is the number of units in ONE stage", units=n),
@@ -486,27 +375,51 @@ def check_unit_count(
                 _("these are bottleneck units of three layers: depth = 9n+2"),
             )
         )
-    counts = [v for v, *rest in candidates]
-    for v, what, hint in candidates:
-        if v == value and v != expected and counts.count(v) == 1:
-            return Feedback.wrong(
-                Text("{value}: {what}.", value=value, what=what), hint
-            )
-    return Feedback.wrong(
+    return table(
+        3 * n if per == "network" else n,
         Text(
-            "{value} is not the number of units of ResNet-{depth} per stage.",
-            value=value,
+            "{depth} = 9 x {n} + 2: three stages of {n} units of three "
+            "weighted layers each, {units} units in all, plus the stem "
+            "and the fc layer.",
             depth=depth,
-        )
-        if per == "stage"
-        else Text(
-            "{value} is not the number of units of ResNet-{depth}.",
-            value=value,
-            depth=depth,
+            n=n,
+            units=3 * n,
         ),
-        _(
-            "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = "
-            "9n + 2"
+        [
+            Mistake(v, Text("{value}: {what}.", value=v, what=what), hint)
+            for v, what, hint in candidates
+        ],
+    )
+
+
+@tabled(_units_table)
+@checker
+def check_unit_count(
+    answer, depth: int = 164, per: str = "network"
+) -> Feedback:
+    """Residual units of a 9n+2 pre-activation bottleneck CIFAR network (He et al. 2016b):
+    in the whole network (``per="network"``) or in each of its three stages."""
+    return judge(
+        answer,
+        UNITS,
+        _units_table(depth, per),
+        lambda value, question: Feedback.wrong(
+            Text(
+                "{value} is not the number of units of ResNet-{depth} per "
+                "stage.",
+                value=value,
+                depth=depth,
+            )
+            if per == "stage"
+            else Text(
+                "{value} is not the number of units of ResNet-{depth}.",
+                value=value,
+                depth=depth,
+            ),
+            _(
+                "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = "
+                "9n + 2"
+            ),
         ),
     )
 
@@ -514,6 +427,141 @@ def check_unit_count(
 # ------------------------------------------------------------ ResNeXt and Wide ResNet
 
 
+def _resnext_table(
+    in_channels: int,
+    planes: int,
+    groups: int,
+    width_per_group: int,
+    stride: int,
+    part: str,
+) -> Table:
+    """The right count of :func:`check_resnext_block_params` and its mistakes' counts."""
+    counts.check_part(part)
+    try:
+        c = block_params(
+            "bottleneck",
+            in_channels,
+            planes,
+            stride,
+            groups=groups,
+            width_per_group=width_per_group,
+        )
+    except ValueError as err:
+        raise QuestionError(str(err)) from None
+    expected = c.conv if part == "conv" else c.total
+    width = int(planes * width_per_group / 64) * groups
+    out = 4 * planes
+    extra = c.total - c.conv if part == "total" else 0
+    d = width // groups
+    one_path = in_channels * d + 9 * d * d + d * out
+    candidates = [
+        counts.looks_like(
+            c.conv + 9 * width * width - 9 * width * width // groups + extra,
+            _("you counted the 3x3 as an ordinary (ungrouped) convolution"),
+            Text(
+                "in {groups} groups each output channel reads only {d} input "
+                "channels: {formula}",
+                groups=groups,
+                d=d,
+                formula=f"3*3*{d}*{width}",
+            ),
+        ),
+        counts.looks_like(
+            one_path + extra,
+            _("you counted one of the paths"),
+            Text(
+                "the block aggregates {groups} paths (or: its convolutions "
+                "are {width} channels wide, not {d})",
+                groups=groups,
+                width=width,
+                d=d,
+            ),
+        ),
+        counts.looks_like(
+            c.conv - 9 * width * width // groups + 9 * d * d + extra,
+            _("your 3x3 is one group's kernel only"),
+            Text(
+                "there are {groups} groups of {formula} weights",
+                groups=groups,
+                formula=f"3*3*{d}*{d}",
+            ),
+        ),
+        counts.keeps_width(
+            c.conv - width * out + width * width + extra,
+            Text(
+                "the last 1x1 convolution expands to 4 x {planes} = {out}",
+                planes=planes,
+                out=out,
+            ),
+        ),
+    ]
+    if part == "conv":
+        candidates.append(counts.bn_included(c.conv + c.bn))
+    else:
+        candidates += [
+            counts.looks_like(
+                c.conv,
+                _("you counted only the convolution weights"),
+                _("add BatchNorm's scale and shift, 2 per channel"),
+            ),
+            counts.looks_like(
+                c.total + c.bn,
+                _("you counted BatchNorm's running mean and variance"),
+                _("running statistics are buffers, not learnable parameters"),
+            ),
+        ]
+        if c.shortcut:
+            candidates.append(
+                counts.looks_like(
+                    c.total - c.shortcut,
+                    _("you left out the projection shortcut"),
+                    _(
+                        "the shape changes here: a 1x1 convolution and a "
+                        "BatchNorm on the shortcut"
+                    ),
+                )
+            )
+    block = _resnext_block(in_channels, planes, groups, width_per_group)
+    formula = f"3*3*{d}*{width}"
+    weights = 9 * width * width // groups
+    return table(
+        expected,
+        Text(
+            "the {block} has {count:,} convolution weights; its grouped "
+            "3x3 has {formula} = {weights:,} of them.",
+            block=block,
+            count=expected,
+            formula=formula,
+            weights=weights,
+        )
+        if part == "conv"
+        else Text(
+            "the {block} has {count:,} parameters; its grouped 3x3 has "
+            "{formula} = {weights:,} of them.",
+            block=block,
+            count=expected,
+            formula=formula,
+            weights=weights,
+        ),
+        candidates,
+    )
+
+
+def _resnext_block(
+    in_channels: int, planes: int, groups: int, width_per_group: int
+) -> Text:
+    return Text(
+        "{groups}x{width_per_group}d block ({in_channels} -> {width} in "
+        "{groups} groups -> {out})",
+        groups=groups,
+        width_per_group=width_per_group,
+        in_channels=in_channels,
+        width=int(planes * width_per_group / 64) * groups,
+        out=4 * planes,
+    )
+
+
+@tabled(_resnext_table)
 @checker
 def check_resnext_block_params(
     answer,
@@ -530,146 +578,20 @@ def check_resnext_block_params(
     ``part``: ``"conv"`` (main-path convolution weights) or ``"total"`` (convolutions,
     BatchNorm and a projection shortcut where the shape changes).
     """
-    if part not in ("conv", "total"):
-        raise QuestionError(f"part must be 'conv' or 'total'; got {part!r}")
-    try:
-        c = block_params(
-            "bottleneck",
-            in_channels,
-            planes,
-            stride,
-            groups=groups,
-            width_per_group=width_per_group,
-        )
-    except ValueError as err:
-        raise QuestionError(str(err)) from None
-    value, problem = read_integer(answer, PARAMS)
-    if problem is not None:
-        return problem
-    assert value is not None
-    expected = c.conv if part == "conv" else c.total
-    width = int(planes * width_per_group / 64) * groups
-    out = 4 * planes
-    desc = Text(
-        "{groups}x{width_per_group}d block ({in_channels} -> {width} in "
-        "{groups} groups -> {out})",
-        groups=groups,
-        width_per_group=width_per_group,
-        in_channels=in_channels,
-        width=width,
-        out=out,
-    )
-    if value == expected:
-        formula = f"3*3*{width // groups}*{width}"
-        weights = 9 * width * width // groups
-        return Feedback.right(
-            Text(
-                "the {block} has {count:,} convolution weights; its grouped "
-                "3x3 has {formula} = {weights:,} of them.",
-                block=desc,
-                count=expected,
-                formula=formula,
-                weights=weights,
-            )
-            if part == "conv"
-            else Text(
-                "the {block} has {count:,} parameters; its grouped 3x3 has "
-                "{formula} = {weights:,} of them.",
-                block=desc,
-                count=expected,
-                formula=formula,
-                weights=weights,
-            )
-        )
-    extra = c.total - c.conv if part == "total" else 0
-    d = width // groups
-    one_path = in_channels * d + 9 * d * d + d * out
-    candidates: list[tuple[int, Message, Message]] = [
-        (
-            c.conv + 9 * width * width - 9 * width * width // groups + extra,
-            _("you counted the 3x3 as an ordinary (ungrouped) convolution"),
-            Text(
-                "in {groups} groups each output channel reads only {d} input "
-                "channels: {formula}",
-                groups=groups,
-                d=d,
-                formula=f"3*3*{d}*{width}",
-            ),
+    return judge(
+        answer,
+        PARAMS,
+        _resnext_table(
+            in_channels, planes, groups, width_per_group, stride, part
         ),
-        (
-            one_path + extra,
-            _("you counted one of the paths"),
-            Text(
-                "the block aggregates {groups} paths (or: its convolutions "
-                "are {width} channels wide, not {d})",
-                groups=groups,
-                width=width,
-                d=d,
+        lambda value, question: counts.how_far(
+            value,
+            question.answer,
+            _resnext_block(in_channels, planes, groups, width_per_group),
+            _(
+                "a k x k convolution in g groups from C_in to C_out channels "
+                "has k*k*(C_in/g)*C_out weights"
             ),
-        ),
-        (
-            c.conv - 9 * width * width // groups + 9 * d * d + extra,
-            _("your 3x3 is one group's kernel only"),
-            Text(
-                "there are {groups} groups of {formula} weights",
-                groups=groups,
-                formula=f"3*3*{d}*{d}",
-            ),
-        ),
-        (
-            c.conv - width * out + width * width + extra,
-            _("your last 1x1 convolution keeps the width"),
-            Text(
-                "the last 1x1 convolution expands to 4 x {planes} = {out}",
-                planes=planes,
-                out=out,
-            ),
-        ),
-    ]
-    if part == "conv":
-        candidates.append(
-            (
-                c.conv + c.bn,
-                _("you included the BatchNorm parameters"),
-                _("the question asks for convolution weights only"),
-            )
-        )
-    else:
-        candidates += [
-            (
-                c.conv,
-                _("you counted only the convolution weights"),
-                _("add BatchNorm's scale and shift, 2 per channel"),
-            ),
-            (
-                c.total + c.bn,
-                _("you counted BatchNorm's running mean and variance"),
-                _("running statistics are buffers, not learnable parameters"),
-            ),
-        ]
-        if c.shortcut:
-            candidates.append(
-                (
-                    c.total - c.shortcut,
-                    _("you left out the projection shortcut"),
-                    _(
-                        "the shape changes here: a 1x1 convolution and a "
-                        "BatchNorm on the shortcut"
-                    ),
-                )
-            )
-    mistakes: dict[int, tuple[Message, Message]] = {}
-    seen: dict[int, int] = {}
-    for v, what, hint in candidates:
-        _add(mistakes, v, (what, hint), seen)
-    named = _diagnose(value, expected, mistakes)
-    if named is not None:
-        return named
-    return Feedback.wrong(
-        _how_far(value, expected, desc),
-        _(
-            "a k x k convolution in g groups from C_in to C_out channels has "
-            "k*k*(C_in/g)*C_out weights"
         ),
     )
 

@@ -14,7 +14,6 @@ from ..nn.blocks import BasicBlock
 from ..counting import block_params, count_weighted_layers, weighted_layers
 from ..i18n import N_, Text, _
 from .feedback import (
-    clip,
     Feedback,
     Message,
     Question,
@@ -23,12 +22,137 @@ from .feedback import (
     describe,
     read_integer,
 )
+from . import counts
+from .harness import (
+    Mistake,
+    Table,
+    call_student,
+    error_name,
+    judge,
+    table,
+    tabled,
+)
 
 DEPTH = Question(N_("depth"), "answer = 1 + 2 * 8 + 1")
 PARAMS = Question(N_("parameter count"), "answer = 3 * 3 * 64 * 64 + 64 * 256")
 CHANNELS = Question(N_("channel count"), "[c1, c2, c3, c4]")
 
 
+def _block_params_table(
+    block: str,
+    in_channels: int,
+    planes: int,
+    stride: int,
+    shortcut: str,
+    part: str,
+) -> Table:
+    """The right count of :func:`check_block_params` and the counts its mistakes give."""
+    counts.check_part(part)
+    c = block_params(block, in_channels, planes, stride, shortcut)
+    expected = c.conv if part == "conv" else c.total
+    out = planes * (4 if block == "bottleneck" else 1)
+    bn_channels = [planes, out] if block == "basic" else [planes, planes, out]
+    # each mistake: the count, what it looks like the student did (a clause), a hint
+    if part == "conv":
+        whole = counts.looks_like(
+            c.total,
+            _("you counted the whole block"),
+            _("count only the convolution weights of the main path"),
+        )
+        mistakes = (
+            counts.conv_part(c, whole)
+            if c.shortcut
+            else [counts.bn_included(c.conv + c.bn)]
+        )
+    else:
+        mistakes = [
+            counts.only_conv(c.conv),
+            counts.looks_like(
+                c.conv + c.bn,
+                _("you left out the shortcut"),
+                _(
+                    "a projection shortcut (1x1 conv + BatchNorm) has "
+                    "parameters too"
+                ),
+            ),
+            counts.running_stats(c.total + sum(2 * ch for ch in bn_channels)),
+            counts.one_per_channel(c.total - sum(ch for ch in bn_channels)),
+        ]
+        if c.shortcut:
+            mistakes.append(
+                counts.looks_like(
+                    c.total - 2 * out,
+                    _("you forgot the shortcut's BatchNorm"),
+                    _("the projection is conv1x1 + BatchNorm"),
+                )
+            )
+    # slips in the convolution arithmetic itself, whatever the part
+    extra = c.total - c.conv if part == "total" else 0
+    if block == "bottleneck":
+        slips = [
+            counts.keeps_width(
+                c.conv - planes * out + planes * planes + extra,
+                Text(
+                    "the last 1x1 conv expands by 4: {planes} -> {out} "
+                    "channels",
+                    planes=planes,
+                    out=out,
+                ),
+            ),
+            counts.middle_1x1(
+                c.conv - 9 * planes * planes + planes * planes + extra
+            ),
+            counts.looks_like(
+                c.conv - in_channels * planes + out * planes + extra,
+                _(
+                    "your first 1x1 convolution reads the wrong number of "
+                    "channels"
+                ),
+                Text(
+                    "the block's input has {in_channels} channels",
+                    in_channels=in_channels,
+                ),
+            ),
+        ]
+    else:
+        slips = [
+            counts.looks_like(
+                c.conv // 9 + extra,
+                _("you left out the 3x3 kernel size"),
+                _("a 3x3 conv has 3*3*C_in*C_out weights"),
+            ),
+            counts.looks_like(
+                c.conv // 2 + extra,
+                _("you counted one convolution"),
+                _("a BasicBlock has two 3x3 convolutions"),
+            ),
+        ]
+    # a diagnosis only where the arithmetic singles one mistake out (within each list,
+    # the later of two mistakes that give one count stands for it)
+    return table(
+        expected,
+        counts.counted(
+            _block(block, in_channels, planes, stride), expected, part
+        ),
+        [*_last(mistakes), *_last(slips)],
+    )
+
+
+def _last(mistakes: list[Mistake]) -> list[Mistake]:
+    return list({m.answer: m for m in mistakes}.values())
+
+
+def _block(block: str, in_channels: int, planes: int, stride: int) -> Text:
+    return Text(
+        "{block} block ({in_channels} -> {planes} planes, stride {stride})",
+        block=block,
+        in_channels=in_channels,
+        planes=planes,
+        stride=stride,
+    )
+
+
+@tabled(_block_params_table)
 @checker
 def check_block_params(
     answer,
@@ -47,169 +171,21 @@ def check_block_params(
         part: ``"conv"`` (main-path convolution weights only) or ``"total"`` (everything
             learnable: convolutions, BatchNorm scale and shift, and the shortcut).
     """
-    if part not in ("conv", "total"):
-        raise QuestionError(f"part must be 'conv' or 'total'; got {part!r}")
-    value, problem = read_integer(answer, PARAMS)
-    if problem is not None:
-        return problem
-    assert (
-        value is not None
-    )  # read_integer gives an int whenever it gives no Feedback
-    c = block_params(block, in_channels, planes, stride, shortcut)
-    expected = c.conv if part == "conv" else c.total
-    desc = Text(
-        "{block} block ({in_channels} -> {planes} planes, stride {stride})",
-        block=block,
-        in_channels=in_channels,
-        planes=planes,
-        stride=stride,
-    )
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "the {block} has {count:,} convolution weights.",
-                block=desc,
-                count=expected,
-            )
-            if part == "conv"
-            else Text(
-                "the {block} has {count:,} parameters.",
-                block=desc,
-                count=expected,
-            )
-        )
-    out = planes * (4 if block == "bottleneck" else 1)
-    bn_channels = [planes, out] if block == "basic" else [planes, planes, out]
-    # each mistake: (what it looks like the student did, a clause; a hint)
-    mistakes: dict[int, tuple[Message, Message]]
-    if part == "conv":
-        mistakes = {
-            c.conv + c.bn: (
-                _("you included the BatchNorm parameters"),
-                _("the question asks for convolution weights only"),
-            )
-        }
-        if c.shortcut:
-            mistakes[c.conv + c.shortcut] = (
-                _("you included the projection shortcut"),
-                _("the question asks for the main path only"),
-            )
-            mistakes[c.total] = (
-                _("you counted the whole block"),
-                _("count only the convolution weights of the main path"),
-            )
-    else:
-        mistakes = {
-            c.conv: (
-                _("you counted only the convolution weights"),
-                _(
-                    "add BatchNorm's scale and shift (2 per channel) and the "
-                    "shortcut"
-                ),
-            ),
-            c.conv + c.bn: (
-                _("you left out the shortcut"),
-                _(
-                    "a projection shortcut (1x1 conv + BatchNorm) has "
-                    "parameters too"
-                ),
-            ),
-            c.total + sum(2 * ch for ch in bn_channels): (
-                _("you counted BatchNorm's running mean and variance"),
-                _(
-                    "running statistics are buffers, not learnable "
-                    "parameters: 2 parameters per channel, not 4"
-                ),
-            ),
-            c.total - sum(ch for ch in bn_channels): (
-                _("you counted one parameter per BatchNorm channel"),
-                _("BatchNorm learns a scale AND a shift per channel"),
-            ),
-        }
-        if c.shortcut:
-            mistakes[c.total - 2 * out] = (
-                _("you forgot the shortcut's BatchNorm"),
-                _("the projection is conv1x1 + BatchNorm"),
-            )
-    # slips in the convolution arithmetic itself, whatever the part
-    extra = c.total - c.conv if part == "total" else 0
-    slips: dict[int, tuple[Message, Message]]
-    if block == "bottleneck":
-        slips = {
-            c.conv - planes * out + planes * planes: (
-                _("your last 1x1 convolution keeps the width"),
-                Text(
-                    "the last 1x1 conv expands by 4: {planes} -> {out} "
-                    "channels",
-                    planes=planes,
-                    out=out,
-                ),
-            ),
-            c.conv - 9 * planes * planes + planes * planes: (
-                _("you treated the middle convolution as 1x1"),
-                _(
-                    "the middle convolution is 3x3: 9 weights per "
-                    "input-output pair"
-                ),
-            ),
-            c.conv - in_channels * planes + out * planes: (
-                _(
-                    "your first 1x1 convolution reads the wrong number of "
-                    "channels"
-                ),
-                Text(
-                    "the block's input has {in_channels} channels",
-                    in_channels=in_channels,
-                ),
-            ),
-        }
-    else:
-        slips = {
-            c.conv // 9: (
-                _("you left out the 3x3 kernel size"),
-                _("a 3x3 conv has 3*3*C_in*C_out weights"),
-            ),
-            c.conv // 2: (
-                _("you counted one convolution"),
-                _("a BasicBlock has two 3x3 convolutions"),
-            ),
-        }
-    # a diagnosis only where the arithmetic singles one mistake out: drop counts two mistakes share
-    candidates = list(mistakes.items()) + [
-        (wrong + extra, why) for wrong, why in slips.items()
-    ]
-    counts = [v for v, why in candidates]
-    mistakes = {
-        v: why
-        for v, why in candidates
-        if counts.count(v) == 1 and v != expected
-    }
-    if value in mistakes:
-        what, hint = mistakes[value]
-        return Feedback.wrong(
-            Text(
-                "{value:,} is not right: it looks like {what}.",
-                value=value,
-                what=what,
-            ),
-            hint,
-        )
-    rel = abs(value - expected) / max(expected, 1)
-    return Feedback.wrong(
-        Text(
-            "{value:,} is close to the right count for the {block}.",
-            value=value,
-            block=desc,
-        )
-        if rel < 0.1
-        else Text(
-            "{value:,} is far from the right count for the {block}.",
-            value=value,
-            block=desc,
+    counts.check_part(part)
+    return judge(
+        answer,
+        PARAMS,
+        lambda: _block_params_table(
+            block, in_channels, planes, stride, shortcut, part
         ),
-        _(
-            "write the count per layer: a k x k conv from C_in to C_out "
-            "channels has k*k*C_in*C_out weights (no bias)"
+        lambda value, question: counts.how_far(
+            value,
+            question.answer,
+            _block(block, in_channels, planes, stride),
+            _(
+                "write the count per layer: a k x k conv from C_in to C_out "
+                "channels has k*k*C_in*C_out weights (no bias)"
+            ),
         ),
     )
 
@@ -347,17 +323,15 @@ def check_basic_block(
     name = getattr(block_cls, "__name__", type(block_cls).__name__)
     g = torch.Generator().manual_seed(seed)
     for cin, p, s in ((in_channels, planes, stride), (planes, planes, 1)):
-        try:
-            student = block_cls(cin, p, s)
-        except Exception as err:  # noqa: BLE001 - the student's constructor
-            return Feedback.wrong(
-                Text(
-                    "building {call} raised {error}",
-                    call=f"{name}({cin}, {p}, {s})",
-                    error=f"{type(err).__name__}: {clip(err, 200)}",
-                ),
-                _("the constructor takes (in_channels, planes, stride)"),
-            )
+        student, problem = call_student(
+            block_cls,
+            (cin, p, s),
+            N_("building {call} raised {error}"),
+            _("the constructor takes (in_channels, planes, stride)"),
+            call=f"{name}({cin}, {p}, {s})",
+        )
+        if problem is not None:
+            return problem
         if not isinstance(student, nn.Module):
             return Feedback.wrong(
                 Text(
@@ -385,26 +359,23 @@ def check_basic_block(
                     cast(Tensor, m.running_var).uniform_(0.5, 1.5, generator=g)
         x = torch.randn(4, cin, 8, 8, generator=g)
         shape_changes = s != 1 or cin != p
-        try:
-            ref = _reference_from(student.eval(), cin, p, s, x)
-        except Exception as err:  # noqa: BLE001 - the student's forward pass
-            hint = (
+        ref, problem = call_student(
+            lambda: _reference_from(student.eval(), cin, p, s, x),
+            (),
+            N_("running your block on a {shape} input raised {error}"),
+            lambda err: (
                 _(
-                    "the shape changes in this block (stride or channels), so "
-                    "the shortcut needs a 1x1 projection with the same stride "
-                    "before the addition"
+                    "the shape changes in this block (stride or channels), "
+                    "so the shortcut needs a 1x1 projection with the same "
+                    "stride before the addition"
                 )
                 if shape_changes and "size of tensor" in str(err)
                 else _("print the shape after every step of your forward pass")
-            )
-            return Feedback.wrong(
-                Text(
-                    "running your block on a {shape} input raised {error}",
-                    shape=f"(4, {cin}, 8, 8)",
-                    error=f"{type(err).__name__}: {clip(err, 200)}",
-                ),
-                hint,
-            )
+            ),
+            shape=f"(4, {cin}, 8, 8)",
+        )
+        if problem is not None:
+            return problem
         if not isinstance(ref, BasicBlock):
             return Feedback.wrong(
                 Text(
@@ -423,22 +394,16 @@ def check_basic_block(
         with torch.no_grad():
             for mode in ("eval", "train"):
                 student.train(mode == "train"), ref.train(mode == "train")
-                try:
-                    theirs = student(x.clone())
-                except Exception as err:  # noqa: BLE001
-                    return Feedback.wrong(
-                        Text(
-                            "your block raised {error} in {mode} mode: "
-                            "{detail}",
-                            error=type(err).__name__,
-                            mode=mode,
-                            detail=clip(err, 200),
-                        ),
-                        _(
-                            "print the shape after every step of your "
-                            "forward pass"
-                        ),
-                    )
+                theirs, problem = call_student(
+                    student,
+                    (x.clone(),),
+                    N_("your block raised {error} in {mode} mode: {detail}"),
+                    _("print the shape after every step of your forward pass"),
+                    line=error_name,
+                    mode=mode,
+                )
+                if problem is not None:
+                    return problem
                 ours = ref(x.clone())
                 if not isinstance(theirs, Tensor):
                     return Feedback.wrong(

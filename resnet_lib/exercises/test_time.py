@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Callable, Sequence
 
 import torch
@@ -13,7 +12,6 @@ from ..device import seeded
 from ..i18n import N_, Text, _
 from ..reference import IMAGENET_CROP, MULTISCALE_SIDES
 from .feedback import (
-    clip,
     Feedback,
     Message,
     Question,
@@ -21,8 +19,16 @@ from .feedback import (
     checker,
     describe,
     fmt,
-    read_integer,
     read_number,
+)
+from .harness import (
+    Mistake,
+    Table,
+    call_student,
+    judge,
+    not_a_function,
+    table,
+    tabled,
 )
 
 COST = Question(
@@ -31,13 +37,8 @@ COST = Question(
 VIEWS = Question(N_("number of views"), "answer = 3 * 3")
 
 
-@checker
-def check_multiscale_cost(
-    answer, scales: Sequence[int] = MULTISCALE_SIDES, crop: int = IMAGENET_CROP
-) -> Feedback:
-    """The multiply-adds of one fully convolutional view at every size of ``scales``
-    (square images, no mirror images), in units of one ``crop x crop`` view, taking a
-    view's cost to grow with its number of pixels."""
+def _cost_table(scales: Sequence[int], crop: int) -> Table:
+    """The right cost of :func:`check_multiscale_cost` and the costs its mistakes give."""
     if not scales or any(
         isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in scales
     ):
@@ -45,49 +46,28 @@ def check_multiscale_cost(
             f"scales must be positive image sizes; got {scales!r}"
         )
     expected = sum(s * s for s in scales) / (crop * crop)
-    number, problem = read_number(answer, COST)
-    if problem is not None:
-        return problem
-    assert number is not None
-    value = number.value
-    listed = " + ".join(f"({s}/{crop})^2" for s in scales)
-    if abs(value - expected) <= 0.005 * expected:
-        return Feedback.right(
-            Text(
-                "{sum} = {cost}: a view of side s has (s/{crop})^2 times the "
-                "pixels of a {crop}x{crop} crop, so it costs that many times "
-                "more.",
-                sum=listed,
-                cost=fmt(expected),
-                crop=crop,
-            )
-        )
-    cost = fmt(value)
-    checks: list[tuple[float, Message, Message]] = [
+    candidates: list[tuple[float, str, Message]] = [
         (
             len(scales),
-            Text(
+            N_(
                 "{cost} counts the views; a big view costs more than a small "
-                "one",
-                cost=cost,
+                "one"
             ),
             _("weigh each scale by its pixels: (s/224)^2"),
         ),
         (
             2 * expected,
-            Text(
+            N_(
                 "{cost} is twice the cost: you counted a mirror image per "
-                "scale",
-                cost=cost,
+                "scale"
             ),
             _("the question asks for one view per scale"),
         ),
         (
             sum(scales) / crop,
-            Text(
+            N_(
                 "{cost} grows with the side of the image; the cost grows "
-                "with its pixels",
-                cost=cost,
+                "with its pixels"
             ),
             _("square each ratio: (s/224)^2"),
         ),
@@ -95,76 +75,90 @@ def check_multiscale_cost(
             sum(s * s for s in scales) / (scales[0] * scales[0])
             if scales[0] != crop
             else -1,
-            Text("{cost} is in units of the smallest scale's view", cost=cost),
+            N_("{cost} is in units of the smallest scale's view"),
             Text("divide by the pixels of a {crop}x{crop} crop", crop=crop),
         ),
         (
             expected / len(scales),
-            Text(
-                "{cost} is the mean cost of one view, not the total",
-                cost=cost,
-            ),
+            N_("{cost} is the mean cost of one view, not the total"),
             _("the views are all evaluated, so their costs add up"),
         ),
     ]
-    for wrong, why, hint in checks:
-        if wrong > 0 and abs(value - wrong) <= 0.005 * wrong:
-            return Feedback.wrong(why, hint)
-    return Feedback.wrong(
+    return table(
+        expected,
         Text(
-            "{cost} is not the cost of the {count} views in {crop}x{crop} "
-            "views",
-            cost=cost,
-            count=len(scales),
+            "{sum} = {cost}: a view of side s has (s/{crop})^2 times the "
+            "pixels of a {crop}x{crop} crop, so it costs that many times "
+            "more.",
+            sum=" + ".join(f"({s}/{crop})^2" for s in scales),
+            cost=fmt(expected),
             crop=crop,
         ),
-        Text(
-            "add up (s/{crop})^2 over the sizes {sizes}",
-            crop=crop,
-            sizes=", ".join(map(str, scales)),
-        ),
+        [
+            Mistake(wrong, Text(why, cost=fmt(wrong)), hint, shows="cost")
+            for wrong, why, hint in candidates
+            if wrong > 0
+        ],
+        shared="first",
     )
 
 
+@tabled(_cost_table)
 @checker
-def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
-    """How many different views a random crop (``size x size`` out of the image
-    zero-padded by ``padding`` pixels) with a random horizontal flip can show the
-    network during training: every position times flipped or not."""
+def check_multiscale_cost(
+    answer, scales: Sequence[int] = MULTISCALE_SIDES, crop: int = IMAGENET_CROP
+) -> Feedback:
+    """The multiply-adds of one fully convolutional view at every size of ``scales``
+    (square images, no mirror images), in units of one ``crop x crop`` view, taking a
+    view's cost to grow with its number of pixels."""
+    return judge(
+        answer,
+        COST,
+        _cost_table(scales, crop),
+        lambda value, question: Feedback.wrong(
+            Text(
+                "{cost} is not the cost of the {count} views in {crop}x{crop} "
+                "views",
+                cost=fmt(value),
+                count=len(scales),
+                crop=crop,
+            ),
+            Text(
+                "add up (s/{crop})^2 over the sizes {sizes}",
+                crop=crop,
+                sizes=", ".join(map(str, scales)),
+            ),
+        ),
+        near=lambda value, target: abs(value - target) <= 0.005 * target,
+        shown=fmt,
+        read=read_number,
+    )
+
+
+def _views_table(size: int, padding: int) -> Table:
+    """The right count of :func:`check_crop_views` and the counts its mistakes give."""
     if padding < 0 or size < 1:
         raise QuestionError(
             f"need size >= 1 and padding >= 0; got size={size}, padding={padding}"
         )
-    value, problem = read_integer(answer, VIEWS)
-    if problem is not None:
-        return problem
-    assert value is not None
     positions = 2 * padding + 1
     expected = positions * positions * 2
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "{positions} x {positions} positions (offsets 0 to {most} in "
-                "each direction) times 2 for the flip: {views}. Ten-crop "
-                "testing averages 10 of them: the centre and the four "
-                "corners, each mirrored.",
-                positions=positions,
-                most=2 * padding,
-                views=expected,
-            )
-        )
-    wrong: list[tuple[int, Message, Message]] = [
-        (
-            positions * positions,
+    one_way, corners = positions * positions, (2 * padding) ** 2
+    wrong = [
+        Mistake(
+            one_way,
             Text(
                 "{views} counts the positions but not the mirror images",
-                views=value,
+                views=one_way,
             ),
             _("a flipped crop is another view: multiply by 2"),
         ),
-        (
-            (2 * padding) ** 2 * 2,
-            Text("{views} misses one offset in each direction", views=value),
+        Mistake(
+            corners * 2,
+            Text(
+                "{views} misses one offset in each direction",
+                views=corners * 2,
+            ),
             Text(
                 "the offset runs from 0 to {most} inclusive: {positions} "
                 "values",
@@ -172,12 +166,12 @@ def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
                 positions=positions,
             ),
         ),
-        (
-            (2 * padding) ** 2,
+        Mistake(
+            corners,
             Text(
                 "{views} misses one offset per direction and the mirror "
                 "images",
-                views=value,
+                views=corners,
             ),
             Text(
                 "offsets 0 to {most} give {positions} positions per "
@@ -186,39 +180,53 @@ def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
                 positions=positions,
             ),
         ),
-        (
+        Mistake(
             10,
             _("10 is ten-crop testing's choice of views, not every view"),
             _("count every position of the crop window, flipped or not"),
         ),
-        (
+        Mistake(
             positions * 2,
-            Text("{views} moves the crop in one direction only", views=value),
+            Text(
+                "{views} moves the crop in one direction only",
+                views=positions * 2,
+            ),
             _("the window moves up and down as well as left and right"),
         ),
     ]
-    found = [(why, hint) for n, why, hint in wrong if n == value]
-    if found:  # two readings of one number (10 = ten-crop = 5 x 2): say both
-        return Feedback.wrong(
-            functools.reduce(
-                lambda one, other: Text(
-                    "{one}; or {other}", one=one, other=other
-                ),
-                [why for why, hint in found],
-            ),
-            functools.reduce(
-                lambda one, other: Text(
-                    "{one}; {other}", one=one, other=other
-                ),
-                dict.fromkeys(hint for why, hint in found),
-            ),
-        )
-    return Feedback.wrong(
-        Text("{views} is not the number of views", views=value),
+    return table(
+        expected,
         Text(
-            "count the window's positions in the {side}x{side} padded "
-            "image, then the flips",
-            side=size + 2 * padding,
+            "{positions} x {positions} positions (offsets 0 to {most} in "
+            "each direction) times 2 for the flip: {views}. Ten-crop "
+            "testing averages 10 of them: the centre and the four "
+            "corners, each mirrored.",
+            positions=positions,
+            most=2 * padding,
+            views=expected,
+        ),
+        wrong,  # two readings of one number (10 = ten-crop = 5 x 2): say both
+        shared="join",
+    )
+
+
+@tabled(_views_table)
+@checker
+def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
+    """How many different views a random crop (``size x size`` out of the image
+    zero-padded by ``padding`` pixels) with a random horizontal flip can show the
+    network during training: every position times flipped or not."""
+    return judge(
+        answer,
+        VIEWS,
+        _views_table(size, padding),
+        lambda value, question: Feedback.wrong(
+            Text("{views} is not the number of views", views=value),
+            Text(
+                "count the window's positions in the {side}x{side} padded "
+                "image, then the flips",
+                side=size + 2 * padding,
+            ),
         ),
     )
 
@@ -258,29 +266,19 @@ def check_flip_predict(predict: Callable) -> Feedback:
     """``predict(model, x)`` must return, for every image of the normalised batch ``x``
     ``(N, 3, H, W)``, the class with the highest mean softmax over the image and its
     mirror image (flipped left to right)."""
-    if not callable(predict):
-        return Feedback.wrong(
-            Text(
-                "pass your function itself; got {answer}",
-                answer=describe(predict),
-            ),
-            "check_flip_predict(flip_predict)",
-        )
+    problem = not_a_function(predict, "check_flip_predict(flip_predict)")
+    if problem is not None:
+        return problem
     model, x = _probe()
     original = x.clone()
-    try:
-        out = predict(model, x)
-    except Exception as err:  # noqa: BLE001
-        return Feedback.wrong(
-            Text(
-                "your function raised {error}",
-                error=f"{type(err).__name__}: {clip(err, 200)}",
-            ),
-            _(
-                "it is called as predict(model, x), x a float batch "
-                "(N, 3, H, W)"
-            ),
-        )
+    out, problem = call_student(
+        predict,
+        (model, x),
+        N_("your function raised {error}"),
+        _("it is called as predict(model, x), x a float batch (N, 3, H, W)"),
+    )
+    if problem is not None:
+        return problem
     if not torch.equal(x, original):
         return Feedback.wrong(
             _("your function changed the batch in place"),

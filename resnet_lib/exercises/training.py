@@ -16,7 +16,6 @@ import torch.nn.functional as F
 from ..device import seeded
 from ..i18n import N_, Text, _
 from .feedback import (
-    clip,
     Feedback,
     Number,
     Question,
@@ -25,6 +24,7 @@ from .feedback import (
     fmt,
     read_number,
 )
+from .harness import call_student, not_a_function
 
 EPOCHS = Question(
     N_("number of epochs"), "answer = iterations * batch_size / images"
@@ -193,20 +193,18 @@ def check_paper_lr(lr: Callable[[int], float]) -> Feedback:
         )
     values: list[Number] = []
     for step in range(PAPER_ITERATIONS):
-        try:
-            out = lr(step)
-        except Exception as err:  # noqa: BLE001 - any student error becomes feedback
-            return Feedback.wrong(
-                Text(
-                    "{call} raised {error}",
-                    call=f"lr({step})",
-                    error=f"{type(err).__name__}: {clip(err, 200)}",
-                ),
-                _(
-                    "your function must take the step number (an int) and "
-                    "return a number"
-                ),
-            )
+        out, problem = call_student(
+            lr,
+            (step,),
+            N_("{call} raised {error}"),
+            _(
+                "your function must take the step number (an int) and "
+                "return a number"
+            ),
+            call=f"lr({step})",
+        )
+        if problem is not None:
+            return problem
         if type(out) is float:  # the common case, fast
             number = Number(out, 2.0**-53)
         else:
@@ -337,35 +335,26 @@ def check_random_crop(
     """``augment(images, pad)`` on a uint8 ``(N, 3, H, W)`` batch must return, for every
     image independently, an ``H x W`` window of the image zero-padded by ``pad`` pixels on
     each side, at a uniformly random position, flipped left-right with probability 1/2."""
-    if not callable(augment):
-        return Feedback.wrong(
-            Text(
-                "pass your function itself; got {answer}",
-                answer=describe(augment),
-            ),
-            "check_random_crop(my_augment)",
-        )
+    problem = not_a_function(augment, "check_random_crop(my_augment)")
+    if problem is not None:
+        return problem
     g = torch.Generator().manual_seed(0)
     images = torch.randint(
         1, 256, (n, 3, size, size), generator=g, dtype=torch.uint8
     )  # no zeros inside
     original = images.clone()
-    try:
-        with seeded(
-            1
-        ):  # the student's randomness, without touching the caller's
-            out = augment(images, pad)
-    except Exception as err:  # noqa: BLE001
-        return Feedback.wrong(
-            Text(
-                "your function raised {error}",
-                error=f"{type(err).__name__}: {clip(err, 200)}",
-            ),
+    with seeded(1):  # the student's randomness, without touching the caller's
+        out, problem = call_student(
+            augment,
+            (images, pad),
+            N_("your function raised {error}"),
             _(
-                "it is called as augment(images, pad) with a uint8 tensor of "
-                "shape (N, 3, H, W)"
+                "it is called as augment(images, pad) with a uint8 tensor "
+                "of shape (N, 3, H, W)"
             ),
         )
+    if problem is not None:
+        return problem
     try:
         out = _as_tensor(out)
         if out.dtype == torch.bool or not (

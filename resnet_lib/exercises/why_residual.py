@@ -5,14 +5,8 @@ from __future__ import annotations
 import math
 
 from ..i18n import N_, Text, _
-from .feedback import (
-    Feedback,
-    Question,
-    QuestionError,
-    checker,
-    read_integer,
-    read_number,
-)
+from .feedback import Feedback, Question, QuestionError, checker, read_number
+from .harness import Mistake, Table, judge, table, tabled
 
 PATHS = Question(N_("number of paths"), "answer = math.comb(n, k)")
 MEAN = Question(N_("mean path length"), "answer = 9 / 4", integer=False)
@@ -27,34 +21,15 @@ def _blocks(depth: int) -> int:
     return (depth - 2) // 2
 
 
-@checker
-def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
-    """How many of the paths through the CIFAR ResNet of ``depth`` layers use exactly
-    ``length`` residual blocks."""
+def _paths_table(depth: int, length: int) -> Table:
+    """The right count of :func:`check_path_count` and the counts its mistakes give."""
     n = _blocks(depth)
-    value, problem = read_integer(answer, PATHS)
-    if problem is not None:
-        return problem
-    assert (
-        value is not None
-    )  # read_integer gives an int whenever it gives no Feedback
-    expected = math.comb(n, length)
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "C({n}, {length}) = {expected:,}: each of those paths picks "
-                "{length} of the {n} blocks, in the one order the network "
-                "runs them.",
-                n=n,
-                length=length,
-                expected=expected,
-            )
-        )
-    if value == 2**n:
-        return Feedback.wrong(
+    candidates = [
+        Mistake(
+            2**n,
             Text(
                 "{value:,} = 2^{n} counts every path, of every length",
-                value=value,
+                value=2**n,
                 n=n,
             ),
             Text(
@@ -62,58 +37,88 @@ def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
                 length=length,
                 n=n,
             ),
-        )
-    if value == math.perm(n, length):
-        return Feedback.wrong(
+        ),
+        Mistake(
+            math.perm(n, length),
             Text(
                 "{value:,} counts ordered choices, but a path runs its blocks "
                 "in the network's order",
-                value=value,
+                value=math.perm(n, length),
             ),
             _("divide by the number of orderings of the chosen blocks"),
-        )
-    for wrong_n, among in (
-        (
-            depth,
-            Text(
-                "{value:,} = C({n}, {length}) chooses among the {n} layers",
-                value=value,
-                n=depth,
-                length=length,
-            ),
         ),
-        (
-            depth - 2,
-            Text(
-                "{value:,} = C({n}, {length}) chooses among the {n} weighted "
-                "layers of the blocks",
-                value=value,
-                n=depth - 2,
-                length=length,
-            ),
-        ),
-    ):
-        if length <= wrong_n and value == math.comb(wrong_n, length):
-            return Feedback.wrong(
-                among,
+    ]
+    blocks = Text(
+        "a path uses or skips whole blocks: ResNet-{depth} has "
+        "({depth} - 2) / 2 = {n} of them",
+        depth=depth,
+        n=n,
+    )
+    if length <= depth:
+        candidates.append(
+            Mistake(
+                math.comb(depth, length),
                 Text(
-                    "a path uses or skips whole blocks: ResNet-{depth} has "
-                    "({depth} - 2) / 2 = {n} of them",
-                    depth=depth,
-                    n=n,
+                    "{value:,} = C({n}, {length}) chooses among the {n} layers",
+                    value=math.comb(depth, length),
+                    n=depth,
+                    length=length,
                 ),
+                blocks,
             )
-    return Feedback.wrong(
+        )
+    if length <= depth - 2:
+        candidates.append(
+            Mistake(
+                math.comb(depth - 2, length),
+                Text(
+                    "{value:,} = C({n}, {length}) chooses among the {n} "
+                    "weighted layers of the blocks",
+                    value=math.comb(depth - 2, length),
+                    n=depth - 2,
+                    length=length,
+                ),
+                blocks,
+            )
+        )
+    expected = math.comb(n, length)
+    return table(
+        expected,
         Text(
-            "{value:,} is not the number of paths that use {length} of {n} "
-            "blocks",
-            value=value,
-            length=length,
+            "C({n}, {length}) = {expected:,}: each of those paths picks "
+            "{length} of the {n} blocks, in the one order the network "
+            "runs them.",
             n=n,
+            length=length,
+            expected=expected,
         ),
-        _(
-            "a path is a choice, for every block, of its residual branch or "
-            "its shortcut"
+        candidates,
+        shared="first",
+    )
+
+
+@tabled(_paths_table)
+@checker
+def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
+    """How many of the paths through the CIFAR ResNet of ``depth`` layers use exactly
+    ``length`` residual blocks."""
+    n = _blocks(depth)
+    return judge(
+        answer,
+        PATHS,
+        _paths_table(depth, length),
+        lambda value, question: Feedback.wrong(
+            Text(
+                "{value:,} is not the number of paths that use {length} of "
+                "{n} blocks",
+                value=value,
+                length=length,
+                n=n,
+            ),
+            _(
+                "a path is a choice, for every block, of its residual branch "
+                "or its shortcut"
+            ),
         ),
     )
 
@@ -171,38 +176,46 @@ def check_mean_path_length(answer, depth: int = 56) -> Feedback:
     )
 
 
+def _shape_table(depth: int) -> Table:
+    """The right count of :func:`check_shape_changing_blocks` and its one mistake."""
+    _blocks(depth)
+    return table(
+        2,
+        _(
+            "2: the first blocks of the second and third stages halve the "
+            "map and double the channels; the first stage keeps the "
+            "stem's 16 channels."
+        ),
+        [
+            Mistake(
+                3,
+                _(
+                    "the first block of the first stage keeps the shape: the "
+                    "stem already outputs 16 channels at 32x32"
+                ),
+                _("count the stages whose first block has stride 2"),
+            )
+        ],
+    )
+
+
+@tabled(_shape_table)
 @checker
 def check_shape_changing_blocks(answer, depth: int = 56) -> Feedback:
     """How many blocks of the CIFAR ResNet change the shape of the signal (the ones
     whose deletion hurts most in the lesion study)."""
-    _blocks(depth)
-    value, problem = read_integer(answer, SHAPE)
-    if problem is not None:
-        return problem
-    assert value is not None
-    if value == 2:
-        return Feedback.right(
-            _(
-                "2: the first blocks of the second and third stages halve the "
-                "map and double the channels; the first stage keeps the "
-                "stem's 16 channels."
-            )
-        )
-    if value == 3:
-        return Feedback.wrong(
-            _(
-                "the first block of the first stage keeps the shape: the stem "
-                "already outputs 16 channels at 32x32"
+    return judge(
+        answer,
+        SHAPE,
+        _shape_table(depth),
+        lambda value, question: Feedback.wrong(
+            Text(
+                "{value} is not the number of blocks that change the shape",
+                value=value,
             ),
-            _("count the stages whose first block has stride 2"),
-        )
-    return Feedback.wrong(
-        Text(
-            "{value} is not the number of blocks that change the shape",
-            value=value,
-        ),
-        _(
-            "a CIFAR ResNet has three stages; look at where the map size "
-            "changes"
+            _(
+                "a CIFAR ResNet has three stages; look at where the map size "
+                "changes"
+            ),
         ),
     )

@@ -79,7 +79,8 @@ class _ShortcutOnly(nn.Module):
         self.block = block
 
     def forward(self, x: Tensor) -> Tensor:
-        return _after_addition(self.block, self.block.downsample(x))
+        b: Any = self.block  # a unit of orderings (a)-(d)
+        return _after_addition(b, b.downsample(x))
 
 
 def _is_residual(block: nn.Module) -> bool:
@@ -224,7 +225,7 @@ class _Routed(nn.Module):
         self.block, self.through_branch = block, through_branch
 
     def forward(self, x: Tensor) -> Tensor:
-        b = self.block
+        b: Any = self.block
         xb, xs = (x, x.detach()) if self.through_branch else (x.detach(), x)
         return _after_addition(b, _branch(b, xb) + b.downsample(xs))
 

@@ -29,7 +29,7 @@ from .buggy import (
     V1StrideBottleneck,
     measure_gradient_norms,
 )
-from .compare import error_line
+from ..harness import call_student, error_line
 
 
 @dataclass(frozen=True)
@@ -192,24 +192,21 @@ def check_fix(candidate: Any, bug: str) -> Feedback:
         raise QuestionError(
             f"there is no bug {bug!r} in the bank; allowed: {', '.join(map(repr, BUGS))}"
         )
-    try:
-        with seeded(
-            0
-        ):  # the student's constructors draw weights; leave the caller's RNG
-            verdict = entry.check(candidate)
-    except (
-        Exception
-    ) as err:  # a student's module can fail anywhere; the checker must not
-        verdict = Feedback.wrong(
-            Text(
-                "your code raised {error} while being checked",
-                error=error_line(err),
-            ),
+    # the student's constructors draw weights: leave the caller's RNG; a student's
+    # module can fail anywhere, and the checker must not
+    with seeded(0):
+        verdict, problem = call_student(
+            entry.check,
+            (candidate,),
+            N_("your code raised {error} while being checked"),
             _(
                 "build it and run it on a small input yourself, and read the "
                 "traceback"
             ),
+            line=error_line,
         )
+    if problem is not None:
+        verdict = problem
     if not verdict.ok and _unchanged(candidate, entry.buggy):
         name = getattr(entry.buggy, "__name__", "code")
         return Feedback.wrong(

@@ -19,7 +19,8 @@ from ...nn.models import cifar_resnet
 from ...counting import count_params
 from ...i18n import N_, Text, _
 from ..feedback import Feedback, Message, describe
-from .compare import Trace, agree, build, error_line, randomize_norms, trace
+from ..harness import call_student, error_line
+from .compare import Trace, agree, build, randomize_norms, trace
 
 # --- references nobody here wrote: torchvision's blocks ------------------------------------
 
@@ -691,16 +692,15 @@ def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
         )
         before = {k: v.clone() for k, v in model.state_dict().items()}
         expected = _reference_norms(model, x, y, train=True)
-        try:
-            got = candidate(model, x, y)
-        except Exception as err:  # the student's function
-            return Feedback.wrong(
-                Text(
-                    "calling your function on a CIFAR ResNet-8 raised {error}",
-                    error=error_line(err),
-                ),
-                _("it is called as measure(model, inputs, targets)"),
-            )
+        got, problem = call_student(
+            candidate,
+            (model, x, y),
+            N_("calling your function on a CIFAR ResNet-8 raised {error}"),
+            _("it is called as measure(model, inputs, targets)"),
+            line=error_line,
+        )
+        if problem is not None:
+            return problem
         after = model.state_dict()
         changed = [
             k

@@ -18,19 +18,13 @@ from typing import Any, Callable, Iterator, Optional, Sequence, cast
 import torch
 from torch import Tensor, nn
 
-from ...i18n import Text, _
+from ...i18n import N_, Text, _
 from ..feedback import Feedback, describe, say
+from ..harness import attempt, call_student, error_line
 
 #: the layers whose weights a reference hands to the student's module
 WEIGHTED = (nn.Conv2d, nn.BatchNorm2d, nn.Linear)
 ATOL, RTOL = 1e-5, 1e-4
-
-
-def error_line(err: BaseException) -> str:
-    """``TypeName: first line of the message``, shortened to one readable line."""
-    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    text = text if len(text) <= 160 else text[:157] + "..."
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def build(
@@ -73,17 +67,16 @@ def build(
             ),
         )
     call = f"{candidate.__name__}({', '.join(map(repr, args))})"
-    try:
-        module = candidate(*args)
-    except Exception as err:  # the student's constructor
-        return None, Feedback.wrong(
-            Text(
-                "building {call} raised {error}",
-                call=call,
-                error=error_line(err),
-            ),
-            Text("the constructor takes {signature}", signature=signature),
-        )
+    module, problem = call_student(
+        candidate,
+        args,
+        N_("building {call} raised {error}"),
+        Text("the constructor takes {signature}", signature=signature),
+        line=error_line,
+        call=call,
+    )
+    if problem is not None:
+        return None, problem
     if not isinstance(module, nn.Module):
         return None, Feedback.wrong(
             Text("{call} did not return an nn.Module", call=call),
@@ -145,24 +138,25 @@ def trace(module: nn.Module, x: Tensor) -> Trace:
     ]
     try:
         with torch.no_grad():
-            out = module(
-                x.clone()
-            )  # a forward that writes into its input cannot change ours
-        if not isinstance(out, Tensor):  # the student reads this error
-            raise TypeError(
-                say(
-                    Text(
-                        "forward returned {result}, not a tensor",
-                        result=describe(out),
-                    )
-                )
-            )
-        return Trace(out, None, calls)
-    except Exception as err:  # the student's forward
-        return Trace(None, err, calls)
+            # a forward that writes into its input cannot change ours
+            out, err = attempt(module, x.clone())
     finally:
         for h in handles:
             h.remove()
+    if err is None and not isinstance(
+        out, Tensor
+    ):  # the student reads this error
+        err = TypeError(
+            say(
+                Text(
+                    "forward returned {result}, not a tensor",
+                    result=describe(out),
+                )
+            )
+        )
+    return (
+        Trace(None, err, calls) if err is not None else Trace(out, None, calls)
+    )
 
 
 def _signature(m: nn.Module) -> tuple:
@@ -227,23 +221,23 @@ def mappings(
 
 def load_pairs(pairs: list[tuple[nn.Module, nn.Module]]) -> bool:
     """Copy every reference layer's state into its student partner; False if one refuses."""
-    try:
-        with torch.no_grad():
-            for r, c in pairs:
-                c.load_state_dict(r.state_dict())
-        return True
-    except Exception:  # a student's layer with a custom state_dict
-        return False
+    with torch.no_grad():  # a student's layer may have a custom state_dict
+        loaded = attempt(
+            lambda: [c.load_state_dict(r.state_dict()) for r, c in pairs]
+        )
+    return loaded[1] is None
 
 
 def run(module: nn.Module, x: Tensor, train: bool) -> Optional[Tensor]:
-    try:
+    """``module(x)`` in train or eval mode, without gradients; None where it fails."""
+
+    def forward() -> Any:
         module.train(train)
         with torch.no_grad():
-            out = module(x.clone())
-        return out if isinstance(out, Tensor) else None
-    except Exception:
-        return None
+            return module(x.clone())
+
+    out, err = attempt(forward)
+    return out if isinstance(out, Tensor) else None
 
 
 def close(a: Optional[Tensor], b: Optional[Tensor]) -> bool:

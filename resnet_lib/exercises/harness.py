@@ -1,0 +1,290 @@
+"""What every checker does around its own question: call the student's code, and judge a
+number against the right one and the mistakes the checker knows.
+
+Calling. :func:`attempt` runs a student's function, constructor or forward pass and hands
+back its result or the exception it raised (any ``Exception``, a
+:class:`~.feedback.QuestionError` too, since it is the student's code that raised it;
+never a ``KeyboardInterrupt``).
+:func:`call_student` turns that exception into the :class:`~.feedback.Feedback` the
+checker gives, naming the call and the error on one clipped line. In the marker's judge a
+student's function is a replay of what it answered in the sandbox, and its errors come
+back as :class:`~.answers.Replayed` under the original class name, so the sentence is the
+same on both sides.
+
+Judging. A numeric checker describes its question as a :class:`Table`: the right answer,
+what it gets, and the known mistakes as data (:class:`Mistake`: the wrong answer, what it
+looks like the student did, and the hint). :func:`judge` reads a student's number against
+the table; the checker adds what it says of any other number (often :func:`how_far`).
+:func:`mistakes` asks a checker for its table, so that a page can show the checker's own
+diagnoses without running it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import operator
+import string
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+from ..i18n import Text
+from .feedback import (
+    Feedback,
+    Message,
+    Number,
+    Question,
+    all_checkers,
+    clip,
+    describe,
+    read_integer,
+)
+
+# ------------------------------------------------------------ calling a student's code
+
+
+def raised(err: BaseException) -> str:
+    """``TypeName: the message``, on one line, cut to 200 characters."""
+    return f"{type(err).__name__}: {clip(err, 200)}"
+
+
+def error_line(err: BaseException) -> str:
+    """``TypeName: first line of the message``, shortened to one readable line."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def error_name(err: BaseException) -> str:
+    """The error's class name alone (a sentence that gives its message apart)."""
+    return type(err).__name__
+
+
+def attempt(
+    fn: Callable[..., Any], *args: Any
+) -> tuple[Any, Optional[Exception]]:
+    """``(fn(*args), None)``, or ``(None, the exception)`` where the student's code raised.
+
+    Any ``Exception`` (a ``QuestionError`` too: raised by a student's code, it is the
+    student's) becomes the result; ``KeyboardInterrupt`` and ``SystemExit`` pass.
+    """
+    try:
+        return fn(*args), None
+    except Exception as err:  # noqa: BLE001 - a student's error becomes feedback, never a traceback
+        return None, err
+
+
+def call_student(
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    message: str,
+    hint: Union[Message, Callable[[Exception], Message]],
+    line: Callable[[BaseException], str] = raised,
+    **fields: Any,
+) -> tuple[Any, Optional[Feedback]]:
+    """``(fn(*args), None)``, or ``(None, Feedback)`` naming the error the call raised.
+
+    Args:
+        message: the sentence, a template marked with ``N_`` whose ``{error}`` is the
+            error as ``line`` writes it (and ``{detail}``, where it has one, the error's
+            message alone); its other fields come from ``fields``.
+        hint: the hint, or a function of the error that chooses it.
+    """
+    result, err = attempt(fn, *args)
+    if err is None:
+        return result, None
+    names = {f[1] for f in string.Formatter().parse(message) if f[1]}
+    given = {"error": line(err), "detail": clip(err, 200), **fields}
+    return None, Feedback.wrong(
+        Text(message, **{k: v for k, v in given.items() if k in names}),
+        hint(err) if callable(hint) else hint,
+    )
+
+
+def not_a_function(answer: Any, usage: str) -> Optional[Feedback]:
+    """Where the answer is a student's function: None for a callable, else what to pass."""
+    if callable(answer):
+        return None
+    return Feedback.wrong(
+        Text(
+            "pass your function itself; got {answer}", answer=describe(answer)
+        ),
+        usage,
+    )
+
+
+# ------------------------------------------------------------ judging a number
+
+Value = Union[int, float]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong answer a checker recognises: the number, what it says, and its hint.
+
+    ``hint`` holds the hint's steps, from what is wrong to the fix (one step today; a
+    single message is taken as the only step). ``shows``, where set, is the field of
+    ``message`` that writes the answer, so that an answer close enough to this one is
+    written as the student gave it.
+    """
+
+    answer: Value
+    message: Message
+    hint: Union[Message, tuple[Message, ...]] = ()
+    shows: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hint, tuple):
+            object.__setattr__(self, "hint", (self.hint,))
+
+    @property
+    def steps(self) -> tuple[Message, ...]:
+        """The hint's steps, first to last."""
+        return self.hint if isinstance(self.hint, tuple) else (self.hint,)
+
+    def feedback(self, shown: Any = None) -> Feedback:
+        """The verdict this mistake gets; ``shown`` replaces the answer in the message."""
+        message = self.message
+        if self.shows and shown is not None and isinstance(message, Text):
+            message = Text(
+                message.template, **{**message.values, self.shows: shown}
+            )
+        return Feedback.wrong(message, self.steps[0] if self.steps else "")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A numeric question as data: the right answer, what it gets, the mistakes known."""
+
+    answer: Value
+    right: Message
+    mistakes: tuple[Mistake, ...] = ()
+
+
+def table(
+    answer: Value,
+    right: Message,
+    candidates: Iterable[Mistake],
+    shared: str = "drop",
+) -> Table:
+    """The :class:`Table` of ``candidates``, none of them the right answer.
+
+    Where two candidates give the same number, ``shared`` decides: ``"drop"`` names
+    neither (the number does not tell the mistakes apart), ``"first"`` keeps the first,
+    ``"join"`` says both ("...; or ..."), with both hints.
+    """
+    groups: dict[Value, list[Mistake]] = {}
+    for m in candidates:
+        if m.answer != answer:
+            groups.setdefault(m.answer, []).append(m)
+    if shared not in ("drop", "first", "join"):
+        raise ValueError(f"shared must be drop, first or join; got {shared!r}")
+    kept = []
+    for found in groups.values():
+        if len(found) == 1 or shared == "first":
+            kept.append(found[0])
+        elif shared == "join":
+            kept.append(
+                replace(
+                    found[0],
+                    message=functools.reduce(_or, [m.message for m in found]),
+                    hint=(
+                        functools.reduce(
+                            _also, dict.fromkeys(m.steps[0] for m in found)
+                        ),
+                    ),
+                )
+            )
+    return Table(answer, right, tuple(kept))
+
+
+def _or(one: Message, other: Message) -> Text:
+    return Text("{one}; or {other}", one=one, other=other)
+
+
+def _also(one: Message, other: Message) -> Text:
+    return Text("{one}; {other}", one=one, other=other)
+
+
+def judge(
+    answer: Any,
+    asked: Question,
+    question: Union[Table, Callable[[], Table]],
+    otherwise: Callable[[Any, Table], Feedback],
+    near: Optional[Callable[[Value, Value], bool]] = None,
+    shown: Optional[Callable[[Value], Any]] = None,
+    read: Callable[[Any, Question], tuple[Any, Optional[Feedback]]] = (
+        read_integer
+    ),
+) -> Feedback:
+    """The verdict on ``answer``: what :func:`~.feedback.read_integer` (or ``read``)
+    says of a wrong kind of answer; right; the first mistake it is ``near``; or
+    ``otherwise(value, question)``.
+
+    Args:
+        asked: what the question asks for, to read the answer by.
+        question: the table (or what builds it once the answer has been read).
+        near: ``near(value, target)``, whether the answer counts as ``target``
+            (default: equal).
+        shown: the answer as a mistake's message writes it (see :class:`Mistake`).
+    """
+    value, problem = read(answer, asked)
+    if problem is not None:
+        return problem
+    if isinstance(value, Number):
+        value = value.value
+    found = question() if callable(question) else question
+    if near is None:
+        near = operator.eq
+    if near(value, found.answer):
+        return Feedback.right(found.right)
+    for m in found.mistakes:
+        if near(value, m.answer):
+            return m.feedback(shown(value) if shown else None)
+    return otherwise(value, found)
+
+
+# ------------------------------------------------------------ asking a checker for its table
+
+
+def tabled(
+    builder: Callable[..., Table],
+) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
+    """Give a checker its table: ``builder`` takes the checker's question (every
+    argument but the answer, by name) and returns the :class:`Table` the checker judges by."""
+
+    def attach(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        setattr(check, "__table__", builder)
+        return check
+
+    return attach
+
+
+def mistakes(checker_name: str, **question: Any) -> Table:
+    """The right answer and the mistakes a numeric checker diagnoses, for ``question``
+    (the checker's defaults fill what is not given): ``mistakes("check_crop_views",
+    size=32, padding=4)``.
+
+    Raises:
+        ValueError: for a checker that judges no number from a table.
+        QuestionError: for a question the checker does not ask.
+    """
+    check = all_checkers().get(checker_name)
+    builder = getattr(check, "__table__", None)
+    if check is None or builder is None:
+        raise ValueError(
+            f"{checker_name!r} is not a checker with a table; those with one: "
+            f"{', '.join(tabled_checkers())}"
+        )
+    bound = inspect.signature(inspect.unwrap(check)).bind(None, **question)
+    bound.apply_defaults()
+    return builder(**dict(list(bound.arguments.items())[1:]))
+
+
+def tabled_checkers() -> list[str]:
+    """The names of the checkers :func:`mistakes` can ask."""
+    return sorted(
+        name
+        for name, check in all_checkers().items()
+        if hasattr(check, "__table__")
+    )

@@ -1,0 +1,231 @@
+"""The checker harness: calling a student's code, and numeric questions as tables that the
+checkers themselves judge by (each mistake a table lists gets exactly its own message)."""
+
+from __future__ import annotations
+
+import pytest
+
+from resnet_lib.exercises import answers
+from resnet_lib.exercises.feedback import (
+    Feedback,
+    Question,
+    QuestionError,
+    read_number,
+    say,
+)
+from resnet_lib.exercises.harness import (
+    Mistake,
+    attempt,
+    call_student,
+    error_line,
+    error_name,
+    judge,
+    mistakes,
+    table,
+    tabled_checkers,
+)
+from resnet_lib.i18n import N_, Text
+
+# ------------------------------------------------------------ calling a student's code
+
+
+def test_attempt_gives_the_result_or_the_error():
+    assert attempt(lambda a, b: a + b, 2, 3) == (5, None)
+    result, err = attempt(int, "x")
+    assert result is None and isinstance(err, ValueError)
+
+
+def test_attempt_catches_what_student_code_raises_but_not_an_interrupt():
+    def question():  # a student's code may raise the checkers' own error too
+        raise QuestionError("part must be 'conv' or 'total'")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    result, err = attempt(question)
+    assert result is None and isinstance(err, QuestionError)
+    with pytest.raises(KeyboardInterrupt):
+        attempt(interrupted)
+
+
+def _fails(message: str):
+    def fn(*args):
+        raise ValueError(message)
+
+    return fn
+
+
+def test_call_student_names_the_call_and_the_error_on_one_clipped_line():
+    out, fb = call_student(
+        _fails("bad\n  shape " + "x" * 300),
+        (1,),
+        N_("{call} raised {error}"),
+        "take the step",
+        call="lr(1)",
+    )
+    assert out is None and fb is not None and not fb.ok
+    assert fb.message.startswith("lr(1) raised ValueError: bad shape xx")
+    assert "\n" not in fb.message and fb.message.endswith("...")
+    assert len(fb.message) == len("lr(1) raised ValueError: ") + 200
+    assert fb.hint == "take the step"
+    assert call_student(lambda s: s * 2, (3,), N_("{error}"), "")[0] == 6
+
+
+def test_call_student_offers_the_name_and_the_detail_apart_and_a_hint_by_error():
+    _, fb = call_student(
+        _fails("size of tensor a (4)"),
+        (),
+        N_("your block raised {error} in {mode} mode: {detail}"),
+        lambda err: "projection" if "size of tensor" in str(err) else "print",
+        line=error_name,
+        mode="eval",
+    )
+    assert fb is not None
+    assert fb.message == (
+        "your block raised ValueError in eval mode: size of tensor a (4)"
+    )
+    assert fb.hint == "projection"
+
+
+def test_error_line_keeps_the_first_line():
+    assert error_line(ValueError("one\ntwo")) == "ValueError: one"
+    assert error_line(ValueError("")) == "ValueError"
+    assert error_line(ValueError("y" * 200)).endswith("y...")
+
+
+def test_a_replayed_error_reads_as_the_original_did():
+    """In the judge a student's function is the replay of what it answered in the
+    sandbox; its error comes back under the original class name."""
+
+    def lr(step):
+        raise ZeroDivisionError("division by zero")
+
+    recorder = answers.Recorder(lr)
+    said = call_student(
+        recorder, (0,), N_("{call} raised {error}"), "", call="lr(0)"
+    )
+    replay = answers.Replay(recorder.calls)
+    again = call_student(
+        replay, (0,), N_("{call} raised {error}"), "", call="lr(0)"
+    )
+    assert said[1] is not None and again[1] is not None
+    assert (
+        said[1].message
+        == again[1].message
+        == ("lr(0) raised ZeroDivisionError: division by zero")
+    )
+
+
+# ------------------------------------------------------------ tables
+
+
+def test_a_mistake_holds_its_hint_as_steps():
+    one = Mistake(3, "three", "the fix")
+    assert one.hint == ("the fix",)
+    steps = Mistake(3, "three", ("what is wrong", "where", "the fix"))
+    assert steps.feedback().hint == "what is wrong"
+    assert Mistake(3, "three").feedback().hint == ""
+
+
+def test_two_mistakes_on_one_number_are_dropped_kept_or_joined():
+    found = [Mistake(5, "a", "x"), Mistake(5, "b", "y"), Mistake(7, "c", "z")]
+    right = Mistake(1, "the right answer", "")
+    assert [m.message for m in table(1, "ok", [*found, right]).mistakes] == [
+        "c"
+    ]
+    first = table(1, "ok", found, shared="first")
+    assert [m.message for m in first.mistakes] == ["a", "c"]
+    joined = table(1, "ok", found, shared="join").mistakes[0].feedback()
+    assert (joined.message, joined.hint) == ("a; or b", "x; y")
+    with pytest.raises(ValueError):
+        table(1, "ok", found, shared="both")
+
+
+def test_judge_reads_the_answer_and_writes_a_near_one_as_given():
+    cost = Question(N_("cost, in 224x224 views"), "answer = 2", integer=False)
+    question = table(
+        2.0,
+        "right",
+        [Mistake(4.0, Text("{cost} is twice", cost="4"), "h", shows="cost")],
+    )
+
+    def ask(answer):
+        return judge(
+            answer,
+            cost,
+            question,
+            lambda value, found: Feedback.wrong(f"{value} of {found.answer}"),
+            near=lambda value, target: abs(value - target) <= 0.01 * target,
+            shown=str,
+            read=read_number,
+        )
+
+    assert ask(2.01).ok and ask(2.01).message == "right"
+    assert (ask(4.02).ok, ask(4.02).message) == (False, "4.02 is twice")
+    assert ask(9).message == "9 of 2.0"
+    assert ask("9").message == read_number("9", cost)[1].message
+    counted = judge(4, cost, lambda: question, lambda v, f: None)
+    assert counted.message == "4 is twice"
+
+
+#: questions to ask each checker with a table (its defaults, and others)
+QUESTIONS = {
+    "check_block_params": [
+        {},
+        {"part": "total"},
+        {"block": "basic", "in_channels": 64, "planes": 64},
+        {"block": "basic", "in_channels": 64, "planes": 128, "stride": 2},
+        {"block": "basic", "in_channels": 64, "planes": 128, "part": "total"},
+        {"in_channels": 64, "planes": 64, "part": "total"},
+        {"in_channels": 112, "planes": 16},  # two slips give one count
+    ],
+    "check_preact_unit_params": [{}, {"part": "conv"}, {"stride": 1}],
+    "check_resnext_block_params": [
+        {},
+        {"part": "total"},
+        {"in_channels": 256, "planes": 128, "stride": 2, "part": "total"},
+        {"groups": 8, "width_per_group": 64, "part": "total"},
+    ],
+    "check_unit_count": [{}, {"per": "stage"}, {"depth": 1001}, {"depth": 56}],
+    "check_multiscale_cost": [{}, {"scales": (224, 256)}, {"scales": (320,)}],
+    "check_crop_views": [{}, {"size": 32, "padding": 4}, {"padding": 0}],
+    "check_path_count": [{}, {"depth": 20, "length": 3}, {"depth": 8}],
+    "check_shape_changing_blocks": [{}, {"depth": 110}],
+}
+
+
+def test_every_checker_with_a_table_is_tested_here():
+    assert tabled_checkers() == sorted(QUESTIONS)
+
+
+@pytest.mark.parametrize(
+    "name, question",
+    [(n, q) for n, qs in QUESTIONS.items() for q in qs],
+    ids=lambda v: v if isinstance(v, str) else repr(v),
+)
+def test_the_checker_says_what_its_table_says(name, question):
+    from resnet_lib.exercises.feedback import all_checkers
+
+    check = all_checkers()[name]
+    found = mistakes(name, **question)
+    right = check(found.answer, **question)
+    assert right.ok and right.message == say(found.right)
+    assert found.mistakes, "a table with no mistake diagnoses nothing"
+    assert len({m.answer for m in found.mistakes}) == len(found.mistakes)
+    for m in found.mistakes:
+        assert m.answer != found.answer
+        fb = check(m.answer, **question)
+        expected = m.feedback()
+        assert not fb.ok, (m.answer, fb)
+        assert (fb.message, fb.hint) == (expected.message, expected.hint)
+
+
+def test_a_checker_without_a_table_says_so():
+    with pytest.raises(ValueError, match="check_crop_views"):
+        mistakes("check_basic_block")
+    with pytest.raises(ValueError):
+        mistakes("no_such_checker")
+    with pytest.raises(QuestionError):
+        mistakes("check_block_params", part="weights")
+    with pytest.raises(TypeError):
+        mistakes("check_crop_views", side=3)
