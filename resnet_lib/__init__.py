@@ -70,4 +70,4 @@ from ._moved import install as _install_moved
 
 _install_moved()
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
