@@ -112,3 +112,10 @@ def glue(name: str, value: Any, display: bool = True) -> None:
             show(value)
         return
     myst_glue(name, value, display=display)
+
+
+def glue_all(values: dict[str, Any]) -> None:
+    """:func:`glue` each of ``values`` (name -> value) into the prose, without showing it:
+    what a chapter's hidden cell does with the sentences a page module chose."""
+    for name, value in values.items():
+        glue(name, value, display=False)
