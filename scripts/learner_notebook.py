@@ -561,18 +561,51 @@ def _passages(text: str) -> list[tuple[str, bool]]:
     return runs
 
 
+def _name_pattern(name: str, formatted: bool = True) -> re.Pattern:
+    """``train_{name}`` (an f-string's, or a ``glues`` declaration's) as ``train_.+``."""
+    literal = re.split(r"\{[^}]*\}", name) if formatted else [name]
+    return re.compile(".+".join(re.escape(part) for part in literal))
+
+
 def _glued_names(code: str) -> list[re.Pattern]:
     """The names a code cell glues: ``glue("n_train", ...)``; ``glue(f"train_{name}", ...)``
-    as the pattern ``train_.+``."""
-    patterns = []
-    for m in re.finditer(r"\bglue\(\s*(f?)([\"'])(.*?)\2", code):
-        literal = (
-            re.split(r"\{[^}]*\}", m.group(3)) if m.group(1) else [m.group(3)]
-        )
-        patterns.append(
-            re.compile(".+".join(re.escape(part) for part in literal))
-        )
+    as the pattern ``train_.+``; ``glue_all(results_values(...))``, the names that
+    function declares (``@glues`` in its page module, imported by the cell's chapter
+    from ``resnet_lib.book.pages``)."""
+    patterns = [
+        _name_pattern(m.group(3), bool(m.group(1)))
+        for m in re.finditer(r"\bglue\(\s*(f?)([\"'])(.*?)\2", code)
+    ]
+    for m in re.finditer(r"\bglue_all\(\s*(\w+)\(", code):
+        patterns += [_name_pattern(n) for n in _declared(m.group(1))]
     return patterns
+
+
+#: the page-module functions the chapter being converted imports, by name
+_PAGE_FUNCTIONS: dict[str, object] = {}
+
+
+def _page_imports(source: str) -> None:
+    """Note the functions a chapter imports from ``resnet_lib.book.pages``."""
+    import importlib
+
+    for m in re.finditer(
+        r"from (resnet_lib\.book\.pages\.\w+) import \(?([\w\s,]+)\)?", source
+    ):
+        module = importlib.import_module(m.group(1))
+        for name in re.findall(r"\w+", m.group(2)):
+            _PAGE_FUNCTIONS[name] = getattr(module, name)
+
+
+def _declared(function: str) -> tuple[str, ...]:
+    names = getattr(_PAGE_FUNCTIONS.get(function), "glued_names", None)
+    if names is None:
+        raise ValueError(
+            f"glue_all({function}(...)): {function} is no function of "
+            "resnet_lib.book.pages imported by this chapter, or it does not declare "
+            "the names it glues (@glues)"
+        )
+    return names
 
 
 def _glue_cell(
@@ -639,6 +672,8 @@ def convert(
     glued_so_far: list[
         re.Pattern
     ] = []  # names the code cells above glue (f-string names as patterns)
+    _PAGE_FUNCTIONS.clear()
+    _page_imports(md.read_text())
     for cell in nb.cells:
         if cell.cell_type == "code":
             glued_so_far += _glued_names(cell.source)

@@ -5,9 +5,11 @@ Nothing here runs at import; a chapter calls :func:`use_book_style` explicitly.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ..i18n import N_, Text
 
@@ -116,6 +118,41 @@ def glue(name: str, value: Any, display: bool = True) -> None:
 
 def glue_all(values: dict[str, Any]) -> None:
     """:func:`glue` each of ``values`` (name -> value) into the prose, without showing it:
-    what a chapter's hidden cell does with the sentences a page module chose."""
+    what a chapter's hidden cell does with the sentences a page module chose (a
+    function declared with :func:`glues`)."""
     for name, value in values.items():
         glue(name, value, display=False)
+
+
+_F = TypeVar("_F", bound=Callable[..., dict])
+
+
+def glues(*names: str) -> Callable[[_F], _F]:
+    """Declare the names whose values a page module's function returns for
+    :func:`glue_all`; ``"train_{network}"`` stands for every name of that form.
+
+    The Colab twins' generator reads the declaration (a twin runs top to bottom, so
+    a passage may show a value only after a cell glued it), and every call checks
+    that the function returns no name it did not declare."""
+    patterns = [
+        re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(n))) for n in names
+    ]
+
+    def declare(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def values(*args: Any, **kwargs: Any) -> dict:
+            out = fn(*args, **kwargs)
+            undeclared = [
+                k for k in out if not any(p.fullmatch(k) for p in patterns)
+            ]
+            if undeclared:
+                raise ValueError(
+                    f"{fn.__name__} returns {undeclared}, which its @glues "
+                    f"does not declare (it declares {list(names)})"
+                )
+            return out
+
+        setattr(values, "glued_names", names)
+        return values  # type: ignore[return-value]
+
+    return declare

@@ -20,6 +20,7 @@ the image itself and every crop is one the network saw during training.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Sequence, Union
@@ -188,6 +189,18 @@ class ProtocolResult:
     def relative_cost(self) -> float:
         """Multiply-adds per image over those of the single view."""
         return self.macs_per_image / self.single_view_macs
+
+
+def sign_test(fixed: int, broken: int) -> float:
+    """Two-sided sign test of a protocol against the single view: the chance
+    of a split of the ``fixed + broken`` changed images at least as uneven as
+    this one, were fixing and breaking equally likely (1.0 when none changed).
+    """
+    m = fixed + broken
+    if not m:
+        return 1.0
+    k = min(fixed, broken)
+    return min(1.0, 2 * sum(math.comb(m, i) for i in range(k + 1)) / 2**m)
 
 
 def view_macs(model: nn.Module, size: int) -> int:

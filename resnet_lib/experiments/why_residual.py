@@ -368,3 +368,29 @@ def loss_surface(
             for p, t in zip(model.parameters(), theta):
                 p.copy_(t)
     return rows
+
+
+def uphill_share(surface: list[list[float]]) -> float:
+    """Share of a square grid's points (the centre aside) from which one step towards
+    the centre goes uphill: 0 on a bowl, more on a rough surface."""
+    size, c = len(surface), len(surface) // 2
+    bad = 0
+    for i in range(size):
+        for j in range(size):
+            di, dj = (c > i) - (c < i), (c > j) - (c < j)
+            if (i, j) != (c, c) and surface[i + di][j + dj] > surface[i][j]:
+                bad += 1
+    return bad / (size * size - 1)
+
+
+def edge_rise(surface: list[list[float]]) -> float:
+    """How steep a bowl is: the mean loss on the edge of the grid over the loss at
+    its centre."""
+    c = len(surface) // 2
+    edge = [
+        v
+        for i, row in enumerate(surface)
+        for j, v in enumerate(row)
+        if i in (0, len(surface) - 1) or j in (0, len(row) - 1)
+    ]
+    return sum(edge) / len(edge) / surface[c][c]
