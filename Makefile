@@ -11,6 +11,11 @@ export RESNET_DATA
 # inside _build, so that a clean build trains them again.
 RESNET_TRAINED_CACHE ?= $(CURDIR)/_build/.trained
 export RESNET_TRAINED_CACHE
+# What the chapters compute that does not depend on the language (lesions, landscapes,
+# gradient norms) is computed by the English execution and read by the Chinese one
+# (resnet_lib.memo); also inside _build.
+RESNET_RESULTS_CACHE ?= $(CURDIR)/_build/.results
+export RESNET_RESULTS_CACHE
 
 .PHONY: setup system book book-zh student twins catalogs lint test unit bench clean constraints
 
@@ -37,19 +42,22 @@ constraints: setup
 	mv constraints.txt.new constraints.txt
 	touch $(VENV)/.installed
 
-# the English book, then the Chinese edition rendered from the same execution cache and
-# published beside it, under zh/ (scripts/build_zh.py)
+# the English book, then the Chinese edition (its chapters executed in Chinese, the
+# trained networks from the English execution's cache), published beside it under zh/
+# (scripts/build_zh.py)
 book: setup
 	$(BIN)/python scripts/execute_book.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(BIN)/python scripts/build_zh.py
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-# The student edition: the same book with no solution anywhere in it (scripts/build_student.py).
+# The student editions: the same book with no solution anywhere in it (scripts/build_student.py),
+# and its Chinese edition under its zh/ (scripts/build_zh.py --student).
 student: setup
 	$(BIN)/python scripts/build_student.py
+	$(BIN)/python scripts/build_zh.py --student
 
-# the Chinese edition again, after a translator's change (renders only: seconds)
+# the Chinese edition again, after a translator's change (executes only what changed)
 book-zh: setup
 	$(BIN)/python scripts/build_zh.py
 

@@ -10,10 +10,13 @@ and the chapters' code: every string passed to :func:`_`, :func:`N_` or :class:`
 * ``_("Training error")`` is the message in the current language (English, the source,
   unless :func:`set_language` or the ``RESNET_LANG`` variable chose another).
 * ``Text("{n:,} paths of mean length {mean:g}", n=..., mean=...)`` is a sentence with
-  numbers in it: it reads in the current language, and it carries its template and
-  values, so that a page executed once in English can be shown in any language (the
-  book's Chinese edition renders the English execution's outputs this way: see
-  :func:`translate_output`).
+  numbers in it: the whole template is looked up in the catalog, then filled, and it
+  reads in the current language wherever it is shown (a choice of clause is a Text in a
+  Text, translated whole too).
+
+Every edition of the book is executed in its reader's language (``RESNET_LANG``), as a
+learner's notebook is: a page shows what its code wrote, never a translation of another
+language's output.
 
 This module is the core's: it imports nothing from the rest of the library.
 """
@@ -22,19 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import html
 import json
 import os
-import re
 import string
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Union
 
 __all__ = [
-    "FIGURE_MIME",
-    "WORDS_ATTRIBUTE",
-    "MIME",
     "SOURCE_LANGUAGE",
     "Text",
     "N_",
@@ -45,8 +43,6 @@ __all__ = [
     "languages",
     "set_language",
     "speaking",
-    "translate_output",
-    "translate_string",
 ]
 
 #: the folder of the library's catalogs: ``<language>/LC_MESSAGES/resnet_lib.po``
@@ -54,15 +50,6 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "resnet_lib"
 #: the language the library and the chapters are written in
 SOURCE_LANGUAGE = "en"
-#: the MIME type under which a :class:`Text` carries its template and values
-MIME = "application/vnd.resnet-book.text+json"
-#: the MIME type of a figure's SVG with its words as text: ``{"svg": ...}`` (a Text
-#: drawn in it is found behind its words, as a printed one is)
-FIGURE_MIME = "application/vnd.resnet-book.figure+json"
-#: the attribute of an HTML <img> (an explorer's frame, a PNG) that carries the same
-#: figure as an SVG with its words as text, base64-encoded
-WORDS_ATTRIBUTE = "data-resnet-words"
-
 Value = Union[int, float, str, bool, None, "Text"]
 
 _current: list[str] = []
@@ -254,219 +241,5 @@ class Text:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # quoted as IPython shows a str (myst-nb's glue unquotes it): a sentence that
-        # reads like a Python literal, "1,024", stays text; the book's translated
-        # editions re-render it from the template and values
-        return {"text/plain": repr(self.render()), MIME: self.to_json()}
-
-
-# -- translating what an executed notebook shows -------------------------------
-
-_TEXT_NODE = re.compile(r">([^<>]+)<")
-
-
-def translate_string(text: str, lang: str) -> str:
-    """``text`` in ``lang`` if it is, whole and stripped, a message of the catalog, or
-    a sentence that a template of the catalog wrote (its values, already formatted,
-    are put into the translated template, and translated too if they are messages);
-    otherwise ``text`` as it is."""
-    core = text.strip()
-    if not core or _check(lang) == SOURCE_LANGUAGE:
-        return text
-    found = _translate(core, lang, 3)
-    if found is None:
-        return text
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()) :]
-    return f"{lead}{found}{trail}"
-
-
-def translate_lines(text: str, lang: str, most: int = 4) -> str:
-    """Printed output in ``lang``: each line translated by :func:`translate_string`,
-    or each run of up to ``most`` lines that one message wrote (the longest run that
-    is one)."""
-    if _check(lang) == SOURCE_LANGUAGE:
-        return text
-    lines, out, i = text.split("\n"), [], 0
-    while i < len(lines):
-        for j in range(min(len(lines), i + most), i, -1):
-            run = "\n".join(lines[i:j])
-            new = translate_string(run, lang)
-            if new != run or j == i + 1:
-                out.append(new)
-                i = j
-                break
-    return "\n".join(out)
-
-
-def _translate(text: str, lang: str, depth: int) -> str | None:
-    messages = catalog(lang)
-    if text in messages:
-        return messages[text]
-    if depth == 0:
-        return None
-    for template, clue, pattern in _templates(lang):
-        if clue not in text:
-            continue
-        m = pattern.fullmatch(text)
-        if m is None:
-            continue
-        values = {
-            name: _translate(value.strip(), lang, depth - 1) or value
-            for name, value in m.groupdict().items()
-        }
-        return "".join(
-            literal
-            + (values[field.split(".")[0].split("[")[0]] if field else "")
-            for literal, field, _spec, _conv in string.Formatter().parse(
-                messages[template]
-            )
-        )
-    return None
-
-
-def _templates(lang: str) -> list[tuple[str, str, re.Pattern]]:
-    """(template, its longest literal part, a pattern of its renderings) for every
-    catalog message with fields and a word of its own, the most specific first."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    return _compiled(lang, path.stat().st_mtime)
-
-
-@functools.lru_cache(maxsize=None)
-def _compiled(lang: str, mtime: float) -> list[tuple[str, str, re.Pattern]]:
-    found = []
-    for template in catalog(lang):
-        try:
-            parts = list(string.Formatter().parse(template))
-        except ValueError:
-            continue
-        literals = [literal for literal, _f, _s, _c in parts]
-        names = [
-            field.split(".")[0].split("[")[0]
-            for _l, field, _s, _c in parts
-            if field is not None
-        ]
-        # a template names its fields; a message with other braces (math, say,
-        # "x_{l+1}") is no template
-        if (
-            not names
-            or not all(n.isidentifier() for n in names)
-            or not re.search(r"[A-Za-z]{3}", "".join(literals))
-        ):
-            continue
-        regex, seen = "", set()
-        for literal, field, _spec, _conv in parts:
-            regex += re.escape(literal)
-            if field is None:
-                continue
-            name = field.split(".")[0].split("[")[0]
-            regex += f"(?P={name})" if name in seen else f"(?P<{name}>[^\n]+?)"
-            seen.add(name)
-        found.append(
-            (
-                len("".join(literals)),
-                template,
-                max(literals, key=len),
-                re.compile(regex, re.S),
-            )
-        )
-    found.sort(key=lambda t: -t[0])
-    return [(template, clue, pattern) for _n, template, clue, pattern in found]
-
-
-def _translate_markup(markup: str, lang: str) -> str:
-    # each text node of HTML or SVG (a table's header, a figure's label) that is a
-    # message of the catalog, or a sentence a template of it wrote; numbers and names
-    # are neither, and stay
-    def node(m: re.Match) -> str:
-        raw = html.unescape(m.group(1))
-        new = translate_string(raw, lang)
-        return m.group(0) if new == raw else f">{html.escape(new, False)}<"
-
-    return _TEXT_NODE.sub(node, _translate_lines_of_figure_texts(markup, lang))
-
-
-#: a matplotlib text of several lines, in an SVG with its words as text: one <text>
-#: element per line, in a group of its own
-_SVG_LINES = re.compile(
-    r'(<g id="text_\d+">\s*)((?:<text[^>]*>[^<]*</text>\s*){2,})(</g>)'
-)
-_SVG_LINE = re.compile(r"(<text[^>]*>)([^<]*)(</text>)")
-
-
-def _translate_lines_of_figure_texts(markup: str, lang: str) -> str:
-    def group(m: re.Match) -> str:
-        lines = _SVG_LINE.findall(m.group(2))
-        english = "\n".join(html.unescape(text) for _o, text, _c in lines)
-        new = translate_string(english, lang)
-        if new == english:
-            return m.group(0)
-        # as many lines as the figure laid out: the last one takes what is left
-        parts = new.split("\n")
-        parts = [*parts[: len(lines) - 1], " ".join(parts[len(lines) - 1 :])]
-        parts += [""] * (len(lines) - len(parts))
-        body = "".join(
-            f"{opening}{html.escape(part, False)}{closing}\n"
-            for (opening, _t, closing), part in zip(lines, parts)
-        )
-        return f"{m.group(1)}{body}{m.group(3)}"
-
-    return _SVG_LINES.sub(group, markup)
-
-
-#: an <img> with its figure's words: (before the words, the words, after)
-_IMG_WORDS = re.compile(rf'(<img [^>]*?) {WORDS_ATTRIBUTE}="([^"]*)"([^>]*>)')
-_IMG_SRC = re.compile(r'src="data:image/png;base64,[^"]*"')
-
-
-def _translated_images(markup: str, lang: str) -> str:
-    # each <img> with its words becomes the SVG of itself, translated
-    def image(m: re.Match) -> str:
-        import base64
-
-        svg = base64.b64decode(m.group(2)).decode("utf-8")
-        data = base64.b64encode(
-            _translate_markup(svg, lang).encode("utf-8")
-        ).decode("ascii")
-        tag = _IMG_SRC.sub(
-            lambda _m: f'src="data:image/svg+xml;base64,{data}"', m.group(1)
-        )
-        return tag + m.group(3)
-
-    return _IMG_WORDS.sub(image, markup)
-
-
-def translate_output(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """An executed output's MIME bundle, as a reader of ``lang`` should see it.
-
-    A :class:`Text` (its :data:`MIME` entry) is rendered again in ``lang``; a figure's
-    text version (:data:`FIGURE_MIME`, which the book's build adds beside the PNG) is
-    translated and replaces the PNG; the text nodes of HTML and SVG that are catalog
-    messages are translated. Keys may carry a prefix (myst-nb's glue keeps values
-    under ``application/papermill.record/``).
-    """
-    out = dict(data)
-    if _check(lang) == SOURCE_LANGUAGE:
-        # what a translation needs is no part of the English page
-        for key, value in data.items():
-            if key.endswith("text/html") and isinstance(value, str):
-                out[key] = _IMG_WORDS.sub(
-                    lambda m: m.group(1) + m.group(3), value
-                )
-        return out
-    for key, value in data.items():
-        if key.endswith(MIME):
-            prefix = key[: -len(MIME)]
-            out[f"{prefix}text/plain"] = repr(
-                Text.from_json(value).render(lang)
-            )
-        elif key.endswith(FIGURE_MIME):
-            prefix = key[: -len(FIGURE_MIME)]
-            out.pop(f"{prefix}image/png", None)
-            out[f"{prefix}image/svg+xml"] = _translate_markup(
-                value["svg"], lang
-            )
-        elif key.endswith(("text/html", "image/svg+xml")) and isinstance(
-            value, str
-        ):
-            out[key] = _translate_markup(_translated_images(value, lang), lang)
-    return out
+        # reads like a Python literal, "1,024", stays text
+        return {"text/plain": repr(self.render())}

@@ -10,7 +10,9 @@ It writes _build/student/_config.yml, the book's _config.yml with
 
 and builds into _build/student/_build/html (Jupyter Book puts its output under
 ``<path-output>/_build``), reusing the execution cache of the full build, so once
-`make book` has run it executes nothing and only renders the pages.
+`make book` has run it executes nothing and only renders the pages. The Chinese student
+edition (``scripts/build_zh.py --student``) is published under its ``zh/``, where its
+language switch leads.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def main() -> int:
         twin_dir="notebooks/student",
         html_copy_source=False,
         html_show_sourcelink=False,
-        edition_switch={},
+        # the Chinese student edition is published under zh/ of this one
+        edition_switch={"中文": "zh/"},
     )
     config["title"] = f"{config['title']} (student edition)"
     config["html"]["baseurl"] = edition_url("student")

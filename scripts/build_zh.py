@@ -2,40 +2,52 @@
 
 The pages' text comes from the book's translation catalogs (see ``make catalogs`` and
 the README's *Translating*), glued numbers included (the book's Sphinx extension lends
-a page's glue data to its translated paragraphs); what the code wrote into the pages
-(glued sentences, figures' words, tables' headers) is re-rendered in Chinese from the
-library's catalog (``resnet_lib/locale``, see ``resnet_lib.i18n``). It writes
-_build/zh/_config.yml, the book's _config.yml with ``language: zh_CN``, the catalogs'
-folder, the Chinese Colab notebooks (``notebooks/zh``) behind the launch buttons and a
-language switch back to the English pages, builds into _build/zh/_build/html reusing
-the execution cache of the English build (it executes nothing, it only renders), and
-publishes the result under ``zh/`` of the English book (_build/html/zh), where the
-English pages' language switch leads.
+a page's glue data to its translated paragraphs). What the code writes onto the pages
+(glued sentences, figures' words, tables, printed lines, checkers' feedback) is written
+in Chinese by the code itself: the chapters are executed with ``RESNET_LANG=zh_CN``
+(scripts/execute_book.py ``--language zh_CN``) into an execution cache of their own,
+the trained networks coming from the English execution's cache. It writes
+_build/zh/_config.yml, the book's _config.yml with ``language: zh_CN`` and that
+execution cache, the catalogs' folder, the Chinese Colab notebooks (``notebooks/zh``)
+behind the launch buttons and a language switch back to the English pages, builds into
+_build/zh/_build/html, and publishes the result under ``zh/`` of the English book
+(_build/html/zh), where the English pages' language switch leads.
 
-    python scripts/build_zh.py      # after the English build (`make book` runs both)
+    python scripts/build_zh.py             # after the English build (`make book`)
+    python scripts/build_zh.py --student   # after the English student edition
+
+With ``--student`` it builds the Chinese student edition the same way (no solutions,
+the Chinese students' notebooks behind its buttons) into _build/student-zh and
+publishes it under ``zh/`` of the English student edition (<book>/student/zh/).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import yaml
 
+import execute_book
 from editions import LOCALES, ROOT, TRANSLATION, build, edition_config
 from learner_notebook import book_title, language_url
 
-OUT = ROOT / "_build" / "zh"
-HTML = OUT / "_build" / "html"
 LANGUAGE = "zh_CN"
-#: where it is published: beside the English book's pages
-PUBLISHED = ROOT / "_build" / "html" / "zh"
+#: (where it is built, where it is published beside its English edition), by edition
+EDITIONS = {
+    "full": (ROOT / "_build" / "zh", ROOT / "_build" / "html" / "zh"),
+    "student": (
+        ROOT / "_build" / "student-zh",
+        ROOT / "_build" / "student" / "_build" / "html" / "zh",
+    ),
+}
 
 
-def translated_toc() -> Path:
+def translated_toc(out: Path) -> Path:
     """_toc.yml with its part captions (the sidebar's headings) from
-    ``locales/zh_CN/LC_MESSAGES/toc.po`` (``make catalogs`` writes it)."""
+    ``locales/zh_CN/LC_MESSAGES/toc.po`` (``make catalogs`` writes it), in ``out``."""
     from babel.messages.pofile import read_po
 
     with (LOCALES / LANGUAGE / "LC_MESSAGES" / "toc.po").open("rb") as f:
@@ -43,48 +55,73 @@ def translated_toc() -> Path:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     for part in toc.get("parts", []):
         part["caption"] = captions.get(part["caption"], part["caption"])
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "_toc.yml"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "_toc.yml"
     path.write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = edition_config(
+    argv = list(argv or [])
+    edition = "student" if "--student" in argv else "full"
+    argv = [a for a in argv if a != "--student"]
+    out, published = EDITIONS[edition]
+    html = out / "_build" / "html"
+    settings: dict = dict(
         language=LANGUAGE,
-        twin_dir="notebooks/zh",
+        twin_dir="notebooks/zh"
+        if edition == "full"
+        else "notebooks/zh/student",
         edition_switch={"English": "../"},
         # myst-nb's buttons of a folded cell ("Show code cell output")
         nb_code_prompt_show="显示代码单元",
         nb_code_prompt_hide="隐藏代码单元",
         **TRANSLATION,
     )
-    config["title"] = book_title(LANGUAGE)
-    config["html"]["baseurl"] = language_url("full", LANGUAGE)
+    if edition == "student":  # as scripts/build_student.py, in Chinese
+        settings.update(
+            hide_solutions=True,
+            html_copy_source=False,
+            html_show_sourcelink=False,
+        )
+    config = edition_config(**settings)
+    config["title"] = book_title(LANGUAGE) + (
+        "（学生版）" if edition == "student" else ""
+    )
+    config["html"]["baseurl"] = language_url(edition, LANGUAGE)
+    config.setdefault("execute", {})["cache"] = execute_book.cache_path(
+        LANGUAGE
+    )
+    # the chapters executed in Chinese (a chapter missing from that cache is executed
+    # by the build, with the same language, which its kernel inherits)
+    os.environ["RESNET_LANG"] = LANGUAGE
+    execute_book.main(["--language", LANGUAGE])
     # every page read again (--all): Sphinx sees no change in a chapter whose
-    # executed outputs changed, and this edition only renders (seconds)
+    # executed outputs changed
     status = build(
         config,
-        OUT,
+        out,
         "--toc",
-        str(translated_toc()),
+        str(translated_toc(out)),
         "-W",
         "-n",
         "--keep-going",
         "--all",
-        *(argv or []),
+        *argv,
     )
     if status != 0:
         return status
-    if not (PUBLISHED.parent / "index.html").exists():
+    if not (published.parent / "index.html").exists():
         print(
-            "The English book is not built, so the Chinese edition is not "
-            f"published beside it: see file://{HTML / 'index.html'}"
+            f"The English {edition} edition is not built, so the Chinese one is not "
+            f"published beside it: see file://{html / 'index.html'}"
         )
         return 1
-    shutil.rmtree(PUBLISHED, ignore_errors=True)
-    shutil.copytree(HTML, PUBLISHED)
-    print(f"The Chinese edition is at file://{PUBLISHED / 'index.html'}")
+    shutil.rmtree(published, ignore_errors=True)
+    shutil.copytree(html, published)
+    print(
+        f"The Chinese {edition} edition is at file://{published / 'index.html'}"
+    )
     return 0
 
 

@@ -13,7 +13,13 @@ Chapters that load networks another chapter trains (through
 :func:`resnet_lib.training.cached_fit`) start after it: run together, the second would
 wait on the cache's lock and hold a worker idle.
 
-    python scripts/execute_book.py [--workers N]    # `make book` runs it first
+Each edition of the book is executed in its reader's language: ``--language zh_CN``
+runs the chapters with ``RESNET_LANG=zh_CN`` into an execution cache of that language's
+own (:func:`cache_path`), which the Chinese edition's build reads (scripts/build_zh.py).
+What does not depend on the language, the trained networks above all, comes from the
+caches the English execution filled, so that execution mostly renders.
+
+    python scripts/execute_book.py [--workers N] [--language zh_CN]
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ READER = {"type": "plugin", "name": "myst_nb_md"}
 
 
 def settings() -> tuple[str, int]:
+    """The English execution cache's folder and a cell's timeout (_config.yml)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     execute = config.get("execute", {})
     return (
@@ -65,13 +72,19 @@ def settings() -> tuple[str, int]:
     )
 
 
+def cache_path(language: str = "en") -> str:
+    """The execution cache of the chapters executed in ``language``."""
+    base, _timeout = settings()
+    return base if language == "en" else f"{base}-{language}"
+
+
 def _execute(
-    pk: int, uri: str, cache_path: str, timeout: int
+    pk: int, uri: str, folder: str, timeout: int
 ) -> tuple[int, float]:
     """Execute one staged chapter into the cache: (status, seconds); status 0 is done."""
     t0 = time.perf_counter()
     status, _ = ExecutionWorkerLocalMProc()(
-        ProcessData(pk, uri, get_cache(cache_path), timeout, False)
+        ProcessData(pk, uri, get_cache(folder), timeout, False)
     )
     return status, time.perf_counter() - t0
 
@@ -84,9 +97,22 @@ def main(argv: list[str] | None = None) -> int:
         default=min(2, os.cpu_count() or 1),
         help="chapters executed at once (default: 2, or 1 on a 1-core machine)",
     )
+    parser.add_argument(
+        "--language",
+        default="en",
+        help="execute the chapters in this language (RESNET_LANG), into its own "
+        "execution cache (default: en)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1; got {args.workers}")
+    from resnet_lib import i18n
+
+    if args.language not in i18n.languages():
+        parser.error(
+            f"no catalog for language {args.language!r}; allowed: "
+            f"{', '.join(i18n.languages())}"
+        )
     if ExecutionWorkerLocalMProc is None:
         print(
             "this jupyter-cache has no execution worker to call; "
@@ -99,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     # book's Sphinx extension (book/_ext) sets it for the kernels the build starts
     os.environ["OMP_NUM_THREADS"] = str(threads)
     os.environ[STATIC_ENV] = "1"
+    os.environ["RESNET_LANG"] = args.language
 
-    cache_path, timeout = settings()
-    cache = get_cache(cache_path)
+    _base, timeout = settings()
+    path = cache_path(args.language)
+    cache = get_cache(path)
     chapters = {p.stem: p for p in sync_notebooks.chapters()}
     todo = {}
     for name, path in chapters.items():
@@ -109,14 +137,16 @@ def main(argv: list[str] | None = None) -> int:
         if cache.get_cached_project_nb(record.pk) is None:
             todo[name] = record
     if not todo:
-        print("every chapter is in the execution cache already")
+        print(
+            f"every chapter is in the execution cache ({args.language}) already"
+        )
         return 0
     order = sorted(
         todo, key=lambda n: (n not in FIRST, list(chapters).index(n))
     )
     print(
-        f"executing {len(todo)} chapters, {args.workers} at a time, "
-        f"{threads} CPU thread(s) each",
+        f"executing {len(todo)} chapters in {args.language}, "
+        f"{args.workers} at a time, {threads} CPU thread(s) each",
         flush=True,
     )
     t0 = time.perf_counter()
@@ -132,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             for name in ready[: args.workers - len(running)]:
                 order.remove(name)
                 r = todo[name]
-                running[
-                    pool.submit(_execute, r.pk, r.uri, cache_path, timeout)
-                ] = name
+                running[pool.submit(_execute, r.pk, r.uri, path, timeout)] = (
+                    name
+                )
             # a chapter's dependencies depend on nothing, so one is always running
             assert running, f"nothing to wait for; left: {order}"
             finished, _ = wait(running, return_when=FIRST_COMPLETED)

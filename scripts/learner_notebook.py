@@ -108,11 +108,11 @@ def edition_url(edition: str = "full") -> str:
 
 
 def language_url(edition: str, language: str) -> str:
-    """Where a twin's links lead: its edition of the book in its language. The
-    Chinese edition is published under ``zh/``; it has no student edition of its
-    own, so a Chinese student's notebook links to the (English) student edition,
-    which has no solutions either."""
-    if language == SOURCE_LANGUAGE or edition == "student":
+    """Where a twin's links lead: its edition of the book in its language. A Chinese
+    edition is published under ``zh/`` of its English one (the book's, the student
+    edition's), so a Chinese student's notebook leads to Chinese pages without
+    solutions."""
+    if language == SOURCE_LANGUAGE:
         return edition_url(edition)
     return edition_url(edition) + "zh/"
 

@@ -153,9 +153,13 @@ def editions():
     return FULL, STUDENT
 
 
+@pytest.mark.parametrize("language", ["", "zh"])
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_student_edition_has_the_exercises_but_no_solutions(editions, md):
-    full_dir, student_dir = editions
+def test_student_edition_has_the_exercises_but_no_solutions(
+    editions, md, language
+):
+    """In English and in Chinese (each edition under zh/ of its English one)."""
+    full_dir, student_dir = (d / language for d in editions)
     page = md.relative_to(ROOT).with_suffix(".html")
     full, student = parse(full_dir / page), parse(student_dir / page)
     labels = [e.label for e in exercises(md)]
@@ -172,7 +176,7 @@ def test_student_edition_has_the_exercises_but_no_solutions(editions, md):
             for t in solution
             if len(t) >= 12
             and t not in elsewhere
-            and not t.startswith("Solution to")
+            and not t.startswith(("Solution to", "解答"))
         ]
         assert own, (
             f"{md.name}: a solution with no text of its own to look for: {solution}"

@@ -2,6 +2,7 @@
 role inside a translated paragraph (a gettext catalog's msgstr) pastes the page's
 value, through book/_ext/book_build.py. Without it the role pastes nothing."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -71,21 +72,21 @@ def test_a_glued_value_survives_translation(tmp_path):
     messages.mkdir(parents=True)
     (messages / "index.po").write_text(CATALOG)
     out = tmp_path / "html"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-b",
-            "html",
-            "-q",
-            str(tmp_path),
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+
+    def build(**env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "sphinx", "-b", "html", "-q"]
+            + [str(tmp_path), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, **env},
+        )
+
+    # a Chinese page executed in English is refused: each edition speaks its own
+    wrong = build(RESNET_LANG="en")
+    assert wrong.returncode != 0 and "set RESNET_LANG=zh_CN" in wrong.stderr
+    run = build(RESNET_LANG="zh_CN")
     assert run.returncode == 0, run.stderr
     page = (out / "index.html").read_text()
     assert "图像" in page  # the catalog was used

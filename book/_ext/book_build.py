@@ -14,9 +14,9 @@
    ``locales/``) keep the numbers that the chapters compute.
 6. Adds a language switch to every page (``edition_switch``): a link to the same page
    in the book's other editions (the Chinese edition is published under ``zh/``).
-7. Shows a translated edition's outputs in its language (see ``_translated_outputs``):
-   the sentences the code glued, the figures' words and the tables' headers, from the
-   library's catalogs (``resnet_lib/locale``), without executing anything again.
+7. Refuses to build an edition whose chapters would be executed in another language
+   than its own (``RESNET_LANG``; see ``_check_language``): a translated edition shows
+   what its chapters wrote in its language, never a translation of English outputs.
 """
 
 from __future__ import annotations
@@ -167,61 +167,22 @@ def _glue_in_translations() -> None:
     roles.retrieve_glue_data = retrieve
 
 
-def _translated_outputs() -> None:
-    """Translate every output of a page as myst-nb takes it from the execution cache.
-
-    The chapters are executed once, in English; their outputs carry what a translation
-    needs (a glued sentence its template and values, a figure its words as text: see
-    ``resnet_lib.i18n``). Before myst-nb reads a notebook's glue data and renders its
-    outputs, each output's MIME bundle is replaced by the translated one, and each
-    printed line that a message of the library's catalog wrote is translated.
-    """
-    from myst_nb.core.execute import base
-
-    original = base.extract_glue_data
-
-    def extract(notebook, *args, **kwargs):
-        from nbformat import from_dict
-
-        from resnet_lib import i18n
-
-        lang = _LANGUAGE.get("language", i18n.SOURCE_LANGUAGE)
-        for cell in notebook.cells:
-            for output in cell.get("outputs", []):
-                if "data" in output:
-                    data = i18n.translate_output(output["data"], lang)
-                    # what a translation needs is no output of its own (myst-nb
-                    # would warn of an unknown type)
-                    output["data"] = from_dict(
-                        {
-                            k: v
-                            for k, v in data.items()
-                            if not k.endswith((i18n.MIME, i18n.FIGURE_MIME))
-                        }
-                    )
-                elif output.get("output_type") == "stream":
-                    output["text"] = i18n.translate_lines(output["text"], lang)
-        return original(notebook, *args, **kwargs)
-
-    base.extract_glue_data = extract
-
-
-#: the language of the build's outputs: set when the configuration is read
-_LANGUAGE: dict[str, str] = {}
-
-
-def _set_language(app, config) -> None:
+def _check_language(app, config) -> None:
+    # a translated edition is executed in its language (RESNET_LANG, which its
+    # kernels inherit): refuse a build whose kernels would speak another one
     from resnet_lib import i18n
 
     lang = config.language or i18n.SOURCE_LANGUAGE
-    if lang == i18n.SOURCE_LANGUAGE:
-        _LANGUAGE.clear()
-    elif lang in i18n.languages():
-        _LANGUAGE["language"] = lang
-    else:
+    if lang not in i18n.languages():
         raise RuntimeError(
             f"the book is built in {lang!r}, but resnet_lib has no catalog for "
             f"it (it has {', '.join(i18n.languages())}): run `make catalogs`"
+        )
+    spoken = i18n.language()
+    if spoken != lang:
+        raise RuntimeError(
+            f"the book is built in {lang!r} but its chapters would be executed in "
+            f"{spoken!r}: set RESNET_LANG={lang} (scripts/build_zh.py does)"
         )
 
 
@@ -229,8 +190,7 @@ def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
     app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
     _glue_in_translations()
-    _translated_outputs()
-    app.connect("config-inited", _set_language)
+    app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _twin_buttons, priority=502)

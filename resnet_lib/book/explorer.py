@@ -67,11 +67,12 @@ def _as_pairs(options: Options) -> list[tuple[str, Any]]:
     return pairs
 
 
-def _shown(text: Any) -> str:
-    """``text`` in the reader's language if it is a message of the library's catalog
-    (a control's name, an option's label: what a translated edition translates on
-    the static page too), else as it is."""
-    return i18n.translate_string(str(text), i18n.language())
+def _shown(name: Any) -> str:
+    """A control's name or a title in the reader's language, where the library's
+    catalog has it as a whole message (``"depth"``). An option's label is shown as it
+    was given: a value (``"none"``, ``"basic"``) stays a value, and a word is given
+    translated (``{_("all"): None, ...}``)."""
+    return i18n.gettext(str(name))
 
 
 def render_to_html(result: Any) -> str:
@@ -103,16 +104,9 @@ def render_to_html(result: Any) -> str:
         result.savefig(
             buf, format="png", dpi=96, bbox_inches="tight", facecolor="white"
         )
-        # while the book is built, the frame also carries itself with its words as
-        # text, for the translated editions (resnet_lib.i18n.translate_output swaps
-        # it in, translated; the English edition drops it)
-        words = ""
-        if static_mode():
-            svg = figure_svg(result, i18n.SOURCE_LANGUAGE).encode("utf-8")
-            words = f' {i18n.WORDS_ATTRIBUTE}="{base64.b64encode(svg).decode("ascii")}"'
         plt.close(result)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" style="{style}" alt="{alt}"{words}>'
+        return f'<img src="data:image/png;base64,{data}" style="{style}" alt="{alt}">'
     if hasattr(result, "_repr_html_"):
         return result._repr_html_()
     if isinstance(result, str):
@@ -266,7 +260,7 @@ class Explorer:
         start = [v for _, v in pairs].index(base[static])
         fixed = [
             f"{html.escape(_shown(n))} = "
-            f"{html.escape(_shown(self._label(n, base[n])))}"
+            f"{html.escape(str(self._label(n, base[n])))}"
             for n in self._pairs
             if n != static
         ]
@@ -280,7 +274,7 @@ class Explorer:
             if fixed
             else ""
         )
-        shown = [_shown(label) for label, _v in pairs]
+        shown = [str(label) for label, _v in pairs]
         labels = json.dumps(shown).replace(
             "</", "<\\/"
         )  # safe inside <script>
@@ -338,7 +332,7 @@ class Explorer:
         controls = {}
         for name, pairs in self._pairs.items():
             value = self.default_values()[name]
-            options = [(_shown(label), v) for label, v in pairs]
+            options = [(str(label), v) for label, v in pairs]
             if name == self.static and self.kind == "slider":
                 controls[name] = w.SelectionSlider(
                     options=options,

@@ -1,24 +1,21 @@
 """Figures in the reader's language.
 
-A chapter's figures are drawn with English words (``_("iterations")`` is English until
-a language is chosen). Two ways to another language:
-
-* **live**, in a Colab notebook of a translated edition: :func:`use_language` chooses
-  the language, and from then on every figure is shown as SVG with its words
-  translated and kept as text, so the browser's fonts draw the Chinese (matplotlib's
-  own fonts have no Chinese glyphs, and Colab installs none);
-* **after execution**, in the book's build: the chapters are executed once, in
-  English, and each figure carries, beside its PNG, an SVG of itself with its words
-  as text (:func:`figure_bundle`); the translated editions render that SVG with its
-  words translated (:func:`resnet_lib.i18n.translate_output`), so they execute
-  nothing.
+A chapter's figures are drawn with words from the library's catalog (``_("iterations")``
+is English until a language is chosen, Chinese under ``RESNET_LANG=zh_CN``). matplotlib's
+fonts have no Chinese glyphs, and neither Colab nor a laptop need have a font that does;
+so in a language other than English every figure is shown as SVG with its words kept as
+text (:func:`figure_svg`), and the reader's browser draws them with its own fonts. That
+holds in a learner's notebook (:func:`use_language`, which the Chinese notebooks' setup
+cell calls) and in the book's build of a translated edition, whose chapters are executed
+in that language (:func:`resnet_lib.book.notebook.use_book_style` calls
+:func:`use_language` when ``RESNET_LANG`` names one).
 """
 
 from __future__ import annotations
 
 import io
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import i18n
 
@@ -26,47 +23,23 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def _words(fig: Figure) -> list[Any]:
-    from matplotlib.text import Text as Artist
-
-    return [t for t in fig.findobj(Artist) if t.get_text().strip()]
-
-
-def figure_svg(fig: Figure, lang: str | None = None) -> str:
-    """``fig`` as SVG with its words as text, translated into ``lang`` (the current
-    language if None); the figure itself is left as it was."""
+def figure_svg(fig: Figure) -> str:
+    """``fig`` as SVG with its words as text (drawn by the browser that shows it), the
+    same bytes for the same figure (no date, a fixed id salt)."""
     import matplotlib as mpl
 
-    lang = lang or i18n.language()
-    words = _words(fig)
-    before = [t.get_text() for t in words]
-    try:
-        for t, english in zip(words, before):
-            t.set_text(i18n.translate_string(english, lang))
-        out = io.StringIO()
-        with (
-            mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "book"}),
-            warnings.catch_warnings(),
-        ):
-            # matplotlib's fonts lack the Chinese glyphs it only measures here: the
-            # text stays text, and the reader's browser draws it
-            warnings.filterwarnings("ignore", "Glyph .* missing from font")
-            fig.savefig(
-                out,
-                format="svg",
-                bbox_inches="tight",
-                metadata={"Date": None},
-            )
-    finally:
-        for t, english in zip(words, before):
-            t.set_text(english)
+    out = io.StringIO()
+    with (
+        mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "book"}),
+        warnings.catch_warnings(),
+    ):
+        # matplotlib measures the words with its own fonts, which lack the Chinese
+        # glyphs; it does not draw them: the text stays text, and the browser draws it
+        warnings.filterwarnings("ignore", "Glyph .* missing from font")
+        fig.savefig(
+            out, format="svg", bbox_inches="tight", metadata={"Date": None}
+        )
     return out.getvalue()
-
-
-def figure_bundle(fig: Figure) -> dict[str, Any]:
-    """The translatable form of ``fig``: its SVG with English words as text (see
-    :func:`resnet_lib.i18n.translate_output`)."""
-    return {i18n.FIGURE_MIME: {"svg": figure_svg(fig, i18n.SOURCE_LANGUAGE)}}
 
 
 def _shell():
@@ -78,25 +51,10 @@ def _shell():
     return shell if getattr(shell, "kernel", None) is not None else None
 
 
-def record_figures() -> bool:
-    """In a kernel, let every figure shown carry :func:`figure_bundle` beside its PNG
-    (the book's build calls this through ``use_book_style``). False outside a kernel."""
-    shell = _shell()
-    if shell is None:
-        return False
-    from matplotlib.figure import Figure
-
-    formatter = shell.display_formatter.mimebundle_formatter
-    formatter.for_type(
-        Figure, lambda fig, include=None, exclude=None: figure_bundle(fig)
-    )
-    return True
-
-
 def use_language(lang: str) -> None:
     """Speak ``lang`` (``"en"``, ``"zh_CN"``): the library's sentences, labels and
     feedback, and, in a kernel, the figures shown from now on (as SVG with their words
-    translated, when ``lang`` is not English)."""
+    as text, when ``lang`` is not English)."""
     i18n.set_language(lang)
     shell = _shell()
     if shell is None:
@@ -116,6 +74,7 @@ def use_language(lang: str) -> None:
         set_matplotlib_formats("png")
         return
     formatters["image/png"].pop(Figure, None)
-    formatters["image/svg+xml"].for_type(
-        Figure, lambda fig: figure_svg(fig, lang)
-    )
+    formatters["image/svg+xml"].for_type(Figure, figure_svg)
+    # laying a figure out (tight_layout, say) measures its words with matplotlib's
+    # fonts too, which have no Chinese glyphs; the browser draws them
+    warnings.filterwarnings("ignore", "Glyph .* missing from font")

@@ -59,20 +59,21 @@ def training_progress() -> str:
 def use_book_style() -> None:
     """Apply :data:`BOOK_STYLE` to matplotlib (call it once, at the top of a chapter).
 
-    While the book is built, every figure shown also carries its words as text, for
-    the translated editions (:func:`resnet_lib.book.language.record_figures`)."""
+    In a language other than English (``RESNET_LANG``, as a translated edition of the
+    book is executed), figures are shown as SVG with their words as text
+    (:func:`resnet_lib.book.language.use_language`)."""
     import matplotlib as mpl
 
     from cycler import cycler
 
-    from .explorer import static_mode
-    from .language import record_figures
+    from ..i18n import SOURCE_LANGUAGE, language
+    from .language import use_language
 
     mpl.rcParams.update(
         {**BOOK_STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
     )
-    if static_mode():
-        record_figures()
+    if language() != SOURCE_LANGUAGE:
+        use_language(language())
 
 
 def show_source(obj: Any):

@@ -20,6 +20,7 @@ from torch import nn
 from ..nn.blocks import BasicBlock, PlainBasicBlock
 from ..nn.models import init_weights
 from ..device import cpu_threads
+from ..memo import remembered
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def block_stack(
     )
 
 
+@remembered
 def identity_learning(
     depth: int = 8,
     channels: int = 16,

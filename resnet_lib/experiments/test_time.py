@@ -33,6 +33,7 @@ from ..counting import network_count
 from ..data import ImageData, normalize
 from ..i18n import N_
 from ..training import evaluating
+from ..memo import remembered
 
 PROTOCOLS = ("single", "flip", "ten_crop", "multi_scale")
 #: Where the five crops of ten-crop testing sit, in the order :func:`ten_crops` returns
@@ -214,6 +215,7 @@ def view_macs(model: nn.Module, size: int) -> int:
     return network_count(config, input_size=size).macs
 
 
+@remembered
 def compare_protocols(
     model: nn.Module,
     data: ImageData,

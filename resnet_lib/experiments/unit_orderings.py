@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from ..device import cpu_threads
 from ..nn.blocks import check_ordering
 from ..nn.models import ResNet
+from ..memo import remembered
 
 
 def ordering_stack(
@@ -135,6 +136,7 @@ class OrderingProfile:
         return self.grad_norm[0]
 
 
+@remembered
 def ordering_profile(
     ordering: str,
     units: int,

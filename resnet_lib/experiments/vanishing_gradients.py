@@ -27,6 +27,7 @@ from ..nn.blocks import ACTIVATIONS, NORMS
 from ..diagnostics import LayerGradient, gradient_norms
 from ..nn.models import ResNet, cifar_depth_to_blocks, cifar_resnet
 from ..device import cpu_threads
+from ..memo import remembered
 
 INITS = (
     "default",
@@ -43,6 +44,7 @@ def sigmoid_derivative_max(points: int = 10_001) -> tuple[float, float]:
     return grad[i].item(), x[i].item()
 
 
+@remembered
 def product_norms(
     depth: int, gain: float, width: int = 256, seed: int = 0
 ) -> list[float]:
@@ -118,6 +120,7 @@ def gradient_net(
     )
 
 
+@remembered
 def gradient_profile(
     cfg: GradientNetConfig,
     batch: int = 16,
@@ -147,6 +150,7 @@ def gradient_profile(
         return gradient_norms(net, x, y)
 
 
+@remembered
 def depth_sweep(
     depths, residual: bool, seed: int = 0, **kwargs
 ) -> dict[int, float]:
@@ -211,6 +215,7 @@ class Shattering:
     correlation: float
 
 
+@remembered
 def shattering(
     depth: int,
     residual: bool,

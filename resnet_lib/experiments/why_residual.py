@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from ..data import ImageData, normalize
 from ..nn.blocks import BasicBlock, Bottleneck
 from ..training import evaluate, evaluating
+from ..memo import remembered
 
 
 def path_counts(n: int) -> list[int]:
@@ -128,6 +129,7 @@ class Lesion:
     error: Optional[float]
 
 
+@remembered
 def lesion_study(
     model: nn.Module, data: ImageData
 ) -> tuple[float, list[Lesion]]:
@@ -144,6 +146,7 @@ def lesion_study(
     return intact, lesions
 
 
+@remembered
 def multi_lesion(
     model: nn.Module,
     data: ImageData,
@@ -284,6 +287,7 @@ def _frozen(model: nn.Module) -> Iterator[None]:
         model.train(was)
 
 
+@remembered
 def path_gradients(
     model: nn.Module,
     data: ImageData,
@@ -334,6 +338,7 @@ def _filter_normalised(model: nn.Module, g: torch.Generator) -> list[Tensor]:
     return direction
 
 
+@remembered
 def loss_surface(
     model: nn.Module,
     data: ImageData,
