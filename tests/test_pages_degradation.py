@@ -28,22 +28,11 @@ from resnet_lib.experiments.degradation import (  # noqa: E402
     DegradationResult,
     cpu_config,
 )
+from resnet_lib.data import CIFAR10_CLASSES as CIFAR_CLASSES  # noqa: E402
 from resnet_lib.i18n import speaking  # noqa: E402
 from resnet_lib.training import History  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-CIFAR_CLASSES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
 
 
 def data(n, stand_in=False, size=16):

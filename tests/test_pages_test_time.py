@@ -34,23 +34,12 @@ from resnet_lib.experiments.test_time import (  # noqa: E402
     sign_test,
     ten_crops,
 )
+from resnet_lib.data import CIFAR10_CLASSES as CLASSES  # noqa: E402
 from resnet_lib.i18n import speaking  # noqa: E402
 from resnet_lib.reference import IMAGENET_MULTISCALE_ERRORS  # noqa: E402
 from resnet_lib.training import CachedRun, History  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-CLASSES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
 
 
 def data(n):

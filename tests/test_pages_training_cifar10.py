@@ -29,6 +29,7 @@ from resnet_lib.book.pages.training_cifar10 import (  # noqa: E402
     warmup_lines,
 )
 from resnet_lib.data import SYNTHETIC_CLASSES, ImageData  # noqa: E402
+from resnet_lib.data import CIFAR10_CLASSES as CIFAR_CLASSES  # noqa: E402
 from resnet_lib.i18n import speaking  # noqa: E402
 from resnet_lib.reference import CIFAR10  # noqa: E402
 from resnet_lib.training import (  # noqa: E402
@@ -39,18 +40,6 @@ from resnet_lib.training import (  # noqa: E402
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-CIFAR_CLASSES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
 
 
 def data(n, stand_in=False):
