@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["RESNET_LANG"] = args.language
 
     _base, timeout = settings()
-    path = cache_path(args.language)
-    cache = get_cache(path)
+    folder = cache_path(args.language)
+    cache = get_cache(folder)
     chapters = {p.stem: p for p in sync_notebooks.chapters()}
     todo = {}
     for name, path in chapters.items():
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in ready[: args.workers - len(running)]:
                 order.remove(name)
                 r = todo[name]
-                running[pool.submit(_execute, r.pk, r.uri, path, timeout)] = (
+                running[pool.submit(_execute, r.pk, r.uri, folder, timeout)] = (
                     name
                 )
             # a chapter's dependencies depend on nothing, so one is always running
