@@ -18,7 +18,7 @@ module. Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Iterator, Optional, TypedDict
 
 from torch import nn
 
@@ -235,6 +235,17 @@ class NetworkCount:
         return sum(r.weighted_layers for r in self.rows)
 
 
+class _BlockOptions(TypedDict):
+    """A block's options, in the keywords :func:`block_params` and :func:`block_macs`
+    both take."""
+
+    shortcut: str
+    plain: bool
+    groups: int
+    width_per_group: int
+    expansion: int
+
+
 def network_count(
     config: ResNetConfig,
     input_size: int | tuple[int, int] = 224,
@@ -267,7 +278,14 @@ def network_count(
     full_preact = config.ordering == "full_preact"
     base = config.base_width
     convs_per_block = 2 if kind == "basic" else 3
-    groups, width_per_group = config.groups, config.width_per_group
+    # every block's options, for its parameters and its multiply-adds alike
+    options = _BlockOptions(
+        shortcut=config.shortcut,
+        plain=config.plain,
+        groups=config.groups,
+        width_per_group=config.width_per_group,
+        expansion=expansion,
+    )
     rows = []
 
     # stem
@@ -304,13 +322,9 @@ def network_count(
                 channels,
                 planes,
                 stride,
-                config.shortcut,
-                config.plain,
                 ordering=config.ordering,
                 norm_layer="batchnorm" if normed else "none",
-                groups=groups,
-                width_per_group=width_per_group,
-                expansion=expansion,
+                **options,
             ),
             block_macs(
                 kind,
@@ -319,12 +333,8 @@ def network_count(
                 stride,
                 h,
                 w,
-                config.shortcut,
-                config.plain,
-                stride_on,
-                groups=groups,
-                width_per_group=width_per_group,
-                expansion=expansion,
+                stride_on=stride_on,
+                **options,
             ),
         )
 

@@ -349,160 +349,69 @@ RESNEXT_TABLE3: Mapping[tuple[int, int, int], ResNeXtResult] = _frozen(
 RESNEXT_TEMPLATE_PARAMS = 70_000
 RESNEXT_TEMPLATE_SOURCE = f"{RESNEXT_PAPER}, Table 2"
 
-_V1, _V2 = "IMAGENET1K_V1", "IMAGENET1K_V2"
+#: torchvision's ResNet family, by builder name: the weights enum's class, and what
+#: every set of its weights shares, meta["num_params"] and meta["_ops"] (GFLOPS).
+_TORCHVISION_MODELS: dict[str, tuple[str, int, float]] = {
+    "resnet18": ("ResNet18_Weights", 11_689_512, 1.814),
+    "resnet34": ("ResNet34_Weights", 21_797_672, 3.664),
+    "resnet50": ("ResNet50_Weights", 25_557_032, 4.089),
+    "resnet101": ("ResNet101_Weights", 44_549_160, 7.801),
+    "resnet152": ("ResNet152_Weights", 60_192_808, 11.514),
+    "resnext50_32x4d": ("ResNeXt50_32X4D_Weights", 25_028_904, 4.23),
+    "resnext101_32x8d": ("ResNeXt101_32X8D_Weights", 88_791_336, 16.414),
+    "resnext101_64x4d": ("ResNeXt101_64X4D_Weights", 83_455_272, 15.46),
+    "wide_resnet50_2": ("Wide_ResNet50_2_Weights", 68_883_240, 11.398),
+    "wide_resnet101_2": ("Wide_ResNet101_2_Weights", 126_886_696, 22.753),
+}
+
+
+def _torchvision_weights(
+    version: str, accuracies: dict[str, tuple[float, float]]
+) -> dict[str, TorchvisionWeights]:
+    """The weights ``version`` (``"IMAGENET1K_V1"``, ...) of each builder in
+    ``accuracies``, given as (acc@1, acc@5) in %."""
+    out = {}
+    for builder, (acc1, acc5) in accuracies.items():
+        enum, params, gflops = _TORCHVISION_MODELS[builder]
+        out[builder] = TorchvisionWeights(
+            builder, f"{enum}.{version}", params, gflops, acc1, acc5
+        )
+    return out
+
 
 #: torchvision's ResNet family, V1 weights (the original recipe), by builder name.
 TORCHVISION: Mapping[str, TorchvisionWeights] = _frozen(
-    {
-        w.builder: w
-        for w in (
-            TorchvisionWeights(
-                "resnet18",
-                f"ResNet18_Weights.{_V1}",
-                11_689_512,
-                1.814,
-                69.758,
-                89.078,
-            ),
-            TorchvisionWeights(
-                "resnet34",
-                f"ResNet34_Weights.{_V1}",
-                21_797_672,
-                3.664,
-                73.314,
-                91.42,
-            ),
-            TorchvisionWeights(
-                "resnet50",
-                f"ResNet50_Weights.{_V1}",
-                25_557_032,
-                4.089,
-                76.13,
-                92.862,
-            ),
-            TorchvisionWeights(
-                "resnet101",
-                f"ResNet101_Weights.{_V1}",
-                44_549_160,
-                7.801,
-                77.374,
-                93.546,
-            ),
-            TorchvisionWeights(
-                "resnet152",
-                f"ResNet152_Weights.{_V1}",
-                60_192_808,
-                11.514,
-                78.312,
-                94.046,
-            ),
-            TorchvisionWeights(
-                "resnext50_32x4d",
-                f"ResNeXt50_32X4D_Weights.{_V1}",
-                25_028_904,
-                4.23,
-                77.618,
-                93.698,
-            ),
-            TorchvisionWeights(
-                "resnext101_32x8d",
-                f"ResNeXt101_32X8D_Weights.{_V1}",
-                88_791_336,
-                16.414,
-                79.312,
-                94.526,
-            ),
-            TorchvisionWeights(
-                "resnext101_64x4d",
-                f"ResNeXt101_64X4D_Weights.{_V1}",
-                83_455_272,
-                15.46,
-                83.246,
-                96.454,
-            ),
-            TorchvisionWeights(
-                "wide_resnet50_2",
-                f"Wide_ResNet50_2_Weights.{_V1}",
-                68_883_240,
-                11.398,
-                78.468,
-                94.086,
-            ),
-            TorchvisionWeights(
-                "wide_resnet101_2",
-                f"Wide_ResNet101_2_Weights.{_V1}",
-                126_886_696,
-                22.753,
-                78.848,
-                94.284,
-            ),
-        )
-    }
+    _torchvision_weights(
+        "IMAGENET1K_V1",
+        {
+            "resnet18": (69.758, 89.078),
+            "resnet34": (73.314, 91.42),
+            "resnet50": (76.13, 92.862),
+            "resnet101": (77.374, 93.546),
+            "resnet152": (78.312, 94.046),
+            "resnext50_32x4d": (77.618, 93.698),
+            "resnext101_32x8d": (79.312, 94.526),
+            "resnext101_64x4d": (83.246, 96.454),
+            "wide_resnet50_2": (78.468, 94.086),
+            "wide_resnet101_2": (78.848, 94.284),
+        },
+    )
 )
 
 #: torchvision's V2 weights (a modern training recipe, same architectures), where they exist.
 TORCHVISION_V2: Mapping[str, TorchvisionWeights] = _frozen(
-    {
-        w.builder: w
-        for w in (
-            TorchvisionWeights(
-                "resnet50",
-                f"ResNet50_Weights.{_V2}",
-                25_557_032,
-                4.089,
-                80.858,
-                95.434,
-            ),
-            TorchvisionWeights(
-                "resnet101",
-                f"ResNet101_Weights.{_V2}",
-                44_549_160,
-                7.801,
-                81.886,
-                95.78,
-            ),
-            TorchvisionWeights(
-                "resnet152",
-                f"ResNet152_Weights.{_V2}",
-                60_192_808,
-                11.514,
-                82.284,
-                96.002,
-            ),
-            TorchvisionWeights(
-                "resnext50_32x4d",
-                f"ResNeXt50_32X4D_Weights.{_V2}",
-                25_028_904,
-                4.23,
-                81.198,
-                95.34,
-            ),
-            TorchvisionWeights(
-                "resnext101_32x8d",
-                f"ResNeXt101_32X8D_Weights.{_V2}",
-                88_791_336,
-                16.414,
-                82.834,
-                96.228,
-            ),
-            TorchvisionWeights(
-                "wide_resnet50_2",
-                f"Wide_ResNet50_2_Weights.{_V2}",
-                68_883_240,
-                11.398,
-                81.602,
-                95.758,
-            ),
-            TorchvisionWeights(
-                "wide_resnet101_2",
-                f"Wide_ResNet101_2_Weights.{_V2}",
-                126_886_696,
-                22.753,
-                82.51,
-                96.02,
-            ),
-        )
-    }
+    _torchvision_weights(
+        "IMAGENET1K_V2",
+        {
+            "resnet50": (80.858, 95.434),
+            "resnet101": (81.886, 95.78),
+            "resnet152": (82.284, 96.002),
+            "resnext50_32x4d": (81.198, 95.34),
+            "resnext101_32x8d": (82.834, 96.228),
+            "wide_resnet50_2": (81.602, 95.758),
+            "wide_resnet101_2": (82.51, 96.02),
+        },
+    )
 )
 
 

@@ -21,6 +21,7 @@ import sys
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -310,16 +311,21 @@ def english_paragraphs(page: Path) -> list[str]:
     return found
 
 
+def assert_no_english_in_chinese(
+    html_dir: Path, english: Callable[[Path], list[str]]
+) -> None:
+    """``english`` finds nothing on any Chinese page, and finds something on the
+    English edition's degradation page (so that it can fail)."""
+    left = {f: english(html_dir / "zh" / f"{f}.html") for f in toc_files()}
+    left = {f: found for f, found in left.items() if found}
+    assert not left, left
+    assert english(html_dir / "book" / "degradation.html")
+
+
 def test_the_chinese_edition_has_no_english_paragraph_left(html_dir):
     """Issue 17: every paragraph, heading, list item and table cell of a Chinese page is
     Chinese (code, math and names excepted); the same check finds the English ones."""
-    left = {
-        f: english_paragraphs(html_dir / "zh" / f"{f}.html")
-        for f in toc_files()
-    }
-    left = {f: found for f, found in left.items() if found}
-    assert not left, left
-    assert english_paragraphs(html_dir / "book" / "degradation.html")
+    assert_no_english_in_chinese(html_dir, english_paragraphs)
     # the sidebar's part headings (_toc.yml's captions, from toc.po)
     captions = re.findall(
         r'<span class="caption-text">([^<]*)</span>',
@@ -429,13 +435,7 @@ def english_in_outputs(page: Path) -> list[str]:
 def test_the_chinese_pages_outputs_hold_no_english_sentence(html_dir):
     """Issue 24: what the code writes on a Chinese page is Chinese (the same check
     finds English sentences on the English page)."""
-    left = {
-        f: english_in_outputs(html_dir / "zh" / f"{f}.html")
-        for f in toc_files()
-    }
-    left = {f: found for f, found in left.items() if found}
-    assert not left, left
-    assert english_in_outputs(html_dir / "book" / "degradation.html")
+    assert_no_english_in_chinese(html_dir, english_in_outputs)
 
 
 def test_the_chinese_edition_draws_its_figures_in_chinese(html_dir):
