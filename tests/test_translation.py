@@ -163,16 +163,19 @@ LIBRARY_CATALOG = (
 GLOSSARY_FILE = ZH / "glossary.yml"
 
 ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
-REF_LABEL = re.compile(r"\{ref\}`(?:[^`<]*<)?([^`<>]+)>?`")
+#: a cross-reference's label (its text is translated): {ref}`text <label>`, {doc}`text <page>`
+REF_LABEL = re.compile(r"\{(?:ref|doc)\}`(?:[^`<]*<)?([^`<>]+)>?`")
 CODE = re.compile(r"`[^`]+`")
 MATH = re.compile(r"\$\$?[^$]+\$\$?")
 LINK = re.compile(r"\]\(([^)]+)\)")
 
 
 def keep(text: str) -> list:
-    """What a translation must keep as it is: roles (a {ref}'s label, not its text),
-    inline code, math and link targets."""
-    roles = [r for r in ROLE.findall(text) if not r.startswith("{ref}")]
+    """What a translation must keep as it is: roles (a {ref}'s or {doc}'s label, not
+    its text), inline code, math and link targets."""
+    roles = [
+        r for r in ROLE.findall(text) if not r.startswith(("{ref}", "{doc}"))
+    ]
     rest = ROLE.sub("", text)
     code = CODE.findall(rest)
     rest = CODE.sub("", rest)  # a `$HOME` in code is not math
@@ -211,10 +214,20 @@ def test_every_chapter_has_a_catalog():
     assert pages <= {p.stem for p in CATALOGS}
 
 
-def glossary() -> dict[str, str]:
+def _glossary_file() -> dict:
     import yaml
 
     return yaml.safe_load(GLOSSARY_FILE.read_text())
+
+
+def glossary() -> dict[str, str]:
+    """English term -> its one Chinese rendering."""
+    return {k: v for k, v in _glossary_file().items() if k != "avoid"}
+
+
+def avoided() -> dict[str, str]:
+    """Renderings the edition does not use -> the term used instead."""
+    return _glossary_file().get("avoid", {})
 
 
 ITALIC = re.compile(
@@ -236,11 +249,13 @@ def test_every_glossary_term_is_rendered_the_same_way_everywhere():
     "residual")."""
     terms = sorted(glossary().items(), key=lambda kv: -len(kv[0]))
     problems = []
+    # (the library's messages name code without backticks, "torchvision's Bottleneck":
+    # its catalog is held to the glossary by the `avoid` list below)
     for po in CATALOGS:
         for m in messages(po)[1]:
-            if not m.string:
+            if not m.string or isinstance(m.id, tuple):
                 continue
-            english = prose(m.id).lower()
+            english = FIELD.sub(" ", prose(m.id)).lower()
             for term, chinese in terms:
                 pattern = rf"(?<![\w-]){re.escape(term)}s?(?![\w-])"
                 if re.search(pattern, english):
@@ -264,19 +279,79 @@ def test_every_message_is_translated():
     assert not missing, missing
 
 
+def test_no_catalog_uses_a_rendering_the_glossary_avoids():
+    """Issue 24: 批量规范化 in prose (not "BatchNorm"), 步幅 (not 步长), 规范化 (not
+    归一化), 选项 A, 偏移, 调度, 起始层 for the stem (主干网络 is a backbone), 错误
+    rather than "bug": the glossary's `avoid` list, in every catalog's prose (code
+    spans, roles, fields and link targets aside)."""
+    problems = []
+    for po in [*CATALOGS, LIBRARY_CATALOG]:
+        for m in messages(po)[1]:
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            for string in strings:
+                # an English gloss may name the abbreviation: （batch normalization，BatchNorm）
+                words = re.sub(r"（[A-Za-z][^）]*）", " ", FIELD.sub(" ", prose(string)))
+                for wrong, right in avoided().items():
+                    if re.search(rf"(?<![A-Za-z]){re.escape(wrong)}(?![A-Za-z])", words):
+                        problems.append(f"{po.stem}:{m.lineno} {wrong} -> {right}")
+    assert not problems, "\n".join(problems)
+
+
+#: a field of a library message: {n:,}
+FIELD = re.compile(r"\{[A-Za-z_][^{}]*\}")
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\s*_`-]", "", text.lower())
 
 
+def headings(po: Path) -> set[str]:
+    """The headings of a chapter (its title among them), read from its source
+    book/<chapter>.md: what follows the #s of a line outside code; a heading's
+    message is its text."""
+    source = ROOT / "book" / f"{po.stem}.md"
+    if not source.exists():
+        return set()
+    found, fence = set(), None
+    for line in source.read_text().splitlines():
+        opening = re.match(r"\s*(`{3,}|~{3,})", line)
+        if opening:
+            if fence is None:
+                fence = opening.group(1)
+            elif line.strip() == fence:
+                fence = None
+            continue
+        heading = re.match(r"#{1,6}\s+(.*?)\s*$", line)
+        if fence is None and heading:
+            found.add(heading.group(1))
+    return found
+
+
+#: 残差网络（residual network）: a Chinese term followed by its English in parentheses
+GLOSS = re.compile(r"[\u4e00-\u9fff][*_]*（[A-Za-z][^）]*）")
+#: the text of a cross-reference or a link: {ref}`text <label>`, [text](target)
+LINK_TEXT = re.compile(r"\{(?:ref|doc)\}`([^`<]*)<[^`]*`|\[([^\]]*)\]\(")
+
+
+def body_text(po: Path) -> str:
+    """A chapter's translated body text in the order of the page: no heading (the
+    title included), and no cross-reference's or link's text."""
+    skip = headings(po)
+    return "\n".join(
+        LINK_TEXT.sub(" ", m.string)
+        for m in messages(po)[1]
+        if m.string and m.id not in skip
+    )
+
+
 def first_uses_without_english(po: Path) -> list[str]:
-    """The glossary terms whose first use in a chapter (its messages in the order of
-    the page) has no English term in the parentheses after it."""
+    """The glossary terms whose first use in a chapter's body text (its messages in
+    the order of the page, headings and link texts aside) has no English term in the
+    parentheses after it."""
     by_chinese: dict[str, list[str]] = {}
     for english, chinese in glossary().items():
         by_chinese.setdefault(chinese, []).append(english)
-    text = re.sub(
-        r"[*_]", "", "\n".join(m.string for m in messages(po)[1] if m.string)
-    )
+    text = re.sub(r"[*_]", "", body_text(po))
     missing = []
     for chinese, english in by_chinese.items():
         i = text.find(chinese)
@@ -296,6 +371,50 @@ def test_the_english_term_is_beside_the_chinese_on_first_use(po):
     """Issue 17: in each chapter, a glossary term's first use carries the English
     term, 残差网络（residual network）, so a reader can find the English literature."""
     assert not first_uses_without_english(po)
+
+
+def glosses_outside_body_text(po: Path) -> list[str]:
+    """Glosses where a reader meets a term as a name, not in a sentence: a heading
+    (the chapter's title: the browser tab, the sidebar, prev/next links and every
+    cross-reference to it), the sidebar's part captions (toc.po), the text of a
+    cross-reference or a link."""
+    skip = headings(po)
+    found = []
+    for m in messages(po)[1]:
+        if m.id in skip or po.stem == "toc":
+            found += [f"{po.stem}:{m.lineno} {g}" for g in GLOSS.findall(m.string)]
+        for link in LINK_TEXT.finditer(m.string):
+            text = link.group(1) or link.group(2) or ""
+            found += [f"{po.stem}:{m.lineno} {g}" for g in GLOSS.findall(text)]
+    return found
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.stem)
+def test_no_heading_or_link_text_holds_a_gloss(po):
+    """Issue 24: the English term goes beside its first use in body text only; a
+    title with glosses wraps to three lines on a phone and repeats them wherever the
+    title is shown."""
+    assert not glosses_outside_body_text(po)
+
+
+def test_the_gloss_checks_read_headings_from_the_chapter(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "x.md").write_text(
+        "# Residual networks\n\n```python\n# a comment\n```\n\nBody.\n"
+    )
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Residual networks"\nmsgstr "残差网络（residual network）"\n\n'
+        'msgid "# a comment"\nmsgstr "残差网络"\n\n'
+        'msgid "Body."\nmsgstr "见{ref}`残差块（residual block） <x>`。残差网络很深。"\n',
+        encoding="utf-8",
+    )
+    assert headings(po) == {"Residual networks"}
+    # the title's gloss does not count as the first use: the body's 残差网络 is bare
+    assert any(m.startswith("残差网络") for m in first_uses_without_english(po))
+    assert len(glosses_outside_body_text(po)) == 2  # the title and the reference
 
 
 def test_the_first_use_check_finds_a_bare_term(tmp_path):
