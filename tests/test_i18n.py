@@ -31,6 +31,7 @@ def zh(tmp_path, monkeypatch):
     catalog.add("the network is\nbetter", "该网络更好")
     catalog.add("{n} paths of mean\nlength {m}", "{n} 条路径，\n平均长度 {m}")
     catalog.add("worse", "更差", flags=["fuzzy"])
+    catalog.add("{name}:", "{name}：")
     folder = tmp_path / "zh_CN" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with (folder / "resnet_lib.po").open("wb") as f:
@@ -177,7 +178,7 @@ def test_an_explorer_translates_its_control_names_but_not_its_values(zh):
             {"iterations": [1, 2], "norm": ["none", "better"]},
         ).to_html()
     assert (
-        ">迭代次数<" in page and "iterations" not in page.split("<script")[0]
+        ">迭代次数：<" in page and "iterations" not in page.split("<script")[0]
     )
     assert "none" in page and "更好" not in page
 

@@ -298,10 +298,10 @@ class Explorer:
             if self.title
             else ""
         )
-        # the control's name, each label and the note are whole text nodes (a translated
-        # edition translates those); a select shows its option's text, translated too
+        # the control's name with its colon (a full-width one in Chinese)
+        name = html.escape(str(Text("{name}:", name=_shown(static))))
         return f"""<div class="resnet-explorer" id="{uid}" data-frames="{len(frames)}">{title}
-<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap"><span>{html.escape(_shown(static))}</span>: {control}
+<label style="display:flex;gap:0.6em;align-items:center;flex-wrap:wrap"><span>{name}</span> {control}
 <output id="{uid}-out" style="font-weight:bold">{html.escape(shown[start])}</output></label>{note}
 <div class="explorer-frames">{divs}</div>
 <script>(function() {{
