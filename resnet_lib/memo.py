@@ -15,9 +15,11 @@ A result is stored under a key made of everything that decides it:
 * the function (module and name) and every argument, by value: numbers and strings as
   they are, tensors and a network's weights by a digest of their bytes, data sets by a
   digest of their images and labels, a network by its structure (``repr``) and weights;
-* the state of PyTorch's random number generator when the function is called: a hit
-  also sets the generator to the state the computation left it in, so the code after
-  it draws the same numbers as it did after the computation;
+* for a function that draws from PyTorch's global random number generator (found
+  when it first runs), the generator's state when it is called: a hit also sets the
+  generator to the state the computation left it in, so the code after it draws the
+  same numbers as it did after the computation (a function that leaves the generator
+  alone is stored by its arguments alone: a new process starts from a random state);
 * the library's version and a digest of the source of its core and experiments, and
   torch's version.
 
@@ -210,19 +212,41 @@ def _arguments(args: tuple, kwargs: dict) -> Any:
     return [key_of(list(args)), key_of(dict(sorted(kwargs.items())))]
 
 
-def _entry(fn: Callable, arguments: Any) -> Path:
+def _entry(fn: Callable, arguments: Any, rng: Optional[str] = None) -> Path:
+    """The entry of ``fn`` called with ``arguments`` (and, for a function that draws
+    from the global generator, the generator's state ``rng``)."""
     where = folder()
     assert where is not None
     key = {
         "function": f"{fn.__module__}.{fn.__qualname__}",
         "arguments": arguments,
-        "rng": _tensor_digest(torch.get_rng_state()),
+        "rng": rng,
         "code": code_digest(),
     }
     digest = hashlib.sha256(
         json.dumps(key, sort_keys=True).encode()
     ).hexdigest()
     return where / f"{fn.__qualname__}-{digest[:24]}.pt"
+
+
+def _read(path: Path) -> Optional[dict]:
+    if not path.exists():
+        return None
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as err:  # noqa: BLE001 - an unreadable entry is replaced
+        warnings.warn(
+            f"results cache: {path.name} cannot be used ({err}); computing again",
+            stacklevel=3,
+        )
+        return None
+
+
+def _write(path: Path, stored: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    torch.save(stored, partial)
+    os.replace(partial, path)
 
 
 def remembered(fn: F) -> F:
@@ -237,32 +261,43 @@ def remembered(fn: F) -> F:
             arguments = _arguments(args, kwargs)
         except Unkeyable:
             return fn(*args, **kwargs)
-        path = _entry(fn, arguments)
-        if path.exists():
+        # a function that leaves the global generator alone is stored by its
+        # arguments; one that draws from it, by its arguments and the generator's state
+        plain = _entry(fn, arguments)
+        rng = _tensor_digest(torch.get_rng_state())
+        stored = _read(plain)
+        if stored is not None and stored.get("draws"):
+            stored = _read(_entry(fn, arguments, rng))
+        if stored is not None and "value" in stored:
             try:
-                stored = torch.load(path, weights_only=True)
                 value = decode(stored["value"])
-                torch.set_rng_state(stored["rng"])
-                return value
-            except Exception as err:  # noqa: BLE001 - an unreadable entry is replaced
+            except Exception as err:  # noqa: BLE001
                 warnings.warn(
-                    f"results cache: {path.name} cannot be used ({err}); "
-                    "computing again",
+                    f"results cache: an entry of {fn.__qualname__} cannot be "
+                    f"used ({err}); computing again",
                     stacklevel=2,
                 )
+            else:
+                if "rng" in stored:
+                    torch.set_rng_state(stored["rng"])
+                return value
         value = fn(*args, **kwargs)
+        after = torch.get_rng_state()
         try:
-            stored = {"value": encode(value), "rng": torch.get_rng_state()}
+            encoded = encode(value)
         except Unkeyable:
             return value
         if _arguments(args, kwargs) != arguments:
             # it changed an argument (a network's BatchNorm statistics, say): a stored
             # result would skip that change, so it is not stored
             return value
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        torch.save(stored, partial)
-        os.replace(partial, path)
+        if _tensor_digest(after) == rng:
+            _write(plain, {"value": encoded})
+        else:
+            _write(plain, {"draws": True})
+            _write(
+                _entry(fn, arguments, rng), {"value": encoded, "rng": after}
+            )
         return value
 
     return run  # type: ignore[return-value]

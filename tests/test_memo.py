@@ -38,7 +38,8 @@ def test_a_second_call_reads_the_result_and_leaves_the_generator_as_computing_di
     assert second["pair"] == (4, "n") and isinstance(second["pair"], tuple)
     np.testing.assert_array_equal(second[3], np.arange(4))
     torch.testing.assert_close(torch.rand(2), after_first)
-    assert len(list(cache.glob("*.pt"))) == 1
+    # a marker that it draws from the generator, and the entry of that state
+    assert len(list(cache.glob("*.pt"))) == 2
 
 
 def test_another_argument_or_generator_state_computes_again(cache):
@@ -80,16 +81,31 @@ def test_off_without_the_folder_and_for_arguments_it_cannot_name(
     assert CALLS == [2, 2, 2, 2] and not list(cache.glob("*.pt"))
 
 
+@memo.remembered
+def own_generator(n: int):
+    CALLS.append(n)
+    return torch.randn(n, generator=torch.Generator().manual_seed(0))
+
+
+def test_a_function_that_leaves_the_generator_alone_hits_from_any_state(
+    cache,
+):
+    # a new process starts from a random state: such a result must still be found
+    torch.manual_seed(1)
+    first = own_generator(3)
+    torch.manual_seed(2)
+    torch.testing.assert_close(own_generator(3), first)
+    assert CALLS == [3] and len(list(cache.glob("*.pt"))) == 1
+
+
 def test_an_unreadable_entry_is_computed_again_and_replaced(cache):
     torch.manual_seed(0)
-    draw(3)
+    own_generator(3)
     (entry,) = cache.glob("*.pt")
     entry.write_bytes(b"not a checkpoint")
-    torch.manual_seed(0)
     with pytest.warns(UserWarning, match="cannot be used"):
-        draw(3)
-    torch.manual_seed(0)
-    draw(3)
+        own_generator(3)
+    own_generator(3)
     assert CALLS == [3, 3]
 
 

@@ -186,10 +186,64 @@ def _check_language(app, config) -> None:
         )
 
 
+def _solution_titles():
+    """A solution's title in the page's word order: sphinx-exercise writes its
+    translated "Solution to" before the exercise's name ("解答 练习 10"); a translated
+    edition takes the order from the library's catalog ("Solution to {exercise}" ->
+    "{exercise} 的解答")."""
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+    from sphinx_exercise.nodes import solution_node
+
+    class SolutionTitles(SphinxPostTransform):
+        default_priority = (
+            22  # after sphinx-exercise's ResolveTitlesInSolutions (21)
+        )
+
+        def run(self):
+            from resnet_lib import i18n
+
+            lang = self.config.language or i18n.SOURCE_LANGUAGE
+            if lang == i18n.SOURCE_LANGUAGE:
+                return
+            from resnet_lib.book.notebook import SOLUTION_TITLE
+
+            before, _, after = i18n.gettext(SOLUTION_TITLE, lang).partition(
+                "{exercise}"
+            )
+            for node in self.document.findall(solution_node):
+                title = node.children[0] if node.children else None
+                refs = (
+                    [
+                        c
+                        for c in title.children
+                        if isinstance(c, nodes.reference)
+                    ]
+                    if isinstance(title, nodes.title)
+                    else []
+                )
+                if len(refs) != 1:
+                    continue
+                ref = refs[0]
+                first = ref.children[0] if ref.children else None
+                if isinstance(
+                    first, nodes.Text
+                ):  # sphinx-exercise's leading space
+                    ref.children[0] = nodes.Text(first.astext().lstrip())
+                title.children = []
+                if before.strip():
+                    title += nodes.Text(before)
+                title += ref
+                title += nodes.Text(after)
+
+    return SolutionTitles
+
+
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
     app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
     _glue_in_translations()
+    app.add_post_transform(_solution_titles())
     app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)

@@ -84,6 +84,10 @@ def show_source(obj: Any):
     return Code(inspect.getsource(obj), language="python")
 
 
+#: a solution's title in a translated edition, around the exercise's name (the book's
+#: Sphinx extension orders sphinx-exercise's words by it)
+SOLUTION_TITLE = N_("Solution to {exercise}")
+
 #: what a twin's passage shows for a value that no cell above has computed yet
 NOT_COMPUTED = N_("*[{name}: not computed yet; run the cells above first]*")
 
