@@ -73,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
         if edition == "full"
         else "notebooks/zh/student",
         edition_switch={"English": "../"},
-        # myst-nb's buttons of a folded cell ("Show code cell output")
-        nb_code_prompt_show="显示代码单元",
-        nb_code_prompt_hide="隐藏代码单元",
         **TRANSLATION,
     )
     if edition == "student":  # as scripts/build_student.py, in Chinese

@@ -28,6 +28,8 @@ catalog, how many messages are translated, fuzzy and untranslated.
 from __future__ import annotations
 
 import argparse
+import io
+import re
 import shutil
 import subprocess
 import sys
@@ -122,8 +124,6 @@ def _code_sources() -> list[tuple[str, str]]:
 
 def extract_code():
     """The template of the library's catalog: every message in the code."""
-    import io
-
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract as babel_extract
 
@@ -134,7 +134,40 @@ def extract_code():
         )
         for line, message, comments, context in found:
             template.add(message, locations=[(where, line)], context=context)
+        if where.startswith("book/"):
+            # the chapters' code comments, which a translated twin shows translated
+            for line, comment in code_comments(source):
+                template.add(
+                    comment,
+                    locations=[(where, line)],
+                    auto_comments=["a comment in the chapter's code"],
+                )
     return template
+
+
+def code_comments(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each comment in ``source`` that is words (not ``# noqa``, a
+    shape or a number); the Colab setup cell's comments stay as they are."""
+    import tokenize
+
+    found: list[tuple[int, str]] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return found
+    setup_until = -1  # the line of the setup cell's last comment
+    for tok in tokens:
+        if tok.type != tokenize.COMMENT:
+            continue
+        text = tok.string.lstrip("#").strip()
+        if text.startswith("Colab setup") or tok.start[0] == setup_until + 1:
+            setup_until = tok.start[0]
+            continue
+        if re.search(r"[A-Za-z]{3,}", text) and not text.startswith(
+            ("noqa", "type:", "@title")
+        ):
+            found.append((tok.start[0], text))
+    return found
 
 
 def merge(template, path: Path, language: str) -> Path:

@@ -162,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             for name in ready[: args.workers - len(running)]:
                 order.remove(name)
                 r = todo[name]
-                running[pool.submit(_execute, r.pk, r.uri, folder, timeout)] = (
-                    name
-                )
+                running[
+                    pool.submit(_execute, r.pk, r.uri, folder, timeout)
+                ] = name
             # a chapter's dependencies depend on nothing, so one is always running
             assert running, f"nothing to wait for; left: {order}"
             finished, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -318,7 +318,9 @@ def _doc(state: _State, content: str) -> str:
     if not path.exists():
         raise ValueError(f"{state.md.name}: {{doc}}`{content}` names no page")
     page = path.relative_to(ROOT).with_suffix("").as_posix()
-    return _link(state, text or page_title(path), page, None)
+    # the page's title in the twin's language, as the book's own link shows it
+    title = title_of(path, book_messages(path, state.language))
+    return _link(state, text or title, page, None)
 
 
 def _ref(state: _State, content: str) -> str:
@@ -561,6 +563,32 @@ def _passages(text: str) -> list[tuple[str, bool]]:
     return runs
 
 
+def translate_comments(source: str, language: str) -> str:
+    """``source`` with each comment that the library's catalog translates (``make
+    catalogs`` extracts the chapters' code comments) in ``language``."""
+    if language == SOURCE_LANGUAGE or source.startswith("# Colab setup"):
+        return source  # the setup cell is the same in every twin
+    import io
+    import tokenize
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    lines = source.split("\n")
+    for tok in reversed(tokens):  # from the end: columns stay valid
+        if tok.type != tokenize.COMMENT:
+            continue
+        text = tok.string.lstrip("#").strip()
+        translated = gettext(text, language)
+        if translated == text:
+            continue
+        row, col = tok.start[0] - 1, tok.start[1]
+        line = lines[row]
+        lines[row] = line[:col] + "# " + translated + line[tok.end[1] :]
+    return "\n".join(lines)
+
+
 def _name_pattern(name: str, formatted: bool = True) -> re.Pattern:
     """``train_{name}`` (an f-string's, or a ``glues`` declaration's) as ``train_.+``."""
     literal = re.split(r"\{[^}]*\}", name) if formatted else [name]
@@ -678,7 +706,8 @@ def convert(
         if cell.cell_type == "code":
             glued_so_far += _glued_names(cell.source)
             new = nbformat.v4.new_code_cell(
-                cell.source, metadata=dict(cell.metadata)
+                translate_comments(cell.source, language),
+                metadata=dict(cell.metadata),
             )
             if exercise:
                 new.metadata["exercise"] = exercise

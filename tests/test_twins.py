@@ -157,6 +157,22 @@ def test_the_chinese_students_set_holds_no_solution(md):
     assert not leaked_lines, leaked_lines[:3]
 
 
+def code_comments(source: str) -> list[str]:
+    """The comments of Python ``source`` (IPython's magics and shell lines left out)."""
+    import io
+    import tokenize
+
+    code = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.split("\n")
+    )
+    return [
+        tok.string.lstrip("#").strip()
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+        if tok.type == tokenize.COMMENT
+    ]
+
+
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_the_chinese_twins_read_in_chinese(md):
     """No paragraph of English prose is left (code, names and links excepted), and
@@ -173,6 +189,29 @@ def test_the_chinese_twins_read_in_chinese(md):
             if len(words) >= 4 and not re.search(r"[\u4e00-\u9fff]", para):
                 english.append(para[:80])
     assert not english, english[:3]
+    # a link to another chapter reads as that chapter's Chinese title
+    links = [
+        text
+        for page in markdown_texts(nb)
+        for text in re.findall(r"\[([^\]]+)\]\(https?://", page)
+        if re.search(r"[A-Za-z]{3,}", text)
+        and not re.search(r"[\u4e00-\u9fff]", text)
+        and not re.fullmatch(r"[\w.-]+", text)  # a name (Colab, ResNet-50)
+    ]
+    assert not links, links[:3]
+    # the code's comments are Chinese too (make catalogs extracts them)
+    comments = [
+        text
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        # the setup cell is the same in every twin (and on Colab's English UI)
+        and not "".join(c["source"]).startswith("# Colab setup")
+        for text in code_comments("".join(c["source"]))
+        if len(re.findall(r"\b[A-Za-z]{3,}\b", text)) >= 3
+        and not re.search(r"[\u4e00-\u9fff]", text)
+        and not text.startswith(("noqa", "@title", "Colab setup"))
+    ]
+    assert not comments, comments[:3]
     code = [
         "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
     ]

@@ -239,11 +239,37 @@ def _solution_titles():
     return SolutionTitles
 
 
+def _fold_prompts():
+    """A folded cell's buttons in the page's language: myst-nb words them "Show code
+    cell {type}" with the type in English; a translated edition looks each whole
+    button up in the library's catalog ("Show code cell outputs" -> "显示输出")."""
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class FoldPrompts(SphinxPostTransform):
+        default_priority = 200  # after myst-nb's HideInputCells (199)
+        formats = ("html",)
+
+        def run(self):
+            from myst_nb.sphinx_ import HideCodeCellNode
+
+            from resnet_lib import i18n
+
+            lang = self.config.language or i18n.SOURCE_LANGUAGE
+            if lang == i18n.SOURCE_LANGUAGE:
+                return
+            for node in self.document.findall(HideCodeCellNode):
+                for key in ("prompt_show", "prompt_hide"):
+                    node[key] = i18n.gettext(node[key], lang)
+
+    return FoldPrompts
+
+
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
     app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
     _glue_in_translations()
     app.add_post_transform(_solution_titles())
+    app.add_post_transform(_fold_prompts())
     app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)

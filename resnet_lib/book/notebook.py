@@ -88,6 +88,19 @@ def show_source(obj: Any):
 #: Sphinx extension orders sphinx-exercise's words by it)
 SOLUTION_TITLE = N_("Solution to {exercise}")
 
+#: myst-nb's buttons of a folded cell, as it words them in English; a translated
+#: edition shows each from the catalog (the book's Sphinx extension)
+FOLD_PROMPTS = (
+    N_("Show code cell content"),
+    N_("Hide code cell content"),
+    N_("Show code cell source"),
+    N_("Hide code cell source"),
+    N_("Show code cell output"),
+    N_("Hide code cell output"),
+    N_("Show code cell outputs"),
+    N_("Hide code cell outputs"),
+)
+
 #: what a twin's passage shows for a value that no cell above has computed yet
 NOT_COMPUTED = N_("*[{name}: not computed yet; run the cells above first]*")
 
