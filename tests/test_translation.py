@@ -290,10 +290,16 @@ def test_no_catalog_uses_a_rendering_the_glossary_avoids():
             strings = m.string if isinstance(m.string, tuple) else (m.string,)
             for string in strings:
                 # an English gloss may name the abbreviation: （batch normalization，BatchNorm）
-                words = re.sub(r"（[A-Za-z][^）]*）", " ", FIELD.sub(" ", prose(string)))
+                words = re.sub(
+                    r"（[A-Za-z][^）]*）", " ", FIELD.sub(" ", prose(string))
+                )
                 for wrong, right in avoided().items():
-                    if re.search(rf"(?<![A-Za-z]){re.escape(wrong)}(?![A-Za-z])", words):
-                        problems.append(f"{po.stem}:{m.lineno} {wrong} -> {right}")
+                    if re.search(
+                        rf"(?<![A-Za-z]){re.escape(wrong)}(?![A-Za-z])", words
+                    ):
+                        problems.append(
+                            f"{po.stem}:{m.lineno} {wrong} -> {right}"
+                        )
     assert not problems, "\n".join(problems)
 
 
@@ -382,7 +388,9 @@ def glosses_outside_body_text(po: Path) -> list[str]:
     found = []
     for m in messages(po)[1]:
         if m.id in skip or po.stem == "toc":
-            found += [f"{po.stem}:{m.lineno} {g}" for g in GLOSS.findall(m.string)]
+            found += [
+                f"{po.stem}:{m.lineno} {g}" for g in GLOSS.findall(m.string)
+            ]
         for link in LINK_TEXT.finditer(m.string):
             text = link.group(1) or link.group(2) or ""
             found += [f"{po.stem}:{m.lineno} {g}" for g in GLOSS.findall(text)]
@@ -397,7 +405,9 @@ def test_no_heading_or_link_text_holds_a_gloss(po):
     assert not glosses_outside_body_text(po)
 
 
-def test_the_gloss_checks_read_headings_from_the_chapter(tmp_path, monkeypatch):
+def test_the_gloss_checks_read_headings_from_the_chapter(
+    tmp_path, monkeypatch
+):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "x.md").write_text(
@@ -413,8 +423,12 @@ def test_the_gloss_checks_read_headings_from_the_chapter(tmp_path, monkeypatch):
     )
     assert headings(po) == {"Residual networks"}
     # the title's gloss does not count as the first use: the body's 残差网络 is bare
-    assert any(m.startswith("残差网络") for m in first_uses_without_english(po))
-    assert len(glosses_outside_body_text(po)) == 2  # the title and the reference
+    assert any(
+        m.startswith("残差网络") for m in first_uses_without_english(po)
+    )
+    assert (
+        len(glosses_outside_body_text(po)) == 2
+    )  # the title and the reference
 
 
 def test_the_first_use_check_finds_a_bare_term(tmp_path):
