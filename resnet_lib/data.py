@@ -21,7 +21,7 @@ import io
 import os
 import sys
 import tarfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .i18n import Text
+from .i18n import N_, Text
 
 CIFAR10_CLASSES = (
     "airplane",
@@ -69,7 +69,7 @@ class ImageData:
     images: Tensor
     labels: Tensor
     classes: tuple[str, ...]
-    source: str
+    source: str = field(metadata={"memo": False})  # words, not data
 
     def __post_init__(self) -> None:
         if self.images.dim() != 4 or self.images.dtype != torch.uint8:
@@ -207,6 +207,14 @@ def _read_torchvision(
     return ds.data.transpose(0, 3, 1, 2), np.asarray(ds.targets)
 
 
+#: the words of a data set's description, translated where it is shown
+_SPLITS = {"train": N_("train"), "test": N_("test")}
+_LAYOUTS = {
+    "image-folder archive": N_("image-folder archive"),
+    "image folder": N_("image folder"),
+}
+
+
 def _local_layout(root: Path) -> Optional[str]:
     if (
         root / "cifar-10-batches-py"
@@ -267,9 +275,7 @@ def cifar10(
                 f"could not load or download CIFAR-10 into {tv_root}: {err}"
             ) from err
         # a name, not a path: a book prints it
-        where = str(
-            Text("torchvision files in {folder}/", folder=tv_root.name)
-        )
+        where = Text("torchvision files in {folder}/", folder=tv_root.name)
     else:
         # Decoding 60,000 JPEGs takes ~17 s: cache the decoded arrays, keyed by the file.
         stat = root.stat()
@@ -292,12 +298,21 @@ def cifar10(
                 os.replace(tmp, cache)
             finally:
                 tmp.unlink(missing_ok=True)
-        where = f"{layout} {root.name}"  # a name, not the machine's path: a book prints it
+        # the file's name, not the machine's path: a book prints it
+        where = Text(
+            "{layout} {name}", layout=Text(_LAYOUTS[layout]), name=root.name
+        )
     return ImageData(
         torch.from_numpy(np.ascontiguousarray(x)),
         torch.from_numpy(y).long(),
         CIFAR10_CLASSES,
-        f"CIFAR-10 {split} ({where})",
+        str(
+            Text(
+                "CIFAR-10 {split} ({where})",
+                split=Text(_SPLITS[split]),
+                where=where,
+            )
+        ),
     )
 
 

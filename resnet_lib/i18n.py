@@ -36,6 +36,7 @@ __all__ = [
     "SOURCE_LANGUAGE",
     "Text",
     "N_",
+    "Message",
     "_",
     "catalog",
     "gettext",
@@ -139,10 +140,19 @@ def gettext(message: str, lang: str | None = None) -> str:
 _ = gettext
 
 
+class Message(str):
+    """A string marked with :func:`N_`: words, to be translated where they are shown
+    (an explorer shows an option given as a ``Message`` in the reader's language, and
+    any other option as the value it is)."""
+
+    __slots__ = ()
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogs without translating it yet (a constant that
-    is translated where it is shown, with :func:`_`)."""
-    return message
+    is translated where it is shown, with :func:`_`); it is a :class:`Message`, which
+    reads as the str it is."""
+    return Message(message)
 
 
 class Text:

@@ -131,6 +131,8 @@ def key_of(value: Any) -> Any:
             "fields": {
                 f.name: key_of(getattr(value, f.name))
                 for f in dataclasses.fields(value)
+                # a field of words (a data set's description) decides nothing
+                if f.metadata.get("memo", True)
             },
         }
     raise Unkeyable(

@@ -342,7 +342,7 @@ def test_the_chinese_edition_has_no_english_paragraph_left(html_dir):
 #: times, and the numbers of a data URI or a file name
 _VOLATILE = re.compile(
     r"\d[\d,.]*\s*(?:ms|s|sec|min|秒|分钟|毫秒)\b(?!\w)"
-    r"|\d[\d,.]*\s*(?:images/s|张/秒|张图像/秒|it/s)"
+    r"|\d[\d,.]*\s*(?:images/s|img/s|张/秒|张图像/秒|it/s)"
     r"|\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?"
     r"|data:[^\s\"')]+|[\w-]+\.(?:png|svg|ipynb|pt)\b"
 )
@@ -350,6 +350,8 @@ _VOLATILE = re.compile(
 
 class _Outputs(HTMLParser):
     """The text of a page's cell outputs (what the chapter's code wrote)."""
+
+    VOID = {"img", "br", "hr", "input", "meta", "link", "source", "wbr", "col"}
 
     def __init__(self):
         super().__init__()
@@ -359,6 +361,8 @@ class _Outputs(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
+        if tag in self.VOID:
+            return
         if self.depth:
             self.depth += 1
             if tag in ("script", "style"):
@@ -409,8 +413,9 @@ def _papers_titles() -> list[str]:
 
 
 def english_in_outputs(page: Path) -> list[str]:
-    """Runs of 4+ English words in what a page's code wrote, outside code, logs and
-    formulas (a <pre> block is code or a log) and the papers' titles."""
+    """Runs of 4+ English words in a text segment (a text node) of what a page's code
+    wrote, outside code, logs and formulas (a <pre> block is code or a log), the
+    papers' titles, and a quoted error (``RuntimeError: ...``, a log's words)."""
     parser = _Outputs()
     parser.feed(
         re.sub(
@@ -420,16 +425,21 @@ def english_in_outputs(page: Path) -> list[str]:
             flags=re.S,
         )
     )
-    text = " ".join(" ".join(parser.parts).split())
-    for title in _papers_titles():
-        text = text.replace(title, " ")
-    text = re.sub(r"\S*[./_]\S*", " ", text)  # paths, modules, file names
-    return [
-        m.group(0)[:80]
-        for m in re.finditer(
-            r"\b[A-Za-z]{2,}(?:[ ,;:'()-]+[A-Za-z]{2,}){3,}", text
-        )
-    ]
+    titles = _papers_titles()
+    found = []
+    for part in parser.parts:
+        text = " ".join(part.split())
+        for title in titles:
+            text = text.replace(title, " ")
+        text = re.sub(r"\b\w*(?:Error|Exception):[^。；]*", " ", text)
+        text = re.sub(r"\S*[./_]\S*", " ", text)  # paths, modules, file names
+        found += [
+            m.group(0)[:80]
+            for m in re.finditer(
+                r"\b[A-Za-z]{2,}(?:[ ,;:'()-]+[A-Za-z]{2,}){3,}", text
+            )
+        ]
+    return found
 
 
 def test_the_chinese_pages_outputs_hold_no_english_sentence(html_dir):

@@ -1,5 +1,7 @@
 """resnet_lib.memo: an experiment computed once per build, and exactly as if computed."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -124,6 +126,8 @@ def test_the_librarys_dataclasses_and_data_sets_round_trip():
     assert memo.key_of(data) != memo.key_of(
         synthetic_cifar(n_per_class=1, seed=2)
     )
+    # its description is words in the reader's language, not data
+    assert memo.key_of(data) == memo.key_of(replace(data, source="其他"))
 
 
 def test_only_the_librarys_classes_are_rebuilt():

@@ -164,3 +164,23 @@ def test_two_processes_at_once_train_once(tmp_path):
     assert len(list(tmp_path.glob("*.pt"))) == 1 and not list(
         tmp_path.glob("*.tmp*")
     )
+
+
+def test_a_network_loaded_from_the_cache_prints_the_log_of_its_training(
+    data, tmp_path, capsys
+):
+    """On a page, a chapter whose networks come from the cache (the book's second
+    language, a rebuild) shows the same training log as the run that trained them;
+    only the speed, the run's average, may differ."""
+    config = TrainConfig(iterations=8, batch_size=16, lr=0.05, eval_every=4)
+    run(data, tmp_path, config=config, progress="lines", log_every=2)
+    trained = capsys.readouterr().out.splitlines()
+    loaded = run(data, tmp_path, config=config, progress="lines", log_every=2)
+    replayed = capsys.readouterr().out.splitlines()
+    assert loaded.from_cache and len(trained) >= 2
+
+    def without_speed(lines):
+        return [line.rsplit(" ", 2)[0] for line in lines]
+
+    assert without_speed(replayed) == without_speed(trained)
+    assert any("test acc" in line for line in trained)

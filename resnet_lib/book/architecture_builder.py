@@ -90,6 +90,22 @@ LATER_NAMED: dict[str, ResNetConfig] = {
 }
 
 
+def network_options(networks: Sequence[str]) -> dict[str, str]:
+    """The builder's menu of ``networks`` and "custom" (the knobs), each labelled in
+    the reader's language (a network's name stays its name)."""
+    options: dict[str, str] = {}
+    for name in networks:
+        base, preact, _rest = name.partition(" (pre-activation)")
+        label = (
+            str(Text("{network} (pre-activation)", network=base))
+            if preact
+            else name
+        )
+        options[label] = name
+    options[_("custom")] = "custom"
+    return options
+
+
 def _all_named() -> dict[str, ResNetConfig]:
     return {**NAMED, **LATER_NAMED}
 

@@ -58,13 +58,25 @@ Options = Union[Sequence[Any], Mapping[str, Any]]
 
 def _as_pairs(options: Options) -> list[tuple[str, Any]]:
     """``[(label, value), ...]`` from a list of values or a ``{label: value}`` mapping."""
+    # a label marked with N_ (an i18n.Message) stays one: it is shown translated
     if isinstance(options, Mapping):
-        pairs = [(str(k), v) for k, v in options.items()]
+        pairs = [
+            (k if isinstance(k, str) else str(k), v)
+            for k, v in options.items()
+        ]
     else:
-        pairs = [(str(v), v) for v in options]
+        pairs = [(v if isinstance(v, str) else str(v), v) for v in options]
     if not pairs:
         raise ValueError("a control needs at least one option")
     return pairs
+
+
+def _label(label: Any) -> str:
+    """An option's label: words marked with ``N_`` in the reader's language, a value
+    as it is (``"none"``, ``"basic"`` stay values)."""
+    return (
+        i18n.gettext(label) if isinstance(label, i18n.Message) else str(label)
+    )
 
 
 def _shown(name: Any) -> str:
@@ -260,7 +272,7 @@ class Explorer:
         start = [v for _, v in pairs].index(base[static])
         fixed = [
             f"{html.escape(_shown(n))} = "
-            f"{html.escape(str(self._label(n, base[n])))}"
+            f"{html.escape(_label(self._label(n, base[n])))}"
             for n in self._pairs
             if n != static
         ]
@@ -274,7 +286,7 @@ class Explorer:
             if fixed
             else ""
         )
-        shown = [str(label) for label, _v in pairs]
+        shown = [_label(label) for label, _v in pairs]
         labels = json.dumps(shown).replace(
             "</", "<\\/"
         )  # safe inside <script>
@@ -332,7 +344,7 @@ class Explorer:
         controls = {}
         for name, pairs in self._pairs.items():
             value = self.default_values()[name]
-            options = [(str(label), v) for label, v in pairs]
+            options = [(_label(label), v) for label, v in pairs]
             if name == self.static and self.kind == "slider":
                 controls[name] = w.SelectionSlider(
                     options=options,

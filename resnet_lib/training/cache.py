@@ -47,7 +47,7 @@ from .checkpoints import (
 )
 from .history import History
 from .named import fit_named
-from .progress import ProgressArg
+from .progress import LineProgress, ProgressArg
 from .recipes import TrainConfig
 
 ENV_VAR = "RESNET_TRAINED_CACHE"
@@ -212,6 +212,10 @@ def cached_fit(
         if history is not None:
             if device is not None:
                 model.to(device)
+            if (
+                progress == "lines"
+            ):  # the page shows the log the training printed
+                LineProgress(config.iterations, name).replay(history)
             return CachedRun(model, history, True, path)
         history = fit_named(
             name, model, train, config, test, device, progress, log_every

@@ -91,6 +91,37 @@ class LineProgress(Progress):
             flush=True,
         )
 
+    def replay(self, history: History) -> None:
+        """Print the lines a finished run printed, from its history (a network loaded
+        from the trained-network cache shows the log of its training, as the run that
+        trained it did; the speed is the run's average)."""
+        # the steps update() printed at: every `every` steps and the last, once a
+        # logging interval had been averaged
+        prints = [
+            s
+            for s in range(1, self.total + 1)
+            if s % self.every == 0 or s == self.total
+        ]
+        for step in prints:
+            i = max(
+                (k for k, s in enumerate(history.steps) if s <= step),
+                default=None,
+            )
+            if i is None:
+                continue
+            test = (
+                f" test acc {1 - history.test_error[history.eval_steps.index(step)]:.1%}"
+                if step in history.eval_steps
+                else ""
+            )
+            print(
+                f"{self.desc} {step:>{len(str(self.total))}}/{self.total} "
+                f"loss {history.train_loss[i]:.3f} "
+                f"train acc {1 - history.train_error[i]:.1%}{test} "
+                f"{history.images_per_second:,.0f} img/s",
+                flush=True,
+            )
+
 
 class CallbackProgress(Progress):
     """Calls ``callback(step, total, history)`` after every step."""

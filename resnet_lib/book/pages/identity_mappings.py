@@ -118,7 +118,7 @@ def orderings_table(clean: Mapping[str, bool]) -> str:
         [
             (
                 r.figure,
-                r.case,
+                _(r.case),  # the paper's name, in the reader's language
                 r.ordering,
                 _("yes") if clean[r.ordering] else _("no"),
                 f"{r.resnet110:.2f}",
