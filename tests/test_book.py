@@ -338,11 +338,12 @@ def test_the_chinese_edition_has_no_english_paragraph_left(html_dir):
 
 
 #: what the English and the Chinese execution need not share: times and speeds (a
-#: number followed by s, ms, min, 秒, 分钟, images/s, it/s, 张/秒), dates and clock
-#: times, and the numbers of a data URI or a file name
+#: number followed by s, ms, min, hours, 秒, 分钟, 小时, images/s, img/s, it/s, 张/秒,
+#: 张图像/秒), dates and clock times, and the numbers of a data URI or a file name
 _VOLATILE = re.compile(
     r"\d[\d,.]*\s*(?:ms|s|sec|min|秒|分钟|毫秒)\b(?!\w)"
     r"|\d[\d,.]*\s*(?:images/s|img/s|张/秒|张图像/秒|it/s)"
+    r"|\d[\d,.]*\s*(?:hours?|小时)"
     r"|\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?"
     r"|data:[^\s\"')]+|[\w-]+\.(?:png|svg|ipynb|pt)\b"
 )

@@ -7,6 +7,7 @@ absent from the student edition's page, while every exercise stays, word for wor
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -263,6 +264,16 @@ def test_each_edition_launches_and_offers_its_own_twin(editions, md):
             )
 
 
+def outside_solutions(twin: Path) -> str:
+    """The text of a twin's cells that are no solution."""
+    cells = json.loads(twin.read_text(encoding="utf-8"))["cells"]
+    return " ".join(
+        "".join(c["source"])
+        for c in cells
+        if not c["metadata"].get("solution")
+    )
+
+
 def test_no_file_of_the_student_edition_holds_a_solution(editions):
     """Pages, search index, downloads, anything else in the published folder: a student can
     fetch every file of it, so no file may contain any solution's text."""
@@ -271,21 +282,38 @@ def test_no_file_of_the_student_edition_holds_a_solution(editions):
         "the student edition publishes the chapters' sources"
     )
     book = tuple(CHAPTERS)
-    # what every reader of the full edition sees outside the solution boxes (a checker's
-    # message that names a bug, the buggy code a fix repeats) is no solution's own text
+    # what every reader of the full edition, in either language, sees outside the
+    # solution boxes (a checker's message that names a bug, the buggy code a fix
+    # repeats, a Chinese hint whose numbers are left once its words are) is no
+    # solution's own text
     shown = set().union(
         *(
             shingles(
                 words(
                     " ".join(
                         parse(
-                            FULL / md.relative_to(ROOT).with_suffix(".html")
+                            FULL
+                            / language
+                            / md.relative_to(ROOT).with_suffix(".html")
                         ).rest
                     )
                 )
             )
             for md in CHAPTERS
-        )
+            for language in ("", "zh")
+        ),
+        # and in the Chinese notebooks outside their solutions (their code comments
+        # are Chinese, so the code's own words and numbers stand next to each other)
+        *(
+            shingles(
+                words(
+                    outside_solutions(
+                        ROOT / "notebooks" / "zh" / f"{md.stem}.ipynb"
+                    )
+                )
+            )
+            for md in CHAPTERS
+        ),
     )
     prints = {
         (md.stem, label): p - shown
