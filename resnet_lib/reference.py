@@ -60,7 +60,9 @@ class Architecture:
 @dataclass(frozen=True)
 class ImageNetError:
     """A top-1 error (%) on the ImageNet validation set (10-crop testing unless its
-    source says otherwise: Table 4 is multi-scale, fully convolutional)."""
+    source says otherwise). Table 4's caption says only "single-model results"; that
+    they are multi-scale, fully convolutional is inferred from section 3.4, which
+    adopts that protocol "for best results"."""
 
     name: str
     top1_error: float
@@ -74,7 +76,10 @@ class CifarResult:
     depth: int
     n: int  # blocks per stage
     params_millions: float  # as printed: 0.27 means 0.27M
-    test_error: float  # %, best run
+    test_error: (
+        float  # %, as printed (for ResNet-110 the best of 5 runs; for the
+    )
+    # other depths the paper does not say how many runs)
     mean_error: Optional[float] = (
         None  # %, mean over runs where the paper gives it
     )
@@ -208,9 +213,10 @@ MULTISCALE_SIDES: tuple[int, ...] = (224, 256, 384, 480, 640)
 TRAIN_SCALE_RANGE: tuple[int, int] = (256, 480)
 IMAGENET_CROP = 224
 
-#: Single-model top-1 error (%) on the ImageNet validation set with multi-scale,
-#: fully convolutional testing (the paper's Table 4), beside the same networks' 10-crop
-#: errors of Table 3 (:data:`IMAGENET_ERRORS`).
+#: Single-model top-1 error (%) on the ImageNet validation set, the paper's Table 4,
+#: beside the same networks' 10-crop errors of Table 3 (:data:`IMAGENET_ERRORS`). The
+#: caption says only "single-model results"; the protocol (multi-scale, fully
+#: convolutional) is inferred from section 3.4, which adopts it "for best results".
 IMAGENET_MULTISCALE_ERRORS: Mapping[str, ImageNetError] = _frozen(
     _imagenet_errors(
         "Table 4",
@@ -249,7 +255,10 @@ CIFAR10_ARCHITECTURE: Mapping[str, object] = _frozen(
     )
 )
 
-#: The CIFAR-10 recipe of the paper's section 4.2.
+#: The CIFAR-10 recipe of the paper's section 4.2. ``train_images`` and ``val_images`` are
+#: the 45k/5k train/val split on which the paper determined the 64k stopping point; the
+#: paper does not say whether the networks it reports then trained on the 45k or on all
+#: 50k images (the book's epochs exercise assumes 45k).
 CIFAR10_RECIPE: Mapping[str, object] = _frozen(
     dict(
         batch_size=128,
@@ -379,7 +388,9 @@ def _torchvision_weights(
     return out
 
 
-#: torchvision's ResNet family, V1 weights (the original recipe), by builder name.
+#: torchvision's ResNet family, IMAGENET1K_V1 weights, by builder name. For most builders
+#: these come from torchvision's original recipe; resnext101_64x4d's only weights (named
+#: V1) come from its new recipe, hence their higher accuracy.
 TORCHVISION: Mapping[str, TorchvisionWeights] = _frozen(
     _torchvision_weights(
         "IMAGENET1K_V1",

@@ -337,6 +337,56 @@ def test_the_chinese_edition_has_no_english_paragraph_left(html_dir):
     assert all(re.search("[\u4e00-\u9fff]", c) for c in captions), captions
 
 
+#: a word said twice in a row ("The The", "the the"): a {doc} role renders its page's
+#: title, so "The {doc}`degradation`" read "The The degradation problem" (issue 26)
+_DOUBLED = re.compile(r"\b([A-Za-z]+)\s+\1\b", re.IGNORECASE)
+
+
+class _ProseWithGaps(_Prose):
+    """:class:`_Prose` with a gap where it leaves out code or math, so that the words on
+    either side of a left-out `torchinfo` are not read as neighbours."""
+
+    def handle_starttag(self, tag, attrs):
+        skipped = self.skip
+        super().handle_starttag(tag, attrs)
+        if self.skip > skipped and self.stack:
+            self.stack[-1].append(" \u2026 ")
+
+
+def doubled_words(page: Path) -> list[str]:
+    """The doubled words of a page's article text (code, math and chrome excepted)."""
+    prose = _ProseWithGaps()
+    prose.feed(page.read_text(encoding="utf-8"))
+    return [
+        m.group(0) + ": " + block[max(0, m.start() - 30) : m.end() + 30]
+        for block in prose.blocks
+        for m in _DOUBLED.finditer(block)
+    ]
+
+
+def test_no_page_of_any_edition_doubles_a_word(html_dir, tmp_path):
+    """Issue 26: no page of the book, its Chinese edition, the student edition or the
+    Chinese student edition reads "The The" (or any word twice) in its article."""
+    student = ROOT / "_build" / "student" / "_build" / "html"
+    found = {
+        f"{page.relative_to(ROOT)}": words
+        for root, prefix, page_file in itertools.product(
+            (html_dir, student), EDITIONS, toc_files()
+        )
+        for page in [root / prefix / f"{page_file}.html"]
+        if (words := doubled_words(page))
+    }
+    assert not found, found
+    # the check reads the article: a doubled word in a paragraph is found
+    sample = tmp_path / "sample.html"
+    sample.write_text(
+        "<html><body><article><p>The <a href='x.html'><span>The degradation "
+        "problem</span></a> chapter</p></article></body></html>",
+        encoding="utf-8",
+    )
+    assert doubled_words(sample)
+
+
 #: what the English and the Chinese execution need not share: times and speeds (a
 #: number followed by s, ms, min, hours, 秒, 分钟, 小时, images/s, img/s, it/s, 张/秒,
 #: 张图像/秒), dates and clock times, and the numbers of a data URI or a file name

@@ -140,6 +140,7 @@ ALLOWED: dict[str, dict[str, object]] = {
     },
     "training-cifar10": {
         "182": Derived("64_000 * 128 / 45_000"),
+        "164": Derived("64_000 * 128 / 50_000"),
         "8.2 million": Derived("64_000 * 128 / 1e6"),
         "50,000": Derived(
             "CIFAR10_RECIPE['train_images'] + CIFAR10_RECIPE['val_images']"
