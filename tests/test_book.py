@@ -718,6 +718,17 @@ def test_page_renders_in_chromium_without_errors(chromium, server, page_file):
 
 
 # Widths a reader uses: a laptop, a small laptop or tablet (dark theme), a phone (dark).
+#: the table headers of three Chinese characters or more that render as many lines as
+#: characters (one character per line)
+STACKED_HEADERS_JS = """() => Array.from(
+  document.querySelectorAll('.bd-article th')).filter(th => {
+    const chars = (th.innerText.match(/[\\u4e00-\\u9fff]/g) || []).length;
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    const lines = new Set(Array.from(range.getClientRects(), r => Math.round(r.top)));
+    return chars >= 3 && lines.size >= chars;
+  }).map(th => th.innerText.slice(0, 20))"""
+
 VIEWPORTS = {
     "1280-light": (1280, "light"),
     "1024-dark": (1024, "dark"),
@@ -791,7 +802,13 @@ def test_page_reads_at_every_width_and_theme(
     broken = page.evaluate(
         "Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)"
     )
+    # issue 24: on a phone, a Chinese table header keeps its words on one line
+    # instead of breaking after every character
+    stacked = page.evaluate(STACKED_HEADERS_JS) if width < 600 else []
     context.close()
+    assert not stacked, (
+        f"table headers broken character by character: {stacked}"
+    )
     assert not errors, errors
     assert not broken, broken
     assert found["pageWide"] <= 0, (
