@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import shutil
 import subprocess
 import sys
@@ -134,40 +133,28 @@ def extract_code():
         )
         for line, message, comments, context in found:
             template.add(message, locations=[(where, line)], context=context)
-        if where.startswith("book/"):
-            # the chapters' code comments, which a translated twin shows translated
-            for line, comment in code_comments(source):
-                template.add(
-                    comment,
-                    locations=[(where, line)],
-                    auto_comments=["a comment in the chapter's code"],
-                )
+    add_code_comments(template)
     return template
 
 
-def code_comments(source: str) -> list[tuple[int, str]]:
-    """(line, text) of each comment in ``source`` that is words (not ``# noqa``, a
-    shape or a number); the Colab setup cell's comments stay as they are."""
-    import tokenize
+def add_code_comments(template) -> None:
+    """Add the chapters' code comments that a translated twin shows translated
+    (:func:`learner_notebook.code_comments`) to the library's template."""
+    import jupytext
 
-    found: list[tuple[int, str]] = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return found
-    setup_until = -1  # the line of the setup cell's last comment
-    for tok in tokens:
-        if tok.type != tokenize.COMMENT:
-            continue
-        text = tok.string.lstrip("#").strip()
-        if text.startswith("Colab setup") or tok.start[0] == setup_until + 1:
-            setup_until = tok.start[0]
-            continue
-        if re.search(r"[A-Za-z]{3,}", text) and not text.startswith(
-            ("noqa", "type:", "@title")
-        ):
-            found.append((tok.start[0], text))
-    return found
+    from learner_notebook import code_comments, comment_text
+
+    for chapter in sorted((ROOT / "book").glob("*.md")):
+        where = chapter.relative_to(ROOT).as_posix()
+        for cell in jupytext.read(chapter).cells:
+            if cell.cell_type != "code":
+                continue
+            for tok in code_comments(cell.source):
+                template.add(
+                    comment_text(tok),
+                    locations=[(where, tok.start[0])],
+                    auto_comments=["a comment in the chapter's code"],
+                )
 
 
 def merge(template, path: Path, language: str) -> Path:

@@ -15,7 +15,8 @@ The training loop does not look at its environment to decide; a book chapter ask
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Union
+import bisect
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 if TYPE_CHECKING:
     from .history import History
@@ -73,54 +74,43 @@ class LineProgress(Progress):
         self.every = max(total // lines, 1)
 
     def update(self, step: int, history: History) -> None:
-        if not history.train_loss or (
-            step % self.every and step != self.total
-        ):
+        if not history.train_loss or not self._prints(step):
             return
-        # compact, so that a line fits the book's 79-character column
         test = (
-            f" test acc {1 - history.test_error[-1]:.1%}"
+            history.test_error[-1]
             if history.eval_steps and history.eval_steps[-1] == step
-            else ""
+            else None
         )
-        print(
-            f"{self.desc} {step:>{len(str(self.total))}}/{self.total} "
-            f"loss {history.train_loss[-1]:.3f} "
-            f"train acc {1 - history.train_error[-1]:.1%}{test} "
-            f"{history.images_per_second:,.0f} img/s",
-            flush=True,
-        )
+        self._line(step, len(history.steps) - 1, history, test)
 
     def replay(self, history: History) -> None:
         """Print the lines a finished run printed, from its history (a network loaded
         from the trained-network cache shows the log of its training, as the run that
         trained it did; the speed is the run's average)."""
-        # the steps update() printed at: every `every` steps and the last, once a
-        # logging interval had been averaged
-        prints = [
-            s
-            for s in range(1, self.total + 1)
-            if s % self.every == 0 or s == self.total
-        ]
-        for step in prints:
-            i = max(
-                (k for k, s in enumerate(history.steps) if s <= step),
-                default=None,
-            )
-            if i is None:
-                continue
-            test = (
-                f" test acc {1 - history.test_error[history.eval_steps.index(step)]:.1%}"
-                if step in history.eval_steps
-                else ""
-            )
-            print(
-                f"{self.desc} {step:>{len(str(self.total))}}/{self.total} "
-                f"loss {history.train_loss[i]:.3f} "
-                f"train acc {1 - history.train_error[i]:.1%}{test} "
-                f"{history.images_per_second:,.0f} img/s",
-                flush=True,
-            )
+        evals = dict(zip(history.eval_steps, history.test_error))
+        for step in range(1, self.total + 1):
+            # the last logging interval averaged by then, as update() saw it
+            i = bisect.bisect_right(history.steps, step) - 1
+            if i >= 0 and self._prints(step):
+                self._line(step, i, history, evals.get(step))
+
+    def _prints(self, step: int) -> bool:
+        return step % self.every == 0 or step == self.total
+
+    def _line(
+        self, step: int, i: int, history: History, test_error: Optional[float]
+    ) -> None:
+        # compact, so that a line fits the book's 79-character column
+        test = (
+            f" test acc {1 - test_error:.1%}" if test_error is not None else ""
+        )
+        print(
+            f"{self.desc} {step:>{len(str(self.total))}}/{self.total} "
+            f"loss {history.train_loss[i]:.3f} "
+            f"train acc {1 - history.train_error[i]:.1%}{test} "
+            f"{history.images_per_second:,.0f} img/s",
+            flush=True,
+        )
 
 
 class CallbackProgress(Progress):
