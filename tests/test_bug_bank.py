@@ -28,7 +28,7 @@ from resnet_lib import (
 )
 from resnet_lib.exercises.bugbank import BUGS, check_fix
 from resnet_lib.exercises.bugbank import buggy
-from resnet_lib.exercises.feedback import Feedback, QuestionError
+from resnet_lib.exercises.feedback import Feedback, QuestionError, say
 
 # a correct BasicBlock in a student's own names (its checker's tests use it too)
 from test_exercises_architecture import StudentBlock
@@ -61,22 +61,63 @@ def test_the_bank_lists_seven_documented_bugs():
         assert bug.buggy.__module__ == buggy.__name__
 
 
+def _shown(verdict: Feedback) -> str:
+    """Everything a student reads of a verdict (its printout and its HTML)."""
+    return str(verdict) + verdict._repr_html_()
+
+
 @pytest.mark.parametrize("bug_id", NAMED)
-def test_the_buggy_code_fails_and_its_bug_is_named(bug_id):
+def test_the_buggy_code_fails_and_its_bug_is_named_only_when_asked(bug_id):
+    """Issue 26: an unchanged exercise says that it is not right yet and how to ask for
+    a hint, never the bug: the hint comes in three steps, each asked for (what is wrong
+    in the output; where, which names the bug; the fix)."""
     verdict = check_fix(BUGS[bug_id].buggy, bug=bug_id)
     assert isinstance(verdict, Feedback) and not verdict
-    assert NAMED[bug_id] in verdict.message, verdict.message
-    assert verdict.hint
+    assert len(verdict.steps) == 3 and verdict.asked == 0
+    shown = _shown(verdict)
+    assert NAMED[bug_id] not in shown, shown
+    assert not any(str(step) in shown for step in map(say, verdict.steps))
+    assert "hint=1" in shown and not verdict.hint
+    seen = [
+        _shown(check_fix(BUGS[bug_id].buggy, bug=bug_id, hint=n))
+        for n in (1, 2, 3)
+    ]
+    steps = [say(step) for step in verdict.steps]
+    for n, text in enumerate(
+        seen, 1
+    ):  # step n and the ones before it, no later one
+        assert all(step in text for step in steps[:n]), (n, text)
+        assert not any(step in text for step in steps[n:]), (n, text)
+        assert (f"hint={n + 1}" in text) == (n < 3), text
+    assert NAMED[bug_id] not in seen[0] and NAMED[bug_id] in seen[1]
+    assert check_fix(BUGS[bug_id].buggy, bug=bug_id, hint=9).hint == "\n".join(
+        steps
+    )
+
+
+@pytest.mark.parametrize("bad", ["yes", -1, 1.5, True, None])
+def test_a_hint_asked_for_wrongly_is_explained(bad):
+    verdict = check_fix(BUGS["double-relu"].buggy, bug="double-relu", hint=bad)
+    assert (
+        not verdict
+        and "hint=" in verdict.message
+        and repr(bad) in verdict.message
+    )
+    assert "check_fix(..., hint=1)" in verdict.hint
+
+
+def test_a_right_fix_asked_for_a_hint_is_still_right():
+    assert check_fix(BasicBlock, bug="double-relu", hint=2)
 
 
 @pytest.mark.parametrize("bug_id", MODULE_BUGS)
 def test_an_untouched_subclass_is_recognised_as_the_buggy_code(bug_id):
     untouched = type("MyFix", (BUGS[bug_id].buggy,), {})
-    verdict = check_fix(untouched, bug=bug_id)
+    verdict = check_fix(untouched, bug=bug_id, hint=2)
     assert (
         not verdict
         and "unchanged" in verdict.message
-        and NAMED[bug_id] in verdict.message
+        and NAMED[bug_id] in verdict.hint
     )
 
 
@@ -133,9 +174,10 @@ def test_every_bug_has_an_exercise_and_a_solution_in_the_chapter():
 
 
 @pytest.mark.parametrize("cell", EXERCISE_CELLS, ids=_bug_of)
-def test_the_chapters_exercise_cell_runs_and_names_the_bug(cell):
+def test_the_chapters_exercise_cell_runs_and_names_the_bug_when_asked(cell):
     verdict = _run(cell, _namespace())
-    assert not verdict and NAMED[_bug_of(cell)] in verdict.message
+    assert not verdict and NAMED[_bug_of(cell)] not in _shown(verdict)
+    assert NAMED[_bug_of(cell)] in verdict.asking(2).hint
 
 
 @pytest.mark.parametrize("label", sorted(SOLUTIONS))
@@ -637,6 +679,6 @@ class ZeroPaddedShortcut(buggy.StrideOnlyProjectionBottleneck):
     ),
 )
 def test_a_near_miss_is_diagnosed(bug_id, near_miss, said):
-    verdict = check_fix(near_miss, bug=bug_id)
-    assert not verdict and said in verdict.message, verdict.message
+    verdict = check_fix(near_miss, bug=bug_id, hint=3)
+    assert not verdict and said in verdict.hint, verdict.hint
     assert "unchanged" not in verdict.message

@@ -229,3 +229,19 @@ def test_a_checker_without_a_table_says_so():
         mistakes("check_block_params", part="weights")
     with pytest.raises(TypeError):
         mistakes("check_crop_views", side=3)
+
+
+def test_a_mistakes_first_step_comes_with_the_verdict_and_the_rest_when_asked():
+    from resnet_lib.exercises.harness import Mistake
+
+    mistake = Mistake(
+        7, "seven is BN's count", ("what is wrong", "where", "the fix")
+    )
+    verdict = mistake.feedback()
+    assert verdict.hint == "what is wrong" and len(verdict.steps) == 2
+    assert "hint=1" in str(verdict) and "where" not in str(verdict)
+    asked = verdict.asking(2)
+    assert asked.hint == "what is wrong\nwhere\nthe fix"
+    assert "Hint 2 of 2: the fix" in str(asked) and "hint=3" not in str(asked)
+    assert "Hint 1 of 2:" in asked._repr_html_()
+    assert Mistake(7, "seven", "only").feedback().steps == ()

@@ -309,3 +309,66 @@ def test_every_checker_test_gets_the_same_verdict_from_the_judge():
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout
+
+
+def test_a_hint_asked_for_is_judged_as_a_request_for_help():
+    """Issue 26: ``hint=`` travels with the call; the judge gives the steps asked for
+    and says the call asked (``asked``), with the question as it would be without it."""
+    from resnet_lib.exercises.bugbank import BUGS, check_fix
+
+    buggy = BUGS["double-relu"].buggy
+    recorded = answers.record_arguments({0: buggy})[0]
+    in_notebook = check_fix(recorded, bug="double-relu", hint=2)
+    call = encode([[recorded], {"bug": "double-relu", "hint": 2}])
+    verdict = judge({"checker": "check_fix", "call": call})
+    plain = judge(
+        {
+            "checker": "check_fix",
+            "call": encode([[recorded], {"bug": "double-relu"}]),
+        }
+    )
+    assert verdict["asked"] == 2 and plain["asked"] == 0
+    assert verdict["question"] == plain["question"] == {"bug": "'double-relu'"}
+    assert not verdict["ok"] and verdict["hint"] == in_notebook.hint
+    assert (
+        len(verdict["steps"]) == 3 and verdict["steps"][1] in verdict["hint"]
+    )
+    assert plain["hint"] == "" and plain["steps"] == verdict["steps"]
+
+
+def test_hints_asked_for_are_neither_attempts_nor_the_last_verdict():
+    from resnet_lib.classroom.marking import score
+
+    def call(ok: bool, asked: int = 0) -> dict:
+        return {"label": "ex", "ok": ok, "asked": asked, "message": "m"}
+
+    result = {"verdicts": [call(False), *[call(True, 1)] * 7, call(False, 3)]}
+    mark = score(result, ["ex"], max_attempts=5)["ex"]
+    assert (mark["state"], mark["attempts"], mark["hints"]) == ("wrong", 1, 8)
+    only_hints = score({"verdicts": [call(True, 1)]}, ["ex"], 5)["ex"]
+    assert only_hints["state"] == "not answered" and only_hints["hints"] == 1
+    searching = {"verdicts": [call(False)] * 6 + [call(True)]}
+    assert score(searching, ["ex"], 5)["ex"]["state"] == "void"
+
+
+def test_the_probe_records_the_hint_asked_for():
+    from resnet_lib.classroom import probe
+    from resnet_lib.exercises import feedback
+    from resnet_lib.exercises.bugbank import BUGS, check_fix
+
+    records: list[dict] = []
+
+    def listener(name, fb, call):
+        records.append(probe.record(name, fb, call))
+
+    feedback.add_probe(probe.wrap)
+    feedback.add_listener(listener)
+    try:
+        in_notebook = check_fix(
+            BUGS["double-relu"].buggy, bug="double-relu", hint=1
+        )
+    finally:
+        feedback._PROBES.remove(probe.wrap)
+        feedback.remove_listener(listener)
+    verdict = judge(records[0])
+    assert verdict["asked"] == 1 and verdict["hint"] == in_notebook.hint

@@ -50,7 +50,8 @@ runs in a sandbox and is trusted with nothing:
    cells may be moved, deleted, duplicated or stripped of their metadata. An exercise
    counts the last answer given for it; an answer to a question that is not the
    chapter's counts for nothing, and so does an exercise whose checker was called more
-   than ``--max-attempts`` times.
+   than ``--max-attempts`` times. A call that asks for a step of the checker's hint
+   (``hint=``) is neither an answer nor an attempt; it is counted under ``hints``.
 6. Once every run has ended, the gradebooks, ``results.json`` and the feedback pages are
    written, each file atomically.
 

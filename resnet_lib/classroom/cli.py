@@ -129,7 +129,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--max-attempts",
         type=int,
         default=5,
-        help="checker calls allowed per exercise before it counts 0 (default: 5)",
+        help="checker calls allowed per exercise before it counts 0; a call that asks "
+        "for a hint with hint= is not one (default: 5)",
     )
     parser.add_argument(
         "--chapter",

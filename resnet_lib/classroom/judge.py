@@ -36,11 +36,12 @@ def judge(record: dict) -> dict:
 
     Returns:
         ``ok``, ``message`` and ``hint`` (in the notebook's language), ``judged``
-        (:data:`OUTSIDE` or :data:`SANDBOX`), and the ``answer`` and ``question`` in
-        words, read from the call itself.
+        (:data:`OUTSIDE` or :data:`SANDBOX`), the ``answer`` and ``question`` in
+        words, read from the call itself, and ``asked``: the step of the hint the call
+        asked for (``hint=``; 0 for an answer given to be judged).
     """
     from resnet_lib import i18n
-    from resnet_lib.exercises.feedback import all_checkers, unrecorded
+    from resnet_lib.exercises.feedback import all_checkers, say, unrecorded
 
     name = str(record.get("checker", ""))
     fn = all_checkers().get(name)
@@ -53,7 +54,17 @@ def judge(record: dict) -> dict:
             raise ValueError("not a call")
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return _verdict(False, "the answer could not be read back")
-    question = _question(fn, args, kwargs)
+    # hint= asks the checker for steps of its hint: a request for help, which the
+    # marker counts apart from the answers (never as an attempt or the last verdict)
+    asked = kwargs.get("hint", 0) if "hint" not in _parameters(fn) else 0
+    question = {
+        **_question(
+            fn, args, {k: v for k, v in kwargs.items() if k != "hint"}
+        ),
+        "asked": asked
+        if isinstance(asked, int) and not isinstance(asked, bool)
+        else 1,
+    }
     if name in NEEDS_OBJECTS and holds_objects(record.get("call")):
         return {
             "ok": bool(record.get("ok")),
@@ -81,6 +92,7 @@ def judge(record: dict) -> dict:
             "ok": bool(fb.ok),
             "message": fb.message,
             "hint": fb.hint,
+            "steps": [say(step) for step in fb.steps],
             "judged": OUTSIDE,
             **question,
         }
@@ -94,7 +106,14 @@ def _verdict(ok: bool, message: str) -> dict:
         "judged": OUTSIDE,
         "answer": "",
         "question": {},
+        "asked": 0,
     }
+
+
+def _parameters(fn) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(inspect.unwrap(fn)).parameters)
 
 
 def _question(fn, args: Any, kwargs: dict) -> dict:

@@ -466,18 +466,26 @@ def mark_one(
 def score(
     result: dict, labels: list[str], max_attempts: int
 ) -> dict[str, dict]:
-    """Per exercise: the last verdict of the real checker; ``ok`` only if it was right."""
+    """Per exercise: the last verdict of the real checker; ``ok`` only if it was right.
+
+    A call that asked for a step of the checker's hint (``hint=``) is help asked for,
+    not an answer given: it is counted under ``hints``, and neither as an attempt nor
+    as the last verdict.
+    """
     marks = {}
     for label in labels:
-        verdicts = [
+        calls = [
             v for v in result.get("verdicts", []) if v.get("label") == label
         ]
+        verdicts = [v for v in calls if not v.get("asked")]
+        hints = len(calls) - len(verdicts)
         if not verdicts:
             marks[label] = {
                 "score": 0,
                 "state": "not answered",
                 "verdict": None,
                 "attempts": 0,
+                "hints": hints,
             }
             continue
         last = verdicts[-1]
@@ -502,6 +510,7 @@ def score(
             "verdict": last,
             "note": note,
             "attempts": len(verdicts),
+            "hints": hints,
         }
     return marks
 
@@ -749,6 +758,20 @@ def feedback_page(result: dict, exercises, chapter: str) -> str:
                 )
             if v.get("hint") and not v["ok"]:
                 parts.append(f"<p><b>Hint:</b> {e(v['hint'])}</p>")
+            steps = v.get("steps") or [] if not v["ok"] else []
+            if (
+                steps
+            ):  # the hint's steps, which the notebook gave only when asked
+                parts.append(
+                    "<details><summary>The checker's hint, step by step</summary><ol>"
+                    + "".join(f"<li>{e(str(step))}</li>" for step in steps)
+                    + "</ol></details>"
+                )
+        if m.get("hints"):
+            parts.append(
+                f"<p><small>Hints asked for: {m['hints']} (not counted as attempts)."
+                "</small></p>"
+            )
         else:
             parts.append(
                 "<p>No answer reached the checker: the cell that calls it was deleted, not run to the "

@@ -50,16 +50,34 @@ class Feedback:
     ``message`` and ``hint`` are strings in the current language; the checker gives
     each as a str or a :class:`~resnet_lib.i18n.Text`, kept as given in
     ``message_text`` and ``hint_text`` and rendered when read.
+
+    A hint can also come in ``steps``, given only when asked for, from what is wrong
+    in the output to where it comes from to the fix (the find-the-bug exercises: the
+    verdict itself must not give the bug away). A student asks with the checker's
+    ``hint=`` keyword (``check_fix(MyBlock, bug="double-relu", hint=1)``), which
+    :func:`checker` reads: ``asked`` steps are shown, and the feedback says how to ask
+    for the next. ``hint`` (the hint given unasked) is shown as before.
     """
 
     ok: bool
     message_text: Message
     hint_text: Message = ""
+    steps: tuple[Message, ...] = ()
+    asked: int = 0
 
-    def __init__(self, ok: bool, message: Message, hint: Message = "") -> None:
+    def __init__(
+        self,
+        ok: bool,
+        message: Message,
+        hint: Message = "",
+        steps: tuple[Message, ...] = (),
+        asked: int = 0,
+    ) -> None:
         object.__setattr__(self, "ok", ok)
         object.__setattr__(self, "message_text", message)
         object.__setattr__(self, "hint_text", hint)
+        object.__setattr__(self, "steps", tuple(steps))
+        object.__setattr__(self, "asked", max(0, min(asked, len(steps))))
 
     @property
     def message(self) -> str:
@@ -67,15 +85,71 @@ class Feedback:
 
     @property
     def hint(self) -> str:
-        return say(self.hint_text)
+        """The hint as shown: the one given unasked, then each step asked for, a line each."""
+        return "\n".join(say(h) for h in self.hints)
+
+    @property
+    def hints(self) -> list[Message]:
+        """What is shown of the hint: the unasked one, then the steps asked for."""
+        return [h for h in (self.hint_text,) if h] + list(
+            self.steps[: self.asked]
+        )
+
+    def asking(self, step: int) -> "Feedback":
+        """This verdict with the hint's first ``step`` steps shown."""
+        return Feedback(
+            self.ok, self.message_text, self.hint_text, self.steps, step
+        )
+
+    def _lines(self) -> list[tuple[str, str, str]]:
+        """``(label, text, line)`` of every line under the verdict, in the current
+        language: ``line`` is the whole line as plain text, the label's words and the
+        text in the order the language puts them."""
+        lines = []
+        if self.hint_text:
+            hint = say(self.hint_text)
+            lines.append(
+                (_("Hint:"), hint, Text("Hint: {hint}", hint=hint).render())
+            )
+        for n, step in enumerate(self.steps[: self.asked], 1):
+            shown = say(step)
+            of = dict(step=n, steps=len(self.steps))
+            lines.append(
+                (
+                    Text("Hint {step} of {steps}:", **of).render(),
+                    shown,
+                    Text(
+                        "Hint {step} of {steps}: {hint}", hint=shown, **of
+                    ).render(),
+                )
+            )
+        if len(self.steps) > self.asked:
+            more = (
+                Text(
+                    "(A hint in {steps} steps, from what is wrong to the fix: "
+                    "run the same call with hint=1 added for the first.)",
+                    steps=len(self.steps),
+                )
+                if self.asked == 0
+                else Text(
+                    "(hint={next} shows the next step.)", next=self.asked + 1
+                )
+            ).render()
+            lines.append(("", more, more))
+        return lines
 
     def __bool__(self) -> bool:
         return self.ok
 
     def __repr__(self) -> str:
+        steps = (
+            f", steps={len(self.steps)}, asked={self.asked}"
+            if self.steps
+            else ""
+        )
         return (
             f"Feedback(ok={self.ok!r}, message={self.message!r}, "
-            f"hint={self.hint!r})"
+            f"hint={self.hint!r}{steps})"
         )
 
     def __str__(self) -> str:
@@ -84,23 +158,23 @@ class Feedback:
             if self.ok
             else Text("Not yet: {message}", message=self.message_text)
         )
-        hint = self.hint
-        return verdict.render() + (
-            "\n" + Text("Hint: {hint}", hint=hint).render() if hint else ""
+        return "\n".join(
+            [verdict.render()]
+            + [line for _label, _text, line in self._lines()]
         )
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#b35900"
         head = _("Correct:") if self.ok else _("Not yet:")
-        label = _("Hint:")  # (Babel finds no message inside an f-string)
-        hint = (
-            f"<br><b>{html.escape(label)}</b> {html.escape(self.hint)}"
-            if self.hint
-            else ""
+        lines = "".join(
+            f"<br><b>{html.escape(label)}</b> {html.escape(text)}"
+            if label
+            else f"<br>{html.escape(text)}"
+            for label, text, _line in self._lines()
         )
         return (
             f'<div style="border-left:4px solid {colour};padding:4px 10px">'
-            f"<b>{html.escape(head)}</b> {html.escape(self.message)}{hint}</div>"
+            f"<b>{html.escape(head)}</b> {html.escape(self.message)}{lines}</div>"
         )
 
     @classmethod
@@ -108,8 +182,13 @@ class Feedback:
         return cls(True, message)
 
     @classmethod
-    def wrong(cls, message: Message, hint: Message = "") -> "Feedback":
-        return cls(False, message, hint)
+    def wrong(
+        cls,
+        message: Message,
+        hint: Message = "",
+        steps: tuple[Message, ...] = (),
+    ) -> "Feedback":
+        return cls(False, message, hint, steps)
 
 
 class QuestionError(ValueError):
@@ -185,6 +264,39 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
         for probe in [] if quiet else list(_PROBES):
             args, kwargs = probe(fn.__name__, args, kwargs)
         call: dict = {"answer": "", "question": {}}
+        given = (
+            kwargs  # as called: the marker's judge asks the same, hint= too
+        )
+        asked: Any = 0
+        if "hint" in kwargs and "hint" not in signature.parameters:
+            kwargs = dict(kwargs)
+            asked = kwargs.pop("hint")
+            call["hint"] = asked if _is_step(asked) else _short_repr(asked)
+        if not _is_step(asked):
+            feedback = Feedback.wrong(
+                Text(
+                    "hint= asks for a step of the checker's hint: 1 for the "
+                    "first, 2 for the next, and so on; got {given}",
+                    given=_short_repr(asked),
+                ),
+                Text(
+                    "call it as {usage}",
+                    usage=fn.__name__ + "(..., hint=1)",
+                ),
+            )
+        else:
+            feedback = _verdict(args, kwargs, call).asking(int(asked))
+        if _PROBES:
+            call.update(args=args, kwargs=given)
+        for listener in [] if quiet else list(_LISTENERS):
+            try:
+                listener(fn.__name__, feedback, call)
+            except Exception:  # noqa: BLE001 - recording must not change what the student sees
+                pass
+        return feedback
+
+    def _verdict(args: tuple, kwargs: dict, call: dict) -> Feedback:
+        """The checker's verdict on this call (``call`` gets the answer and question)."""
         try:
             signature.bind(*args, **kwargs)
         except TypeError as err:
@@ -203,13 +315,13 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
             full = signature.bind(*args, **kwargs)
             full.apply_defaults()  # the whole question, defaults included, for the marker
             values = list(full.arguments.values())
-            call = {
-                "answer": _short_repr(values[0]) if values else "",
-                "question": {
+            call.update(
+                answer=_short_repr(values[0]) if values else "",
+                question={
                     k: _short_repr(v)
                     for k, v in list(full.arguments.items())[1:]
                 },
-            }
+            )
             try:
                 feedback = fn(*args, **kwargs)
             except QuestionError:
@@ -225,13 +337,6 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
                         usage=fn.__name__ + _usage(signature),
                     ),
                 )
-        if _PROBES:
-            call.update(args=args, kwargs=kwargs)
-        for listener in [] if quiet else list(_LISTENERS):
-            try:
-                listener(fn.__name__, feedback, call)
-            except Exception:  # noqa: BLE001 - recording must not change what the student sees
-                pass
         return feedback
 
     setattr(
@@ -239,6 +344,15 @@ def checker(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
     )  # marks checkers (a function attribute the type of `check` does not declare)
     CHECKERS[fn.__name__] = check
     return check
+
+
+def _is_step(asked: Any) -> bool:
+    """Whether ``hint=asked`` names a step of a hint: a whole number, 0 or more."""
+    return (
+        isinstance(asked, numbers.Integral)
+        and not isinstance(asked, bool)
+        and int(asked) >= 0
+    )
 
 
 def all_checkers() -> dict[str, Callable[..., Feedback]]:

@@ -122,10 +122,11 @@ Value = Union[int, float]
 class Mistake:
     """A wrong answer a checker recognises: the number, what it says, and its hint.
 
-    ``hint`` holds the hint's steps, from what is wrong to the fix (one step today; a
-    single message is taken as the only step). ``shows``, where set, is the field of
-    ``message`` that writes the answer, so that an answer close enough to this one is
-    written as the student gave it.
+    ``hint`` holds the hint's steps, from what is wrong to the fix (a single message is
+    taken as the only step): the first is given with the verdict, the others when the
+    student asks for them (:class:`~.feedback.Feedback`'s ``steps``). ``shows``, where
+    set, is the field of ``message`` that writes the answer, so that an answer close
+    enough to this one is written as the student gave it.
     """
 
     answer: Value
@@ -149,7 +150,8 @@ class Mistake:
             message = Text(
                 message.template, **{**message.values, self.shows: shown}
             )
-        return Feedback.wrong(message, self.steps[0] if self.steps else "")
+        first, *rest = self.steps or ("",)
+        return Feedback.wrong(message, first, tuple(rest))
 
 
 @dataclass(frozen=True)

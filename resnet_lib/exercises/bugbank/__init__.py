@@ -216,6 +216,7 @@ def check_fix(candidate: Any, bug: str) -> Feedback:
                 message=verdict.message_text,
             ),
             verdict.hint_text,
+            verdict.steps,
         )
     return verdict
 

@@ -80,7 +80,27 @@ def _tv_downsample(
 
 # --- checking a block class ----------------------------------------------------------------
 
-Diagnosis = Optional[tuple[Message, Message]]  # (what is wrong, hint), or None
+#: a bug the checker recognises, as the steps of its hint (:func:`bug_found`): what is
+#: wrong in the output, where it comes from, the fix; or None
+Diagnosis = Optional[tuple[Message, Message, Message]]
+
+
+def bug_found(
+    call: str, reference: str, steps: tuple[Message, ...]
+) -> Feedback:
+    """The verdict on a block that still has a bug the checker knows: that it does not
+    compute what the reference computes yet, and the bug itself only in the hint's steps,
+    given when asked for (``hint=1``: what is wrong in the output; ``hint=2``: where;
+    ``hint=3``: the fix), so that running an unchanged exercise does not give it away."""
+    return Feedback.wrong(
+        Text(
+            "{call} does not compute what {reference} computes yet: the checker "
+            "recognises the mistake",
+            call=call,
+            reference=reference,
+        ),
+        steps=steps,
+    )
 
 
 @dataclass
@@ -88,8 +108,10 @@ class BlockSpec:
     """How to check one block exercise: the shapes to build, the reference, known bugs.
 
     ``reference_name``, ``success``, the names of ``variants`` (the keys of
-    ``variant_hints``), their hints and ``hint`` are messages marked with ``N_``,
-    translated where they are shown.
+    ``variant_steps``: what each wrong block computes instead, the second step of its
+    hint), their first and last steps (what is wrong in the output, ``{call}`` being
+    the block's constructor call, and the fix) and ``hint`` are messages marked with
+    ``N_``, translated where they are shown.
     """
 
     name: str  # what the student writes, e.g. "Bottleneck"
@@ -109,7 +131,7 @@ class BlockSpec:
         ]
     ] = None
     variants: Optional[Callable[[nn.Module, Tensor], dict[str, Tensor]]] = None
-    variant_hints: dict[str, str] = field(default_factory=dict)
+    variant_steps: dict[str, tuple[str, str]] = field(default_factory=dict)
     hint: str = N_(
         "print the shape after every step of your forward pass and compare "
         "with the reference"
@@ -146,7 +168,7 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         if spec.diagnose is not None:
             found = spec.diagnose(args, student, st, ref, ref_trace, x)
             if found is not None:
-                return Feedback.wrong(*found)
+                return bug_found(call, reference, found)
         if st.error is not None:
             return Feedback.wrong(
                 Text(
@@ -192,13 +214,11 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
             )
         result = agree(ref, student, x, spec.variants)
         if result.variant is not None:
-            return Feedback.wrong(
-                Text(
-                    "{call}: {variant}.",
-                    call=call,
-                    variant=_(result.variant),
-                ),
-                _(spec.variant_hints.get(result.variant, spec.hint)),
+            symptom, fix = spec.variant_steps[result.variant]
+            return bug_found(
+                call,
+                reference,
+                (Text(symptom, call=call), _(result.variant), _(fix)),
             )
         if not result.same:
             if not result.matched:
@@ -255,8 +275,16 @@ def _diagnose_stride_once(args, student, st, ref, rt, x) -> Diagnosis:
     if not theirs or theirs == ours:
         return None
     path = lambda sizes: " -> ".join(f"{s}x{s}" for s in sizes)  # noqa: E731
+    call = _call(STRIDE_ONCE, args)
     if len(theirs) < len(ours):
         return (
+            Text(
+                "{call}'s last stage works on {side}x{side} maps; the "
+                "paper's works on {last}x{last} maps",
+                call=call,
+                side=theirs[-1],
+                last=ours[-1],
+            ),
             Text(
                 "the stride is still applied only in the first block that "
                 "gets one: your maps go {theirs}, so the last stage works on "
@@ -274,6 +302,10 @@ def _diagnose_stride_once(args, student, st, ref, rt, x) -> Diagnosis:
             ),
         )
     return (
+        Text(
+            "{call}'s feature maps do not shrink where the paper's do",
+            call=call,
+        ),
         Text(
             "your maps go {theirs}; the paper's go {ours}",
             theirs=path(theirs),
@@ -333,8 +365,16 @@ def _diagnose_groups(args, student, st, ref, rt, x) -> Diagnosis:
         "4 in 32x4d is the width of each group, which only sets the number "
         "of channels"
     )
+    symptom = Text(
+        "{call} has {params:,} parameters; torchvision's ResNeXt-50 32x4d "
+        "block has {expected:,}",
+        call=values["call"],
+        params=values["params"],
+        expected=values["expected"],
+    )
     if c.groups > 1:
         return (
+            symptom,
             Text(
                 "in {call} the 3x3 convolution is split into {their_groups} "
                 "groups of {their_width} channels; ResNeXt 32x4d splits its "
@@ -348,6 +388,7 @@ def _diagnose_groups(args, student, st, ref, rt, x) -> Diagnosis:
             hint,
         )
     return (
+        symptom,
         Text(
             "in {call} the 3x3 convolution is not grouped (groups=1); "
             "ResNeXt 32x4d splits its {width} channels into {groups} groups "
@@ -398,6 +439,10 @@ TWICE = N_(
 )
 NO_RELU_AFTER = N_("there is no ReLU after the addition")
 NO_SHORTCUT = N_("the shortcut is missing")
+NEGATIVE_BASIC = N_(
+    "the output of {call} has negative values; torchvision's BasicBlock ends "
+    "in a ReLU, so its output never has"
+)
 DOUBLE_RELU = BlockSpec(
     name="BasicBlock",
     signature="(in_channels, planes, stride)",
@@ -410,17 +455,36 @@ DOUBLE_RELU = BlockSpec(
         "one ReLU inside, one after the addition."
     ),
     variants=_basic_variants,
-    variant_hints={
-        TWICE: N_(
-            "the second conv-BN of the block must not end in a ReLU: the "
-            "only ReLU after it is the one applied to the sum"
+    variant_steps={
+        TWICE: (
+            N_(
+                "with torchvision's weights loaded, the output of {call} "
+                "agrees with torchvision's wherever the residual F(x) is "
+                "positive or zero, and differs where it is negative"
+            ),
+            N_(
+                "the second conv-BN of the block must not end in a ReLU: the "
+                "only ReLU after it is the one applied to the sum"
+            ),
         ),
-        NO_RELU_AFTER: N_("apply the ReLU to F(x) + shortcut(x)"),
-        BEFORE: N_(
-            "the second conv-BN ends without a ReLU; the block's last ReLU "
-            "is applied to the sum"
+        NO_RELU_AFTER: (
+            NEGATIVE_BASIC,
+            N_("apply the ReLU to F(x) + shortcut(x)"),
         ),
-        NO_SHORTCUT: N_("add the shortcut to F(x) before the last ReLU"),
+        BEFORE: (
+            NEGATIVE_BASIC,
+            N_(
+                "the second conv-BN ends without a ReLU; the block's last "
+                "ReLU is applied to the sum"
+            ),
+        ),
+        NO_SHORTCUT: (
+            N_(
+                "the output of {call} is what torchvision's block gives when "
+                "its shortcut adds zero"
+            ),
+            N_("add the shortcut to F(x) before the last ReLU"),
+        ),
     },
 )
 
@@ -467,18 +531,36 @@ PREACT_SHORTCUT = BlockSpec(
         "authors' ResNet-1001 code and resnet_lib's PreActBlock do."
     ),
     variants=_preact_variants,
-    variant_hints={
-        RAW: N_(
-            "compute pre = relu(bn1(x)) once and give it to both conv1 and "
-            "the projection; keep x for the identity shortcut"
+    variant_steps={
+        RAW: (
+            N_(
+                "with the same weights, the output of {call}, a unit that "
+                "changes the shape, differs from resnet_lib's PreActBlock's"
+            ),
+            N_(
+                "compute pre = relu(bn1(x)) once and give it to both conv1 "
+                "and the projection; keep x for the identity shortcut"
+            ),
         ),
-        PRE_IDENTITY: N_(
-            "use pre for the projection only; an identity shortcut adds x as "
-            "it came in"
+        PRE_IDENTITY: (
+            N_(
+                "with the same weights, the output of {call}, a unit that "
+                "keeps the shape, differs from resnet_lib's PreActBlock's"
+            ),
+            N_(
+                "use pre for the projection only; an identity shortcut adds "
+                "x as it came in"
+            ),
         ),
-        RELU_AFTER: N_(
-            "return out + shortcut: the next unit's BN-ReLU does the "
-            "activating"
+        RELU_AFTER: (
+            N_(
+                "the output of {call} is never negative; a full "
+                "pre-activation unit's output can be"
+            ),
+            N_(
+                "return out + shortcut: the next unit's BN-ReLU does the "
+                "activating"
+            ),
         ),
     },
 )
@@ -507,13 +589,29 @@ def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
         if st.error is not None
         else _("its shortcut has no 1x1 projection")
     )
+    call = _call(MISSING_PROJECTION, args)
+    symptom = (
+        Text(
+            "running {call} raised {error}",
+            call=call,
+            error=error_line(st.error),
+        )
+        if st.error is not None
+        else Text(
+            "{call} has {params:,} parameters fewer than torchvision's "
+            "Bottleneck",
+            call=call,
+            params=count_params(ref) - count_params(student),
+        )
+    )
     return (
+        symptom,
         Text(
             "the projection shortcut is still missing where only the "
             "channels change: {call} keeps the map size but turns {cin} "
             "channels into {out}, and {shortcut}; torchvision gives this "
             "block a 1x1 projection with BatchNorm ({params:,} parameters)",
-            call=_call(MISSING_PROJECTION, args),
+            call=call,
             cin=cin,
             out=out,
             shortcut=shortcut,
@@ -556,13 +654,18 @@ def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
     threes = _convs(st, 3)
     if not strided_1x1 or not threes:
         return None
+    call = _call(V1_V15, args)
     if any(m.stride != (1, 1) for m in threes):
         return (
+            Text(
+                "the main path of {call} makes smaller maps than its shortcut",
+                call=call,
+            ),
             Text(
                 "in {call} both the first 1x1 and the 3x3 convolution have "
                 "stride 2, so the main path halves the map twice while the "
                 "shortcut halves it once",
-                call=_call(V1_V15, args),
+                call=call,
             ),
             _(
                 "keep the stride on the 3x3 convolution only (V1.5, "
@@ -572,39 +675,38 @@ def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
     if st.error is not None:
         return None
     result = agree(ref, student, x)
-    hint = _(
-        "move the stride from conv1 (1x1) to conv2 (3x3); the projection "
-        "shortcut keeps its stride"
-    )
-    if (
+    differs = (
         result.matched
         and not result.same
         and result.max_diff == result.max_diff
-    ):
-        return (
-            Text(
-                "in {call} the stride still sits on the first 1x1 "
-                "convolution and the 3x3 has stride 1: that is the paper's "
-                'ResNet V1. torchvision\'s ResNet-50 is "V1.5": its 3x3 '
-                "convolution has the stride. Shapes and parameter counts are "
-                "the same, which is why the swap goes unnoticed. With "
-                "torchvision's weights loaded, the outputs differ by up to "
-                "{difference:.3g}.",
-                call=_call(V1_V15, args),
-                difference=result.max_diff,
-            ),
-            hint,
-        )
+    )
     return (
+        Text(
+            "with torchvision's weights loaded, the outputs of {call} differ "
+            "by up to {difference:.3g}, although its shapes and parameter "
+            "count are those of torchvision's Bottleneck",
+            call=call,
+            difference=result.max_diff,
+        )
+        if differs
+        else Text(
+            "the shapes and the parameter count of {call} are those of "
+            "torchvision's Bottleneck, and yet it does not compute what "
+            "that block computes",
+            call=call,
+        ),
         Text(
             "in {call} the stride still sits on the first 1x1 convolution "
             "and the 3x3 has stride 1: that is the paper's ResNet V1. "
             'torchvision\'s ResNet-50 is "V1.5": its 3x3 convolution has the '
             "stride. Shapes and parameter counts are the same, which is why "
             "the swap goes unnoticed.",
-            call=_call(V1_V15, args),
+            call=call,
         ),
-        hint,
+        _(
+            "move the stride from conv1 (1x1) to conv2 (3x3); the projection "
+            "shortcut keeps its stride"
+        ),
     )
 
 
@@ -666,6 +768,56 @@ def _close_lists(a: list[float], b: list[float]) -> bool:
     )
 
 
+def _still_moves_statistics(
+    stats: list[str], before: dict, after: dict
+) -> Feedback:
+    """The bank's bug, still there: measuring moved BatchNorm's running statistics."""
+    counter = next(
+        (k for k in stats if k.endswith("num_batches_tracked")), None
+    )
+    where = (
+        Text(
+            "measuring still updates BatchNorm's running statistics: {count} "
+            "buffers changed, e.g. {buffer}; {counter} went from {before} to "
+            "{after}. A trained model measured this way no longer evaluates "
+            "as it did.",
+            count=len(stats),
+            buffer=stats[0],
+            counter=counter,
+            before=int(before[counter]),
+            after=int(after[counter]),
+        )
+        if counter is not None and counter in after
+        else Text(
+            "measuring still updates BatchNorm's running statistics: {count} "
+            "buffers changed, e.g. {buffer}. A trained model measured this "
+            "way no longer evaluates as it did.",
+            count=len(stats),
+            buffer=stats[0],
+        )
+    )
+    return Feedback.wrong(
+        _(
+            "your function does not leave the model as it found it yet: the "
+            "checker recognises the mistake"
+        ),
+        steps=(
+            Text(
+                "after your function, {count} of the model's buffers hold "
+                "other values than before (e.g. {buffer})",
+                count=len(stats),
+                buffer=stats[0],
+            ),
+            where,
+            _(
+                "save the buffers before the forward pass and put them back "
+                "after it (or measure a copy of the model, or call "
+                "torch.func.functional_call with copies of the buffers)"
+            ),
+        ),
+    )
+
+
 def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
     """Check a fixed ``measure_gradient_norms(model, inputs, targets)``: same numbers, model untouched."""
     if isinstance(candidate, (type, nn.Module)) or not callable(candidate):
@@ -714,40 +866,7 @@ def check_measurement(candidate: Any, seed: int = 0) -> Feedback:
             in ("running_mean", "running_var", "num_batches_tracked")
         ]
         if stats:
-            counter = next(
-                (k for k in stats if k.endswith("num_batches_tracked")), None
-            )
-            hint = _(
-                "save the buffers before the forward pass and put them back "
-                "after it (or measure a copy of the model, or call "
-                "torch.func.functional_call with copies of the buffers)"
-            )
-            if counter is not None and counter in after:
-                return Feedback.wrong(
-                    Text(
-                        "measuring still updates BatchNorm's running "
-                        "statistics: {count} buffers changed, e.g. "
-                        "{buffer}; {counter} went from {before} to {after}. "
-                        "A trained model measured this way no longer "
-                        "evaluates as it did.",
-                        count=len(stats),
-                        buffer=stats[0],
-                        counter=counter,
-                        before=int(before[counter]),
-                        after=int(after[counter]),
-                    ),
-                    hint,
-                )
-            return Feedback.wrong(
-                Text(
-                    "measuring still updates BatchNorm's running statistics: "
-                    "{count} buffers changed, e.g. {buffer}. A trained model "
-                    "measured this way no longer evaluates as it did.",
-                    count=len(stats),
-                    buffer=stats[0],
-                ),
-                hint,
-            )
+            return _still_moves_statistics(stats, before, after)
         if changed:
             return Feedback.wrong(
                 Text(
