@@ -1,5 +1,10 @@
 """The architecture builder and the residual-learning experiment."""
 
+import ast
+import re
+from pathlib import Path
+
+import jupytext
 import pytest
 import torch
 import torchinfo
@@ -7,11 +12,15 @@ import torchvision
 
 from resnet_lib import ResNet, cifar_resnet, resnet50
 from resnet_lib.book.architecture_builder import (
+    KNOBS,
     NAMED,
+    SUMMARY_STYLE,
+    _all_named,
     _report,
     describe,
     describe_named,
     nearest_named,
+    network_settings,
     stage_shapes,
 )
 from resnet_lib.book.explorer import Explorer
@@ -19,6 +28,7 @@ from resnet_lib.nn.models import ResNetConfig
 from resnet_lib.experiments.identity_learning import identity_learning
 from resnet_lib.reference import TABLE1, torchvision_gflops, torchvision_params
 
+ROOT = Path(__file__).resolve().parents[1]
 TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
 
 
@@ -270,3 +280,161 @@ def test_the_builder_draws_the_network_it_describes():
     )
     assert svg.count('data-projection="true"') == projections == 4
     assert svg in report._repr_html_()  # shown by the builder, above its table
+
+
+# ------------------------------------------------------------ the chapter's builder
+
+
+def chapter_builder():
+    """The chapter's builder, made by the chapter's own cells (its imports, its ``build``
+    and its ``Explorer``), and its menu of networks."""
+    chapter = jupytext.read(ROOT / "book" / "architecture-builder.md")
+    code = [c.source for c in chapter.cells if c.cell_type == "code"]
+    imports = next(c for c in code if "import Explorer" in c)
+    cell = ast.parse(
+        next(c for c in code if "Explorer(" in c and "def build" in c)
+    )
+    last = cell.body[-1]
+    assert isinstance(last, ast.Expr)  # the cell shows the Explorer it makes
+    cell.body[-1] = ast.Assign([ast.Name("explorer", ast.Store())], last.value)
+    scope: dict = {}
+    exec(imports, scope)
+    exec(
+        compile(
+            ast.fix_missing_locations(cell), "architecture-builder.md", "exec"
+        ),
+        scope,
+    )
+    return scope["explorer"], scope["networks"]
+
+
+def test_every_named_network_is_built_from_its_knobs():
+    for name, config in _all_named().items():
+        s = network_settings(name)
+        assert set(s) == set(KNOBS)
+        # what describe makes of the knobs (the size is checked by the builder's tests)
+        built = ResNetConfig(
+            s["block"],
+            tuple(int(n) for n in s["layers"].split()),
+            s["base_width"],
+            s["stem"],
+            s["shortcut"],
+            num_classes=10 if s["stem"] == "cifar" else 1000,
+            groups=s["groups"],
+            width_per_group=s["width_per_group"],
+            ordering=s["ordering"],
+            stride_on=s["stride_on"],
+        )
+        assert built == config, name
+    assert network_settings("custom") == {}
+    with pytest.raises(ValueError, match="unknown network 'ResNet-19'"):
+        network_settings("ResNet-19")
+
+
+def test_choosing_a_named_network_sets_the_knobs_to_it_live():
+    """Issue 26: choosing ResNet-18 left the knobs at block bottleneck, layers 3 4 6 3."""
+    explorer, networks = chapter_builder()
+    w = explorer.widget()
+    knobs = {n: c for n, c in w.controls.items() if n != "network"}
+    assert set(knobs) == set(KNOBS)
+    for name in networks:
+        w.controls["network"].value = name
+        report = describe_named(name)
+        assert w.output.value == report._repr_html_(), name
+        # each knob shows the network's value (and offers it)...
+        c = report.config
+        assert (
+            knobs["block"].value,
+            tuple(int(n) for n in knobs["layers"].value.split()),
+            knobs["base_width"].value,
+            knobs["groups"].value,
+            knobs["width_per_group"].value,
+            knobs["ordering"].value,
+            knobs["stride_on"].value,
+            knobs["stem"].value,
+            knobs["shortcut"].value,
+            knobs["input_size"].value,
+        ) == (
+            c.block,
+            c.layers,
+            c.base_width,
+            c.groups,
+            c.width_per_group,
+            c.ordering,
+            c.stride_on,
+            c.stem,
+            c.shortcut,
+            report.input_size,
+        ), name
+        assert all(
+            k.value in [v for _, v in k.options] for k in knobs.values()
+        )
+        # ...so "custom", which builds what the knobs describe, builds the same network
+        w.controls["network"].value = "custom"
+        assert w.output.value == report._repr_html_(), name
+    # turning a knob makes the network "custom": ResNet-50 with basic blocks is ResNet-34
+    w.controls["network"].value = "ResNet-50"
+    knobs["block"].value = "basic"
+    assert w.controls["network"].value == "custom"
+    assert w.output.value == describe_named("ResNet-34")._repr_html_()
+
+
+def test_the_static_builder_shows_the_knobs_of_each_network_it_shows():
+    explorer, _networks = chapter_builder()
+    explorer.mode = "static"
+    explorer.static_options = [
+        "ResNet-18",
+        "ResNet-50",
+        "ResNeXt-50 32x4d",
+        "CIFAR ResNet-164 (pre-activation)",
+        "custom",
+    ]
+    page = explorer.to_html()
+    notes = re.findall(
+        r'<div class="explorer-note" data-index="(\d)" style="display:(\w+)">.*?with (.*?); run',
+        page,
+    )
+    assert [n[:2] for n in notes] == [
+        (str(i), "block" if i == 1 else "none") for i in range(5)
+    ]  # ResNet-50 first, as the chapter's default
+    for index, display, settings in notes:
+        knobs = dict(s.split(" = ") for s in settings.split(", "))
+        assert set(knobs) == set(KNOBS)
+        typed = {k: int(v) if v.isdigit() else v for k, v in knobs.items()}
+        # the frame shown with the note is the network its knobs describe
+        built = describe(**typed)._repr_html_()
+        frame = f'<div class="explorer-frame" data-index="{index}" style="display:{display}">'
+        assert frame + built + "</div>" in page, settings
+
+
+def test_the_reports_folds_look_clickable_in_the_classic_notebook(chromium):
+    """Issue 26: the classic Notebook's (Colab's) ``summary {display: block}`` hid the
+    folds' triangles; an inline style brings them back, with a pointer."""
+    report_html = describe(
+        "basic", "1 1 1", 16, "cifar", "A", 32
+    )._repr_html_()
+    summaries = re.findall(r"<summary([^>]*)>", report_html)
+    assert len(summaries) == 2 and all(
+        s == SUMMARY_STYLE for s in summaries
+    ), summaries
+    page = chromium.new_page()
+    measure = """ss => ss.map(s => {
+        const r = document.createRange(); r.selectNodeContents(s);
+        const st = getComputedStyle(s);
+        return [st.display, st.cursor,
+                r.getBoundingClientRect().left - s.getBoundingClientRect().left]; })"""
+    notebook_css = "<style>summary{display:block}</style>"
+    for html, marked in [
+        (report_html, True),
+        (report_html.replace(SUMMARY_STYLE, ""), False),  # as it was
+    ]:
+        page.set_content(
+            f"<html><head>{notebook_css}</head><body>{html}</body></html>"
+        )
+        seen = page.locator("summary").evaluate_all(measure)
+        # the triangle stands before the words: they start a marker's width in
+        assert all(
+            (d == "list-item" and c == "pointer" and x > 5) == marked
+            for d, c, x in seen
+        ), seen
+    page.close()

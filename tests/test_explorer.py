@@ -186,10 +186,11 @@ def test_static_explorer_works_in_chromium_with_no_kernel(chromium):
     page = chromium.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    linked = linked_explorer(mode="static")
     page.set_content(
-        f"<html><body>{ex.to_html()}{sel.to_html()}</body></html>"
+        f"<html><body>{ex.to_html()}{sel.to_html()}{linked.to_html()}</body></html>"
     )
-    first, second = page.locator(".resnet-explorer").all()
+    first, second, third = page.locator(".resnet-explorer").all()
     shown = lambda root: root.locator(".explorer-frame").evaluate_all(
         "fs => fs.filter(f => f.style.display !== 'none').map(f => f.textContent)"
     )
@@ -203,5 +204,130 @@ def test_static_explorer_works_in_chromium_with_no_kernel(chromium):
     assert first.locator("output").inner_text() == "one</script>"
     second.locator("select").select_option("1")
     assert shown(second) == ["b: 1"]
+    # a frame's note (what its link set) is shown with it
+    notes = lambda root: root.locator(".explorer-note").evaluate_all(  # noqa: E731
+        "ns => ns.filter(n => n.style.display !== 'none').map(n => n.textContent)"
+    )
+    assert (
+        shown(third) == ["square: 2^2"] and "n = 2, p = 2" in notes(third)[0]
+    )
+    third.locator("select").select_option("1")
+    assert shown(third) == ["big: 10^3"] and len(notes(third)) == 1
+    assert "n = 10, p = 3" in notes(third)[0]
     assert not errors, errors
     page.close()
+
+
+# ------------------------------------------------------------ links: a control sets others
+
+
+def power(base: str, n: int = 1, p: int = 1):
+    return f"<p>{base}: {n}^{p}</p>"
+
+
+#: choosing a named base sets n and p (to a value n does not offer, for "big");
+#: turning n or p makes the base "custom", which keeps them
+PRESETS = {"square": {"n": 2, "p": 2}, "big": {"n": 10, "p": 3}, "custom": {}}
+LINKS = {
+    "base": lambda v: PRESETS[v],
+    "n": lambda _v: {"base": "custom"},
+    "p": lambda _v: {"base": "custom"},
+}
+
+
+def linked_explorer(**kwargs) -> Explorer:
+    calls = []
+
+    def render(**values):
+        calls.append(values)
+        return power(**values)
+
+    ex = Explorer(
+        render,
+        {"base": ["square", "big", "custom"], "n": [1, 2, 3], "p": [1, 2, 3]},
+        links=LINKS,
+        kind="select",
+        **kwargs,
+    )
+    ex.calls = calls
+    return ex
+
+
+def test_a_link_sets_the_other_controls_in_the_live_face():
+    ex = linked_explorer(mode="live", defaults={"base": "square"})
+    w = ex.widget()
+    values = lambda: {n: c.value for n, c in w.controls.items()}  # noqa: E731
+    # the default's link sets the starting values
+    assert values() == {"base": "square", "n": 2, "p": 2}
+    assert w.output.value == "<p>square: 2^2</p>"
+    ex.calls.clear()
+    w.controls["base"].value = "big"
+    assert values() == {"base": "big", "n": 10, "p": 3}
+    # a value it did not offer is added to the control's options
+    assert [v for _, v in w.controls["n"].options] == [1, 2, 3, 10]
+    # one frame for the whole change, none for the states in between
+    assert ex.calls == [{"base": "big", "n": 10, "p": 3}]
+    assert w.output.value == "<p>big: 10^3</p>"
+    # "custom" keeps the values; turning a linked control makes the base "custom"
+    w.controls["base"].value = "custom"
+    assert values() == {"base": "custom", "n": 10, "p": 3}
+    w.controls["base"].value = "square"
+    w.controls["p"].value = 3
+    assert values() == {"base": "custom", "n": 2, "p": 3}
+    assert w.output.value == "<p>custom: 2^3</p>"
+
+
+def test_the_static_page_says_what_each_frame_was_computed_with():
+    ex = linked_explorer(mode="static")
+    page = ex.to_html()
+    frames = re.findall(
+        r'<div class="explorer-frame" data-index="(\d)" style="display:(\w+)">(.*?)</div>',
+        page,
+    )
+    notes = re.findall(
+        r'<div class="explorer-note" data-index="(\d)" style="display:(\w+)">.*?with (.*?); run',
+        page,
+    )
+    # the first option is the default, so its link sets the start (and "custom" keeps it)
+    assert [f[2] for f in frames] == [
+        "<p>square: 2^2</p>",
+        "<p>big: 10^3</p>",
+        "<p>custom: 2^2</p>",
+    ]
+    assert [n[2] for n in notes] == [
+        "n = 2, p = 2",
+        "n = 10, p = 3",
+        "n = 2, p = 2",
+    ]
+    assert [n[:2] for n in notes] == [f[:2] for f in frames]  # shown together
+
+
+@pytest.mark.parametrize(
+    "links, match",
+    [
+        ({"m": lambda v: {}}, r"links of \['m'\] name no control"),
+        ({"n": lambda v: {"q": 1}}, r"the link of 'n' sets \['q'\]"),
+        ({"n": lambda v: {"n": 1}}, r"the link of 'n' sets \['n'\]"),
+    ],
+)
+def test_bad_links(links, match):
+    with pytest.raises(ValueError, match=match):
+        Explorer(square, {"n": [1, 2], "label": ["x"]}, links=links).to_html()
+
+
+def test_every_control_shows_its_whole_name():
+    """The default description width (JupyterLab's and the Notebook's) cuts a long name
+    ("width_per_group" to "width_per..."): every control's is as wide as its name."""
+    ex = Explorer(
+        lambda width_per_group, n: f"{n}x{width_per_group}",
+        {"n": [1, 2], "width_per_group": [4, 64]},
+        mode="live",
+    )
+    controls = ex.widget().controls
+    assert {type(c).__name__ for c in controls.values()} == {
+        "SelectionSlider",
+        "Dropdown",
+    }
+    assert all(
+        c.style.description_width == "initial" for c in controls.values()
+    ), {n: c.style.description_width for n, c in controls.items()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional, Sequence, cast
+from typing import Any, Callable, Optional, Sequence, cast
 
 import torch
 from torch import nn
@@ -110,6 +110,73 @@ def _all_named() -> dict[str, ResNetConfig]:
     return {**NAMED, **LATER_NAMED}
 
 
+def _named_size(config: ResNetConfig) -> int:
+    """The input size a named network is described at: 32x32 for CIFAR, 224 for ImageNet."""
+    return 32 if config.stem == "cifar" else 224
+
+
+#: The builder's knobs: what "custom" builds from, and what a named network sets.
+KNOBS = (
+    "block",
+    "layers",
+    "base_width",
+    "groups",
+    "width_per_group",
+    "ordering",
+    "stride_on",
+    "stem",
+    "shortcut",
+    "input_size",
+)
+
+
+def network_settings(network: str) -> dict[str, Any]:
+    """The builder's knobs (:data:`KNOBS`) set to what ``network`` is built with; ``{}``
+    for ``"custom"``, which keeps them as they are.
+
+    ``layers`` is given as its control shows it (``"2 2 2 2"``); ``input_size`` is the
+    one :func:`describe_named` uses. :func:`describe` of these settings builds ``network``.
+    """
+    if network == "custom":
+        return {}
+    named = _all_named()
+    if network not in named:
+        raise ValueError(
+            f"unknown network {network!r}; named ones: {', '.join(named)}, or 'custom'"
+        )
+    c = named[network]
+    return {
+        "block": c.block,
+        "layers": " ".join(str(n) for n in c.layers),
+        "base_width": c.base_width,
+        "groups": c.groups,
+        "width_per_group": c.width_per_group,
+        "ordering": c.ordering,
+        "stride_on": c.stride_on,
+        "stem": c.stem,
+        "shortcut": c.shortcut,
+        "input_size": _named_size(c),
+    }
+
+
+def _custom(_value: Any) -> dict[str, str]:
+    return {"network": "custom"}
+
+
+def builder_links() -> dict[str, Callable[[Any], dict[str, Any]]]:
+    """The builder's :class:`~resnet_lib.book.explorer.Explorer` ``links``, so that its
+    controls always show the network that is built: choosing a named network sets every
+    knob to that network's value (:func:`network_settings`); turning a knob makes the
+    network "custom" (built from the knobs, which start from the last named network)."""
+    return {"network": network_settings, **dict.fromkeys(KNOBS, _custom)}
+
+
+#: A fold's title as browsers draw it by default (a disclosure triangle, a hand over it),
+#: inline because an inline style beats a front end's stylesheet: the classic Notebook's
+#: (Colab's) sets ``summary {display: block}``, which drops the triangle.
+SUMMARY_STYLE = ' style="display:list-item;cursor:pointer"'
+
+
 @dataclass(frozen=True)
 class ArchitectureReport:
     """Everything the builder shows about one architecture."""
@@ -187,9 +254,9 @@ class ArchitectureReport:
         diagram, summary = _("Diagram"), _("torchinfo summary")
         return (
             f"<div>{totals!s}<br>{nearest!s}</div>"
-            f"<details open><summary>{diagram}</summary>{self.diagram.svg}</details>"
+            f"<details open><summary{SUMMARY_STYLE}>{diagram}</summary>{self.diagram.svg}</details>"
             f"{self.table_html()}"
-            f"<details><summary>{summary}</summary><pre>{html.escape(self.summary)}</pre></details>"
+            f"<details><summary{SUMMARY_STYLE}>{summary}</summary><pre>{html.escape(self.summary)}</pre></details>"
         )
 
 
@@ -443,7 +510,7 @@ def describe_named(
             f"unknown network {name!r}; named ones: {', '.join(named)}"
         )
     c = named[name]
-    size = input_size or (32 if c.stem == "cifar" else 224)
+    size = input_size or _named_size(c)
     # the named networks are given by block name (ResNetConfig stores our own classes by name too)
     return describe(
         cast(str, c.block),

@@ -27,6 +27,13 @@ display in a live kernel would precompute every frame nobody sees (a chapter's f
 can cost seconds each), and the build would still create widgets and save their frozen
 state into the page. Choosing the face at display time does neither.
 
+Links: a control can set others (``links``), so that the controls always show what is
+built: in the architecture builder, choosing ResNet-18 sets the block, the blocks per stage
+and every other knob to ResNet-18's, and turning a knob makes the network "custom". The live
+face applies a link when the reader changes its control (one frame for the whole change);
+the static page applies the precomputed control's link to each frame, and its note says
+what each frame was computed with.
+
 Words: the explorer's own (its static page's note, an error's heading) are in the reader's
 language (:mod:`resnet_lib.i18n`), and so are the title, the controls' names and the
 options' labels where the library's catalog has them (mark them with ``_`` or ``N_``):
@@ -43,6 +50,7 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from .. import i18n
@@ -181,6 +189,10 @@ class Explorer:
             language).
         kind: ``"slider"`` (ordered options, e.g. depth) or ``"select"`` for the main control.
         mode: ``"static"``, ``"live"`` or ``None`` (decide from the environment).
+        links: ``{name: function}``: when control ``name`` takes a value, ``function(value)``
+            gives other controls' new values (``{}``: they keep theirs). A value not among
+            a control's options is added to them. The links of the main control and of
+            the controls in ``defaults`` set the starting values (``defaults`` win).
     """
 
     render: Callable[..., Any]
@@ -191,6 +203,9 @@ class Explorer:
     title: Union[str, Text] = ""
     kind: str = "slider"
     mode: Optional[str] = None
+    links: Mapping[str, Callable[[Any], Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         if not self.controls:
@@ -225,16 +240,43 @@ class Explorer:
                 raise ValueError(
                     f"static_options must be a non-empty subset of {values}; got {list(self.static_options)}"
                 )
+        unknown = [name for name in self.links if name not in self._pairs]
+        if unknown:
+            raise ValueError(
+                f"links of {unknown} name no control; the controls are {list(self._pairs)}"
+            )
         self._cache: dict[tuple, str] = {}
         self._widget: Any = None  # an ipywidgets VBox, once built
 
     # ---------------------------------------------------------------- values
 
+    def linked(self, name: str, value: Any) -> dict[str, Any]:
+        """The other controls' values that control ``name`` sets when it takes ``value``
+        (``links``; ``{}`` where it has none)."""
+        if name not in self.links:
+            return {}
+        values = dict(self.links[name](value))
+        wrong = [n for n in values if n not in self._pairs or n == name]
+        if wrong:
+            raise ValueError(
+                f"the link of {name!r} sets {wrong}; it may set only the other controls, "
+                f"{[n for n in self._pairs if n != name]}"
+            )
+        return values
+
     def default_values(self) -> dict[str, Any]:
-        return {
+        """Each control's starting value: its default, or what the links of the main
+        control and of the defaults set, or its first option."""
+        values = {
             name: self.defaults.get(name, pairs[0][1])
             for name, pairs in self._pairs.items()
         }
+        main = self._static_control()
+        for name in [main, *(n for n in self.defaults if n != main)]:
+            values.update(
+                self.linked(name, self.defaults.get(name, values[name]))
+            )
+        return {**values, **self.defaults}
 
     def frame(self, **values: Any) -> str:
         """HTML of one frame (cached by the control values and the language)."""
@@ -267,25 +309,26 @@ class Explorer:
             ]
         base = self.default_values()
         if base[static] not in [v for _, v in pairs]:
-            base[static] = pairs[0][1]
-        frames = [self.frame(**{**base, static: value}) for _, value in pairs]
-        start = [v for _, v in pairs].index(base[static])
-        fixed = [
-            f"{html.escape(_shown(n))} = "
-            f"{html.escape(_label(self._label(n, base[n])))}"
-            for n in self._pairs
-            if n != static
+            base = {
+                **base,
+                **self.linked(static, pairs[0][1]),
+                static: pairs[0][1],
+            }
+        # each frame with the values its link sets (the others stay at their defaults)
+        settings = [
+            {**base, **self.linked(static, value), static: value}
+            for _, value in pairs
         ]
-        precomputed = Text(
-            "Precomputed for this page with {settings}; run the chapter "
-            "(Colab / Jupyter) to change everything.",
-            settings=", ".join(fixed),
-        )
-        note = (
-            f'<div style="font-size:0.85em;opacity:0.8">{precomputed!s}</div>'
-            if fixed
-            else ""
-        )
+        frames = [self.frame(**values) for values in settings]
+        start = [v for _, v in pairs].index(base[static])
+        notes = [self._note(values, static) for values in settings]
+        if len(set(notes)) == 1:  # the same for every frame: said once
+            note = notes[0]
+        else:  # shown with its frame
+            note = "".join(
+                f'<div class="explorer-note" data-index="{i}" style="display:{"block" if i == start else "none"}">{n}</div>'
+                for i, n in enumerate(notes)
+            )
         shown = [_label(label) for label, _v in pairs]
         labels = json.dumps(shown).replace(
             "</", "<\\/"
@@ -321,12 +364,31 @@ class Explorer:
       out = document.getElementById("{uid}-out"), labels = {labels};
   function show() {{
     var k = parseInt(input.value, 10);
-    root.querySelectorAll(".explorer-frame").forEach(function(f) {{
+    root.querySelectorAll(".explorer-frame, .explorer-note").forEach(function(f) {{
       f.style.display = (parseInt(f.dataset.index, 10) === k) ? "block" : "none"; }});
     out.textContent = input.options ? input.options[k].text : labels[k];
   }}
   input.addEventListener("input", show); input.addEventListener("change", show);
 }})();</script></div>"""
+
+    def _note(self, values: Mapping[str, Any], static: str) -> str:
+        """The static page's note: what the controls other than ``static`` were set to."""
+        fixed = [
+            f"{html.escape(_shown(n))} = "
+            f"{html.escape(_label(self._label(n, values[n])))}"
+            for n in self._pairs
+            if n != static
+        ]
+        if not fixed:
+            return ""
+        precomputed = Text(
+            "Precomputed for this page with {settings}; run the chapter "
+            "(Colab / Jupyter) to change everything.",
+            settings=", ".join(fixed),
+        )
+        return (
+            f'<div style="font-size:0.85em;opacity:0.8">{precomputed!s}</div>'
+        )
 
     def _label(self, name: str, value: Any) -> str:
         return next(
@@ -341,28 +403,68 @@ class Explorer:
             return self._widget
         import ipywidgets as w
 
+        start = self.default_values()
+        # a description as wide as its words: at the default width (a fixed 80 px)
+        # JupyterLab and the Notebook cut "width_per_group" to "width_per..."
+        style = {"description_width": "initial"}
         controls = {}
         for name, pairs in self._pairs.items():
-            value = self.default_values()[name]
-            options = [(_label(label), v) for label, v in pairs]
+            options = self._with_option(
+                name, [(_label(label), v) for label, v in pairs], start[name]
+            )
             if name == self.static and self.kind == "slider":
                 controls[name] = w.SelectionSlider(
                     options=options,
-                    value=value,
+                    value=start[name],
                     description=_shown(name),
                     continuous_update=False,
+                    style=style,
                 )
             else:
                 controls[name] = w.Dropdown(
-                    options=options, value=value, description=_shown(name)
+                    options=options,
+                    value=start[name],
+                    description=_shown(name),
+                    style=style,
                 )
-        out = w.HTML(self.frame(**self.default_values()))
+        out = w.HTML(self.frame(**start))
+        # while a link sets other controls: no frame until the end
+        linking = False
 
         def update(_change=None) -> None:
-            out.value = self.frame(**{n: c.value for n, c in controls.items()})
+            if not linking:
+                out.value = self.frame(
+                    **{n: c.value for n, c in controls.items()}
+                )
 
-        for c in controls.values():
-            c.observe(update, names="value")
+        def follow(change, name: str) -> None:
+            """Set the controls that ``name``'s link sets, then draw one frame."""
+            nonlocal linking
+            if linking:  # a value set by a link sets nothing in turn
+                return
+            linking = True
+            try:
+                for other, value in self.linked(name, change["new"]).items():
+                    control = controls[other]
+                    control.options = self._with_option(
+                        other, list(control.options), value
+                    )
+                    control.value = value
+            # a link's error, shown (a widget callback's would be lost in the log)
+            except Exception as err:
+                out.value = error_html(
+                    f"{type(err).__name__}: {err}", prefix=_("Error:")
+                )
+                return
+            finally:
+                linking = False
+            update()
+
+        for name, c in controls.items():
+            if name in self.links:
+                c.observe(partial(follow, name=name), names="value")
+            else:
+                c.observe(update, names="value")
         title = (
             [w.HTML(f"<b>{html.escape(_shown(self.title))}</b>")]
             if self.title
@@ -384,6 +486,15 @@ class Explorer:
         self._widget.controls = controls
         self._widget.output = out
         return self._widget
+
+    def _with_option(
+        self, name: str, options: list[tuple[str, Any]], value: Any
+    ) -> list[tuple[str, Any]]:
+        """``options`` of control ``name`` with ``value`` added where a link (or a
+        default) set it to a value it did not offer."""
+        if value in [v for _, v in options]:
+            return options
+        return [*options, (_label(self._label(name, value)), value)]
 
     # ---------------------------------------------------------------- display
 
