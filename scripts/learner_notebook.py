@@ -67,6 +67,12 @@ GLUE_HEADING = N_(
     "This passage with the numbers of your run (run the cell to show it)"
 )
 GLUE_TITLE = f"# @title {GLUE_HEADING}"
+#: what a heading says first where its section opens with such a passage (a folded cell
+#: would otherwise leave the heading with nothing under it until it runs)
+GLUE_LEAD = N_(
+    "*This section opens with numbers computed by the chapter: run the folded cell "
+    "below to read it.*"
+)
 #: what the glue cell's folded code looks like on Colab (form) and in JupyterLab (hidden)
 GLUE_METADATA = {
     "cellView": "form",
@@ -660,6 +666,16 @@ def _declared(function: str) -> tuple[str, ...]:
     return names
 
 
+def _is_heading(cell: nbformat.NotebookNode) -> bool:
+    """A Markdown cell that is a heading and nothing else."""
+    text = cell.source.strip()
+    return (
+        cell.cell_type == "markdown"
+        and "\n" not in text
+        and re.match(r"^#{1,6} ", text) is not None
+    )
+
+
 def _glue_cell(
     text: str, language: str = SOURCE_LANGUAGE
 ) -> nbformat.NotebookNode:
@@ -770,6 +786,8 @@ def convert(
                     if glued
                     else nbformat.v4.new_markdown_cell(text)
                 )
+                if glued and cells and _is_heading(cells[-1]):
+                    cells[-1].source += "\n\n" + gettext(GLUE_LEAD, language)
                 if block.exercise or (exercise and not block.solution):
                     new.metadata["exercise"] = exercise
                 if block.solution:

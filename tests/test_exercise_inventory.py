@@ -148,3 +148,75 @@ def test_parser_reads_a_known_chapter():
     assert exs["ex-training-epochs"].checkers == ["check_epochs"]
     assert exs["ex-training-recipe"].checkers == []
     assert "182 epochs" in exs["ex-training-epochs"].solution
+
+
+def _names(code: str) -> tuple[set[str], set[str]]:
+    """The names a cell binds and the names it reads (IPython's magic lines left out)."""
+    import ast
+
+    lines = code.splitlines()
+    if lines and lines[0].strip() == "---":  # the cell's options, as YAML
+        lines = lines[lines.index("---", 1) + 1 :]
+    while lines and lines[0].startswith(":"):  # the cell's options, one a line
+        lines = lines[1:]
+    tree = ast.parse(
+        "\n".join(  # a magic line becomes `pass`, where it stands
+            line[: len(line) - len(line.lstrip())] + "pass"
+            if line.lstrip().startswith(("%", "!"))
+            else line
+            for line in lines
+        )
+    )
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            bound |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound, read
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_exercise_cell_runs_after_the_chapter_without_the_other_exercises(
+    md,
+):
+    """Issue 26: a learner may open a chapter at its third exercise. Every name an
+    exercise's cells read is theirs, the chapter's (a cell outside the exercises) or
+    Python's: never one that only another exercise's cell defines (exercise 3 of
+    basic-vs-bottleneck called check_block_params, imported in exercise 2's cell)."""
+    import builtins
+
+    text = md.read_text()
+    cell = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)```", re.S)
+    found = exercises(md)
+    spans = [(ex.end, ex.end + len(ex.between), ex.label) for ex in found]
+    chapter, own = set(dir(builtins)), {}
+    for m in cell.finditer(text):
+        label = next((lab for a, b, lab in spans if a <= m.start() < b), None)
+        bound, read = _names(m.group(1))
+        if label is None:
+            chapter |= bound
+        else:
+            cells = own.setdefault(label, [set(), set()])
+            cells[0] |= bound
+            cells[1] |= read
+    borrowed = {
+        label: sorted(read - bound - chapter)
+        for label, (bound, read) in own.items()
+        if read - bound - chapter
+    }
+    assert not borrowed, (
+        f"{md.name}: exercise cells read names they do not define: {borrowed}"
+    )
+
+
+def test_the_cell_check_sees_a_borrowed_name():
+    bound, read = _names(
+        ":tags: [x]\nanswer = None\ncheck_block_params(answer, block='basic')\n%pip list"
+    )
+    assert read - bound == {"check_block_params"}

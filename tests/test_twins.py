@@ -446,3 +446,25 @@ def test_the_twin_check_does_not_depend_on_the_jupytext_release(monkeypatch):
         "format_version: 0.13", "format_version: 0.12"
     )
     assert sync_notebooks.keep_tool_version(other_format, header) != header
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_no_heading_is_left_with_nothing_under_it_until_a_cell_runs(language):
+    """Issue 26: where a section opens with a passage of glued numbers (a folded cell in
+    a twin), the heading says so, instead of standing over a folded cell alone."""
+    found = 0
+    for md in CHAPTERS:
+        cells = twin(md, "full", language)["cells"]
+        for above, cell in zip(cells, cells[1:]):
+            if is_glue_cell("".join(cell["source"])):
+                text = "".join(above["source"]).strip()
+                assert not (
+                    above["cell_type"] == "markdown"
+                    and re.fullmatch(r"#{1,6} [^\n]*", text)
+                ), (
+                    f"{md.name}: {text!r} has nothing under it but a folded cell"
+                )
+                found += text.startswith("#")
+    assert (
+        found >= 3
+    )  # why-residual-networks-train, test-time, vanishing-gradients
