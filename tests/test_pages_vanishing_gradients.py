@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 
 from resnet_lib.book.pages.vanishing_gradients import (  # noqa: E402
     SHATTERING_NAMES,
+    activation_table,
     batchnorm_table,
     classifier_table,
     classifier_values,
@@ -19,6 +20,7 @@ from resnet_lib.book.pages.vanishing_gradients import (  # noqa: E402
     shattering_figure,
     sigmoid_peak,
     sigmoid_table,
+    tanh_values,
 )
 from resnet_lib.experiments.vanishing_gradients import Shattering  # noqa: E402
 from resnet_lib.i18n import speaking  # noqa: E402
@@ -134,3 +136,41 @@ def test_shattering_figure_names_each_network_with_its_correlation():
         fig = shattering_figure(shattered)
         assert fig.axes[1].get_title() == "普通，24 个隐藏层\n相邻相关性 0.25"
         plt.close(fig)
+
+
+def test_tanh_holds_the_residual_stream_where_relu_lets_it_grow():
+    """Issue 26: the page's explanation of why tanh's residual net explodes like the plain
+    one, measured: ReLU's stream grows block by block, tanh's stays below 1, and the
+    branch adds the same in both."""
+    from resnet_lib.experiments.vanishing_gradients import (
+        GradientNetConfig,
+        depth_sweep,
+        stream_sizes,
+    )
+
+    relu = stream_sizes(GradientNetConfig(56, True, activation="relu"))
+    tanh = stream_sizes(GradientNetConfig(56, True, activation="tanh"))
+    assert len(relu) == len(tanh) == 27  # (56 - 2) / 2 blocks
+    assert relu[-1].stream > 3 * relu[0].stream
+    assert all(b.stream < 1 for b in tanh)
+    assert all(
+        abs(b.added - 1) < 0.01 for b in relu + tanh
+    )  # BatchNorm's unit size
+    plain = depth_sweep([32], residual=False, activation="tanh")[32]
+    residual = depth_sweep([32], residual=True, activation="tanh")[32]
+    assert 0.5 < residual / plain < 2  # the curves nearly coincide
+    values = tanh_values(
+        {32: plain, 110: 1.0},
+        {32: residual, 110: 1.0},
+        {"relu": relu, "tanh": tanh},
+    )
+    assert values["tanh_plain32"] == f"{plain:.3g}"
+    assert (
+        float(values["stream_tanh_last"])
+        < 1
+        < float(values["stream_relu_last"])
+    )
+    html = activation_table({32: 0.3}, {32: plain}, {32: residual})
+    assert "tanh" in html and f"{residual:.3g}" in html
+    with pytest.raises(ValueError, match="residual=False"):
+        stream_sizes(GradientNetConfig(20, False))

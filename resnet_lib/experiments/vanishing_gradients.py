@@ -164,6 +164,65 @@ def depth_sweep(
     return out
 
 
+@dataclass(frozen=True)
+class StreamSize:
+    """One block of a residual network at initialisation: the RMS of what reaches it
+    (the stream the shortcuts carry) and of what its residual branch adds, F(x)."""
+
+    stream: float
+    added: float
+
+
+@remembered
+def stream_sizes(cfg: GradientNetConfig, seed: int = 0) -> list[StreamSize]:
+    """:class:`StreamSize` of every block of the residual network ``cfg``, input to
+    output, on the batch :func:`gradient_profile` measures with.
+
+    With ReLU after the addition the stream grows block by block while each block adds
+    about the same, so the identity dominates each block's Jacobian; an activation that
+    squashes the sum (tanh) holds the stream at the size of what each block adds.
+    """
+    if not cfg.residual:
+        raise ValueError(
+            f"a plain network has no residual stream; got {cfg!r} (residual=False)"
+        )
+    net = gradient_net(
+        cfg, generator=torch.Generator().manual_seed(seed)
+    ).train()
+    found: list[
+        float
+    ] = []  # F(x) of a block, then what reached it, block by block
+
+    def rms(t: Tensor) -> float:
+        return t.detach().pow(2).mean().sqrt().item()
+
+    hooks = []
+    for stage in (net.layer1, net.layer2, net.layer3):
+        for block in stage:  # basic blocks: F(x) ends with bn2
+            hooks.append(
+                block.register_forward_hook(
+                    lambda m, i, o: found.append(rms(i[0]))
+                )
+            )
+            hooks.append(
+                block.bn2.register_forward_hook(
+                    lambda m, i, o: found.append(rms(o))
+                )
+            )
+    g = torch.Generator().manual_seed(seed + 1)
+    try:
+        with torch.no_grad():
+            net(torch.randn(16, 3, 16, 16, generator=g))
+    finally:
+        for h in hooks:
+            h.remove()
+    # a block's forward hook fires after its bn2's
+    return [
+        StreamSize(stream=stream, added=added)
+        for added, stream in zip(found[::2], found[1::2])
+    ]
+
+
 # ---------------------------------------------------------------- shattered gradients
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from ...experiments.vanishing_gradients import Shattering
+from ...experiments.vanishing_gradients import Shattering, StreamSize
 from ...i18n import N_, Text, _
 from ..notebook import glues
 from ..tables import html_table
@@ -132,6 +132,71 @@ def batchnorm_table(
             "|grad first layer| / |grad last layer| (ReLU, BatchNorm, He)"
         ),
     )
+
+
+def activation_table(
+    relu_residual: Mapping[int, float],
+    tanh_plain: Mapping[int, float],
+    tanh_residual: Mapping[int, float],
+) -> str:
+    """HTML: the first/last ratio of the residual nets with ReLU, and of the plain and
+    residual nets with tanh (BatchNorm, He initialisation), by depth."""
+    return html_table(
+        [
+            _("depth"),
+            _("residual, ReLU"),
+            _("plain, tanh"),
+            _("residual, tanh"),
+        ],
+        [
+            (
+                d,
+                f"{relu_residual[d]:.3g}",
+                f"{tanh_plain[d]:.3g}",
+                f"{tanh_residual[d]:.3g}",
+            )
+            for d in tanh_plain
+        ],
+        caption=_("|grad first layer| / |grad last layer| (BatchNorm, He)"),
+    )
+
+
+@glues(
+    "tanh_plain32",
+    "tanh_res32",
+    "tanh_plain110",
+    "tanh_res110",
+    "stream_relu_first",
+    "stream_relu_last",
+    "stream_tanh_first",
+    "stream_tanh_last",
+    "added_relu",
+    "added_tanh",
+)
+def tanh_values(
+    tanh_plain: Mapping[int, float],
+    tanh_residual: Mapping[int, float],
+    streams: Mapping[str, Sequence[StreamSize]],
+) -> dict[str, str]:
+    """The numbers of the tanh section that the prose quotes, by glue name.
+
+    Args:
+        streams: activation ("relu", "tanh") -> :func:`stream_sizes` of the residual
+            network of depth 56.
+    """
+    relu, tanh = streams["relu"], streams["tanh"]
+    return {
+        "tanh_plain32": f"{tanh_plain[32]:.3g}",
+        "tanh_res32": f"{tanh_residual[32]:.3g}",
+        "tanh_plain110": f"{tanh_plain[110]:.3g}",
+        "tanh_res110": f"{tanh_residual[110]:.3g}",
+        "stream_relu_first": f"{relu[0].stream:.2f}",
+        "stream_relu_last": f"{relu[-1].stream:.2f}",
+        "stream_tanh_first": f"{tanh[0].stream:.2f}",
+        "stream_tanh_last": f"{tanh[-1].stream:.2f}",
+        "added_relu": f"{sum(b.added for b in relu) / len(relu):.2f}",
+        "added_tanh": f"{sum(b.added for b in tanh) / len(tanh):.2f}",
+    }
 
 
 def explorer_title() -> str:
