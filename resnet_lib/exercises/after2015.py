@@ -293,7 +293,7 @@ def _preact_unit(in_channels: int, planes: int, stride: int) -> Text:
     )
 
 
-@tabled(_preact_table)
+@tabled(_preact_table, PARAMS)
 @checker
 def check_preact_unit_params(
     answer,
@@ -392,7 +392,7 @@ def _units_table(depth: int, per: str) -> Table:
     )
 
 
-@tabled(_units_table)
+@tabled(_units_table, UNITS)
 @checker
 def check_unit_count(
     answer, depth: int = 164, per: str = "network"
@@ -561,7 +561,7 @@ def _resnext_block(
     )
 
 
-@tabled(_resnext_table)
+@tabled(_resnext_table, PARAMS)
 @checker
 def check_resnext_block_params(
     answer,

@@ -152,7 +152,7 @@ def _block(block: str, in_channels: int, planes: int, stride: int) -> Text:
     )
 
 
-@tabled(_block_params_table)
+@tabled(_block_params_table, PARAMS)
 @checker
 def check_block_params(
     answer,

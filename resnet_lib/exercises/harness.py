@@ -250,16 +250,30 @@ def judge(
 
 
 def tabled(
-    builder: Callable[..., Table],
+    builder: Callable[..., Table], asked: Question
 ) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
     """Give a checker its table: ``builder`` takes the checker's question (every
-    argument but the answer, by name) and returns the :class:`Table` the checker judges by."""
+    argument but the answer, by name) and returns the :class:`Table` the checker judges
+    by; ``asked`` is what the checker reads its answer as (:func:`judge`'s ``asked``:
+    a count or a real number, and its tolerance), for a page that judges without it."""
 
     def attach(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         setattr(check, "__table__", builder)
+        setattr(check, "__asked__", asked)
         return check
 
     return attach
+
+
+def asked_by(checker_name: str) -> Question:
+    """What a checker with a table reads its answer as (see :func:`tabled`)."""
+    check = all_checkers().get(checker_name)
+    if check is None or not hasattr(check, "__asked__"):
+        raise ValueError(
+            f"{checker_name!r} is not a checker with a table; those with one: "
+            f"{', '.join(tabled_checkers())}"
+        )
+    return getattr(check, "__asked__")
 
 
 def mistakes(checker_name: str, **question: Any) -> Table:

@@ -103,7 +103,7 @@ def _cost_table(scales: Sequence[int], crop: int) -> Table:
     )
 
 
-@tabled(_cost_table)
+@tabled(_cost_table, COST)
 @checker
 def check_multiscale_cost(
     answer, scales: Sequence[int] = MULTISCALE_SIDES, crop: int = IMAGENET_CROP
@@ -210,7 +210,7 @@ def _views_table(size: int, padding: int) -> Table:
     )
 
 
-@tabled(_views_table)
+@tabled(_views_table, VIEWS)
 @checker
 def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
     """How many different views a random crop (``size x size`` out of the image

@@ -97,7 +97,7 @@ def _paths_table(depth: int, length: int) -> Table:
     )
 
 
-@tabled(_paths_table)
+@tabled(_paths_table, PATHS)
 @checker
 def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
     """How many of the paths through the CIFAR ResNet of ``depth`` layers use exactly
@@ -199,7 +199,7 @@ def _shape_table(depth: int) -> Table:
     )
 
 
-@tabled(_shape_table)
+@tabled(_shape_table, SHAPE)
 @checker
 def check_shape_changing_blocks(answer, depth: int = 56) -> Feedback:
     """How many blocks of the CIFAR ResNet change the shape of the signal (the ones
