@@ -23,7 +23,7 @@ from typing import Optional
 import torch
 from torch import Tensor, nn
 
-from ..nn.blocks import ACTIVATIONS, NORMS
+from ..nn.blocks import ACTIVATIONS, NORMS, BasicBlock
 from ..diagnostics import LayerGradient, gradient_norms
 from ..nn.models import ResNet, cifar_depth_to_blocks, cifar_resnet
 from ..device import cpu_threads
@@ -197,18 +197,18 @@ def stream_sizes(cfg: GradientNetConfig, seed: int = 0) -> list[StreamSize]:
         return t.detach().pow(2).mean().sqrt().item()
 
     hooks = []
-    for stage in (net.layer1, net.layer2, net.layer3):
-        for block in stage:  # basic blocks: F(x) ends with bn2
-            hooks.append(
-                block.register_forward_hook(
-                    lambda m, i, o: found.append(rms(i[0]))
-                )
+    blocks = [m for m in net.modules() if isinstance(m, BasicBlock)]
+    for block in blocks:  # F(x) ends with bn2
+        hooks.append(
+            block.register_forward_hook(
+                lambda m, i, o: found.append(rms(i[0]))
             )
-            hooks.append(
-                block.bn2.register_forward_hook(
-                    lambda m, i, o: found.append(rms(o))
-                )
+        )
+        hooks.append(
+            block.bn2.register_forward_hook(
+                lambda m, i, o: found.append(rms(o))
             )
+        )
     g = torch.Generator().manual_seed(seed + 1)
     try:
         with torch.no_grad():
