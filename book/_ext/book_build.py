@@ -186,6 +186,62 @@ def _check_language(app, config) -> None:
         )
 
 
+def _answer_boxes():
+    """An answer box under every exercise whose checker has a table (issue 27): the
+    reader types an answer and reads the checker's own verdict, sealed into the page at
+    build time (``resnet_lib.book.answer_boxes``; the page's script is
+    ``_static/answer-box.js``). The questions are read from the page's twin, whose
+    exercise cells are run with the answer they ship, and the verdicts are written in
+    the edition's language."""
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+    boxes: dict[
+        tuple[str, str], dict
+    ] = {}  # (twin, language) -> {label: html}
+
+    class AnswerBoxes(SphinxPostTransform):
+        default_priority = 23
+
+        def run(self):
+            import nbformat
+
+            from resnet_lib import i18n
+            from resnet_lib.book.answer_boxes import (
+                box_html,
+                build_box,
+                exercise_questions,
+            )
+
+            found = _twin(self.app, self.env.docname)
+            if found is None:
+                return
+            _source, twin = found
+            language = self.config.language or i18n.SOURCE_LANGUAGE
+            key = (str(twin), language)
+            if key not in boxes:
+                with i18n.speaking(language):
+                    boxes[key] = {
+                        label: box_html(
+                            build_box(label, name, question, language)
+                        )
+                        for label, (name, question) in exercise_questions(
+                            nbformat.read(twin, as_version=4)
+                        ).items()
+                    }
+            for node in self.document.findall(
+                lambda n: isinstance(
+                    n, (exercise_node, exercise_enumerable_node)
+                )
+            ):
+                html = boxes[key].get(node.get("label", ""))
+                if html:
+                    node += nodes.raw("", html, format="html")
+
+    return AnswerBoxes
+
+
 def _solution_titles():
     """A solution's title in the page's word order: sphinx-exercise writes its
     translated "Solution to" before the exercise's name ("解答 练习 10"); a translated
@@ -270,6 +326,7 @@ def setup(app):
     _glue_in_translations()
     app.add_post_transform(_solution_titles())
     app.add_post_transform(_fold_prompts())
+    app.add_post_transform(_answer_boxes())
     app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
     # after sphinx-book-theme's add_launch_buttons (priority 501)

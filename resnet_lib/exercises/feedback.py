@@ -244,6 +244,11 @@ def add_probe(probe: Probe) -> None:
     _PROBES.append(probe)
 
 
+def remove_probe(probe: Probe) -> None:
+    if probe in _PROBES:
+        _PROBES.remove(probe)
+
+
 def _short_repr(value: Any, limit: int = 80) -> str:
     if isinstance(value, (bool, int, float, str)) or value is None:
         text = repr(value)

@@ -250,19 +250,27 @@ def judge(
 
 
 def tabled(
-    builder: Callable[..., Table], asked: Question
+    builder: Callable[..., Table], asked: Question, rel: Optional[float] = None
 ) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
     """Give a checker its table: ``builder`` takes the checker's question (every
     argument but the answer, by name) and returns the :class:`Table` the checker judges
     by; ``asked`` is what the checker reads its answer as (:func:`judge`'s ``asked``:
-    a count or a real number, and its tolerance), for a page that judges without it."""
+    a count or a real number), and ``rel`` the relative tolerance its ``near`` decides
+    a real answer by (default ``asked.rel``), for a page that judges without it."""
 
     def attach(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         setattr(check, "__table__", builder)
         setattr(check, "__asked__", asked)
+        setattr(check, "__rel__", asked.rel if rel is None else rel)
         return check
 
     return attach
+
+
+def tolerance_of(checker_name: str) -> float:
+    """The relative tolerance a checker with a table decides a real answer by."""
+    asked_by(checker_name)  # a checker with a table, or the error that says so
+    return float(getattr(all_checkers()[checker_name], "__rel__"))
 
 
 def asked_by(checker_name: str) -> Question:

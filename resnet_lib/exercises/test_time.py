@@ -35,6 +35,8 @@ COST = Question(
     N_("cost, in 224x224 views"), "answer = (256 / 224) ** 2", integer=False
 )
 VIEWS = Question(N_("number of views"), "answer = 3 * 3")
+#: how close a cost must be to count as a given one (0.5%)
+NEAR = 0.005
 
 
 def _cost_table(scales: Sequence[int], crop: int) -> Table:
@@ -103,7 +105,7 @@ def _cost_table(scales: Sequence[int], crop: int) -> Table:
     )
 
 
-@tabled(_cost_table, COST)
+@tabled(_cost_table, COST, rel=NEAR)
 @checker
 def check_multiscale_cost(
     answer, scales: Sequence[int] = MULTISCALE_SIDES, crop: int = IMAGENET_CROP
@@ -129,7 +131,7 @@ def check_multiscale_cost(
                 sizes=", ".join(map(str, scales)),
             ),
         ),
-        near=lambda value, target: abs(value - target) <= 0.005 * target,
+        near=lambda value, target: abs(value - target) <= NEAR * target,
         shown=fmt,
         read=read_number,
     )

@@ -1,0 +1,314 @@
+"""Answer boxes (issue 27): what a reader may type, the sealed tables, and the page's
+verdicts against the checkers themselves; the page's script against the Python on the
+same inputs, in Chromium."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from resnet_lib.book.answer_boxes import (
+    Box,
+    box_html,
+    build_box,
+    canonical,
+    digits_for,
+    entry_id,
+    exercise_questions,
+    page_verdict,
+    read_typed,
+    seal,
+    unseal,
+)
+from resnet_lib.exercises.feedback import all_checkers
+from resnet_lib.exercises.harness import asked_by, mistakes
+from resnet_lib.i18n import speaking
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = (ROOT / "_static" / "answer-box.js").read_text()
+
+#: what a reader may type, and the count it is (None: not one number)
+TYPED = {
+    "1024": "1024",
+    "1,024": "1024",
+    "1 024": "1024",
+    "1_024": "1024",
+    " 1024 ": "1024",
+    "1e3": "1000",
+    "1E3": "1000",
+    "1000.0": "1000",
+    "1.024e3": "1024",
+    "１０２４": "1024",  # full-width digits
+    "１，０２４": "1024",
+    "1，024": "1024",  # a full-width comma
+    "1\u202f024": "1024",  # a narrow no-break space
+    "+7": "7",
+    "\u22127": "-7",  # the minus sign
+    "-0": "0",
+    "0": "0",
+    "007": "7",
+    "1,234,567": "1234567",
+    "2.": "2",
+    "1,02": None,
+    "1,0245": None,
+    "12,34": None,
+    "1.5": None,  # a number, but no count
+    ".": None,
+    "": None,
+    "abc": None,
+    "1e": None,
+    "1e999": None,
+    "--1": None,
+    "1/4": None,
+    "٣": None,  # another script's digit
+}
+
+
+@pytest.mark.parametrize("text", TYPED)
+def test_what_a_reader_may_type(text):
+    typed = read_typed(text)
+    got = None if typed is None else canonical(typed, integer=True)
+    assert got == TYPED[text]
+
+
+@pytest.mark.parametrize(
+    "text, digits, expected",
+    [
+        ("18", 3, "18e1"),
+        ("18.04", 3, "18e1"),
+        ("18.05", 3, "181e1"),
+        ("17.95", 3, "18e1"),
+        ("0.01", 4, "1e-2"),
+        ("1e-2", 4, "1e-2"),
+        ("999.5", 3, "1e3"),
+        ("8.857142857", 3, "886e0"),
+        ("-2.5", 1, "-3e0"),
+        ("0", 3, "0"),
+    ],
+)
+def test_a_real_answer_is_compared_rounded(text, digits, expected):
+    typed = read_typed(text)
+    assert typed is not None and canonical(typed, False, digits) == expected
+
+
+def test_the_digits_keep_rounding_inside_the_tolerance():
+    assert digits_for(18.0, 0.005) == 3  # 18.0 +- 0.05 is inside 0.5%
+    assert digits_for(8.857, 0.005) == 3
+    assert digits_for(0.01, 1e-6) == 7
+    for value in (1.0, 9.99, 123.4, 0.0031):
+        k = digits_for(value, 0.01)
+        assert (
+            0.5 * 10 ** (len(str(int(abs(value)))) - k) <= 0.01 * value
+            or value < 1
+        )
+    with pytest.raises(ValueError, match="rel > 0"):
+        digits_for(1.0, 0)
+
+
+def test_a_sealed_verdict_opens_with_its_answer_only():
+    verdict = {
+        "ok": True,
+        "message": "230,144 parameters: 3*3*64*128 ...",
+        "steps": [],
+    }
+    sealed = seal("s", "230144", verdict)
+    assert unseal("s", "230144", sealed) == verdict
+    assert "230144" not in sealed and "230,144" not in sealed
+    with pytest.raises(Exception):
+        unseal("s", "230145", sealed)
+    assert (
+        entry_id("s", "1") != entry_id("t", "1")
+        and len(entry_id("s", "1")) == 32
+    )
+
+
+def _boxes() -> list[tuple[str, str, dict]]:
+    found = []
+    for twin in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        questions = exercise_questions(nbformat.read(twin, as_version=4))
+        found += [(label, name, q) for label, (name, q) in questions.items()]
+    return found
+
+
+BOXES = _boxes()
+
+
+def test_the_book_has_boxes():
+    assert len(BOXES) >= 10, BOXES
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize(
+    "label, name, question", BOXES, ids=[b[0] for b in BOXES]
+)
+def test_the_page_says_what_the_checker_says(label, name, question, language):
+    """The right answer, every mistake the checker's table holds, and random numbers:
+    the box's verdict is the checker's own, in the page's language."""
+    box = build_box(label, name, question, language)
+    table = mistakes(name, **question)
+    check = all_checkers()[name]
+    with speaking(language):
+        for value in [table.answer, *(m.answer for m in table.mistakes)]:
+            shown = page_verdict(box, str(value))
+            said = check(value, **question)
+            assert shown["kind"] == "checker" and shown["ok"] == said.ok, value
+            assert (shown["message"], shown["hint"]) == (
+                said.message,
+                said.hint,
+            )
+        rng = random.Random(label)
+        known = {table.answer, *(m.answer for m in table.mistakes)}
+        for _ in range(40):
+            value = rng.randint(0, 2 * int(max(known)) + 10)
+            if asked_by(name).integer:
+                said = check(value, **question)
+                in_table = any(
+                    said.message == check(k, **question).message for k in known
+                )
+                shown = page_verdict(box, f"{value:,}")
+                assert shown["kind"] == ("checker" if in_table else "other"), (
+                    value
+                )
+                if not in_table:
+                    assert not said.ok
+
+
+def test_a_real_answer_on_a_grid_gets_the_checkers_verdict():
+    """check_multiscale_cost decides within 0.5%: on a grid of relative offsets away
+    from the rounding's edge, the page and the checker agree."""
+    box = build_box("ex-testtime-cost", "check_multiscale_cost", {})
+    table = mistakes("check_multiscale_cost")
+    check = all_checkers()["check_multiscale_cost"]
+    for target in [table.answer, *(m.answer for m in table.mistakes)]:
+        for offset in (
+            -0.2,
+            -0.05,
+            -0.01,
+            -0.001,
+            0,
+            0.0005,
+            0.002,
+            0.03,
+            0.1,
+        ):
+            value = target * (1 + offset)
+            page = page_verdict(box, f"{value:.6g}")
+            said = check(value)
+            assert page["ok"] == said.ok, (target, offset, page, said)
+            if page["kind"] == "checker":
+                assert (
+                    page["message"].split(" ", 1)[1]
+                    == said.message.split(" ", 1)[1]
+                )
+
+
+def test_a_table_holds_no_answer_and_no_right_message_in_clear():
+    for label, name, question in BOXES:
+        box = build_box(label, name, question)
+        data = box.to_json() + box_html(box)
+        table = mistakes(name, **question)
+        right = all_checkers()[name](table.answer, **question)
+        answers = [table.answer, *(m.answer for m in table.mistakes)]
+        for value in answers:
+            for written in {str(value), f"{value:,}"}:
+                if len(written) >= 3:
+                    assert written not in data, (label, written)
+        assert right.message not in data and right.message[:30] not in data
+
+
+def test_an_unreadable_or_fractional_answer_is_explained():
+    box = build_box(
+        "ex-basic-total",
+        "check_block_params",
+        dict(block="basic", in_channels=64, planes=64, part="total"),
+    )
+    assert page_verdict(box, "seventy")["kind"] == "unreadable"
+    assert "1,024" in page_verdict(box, "seventy")["message"]
+    assert page_verdict(box, "73984.5")["kind"] == "whole"
+    assert page_verdict(box, "12")["kind"] == "other"
+    assert "notebook" in page_verdict(box, "12")["message"]
+
+
+def test_the_boxes_html_is_labelled_and_announces_its_verdict():
+    box = build_box(
+        "ex-why-shape", "check_shape_changing_blocks", {"depth": 56}
+    )
+    html = box_html(box)
+    assert (
+        '<label for="answer-ex-why-shape">' in html
+        and 'id="answer-ex-why-shape"' in html
+    )
+    assert 'role="status" aria-live="polite"' in html
+    assert "self-study" in html
+
+
+@pytest.fixture(scope="module")
+def script_page(chromium):
+    page = chromium.new_page()
+    page.set_content(
+        f"<!doctype html><html><body><script>{SCRIPT}</script></body></html>"
+    )
+    yield page
+    page.close()
+
+
+def test_the_script_reads_what_python_reads(script_page):
+    texts = list(TYPED) + ["18.05", "8.857142857", "999.5", "0.01", "-2.5"]
+    for text in texts:
+        js = script_page.evaluate(
+            """t => { const a = window.resnetAnswerBoxes, x = a.readTyped(t);
+                      return x === null ? null : [a.canonical(x, true, 0), a.canonical(x, false, 3)]; }""",
+            text,
+        )
+        typed = read_typed(text)
+        py = (
+            None
+            if typed is None
+            else [canonical(typed, True), canonical(typed, False, 3)]
+        )
+        assert js == py, text
+
+
+def test_the_script_opens_what_python_sealed(script_page):
+    box: Box = build_box(
+        "ex-why-shape", "check_shape_changing_blocks", {"depth": 56}
+    )
+    table = mistakes("check_shape_changing_blocks", depth=56)
+    assert (
+        script_page.evaluate(
+            "() => window.resnetAnswerBoxes.sha256(new TextEncoder().encode('abc')).length"
+        )
+        == 32
+    )
+    digest = script_page.evaluate(
+        "() => Array.from(window.resnetAnswerBoxes.sha256(new TextEncoder().encode('abc')), b => b.toString(16).padStart(2, '0')).join('')"
+    )
+    import hashlib
+
+    assert digest == hashlib.sha256(b"abc").hexdigest()
+    for text in [
+        str(table.answer),
+        *(str(m.answer) for m in table.mistakes),
+        "12345",
+        "x",
+    ]:
+        js = script_page.evaluate(
+            "([box, t]) => window.resnetAnswerBoxes.verdict(JSON.parse(box), t)",
+            [box.to_json(), text],
+        )
+        py = page_verdict(box, text)
+        assert js == py, text
+    long = (
+        "a" * 100
+    )  # a message longer than one SHA-256 block of the keystream
+    sealed = seal("salt", "42", {"message": long})
+    assert (
+        script_page.evaluate(
+            "([s]) => window.resnetAnswerBoxes.unseal('salt', '42', s).message",
+            [sealed],
+        )
+        == long
+    )
