@@ -20,6 +20,7 @@ from resnet_lib.book.pages.degradation import (  # noqa: E402
     results_table,
     results_values,
     training_figure,
+    training_figures,
 )
 from resnet_lib.data import SYNTHETIC_CLASSES, ImageData  # noqa: E402
 from resnet_lib.experiments.degradation import (  # noqa: E402
@@ -176,6 +177,50 @@ def test_training_figure_labels():
         fig = training_figure(result(DEGRADED), data(4, stand_in=True))
         assert all(CJK.search(ax.get_title()) for ax in fig.axes)
         assert CJK.search(fig._suptitle.get_text())
+
+
+def test_training_figure_stacked_for_a_phone():
+    """One panel under another, each with its axis labels, at most 3.7 inches wide:
+    the width of a phone's text column (358 CSS pixels at 390), so not scaled down."""
+    wide = training_figure(result(DEGRADED), data(4))
+    fig = training_figure(result(DEGRADED), data(4), stacked=True)
+    assert fig.get_size_inches()[0] <= 3.7
+    boxes = [ax.get_position() for ax in fig.axes]
+    assert len(boxes) == 3
+    assert all(abs(b.x0 - boxes[0].x0) < 1e-6 for b in boxes)
+    assert boxes[0].y0 > boxes[1].y1 and boxes[1].y0 > boxes[2].y1
+    assert [ax.get_title() for ax in fig.axes] == [
+        ax.get_title() for ax in wide.axes
+    ]
+    assert all(ax.get_ylabel() == "error (%)" for ax in fig.axes)
+    assert all(ax.get_xlabel() for ax in fig.axes)
+
+
+def test_training_figures_show_the_phone_its_own_drawing():
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    plt.close("all")
+    shown = training_figures(result(DEGRADED), data(4))
+    html = shown._repr_html_()
+    phone, wide = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)
+    assert '<source media="(max-width: 576px)"' in html
+    assert f"{phone} 2x" in html  # drawn at twice the pixels of its size
+    width = Image.open(io.BytesIO(base64.b64decode(phone))).size[0] / 2
+    assert width <= 358, width  # fits a 390 px phone's column unscaled
+    assert Image.open(io.BytesIO(base64.b64decode(wide))).size[0] > 800
+    assert 'alt="Training and test error of plain-20, plain-56,' in html
+    assert plt.get_fignums() == []  # shown once, in the HTML
+    with speaking("zh_CN"):
+        html = training_figures(result(DEGRADED), data(4))._repr_html_()
+    svgs = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    assert len(svgs) == 2 and "data:image/png" not in html
+    assert all(
+        CJK.search(base64.b64decode(svg).decode("utf-8")) for svg in svgs
+    )
 
 
 def test_recorded_table_and_spans():

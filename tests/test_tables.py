@@ -149,3 +149,15 @@ def test_html_table_escapes_and_formats():
         and "True" in page
     )
     assert "<caption>c&amp;d</caption>" in page
+
+
+def test_html_table_scrolls_in_a_box_a_keyboard_reaches():
+    """WCAG 2.1.1 (axe: scrollable-region-focusable): a wide table scrolls in its own
+    box, which has a tab stop and, for a screen reader, a name: its caption."""
+    page = html_table(["a"], [[1]], caption='x "y" & z')
+    assert page.startswith(
+        '<div class="table-scroll" role="region" tabindex="0" '
+        'aria-label="x &quot;y&quot; &amp; z"><table class="table">'
+    )
+    assert page.endswith("</table></div>")
+    assert 'aria-label="table"><table' in html_table(["a"], [[1]])

@@ -17,6 +17,8 @@
 7. Refuses to build an edition whose chapters would be executed in another language
    than its own (``RESNET_LANG``; see ``_check_language``): a translated edition shows
    what its chapters wrote in its language, never a translation of English outputs.
+8. Gives a Markdown table the scroll box of the tables that code writes
+   (``_table_scroll_boxes``): one a keyboard can reach, named for a screen reader.
 """
 
 from __future__ import annotations
@@ -320,6 +322,48 @@ def _fold_prompts():
     return FoldPrompts
 
 
+def _table_scroll_boxes(app) -> None:
+    """A Markdown table scrolls in a box a keyboard can reach and a screen reader names,
+    as a table that code writes does (``resnet_lib.book.tables.scroll_box``): the
+    box that pydata-sphinx-theme's translator puts around every table gets a tab stop,
+    the role of a region and the table's caption (or the word "table") as its name."""
+    if app.builder.format != "html":
+        return
+    import types
+
+    from docutils import nodes
+
+    from resnet_lib import i18n
+    from resnet_lib.book.tables import TABLE, scroll_box
+
+    theme_box = '<div class="pst-scrollable-table-container">'
+    lang = app.config.language or i18n.SOURCE_LANGUAGE
+    unnamed = i18n.gettext(TABLE, lang)
+
+    class TableScrollBoxes:
+        def visit_table(self, node):
+            super().visit_table(node)
+            if self.body[-2] != theme_box:  # the box opened, then the table
+                raise RuntimeError(
+                    "pydata-sphinx-theme no longer puts a table in "
+                    f"{theme_box}: update book/_ext/book_build.py"
+                )
+            title = node.children[0] if node.children else None
+            label = (
+                title.astext() if isinstance(title, nodes.title) else unnamed
+            )
+            self.body[-2] = scroll_box(
+                label, classes="pst-scrollable-table-container table-scroll"
+            )
+
+    for name, translator in list(app.registry.translators.items()):
+        app.set_translator(
+            name,
+            types.new_class("BookTranslator", (TableScrollBoxes, translator)),
+            override=True,
+        )
+
+
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
     app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
@@ -329,6 +373,8 @@ def setup(app):
     app.add_post_transform(_answer_boxes())
     app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
+    # after pydata-sphinx-theme's setup_translators (priority 500)
+    app.connect("builder-inited", _table_scroll_boxes, priority=900)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _twin_buttons, priority=502)
     app.connect("html-page-context", _language_switch, priority=503)

@@ -333,7 +333,8 @@ def _report(
             device=device,
             depth=2,
             verbose=0,
-            col_names=("output_size", "num_params", "mult_adds"),
+            col_names=("output_size", "num_params"),
+            col_width=19,  # 78 characters a line: the page's code column, no scrolling
         )
     counted = network_count(config, input_size)
     nearest, diffs = nearest_named(config)

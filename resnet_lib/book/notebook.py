@@ -5,15 +5,19 @@ Nothing here runs at import; a chapter calls :func:`use_book_style` explicitly.
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 import inspect
+import io
 import re
 import sys
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from ..i18n import N_, Text
+from ..i18n import N_, SOURCE_LANGUAGE, Text, language
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
 #: matplotlib settings of the book: opaque white figures (readable in light and dark
@@ -66,7 +70,6 @@ def use_book_style() -> None:
 
     from cycler import cycler
 
-    from ..i18n import SOURCE_LANGUAGE, language
     from .language import use_language
 
     mpl.rcParams.update(
@@ -74,6 +77,73 @@ def use_book_style() -> None:
     )
     if language() != SOURCE_LANGUAGE:
         use_language(language())
+
+
+#: the widest window (CSS pixels) shown a figure's drawing for a phone (:class:`ForWidth`);
+#: ``_static/book.css`` has the same breakpoint
+PHONE_WIDTH = 576
+
+
+def figure_uri(fig: Figure, density: int = 1) -> str:
+    """``fig`` as a ``data:`` URI, and closed (a notebook shows it once, where it is put).
+
+    PNG at ``density`` pixels per CSS pixel (96 dpi is one: an inch of the figure is an
+    inch of the screen), or, in a language other than English, SVG with its words as
+    text (:func:`~resnet_lib.book.language.figure_svg`), which the browser draws.
+    """
+    import matplotlib.pyplot as plt
+
+    if language() != SOURCE_LANGUAGE:
+        from .language import figure_svg
+
+        data, mime = figure_svg(fig).encode("utf-8"), "image/svg+xml"
+    else:
+        buf = io.BytesIO()
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=96 * density,
+            bbox_inches="tight",
+            facecolor="white",
+        )
+        data, mime = buf.getvalue(), "image/png"
+    plt.close(fig)
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+class ForWidth:
+    """A figure drawn twice, for a wide window and, one panel per row, for a phone's:
+    the reader's browser shows the drawing made for its window (an HTML ``<picture>``
+    whose phone source applies up to :data:`PHONE_WIDTH`), in the book as in Jupyter.
+
+    Scaled down to a phone's width, panels drawn side by side shrink their words below
+    reading size. Draw ``narrow`` about as wide as a phone's text column (3.6 inches
+    are 346 CSS pixels); it is shown with twice the pixels, for the phone's sharp screen.
+
+    Args:
+        wide: the figure for a laptop's or tablet's window.
+        narrow: the same figure for a phone, its panels one under another.
+        alt: what the figure shows, for a reader who cannot see it.
+    """
+
+    def __init__(self, wide: Figure, narrow: Figure, alt: str) -> None:
+        self.alt = str(alt)
+        phone = figure_uri(narrow, density=2)
+        density = " 2x" if phone.startswith("data:image/png") else ""
+        self.html = (
+            '<picture class="for-width">'
+            f'<source media="(max-width: {PHONE_WIDTH}px)" '
+            f'srcset="{phone}{density}">'
+            f'<img src="{figure_uri(wide)}" alt="{html.escape(self.alt)}" '
+            'style="max-width:100%">'
+            "</picture>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<figure: {self.alt}>"
 
 
 def show_source(obj: Any):

@@ -20,12 +20,32 @@ from ..i18n import N_, Text, _
 from ..nn.models import ResNetConfig
 
 
+#: what a screen reader calls the scroll box of a table without a caption
+TABLE = N_("table")
+
+
+def scroll_box(label: str, classes: str = "table-scroll") -> str:
+    """The opening tag of a table's scroll box (close it with ``</div>``).
+
+    A table wider than the page scrolls sideways inside this box (``_static/book.css``),
+    not the page. The box can be reached and scrolled with the keyboard (``tabindex``)
+    and a screen reader lists it as a region named ``label`` (WCAG 2.1.1; axe's rule
+    ``scrollable-region-focusable``). The book's Sphinx extension gives Markdown tables
+    the same box.
+    """
+    return (
+        f'<div class="{html.escape(classes)}" role="region" tabindex="0" '
+        f'aria-label="{html.escape(label)}">'
+    )
+
+
 def html_table(
     header: Sequence[Any],
     rows: Sequence[Sequence[Any]],
     caption: Union[str, Text] = "",
 ) -> str:
-    """An HTML table; integers get thousands separators, every cell is escaped.
+    """An HTML table in its scroll box (:func:`scroll_box`, named by the caption);
+    integers get thousands separators, every cell is escaped.
 
     Headers, cells and the caption may be :class:`~resnet_lib.i18n.Text` (or words
     already passed through :func:`~resnet_lib.i18n._`): each is one cell of its own, so
@@ -46,7 +66,8 @@ def html_table(
         for row in rows
     )
     cap = f"<caption>{html.escape(str(caption))}</caption>" if caption else ""
-    return f'<table class="table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    table = f'<table class="table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return scroll_box(str(caption) if caption else _(TABLE)) + table + "</div>"
 
 
 @dataclass(frozen=True)

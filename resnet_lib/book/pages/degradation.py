@@ -26,7 +26,7 @@ from ...experiments.degradation import (
 )
 from ...i18n import Text, _
 from ...reference import CIFAR10
-from ..notebook import PALETTE, glues
+from ..notebook import PALETTE, ForWidth, glues
 from ..tables import html_table
 
 #: the recorded table's columns: the four networks, then the ResNets with the
@@ -134,20 +134,27 @@ def results_table(result: DegradationResult) -> str:
     return html_table(header, rows, caption=str(caption))
 
 
-def training_figure(result: DegradationResult, train: ImageData) -> Figure:
+def training_figure(
+    result: DegradationResult, train: ImageData, stacked: bool = False
+) -> Figure:
     """Training and test error curves of each network (depth by colour, plain
     solid, residual dashed), and the final test errors beside the paper's
-    (Table 6)."""
+    (Table 6): three panels side by side, or with ``stacked`` one under
+    another at a phone's width (:func:`training_figures` shows both)."""
     import matplotlib.pyplot as plt
 
     colour = {20: PALETTE[0], 56: PALETTE[1]}  # depth by colour
-    fig, axes = plt.subplots(
-        1,
-        3,
-        figsize=(10, 3.8),
-        sharey=True,
-        gridspec_kw={"width_ratios": [2, 2, 1.4]},
-    )
+    if stacked:  # 3.6 inches: a phone's text column at 96 dpi, not shrunk
+        fig, axes = plt.subplots(3, 1, figsize=(3.6, 9.6), sharey=True)
+    else:
+        fig, axes = plt.subplots(
+            1,
+            3,
+            figsize=(10, 3.8),
+            sharey=True,
+            gridspec_kw={"width_ratios": [2, 2, 1.4]},
+        )
+    small = 9 if stacked else 8  # legends; the paper's numbers a point less
     for name, h in result.histories.items():
         plain, depth = parse_network(name)
         style: dict[str, Any] = dict(
@@ -185,7 +192,7 @@ def training_figure(result: DegradationResult, train: ImageData) -> Figure:
             xytext=(0, 7),
             textcoords="offset points",
             ha="center",
-            fontsize=7,
+            fontsize=small - 1,
         )
     axes[0].set_title(_("training error (ours)"))
     axes[1].set_title(_("test error (ours)"))
@@ -194,10 +201,11 @@ def training_figure(result: DegradationResult, train: ImageData) -> Figure:
         ax.set_xlabel(_("iteration"))
     axes[2].set_xlabel(_("depth"))
     axes[2].set_xticks([20, 56, 110])
-    axes[0].set_ylabel(_("error (%)"))
+    for ax in axes if stacked else axes[:1]:
+        ax.set_ylabel(_("error (%)"))
     axes[0].set_ylim(0, 100)
-    axes[1].legend(fontsize=8)
-    axes[2].legend(fontsize=8, loc="upper right")
+    axes[1].legend(fontsize=small)
+    axes[2].legend(fontsize=small, loc="upper right")
     data = Text("offline stand-in") if train.is_stand_in else "CIFAR-10"
     title = Text(
         "{data}, shrunk (see above), seed {seed}; "
@@ -205,9 +213,23 @@ def training_figure(result: DegradationResult, train: ImageData) -> Figure:
         data=data,
         seed=result.seed,
     )
-    fig.suptitle(str(title), fontsize=10)
+    fig.suptitle(str(title), fontsize=10, wrap=stacked)
     fig.tight_layout()
     return fig
+
+
+def training_figures(result: DegradationResult, train: ImageData) -> ForWidth:
+    """:func:`training_figure` drawn for the reader's window: its panels side
+    by side, and on a phone one under another."""
+    return ForWidth(
+        training_figure(result, train),
+        training_figure(result, train, stacked=True),
+        alt=_(
+            "Training and test error of plain-20, plain-56, ResNet-20 and "
+            "ResNet-56 over the iterations, and their final test errors "
+            "beside the paper's"
+        ),
+    )
 
 
 def _plain_sentence(err: dict[str, float]) -> Text:
