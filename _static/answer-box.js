@@ -121,23 +121,53 @@
     return JSON.parse(new TextDecoder().decode(out));
   }
 
-  /* What the box shows for `text`: the checker's sealed verdict, or the box's words. */
-  function verdict(box, text) {
-    var typed = readTyped(text);
-    if (!typed) { return {kind: "unreadable", ok: false, message: box.words.unreadable}; }
-    var keys = box.integer ? [canonical(typed, true, 0)]
-      : box.digits.map(function (k) { return canonical(typed, false, k); });
-    if (box.integer && keys[0] === null) { return {kind: "whole", ok: false, message: box.words.whole}; }
-    for (var i = 0; i < keys.length; i++) {
-      if (keys[i] === null) { continue; }
-      var id = entryId(box.salt, keys[i]);
-      if (Object.prototype.hasOwnProperty.call(box.entries, id)) {
-        var found = unseal(box.salt, keys[i], box.entries[id]);
-        found.kind = "checker";
-        return found;
-      }
+  /* A few numbers as typed: separated by commas, semicolons or spaces, optionally in
+   * brackets; each a plain number (resnet_lib.book.answer_boxes._numbers). */
+  function numbers(text) {
+    var t = String(text).normalize("NFKC").trim().toLowerCase().replace(/^[\[(]\s*|\s*[\])]$/g, "");
+    var parts = t.split(/[,;\s]+/).filter(function (p) { return p; });
+    if (!parts.length) { return null; }
+    var found = [];
+    for (var i = 0; i < parts.length; i++) {
+      var typed = PLAIN.test(parts[i]) ? readTyped(parts[i]) : null;
+      if (!typed) { return null; }
+      found.push(typed);
     }
-    return {kind: "other", ok: false, message: box.words.other};
+    return found;
+  }
+
+  function opened(box, key) {
+    if (key === null) { return null; }
+    var id = entryId(box.salt, key);
+    if (!Object.prototype.hasOwnProperty.call(box.entries, id)) { return null; }
+    var found = unseal(box.salt, key, box.entries[id]);
+    found.kind = "checker";
+    return found;
+  }
+
+  /* What the box shows for `text`: the checker's sealed verdict, or the box's words
+   * (resnet_lib.book.answer_boxes.page_verdict). */
+  function verdict(box, text) {
+    function said(kind) { return {kind: kind, ok: false, message: box.words[kind]}; }
+    if (box.several) {
+      var all = numbers(text);
+      if (!all) { return said("unreadable"); }
+      var keys = all.map(function (n) { return canonical(n, true, 0); });
+      if (keys.indexOf(null) >= 0) { return said("whole"); }
+      return opened(box, keys.join(";")) || said("other");
+    }
+    var typed = readTyped(text);
+    if (!typed) { return said("unreadable"); }
+    if (box.integer) {
+      var key = canonical(typed, true, 0);
+      if (key === null) { return said("whole"); }
+      return opened(box, key) || said("other");
+    }
+    for (var i = 0; i < box.digits.length; i++) {
+      var found = opened(box, canonical(typed, false, box.digits[i]) + "@" + box.digits[i]);
+      if (found) { return found; }
+    }
+    return opened(box, canonical(typed, true, 0)) || said("other");
   }
 
   // ---------------------------------------------------------------- the boxes on the page
@@ -190,7 +220,8 @@
   }
 
   window.resnetAnswerBoxes = {readTyped: readTyped, canonical: canonical, entryId: entryId,
-                              unseal: unseal, verdict: verdict, sha256: sha256};
+                              unseal: unseal, verdict: verdict, numbers: numbers,
+                              sha256: sha256};
   function all() { document.querySelectorAll(".answer-box").forEach(setUp); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", all); } else { all(); }
 })();

@@ -17,6 +17,7 @@ from resnet_lib.exercises.after2015 import (
     template_cost,
 )
 from resnet_lib.exercises.feedback import QuestionError
+from resnet_lib.exercises.harness import mistakes
 from resnet_lib.nn.blocks import Bottleneck
 from resnet_lib.reference import RESNEXT_TABLE3, RESNEXT_TEMPLATE_PARAMS
 
@@ -242,3 +243,19 @@ def test_checkers_never_raise_on_odd_answers():
         ):
             fb = check(odd)
             assert not fb and fb.message
+
+
+def said(feedback):
+    return feedback.ok, feedback.message, feedback.hint
+
+
+def test_the_group_width_table_for_the_books_question():
+    """What the page shows for cardinality 6 (issue 27), and the checker says the same."""
+    found = mistakes("check_group_width", cardinality=6)
+    assert found.answer == 17
+    # C x d; 64 / 6 rounded and floored; 64 / sqrt(6); one either side
+    assert [m.answer for m in found.mistakes] == [102, 11, 10, 26, 16, 18]
+    assert check_group_width(found.answer).ok
+    assert [said(check_group_width(m.answer)) for m in found.mistakes] == [
+        said(m.feedback()) for m in found.mistakes
+    ]

@@ -5,7 +5,7 @@ import torch
 import torchvision
 from torch import nn
 
-from resnet_lib import cifar_resnet, resnet50
+from resnet_lib import ResNet, cifar_resnet, resnet50
 from resnet_lib.exercises import Feedback
 from resnet_lib.exercises.architecture import (
     check_basic_block,
@@ -13,6 +13,8 @@ from resnet_lib.exercises.architecture import (
     check_depth,
     check_stage_channels,
 )
+from resnet_lib.exercises.feedback import QuestionError
+from resnet_lib.exercises.harness import mistakes
 
 
 # ------------------------------------------------------------ block parameters
@@ -230,4 +232,65 @@ def test_feedback_renders():
     assert (
         "<div" in fb._repr_html_()
         and "Correct" in check_block_params(69_632)._repr_html_()
+    )
+
+
+# ------------------------------------------------------------ the tables the pages show
+
+
+def said(feedback):
+    return feedback.ok, feedback.message, feedback.hint
+
+
+@pytest.mark.parametrize(
+    "model, depth, wrong",
+    [
+        # counting-to-101: 55 and 57 one off, 83 three convolutions per block; its 55
+        # BatchNorms alone and with its 0 projections give one number: neither named
+        (cifar_resnet(56), 56, [83, 55, 57]),
+        # the design exercise: its 4 projections give 42, its 41 BatchNorms (stem, 36
+        # in the blocks, 4 on the projections) far more, its 2 pooling layers 40, two
+        # convolutions per block 12 fewer
+        (
+            ResNet("bottleneck", [2, 3, 5, 2]),
+            38,
+            [42, 38 + 41, 38 + 41 + 4, 40, 38 - 12, 37, 39],
+        ),
+    ],
+    ids=["cifar_resnet(56)", "ResNet-38"],
+)
+def test_the_depth_table_is_what_the_checker_says(model, depth, wrong):
+    found = mistakes("check_depth", model=model)
+    assert found.answer == depth
+    assert [m.answer for m in found.mistakes] == wrong
+    assert check_depth(found.answer, model).ok
+    assert [said(check_depth(m.answer, model)) for m in found.mistakes] == [
+        said(m.feedback()) for m in found.mistakes
+    ]
+
+
+def test_a_model_with_nothing_to_count():
+    with pytest.raises(QuestionError, match="no Conv2d or Linear"):
+        mistakes("check_depth", model=nn.ReLU())
+    fb = check_depth(3, nn.ReLU())
+    assert not fb and "no convolution or linear layers" in fb.message
+    assert (
+        "replace None" in check_depth(None, nn.ReLU()).hint
+    )  # the answer first
+
+
+@pytest.mark.parametrize(
+    "depth, right, wrong",
+    [
+        (101, (256, 512, 1024, 2048), (64, 128, 256, 512)),
+        (34, (64, 128, 256, 512), (256, 512, 1024, 2048)),
+    ],
+)
+def test_the_stage_channels_table_holds_four_numbers(depth, right, wrong):
+    found = mistakes("check_stage_channels", depth=depth)
+    assert found.answer == right
+    assert [m.answer for m in found.mistakes] == [wrong]
+    assert check_stage_channels(list(right), depth=depth).ok
+    assert said(check_stage_channels(list(wrong), depth=depth)) == said(
+        found.mistakes[0].feedback()
     )

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from resnet_lib.exercises.harness import mistakes
 from resnet_lib.exercises.training import check_epochs, check_lr_at
 
 
@@ -186,3 +187,41 @@ def test_random_crop_refuses_in_place_changes():
         return x
 
     assert "in place" in check_random_crop(in_place).message
+
+
+# ---- the tables the book's pages show (issue 27): the checker says what they say
+
+
+def said(feedback):
+    return feedback.ok, feedback.message, feedback.hint
+
+
+def test_the_epochs_table_is_the_papers_arithmetic():
+    found = mistakes("check_epochs")
+    assert found.answer == pytest.approx(64_000 * 128 / 45_000)
+    assert [m.answer for m in found.mistakes] == pytest.approx(
+        [64_000 * 128 / 50_000, 64_000 / 45_000, 64_000 / 50_000, 64_000 / 128]
+    )
+    assert check_epochs(found.answer).ok
+    assert [said(check_epochs(m.answer)) for m in found.mistakes] == [
+        said(m.feedback()) for m in found.mistakes
+    ]
+    # a mistake's number within its tolerance is written as the student gave it
+    assert check_epochs(np.float32(163.9)).message == (
+        "163.9 epochs uses all 50,000 training images"
+    )
+    assert "divided iterations by images" in check_epochs(1.45).message
+    assert "is not what" in check_epochs(1.5).message  # 1.42 is matched closer
+
+
+def test_the_lr_table_at_the_books_step():
+    found = mistakes("check_lr_at", step=40_000)
+    assert found.answer == 0.01
+    assert {m.answer for m in found.mistakes} == {0.1, 0.001}
+    assert check_lr_at(found.answer, step=40_000).ok
+    assert [
+        said(check_lr_at(m.answer, step=40_000)) for m in found.mistakes
+    ] == [said(m.feedback()) for m in found.mistakes]
+    assert check_lr_at(np.float16(0.001)).message == (
+        f"{float(np.float16(0.001)):.6g} is the rate after 2 division(s)"
+    )

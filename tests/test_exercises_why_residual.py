@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from resnet_lib.exercises.harness import mistakes
 from resnet_lib.exercises.why_residual import (
     check_mean_path_length,
     check_path_count,
@@ -81,3 +82,23 @@ def test_shape_changing_blocks():
         in check_shape_changing_blocks(3).message
     )
     assert not check_shape_changing_blocks(0).ok
+
+
+def said(feedback):
+    return feedback.ok, feedback.message, feedback.hint
+
+
+def test_the_mean_path_table_for_the_books_question():
+    """What the page shows for ResNet-56 (issue 27): the checker says the same."""
+    found = mistakes("check_mean_path_length", depth=56)
+    assert found.answer == 27 / 2
+    assert [m.answer for m in found.mistakes] == [27, 28, 56]
+    assert check_mean_path_length(found.answer, depth=56).ok
+    assert [
+        said(check_mean_path_length(m.answer, depth=56))
+        for m in found.mistakes
+    ] == [said(m.feedback()) for m in found.mistakes]
+    # a mistake is matched as the right answer is, up to the rounding of the type
+    assert (
+        "longest path" in check_mean_path_length(np.float32(27.000002)).message
+    )

@@ -3,13 +3,16 @@ checkers themselves judge by (each mistake a table lists gets exactly its own me
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from resnet_lib import ResNet, cifar_resnet, resnet50
 from resnet_lib.exercises import answers
 from resnet_lib.exercises.feedback import (
     Feedback,
     Question,
     QuestionError,
+    read_integer,
     read_number,
     say,
 )
@@ -155,7 +158,7 @@ def test_judge_reads_the_answer_and_writes_a_near_one_as_given():
             cost,
             question,
             lambda value, found: Feedback.wrong(f"{value} of {found.answer}"),
-            near=lambda value, target: abs(value - target) <= 0.01 * target,
+            near=lambda got, target: abs(got.value - target) <= 0.01 * target,
             shown=str,
             read=read_number,
         )
@@ -168,7 +171,90 @@ def test_judge_reads_the_answer_and_writes_a_near_one_as_given():
     assert counted.message == "4 is twice"
 
 
-#: questions to ask each checker with a table (its defaults, and others)
+def test_judge_matches_a_real_answer_within_the_questions_tolerance():
+    """Without ``near``, a real-valued answer counts as a number of the table within
+    ``asked``'s tolerance and the rounding of the type it came in; a count, exactly."""
+    rate = Question(N_("learning rate"), "answer = 0.1", integer=False)
+    rates = table(0.01, "right", [Mistake(0.1, "the starting rate", "h")])
+
+    def ask(answer, asked=rate, question=rates):
+        return judge(
+            answer,
+            asked,
+            question,
+            lambda value, found: Feedback.wrong(f"{value!r} is no rate"),
+            read=read_number,
+        )
+
+    assert ask(0.01).ok and ask(np.float32(0.01)).ok
+    assert ask(0.01 * (1 + 5e-7)).ok and not ask(0.01 * (1 + 2e-6)).ok
+    assert ask(np.float16(0.01)).ok  # 0.010002: float16's rounding, not a slip
+    assert not ask(0.01 * (1 + 2e-3)).ok
+    assert ask(np.float16(0.1)).message == "the starting rate"
+    assert ask(0.05).message == "0.05 is no rate"
+    epochs = Question(
+        N_("number of epochs"),
+        "answer = 2",
+        integer=False,
+        rel=0.0,
+        abs_tol=0.5,
+    )
+    assert ask(182.5, epochs, table(182.04, "right", [])).ok
+    assert not ask(182.6, epochs, table(182.04, "right", [])).ok
+    count = Question(
+        N_("depth"), "answer = 3"
+    )  # read as a real, matched exactly
+    assert ask(17.0, count, table(17, "right", [])).ok
+    assert not ask(np.float32(17.000002), count, table(17, "right", [])).ok
+
+
+def test_a_table_of_a_few_numbers():
+    """A table's answers may be tuples, read by the checker's own ``read``."""
+    widths = Question(N_("channel count"), "[c1, c2]")
+
+    def read(answer, asked):
+        values = [read_integer(a, asked) for a in answer]
+        problems = [p for _, p in values if p is not None]
+        if problems:
+            return None, problems[0]
+        return tuple(v for v, _ in values), None
+
+    question = table((64, 128), "right", [Mistake((16, 32), "planes", "h")])
+
+    def ask(answer):
+        return judge(
+            answer,
+            widths,
+            question,
+            lambda got, found: Feedback.wrong(
+                f"{list(got)} of {found.answer}"
+            ),
+            read=read,
+        )
+
+    assert ask([64, 128]).ok and ask((64.0, np.int64(128))).ok
+    assert ask([16, 32]).message == "planes"
+    assert ask([128, 64]).message == "[128, 64] of (64, 128)"
+    assert "whole number" in ask([64, 1.5]).message
+
+
+#: the models check_depth is asked about, by name: the book's three (counting-to-101,
+#: architecture-builder) and torchvision's layout
+MODELS = {
+    "cifar_resnet(56)": cifar_resnet(56),
+    "ResNet('bottleneck', [2, 3, 5, 2])": ResNet("bottleneck", [2, 3, 5, 2]),
+    "ResNet('basic', [5, 5, 5], ..., shortcut='A')": ResNet(
+        "basic",
+        [5, 5, 5],
+        num_classes=10,
+        base_width=16,
+        stem="cifar",
+        shortcut="A",
+    ),
+    "resnet50()": resnet50(),
+}
+
+#: questions to ask each checker with a table (its defaults, the book's, and others)
 QUESTIONS = {
     "check_block_params": [
         {},
@@ -191,7 +277,32 @@ QUESTIONS = {
     "check_crop_views": [{}, {"size": 32, "padding": 4}, {"padding": 0}],
     "check_path_count": [{}, {"depth": 20, "length": 3}, {"depth": 8}],
     "check_shape_changing_blocks": [{}, {"depth": 110}],
+    "check_depth": [{"model": model} for model in MODELS.values()],
+    "check_group_width": [
+        {},
+        {"cardinality": 6},
+        {"cardinality": 32},
+        {"cardinality": 1},
+        {"cardinality": 12, "in_channels": 64},
+    ],
+    "check_stage_channels": [{}, {"depth": 101}, {"depth": 34}, {"depth": 18}],
+    "check_epochs": [{}],
+    "check_lr_at": [{}, {"step": 40_000}, {"step": 100}, {"step": 50_000}],
+    "check_mean_path_length": [{}, {"depth": 56}, {"depth": 20}],
+    "check_explosion_depth": [{}, {"threshold": 100}, {"threshold": 10}],
+    "check_vanishing_layers": [
+        {},
+        {"gain": 0.9, "fraction": 0.01},
+        {"gain": 0.5, "fraction": 0.4},
+        {"gain": 0.99, "fraction": 0.001},
+    ],
 }
+
+
+def _question_id(question: dict) -> str:
+    """A question as a test id, a model by its name in :data:`MODELS`."""
+    names = {id(model): name for name, model in MODELS.items()}
+    return repr({k: names.get(id(v), v) for k, v in question.items()})
 
 
 def test_every_checker_with_a_table_is_tested_here():
@@ -201,7 +312,7 @@ def test_every_checker_with_a_table_is_tested_here():
 @pytest.mark.parametrize(
     "name, question",
     [(n, q) for n, qs in QUESTIONS.items() for q in qs],
-    ids=lambda v: v if isinstance(v, str) else repr(v),
+    ids=lambda v: v if isinstance(v, str) else _question_id(v),
 )
 def test_the_checker_says_what_its_table_says(name, question):
     from resnet_lib.exercises.feedback import all_checkers

@@ -187,6 +187,7 @@ class Box:
     digits: tuple[int, ...]
     entries: dict[str, str]
     words: dict[str, str]
+    several: bool = False
 
     def to_json(self) -> str:
         """The box's data as the page's script reads it (safe inside a ``<script>``)."""
@@ -195,6 +196,7 @@ class Box:
                 "salt": self.salt,
                 "integer": self.integer,
                 "digits": list(self.digits),
+                "several": self.several,
                 "entries": self.entries,
                 "words": self.words,
             },
@@ -221,7 +223,9 @@ NOTEBOOK = N_(
 )
 
 
-def box_words(integer: bool, digits: tuple[int, ...]) -> dict[str, str]:
+def box_words(
+    integer: bool, digits: tuple[int, ...], several: bool = False
+) -> dict[str, str]:
     """The box's own words, in the current language."""
     precision = (
         ""
@@ -246,15 +250,73 @@ def box_words(integer: bool, digits: tuple[int, ...]) -> dict[str, str]:
             notebook=_(NOTEBOOK),
         ).render(),
         "unreadable": _(
+            "type the numbers separated by commas or spaces, e.g. 3, 5, 7"
+        )
+        if several
+        else _(
             "type one number, e.g. 1024, 1,024 or 1e3 (digits grouped by three "
             "with commas or spaces, a decimal point, an exponent)"
         ),
-        "whole": _("the answer is a count: type a whole number"),
+        "whole": _("type each number as a whole number")
+        if several
+        else _("the answer is a count: type a whole number"),
         "note": _(
             "Checked on this page, for self-study: nothing is recorded. Graded work "
             "goes through the notebook and the marking command."
         ),
     }
+
+
+def _signature(feedback: Any) -> tuple:
+    """A verdict without the numbers its message writes (a mistake's message may write
+    the answer as the student gave it): what must not change inside a rounding interval."""
+    return (
+        bool(feedback.ok),
+        re.sub(r"[0-9][0-9.,e+-]*", "#", feedback.message),
+        feedback.hint,
+    )
+
+
+def _value(key: str) -> float:
+    """The number a real answer's canonical form stands for (``"18e1"``: 18.0)."""
+    digits, lead = key.split("e")
+    negative = digits.startswith("-")
+    digits = digits.lstrip("-")
+    value = int(digits) * 10.0 ** (int(lead) - len(digits) + 1)
+    return -value if negative else value
+
+
+def _widest_digits(check: Any, question: dict, value: float) -> int:
+    """The fewest significant digits at which every number that rounds like ``value``
+    gets the checker's verdict on ``value``: the precision the checker decides by, read
+    from the checker itself (its tolerance may be relative, absolute or its own)."""
+    typed = read_typed(repr(float(value)))
+    assert typed is not None and typed.digits, value
+    wanted = _signature(check(value, **question))
+    for k in range(1, 16):
+        key = canonical(typed, False, k)
+        assert key is not None
+        centre = _value(key)
+        unit = 10.0 ** (int(key.split("e")[1]) - k + 1)
+        points = (centre - 0.499 * unit, centre, centre + 0.499 * unit)
+        if all(_signature(check(p, **question)) == wanted for p in points):
+            return k
+    raise ValueError(
+        f"no rounding of {value!r} keeps the checker's verdict; a box cannot "
+        "check this answer"
+    )
+
+
+def _numbers(text: str) -> Optional[list[Typed]]:
+    """A few numbers as typed: separated by commas, semicolons or spaces, optionally in
+    brackets (``256, 512, 1024, 2048``); each a plain number (no grouping by three)."""
+    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    t = re.sub(r"^[\[(]\s*|\s*[\])]$", "", t)
+    parts = [p for p in re.split(r"[,;\s]+", t) if p]
+    found = [read_typed(p) if PLAIN.match(p) else None for p in parts]
+    if not parts or any(f is None for f in found):
+        return None
+    return [f for f in found if f is not None]
 
 
 def build_box(
@@ -266,50 +328,79 @@ def build_box(
     """The box of exercise ``label``, asked with ``checker_name(answer, **question)``.
 
     The right answer and every mistake of the checker's table are judged by the checker
-    itself, in ``language`` (default: the current one), and sealed.
+    itself, in ``language`` (default: the current one), and sealed. A real answer is
+    stored at the fewest significant digits at which the checker's verdict holds for
+    every number that rounds like it (:func:`_widest_digits`); a table whose answer is a
+    few numbers (a tuple) is read as such (:func:`_numbers`).
 
     Raises:
         ValueError: for a checker without a table (see
             :func:`~resnet_lib.exercises.harness.tabled_checkers`).
     """
     from ..exercises.feedback import all_checkers
-    from ..exercises.harness import asked_by, mistakes, tolerance_of
+    from ..exercises.harness import asked_by, mistakes
 
     language = language or i18n.language()
     table = mistakes(checker_name, **question)
     asked = asked_by(checker_name)
-    rel = tolerance_of(checker_name)
     check = all_checkers()[checker_name]
     salt = hashlib.sha256(
         f"{label}|{checker_name}|{sorted(question.items())}".encode()
     ).hexdigest()[:16]
     values = [table.answer, *(m.answer for m in table.mistakes)]
-    digits: tuple[int, ...] = ()
-    if not asked.integer:
-        digits = tuple(sorted({digits_for(v, rel) for v in values if v}))
+    several = isinstance(table.answer, tuple)
+    integer = asked.integer or several
     entries: dict[str, str] = {}
+    used: set[int] = set()
     with i18n.speaking(language):
         for value in values:
-            typed = read_typed(
-                repr(value) if isinstance(value, float) else str(value)
+            key = _key(value, several, integer, check, question, used)
+            verdict = _verdict(
+                check(list(value) if several else value, **question)
             )
-            assert typed is not None, value
-            keys = (
-                [canonical(typed, True)]
-                if asked.integer
-                else [canonical(typed, False, k) for k in digits]
-            )
-            verdict = _verdict(check(value, **question))
-            for key in keys:
-                if key is None:
-                    continue
-                ident = entry_id(salt, key)
-                if ident not in entries:  # the first (the right answer) stands
-                    entries[ident] = seal(salt, key, verdict)
-        words = box_words(asked.integer, digits)
+            if key is None:
+                continue
+            ident = entry_id(salt, key)
+            if ident not in entries:  # the first (the right answer) stands
+                entries[ident] = seal(salt, key, verdict)
+        digits = tuple(sorted(used))
+        words = box_words(integer, digits, several)
     return Box(
-        label, checker_name, salt, asked.integer, digits, entries, words
+        label, checker_name, salt, integer, digits, entries, words, several
     )
+
+
+def _key(
+    value: Any,
+    several: bool,
+    integer: bool,
+    check: Any,
+    question: dict,
+    used: set[int],
+) -> Optional[str]:
+    """A table value's canonical form (a real one at its widest digits, noted in
+    ``used``)."""
+    if several:
+        parts = [read_typed(str(v)) for v in value]
+        keys = [canonical(t, True) if t is not None else None for t in parts]
+        return None if None in keys else ";".join(k for k in keys if k)
+    typed = read_typed(repr(value) if isinstance(value, float) else str(value))
+    if typed is None:
+        raise ValueError(f"the table's answer {value!r} is not a number")
+    if integer or not typed.digits:
+        return canonical(typed, True)
+    k = _widest_digits(check, question, value)
+    used.add(k)
+    return f"{canonical(typed, False, k)}@{k}"  # each rounding its own keys
+
+
+def _found(box: "Box", key: Optional[str]) -> Optional[dict]:
+    if key is not None and entry_id(box.salt, key) in box.entries:
+        return {
+            "kind": "checker",
+            **unseal(box.salt, key, box.entries[entry_id(box.salt, key)]),
+        }
+    return None
 
 
 def page_verdict(box: Box, text: str) -> dict:
@@ -317,25 +408,31 @@ def page_verdict(box: Box, text: str) -> dict:
     the checker, or the box's own words for an unreadable answer or an unknown one
     (``"kind"``: ``"checker"``, ``"unreadable"``, ``"whole"`` or ``"other"``). The Python
     twin of ``_static/answer-box.js``, for the tests."""
+
+    def said(kind: str) -> dict:
+        return {"kind": kind, "ok": False, "message": box.words[kind]}
+
+    if box.several:
+        numbers = _numbers(text)
+        if numbers is None:
+            return said("unreadable")
+        keys = [canonical(n, True) for n in numbers]
+        if None in keys:
+            return said("whole")
+        return _found(box, ";".join(k for k in keys if k)) or said("other")
     typed = read_typed(text)
     if typed is None:
-        return {
-            "kind": "unreadable",
-            "ok": False,
-            "message": box.words["unreadable"],
-        }
-    keys = (
-        [canonical(typed, True)]
-        if box.integer
-        else [canonical(typed, False, k) for k in box.digits]
-    )
-    if box.integer and keys == [None]:
-        return {"kind": "whole", "ok": False, "message": box.words["whole"]}
-    for key in keys:
-        if key is not None and entry_id(box.salt, key) in box.entries:
-            found = unseal(box.salt, key, box.entries[entry_id(box.salt, key)])
-            return {"kind": "checker", **found}
-    return {"kind": "other", "ok": False, "message": box.words["other"]}
+        return said("unreadable")
+    if box.integer:
+        key = canonical(typed, True)
+        return (said("whole") if key is None else _found(box, key)) or said(
+            "other"
+        )
+    for k in box.digits:
+        found = _found(box, f"{canonical(typed, False, k)}@{k}")
+        if found:
+            return found
+    return _found(box, canonical(typed, True)) or said("other")
 
 
 def box_html(box: Box) -> str:

@@ -29,7 +29,7 @@ from .feedback import (
     read_number,
 )
 from . import counts
-from .harness import Mistake, Table, judge, table, tabled
+from .harness import Mistake, Table, Value, judge, table, tabled
 
 PARAMS = Question(N_("parameter count"), "answer = 64 * 32 + 3 * 3 * 32 * 32")
 UNITS = Question(N_("number of residual units"), "answer = (110 - 2) // 2")
@@ -629,13 +629,8 @@ def equal_cost_width(
         d += 1
 
 
-@checker
-def check_group_width(
-    answer, cardinality: int = 6, in_channels: int = 256
-) -> Feedback:
-    """The bottleneck width ``d`` (torchvision's ``width_per_group``) that keeps a block
-    of ``cardinality`` groups as costly as ResNet-50's first-stage block (``1 x 64d``),
-    to the nearest whole channel (Xie et al. 2017, Table 2's rule)."""
+def _group_width_table(cardinality: int, in_channels: int) -> Table[int]:
+    """The right width of :func:`check_group_width` and the widths its mistakes give."""
     if (
         isinstance(cardinality, bool)
         or not isinstance(cardinality, int)
@@ -644,99 +639,149 @@ def check_group_width(
         raise QuestionError(
             f"cardinality must be a positive integer; got {cardinality!r}"
         )
-    number, problem = read_number(answer, WIDTH)
-    if problem is not None:
-        return problem
-    assert number is not None
     expected = equal_cost_width(cardinality, in_channels)
     target = template_cost(1, 64, in_channels).conv
     cost = template_cost(cardinality, expected, in_channels).conv
-    value = number.value
-    if value == expected:
-        return Feedback.right(
+
+    def mine(d: int) -> int:
+        return template_cost(cardinality, d, in_channels).conv
+
+    # in the order the checker once tried them: the first of two on one number stands;
+    # none below 1, which is no width (the checker says so of any such number)
+    candidates = [
+        Mistake(
+            expected * cardinality,
             Text(
-                "{block}: {formula} = {cost:,} weights, against {target:,} "
-                "for ResNet-50's block.",
-                block=f"{cardinality}x{expected}d",
-                formula=f"{cardinality} * ({in_channels}*{expected} + "
-                f"3*3*{expected}*{expected} + {expected}*256)",
-                cost=cost,
-                target=target,
-            )
-        )
-    if value != int(value):
-        return Feedback.wrong(
-            Text(
-                "{value} is not a whole number of channels", value=fmt(value)
+                "{d} is the grouped 3x3's whole width, C x d",
+                d=expected * cardinality,
             ),
-            _(
-                "no integer d makes the cost exactly equal: compute the cost "
-                "of the integers around your solution and keep the closest"
-            ),
-        )
-    d = int(value)
-    if d < 1:
-        return Feedback.wrong(
-            Text("{d} channels per group is no width", d=d), "d >= 1"
-        )
-    if d == expected * cardinality:
-        return Feedback.wrong(
-            Text("{d} is the grouped 3x3's whole width, C x d", d=d),
             Text(
                 "the question asks for d, the channels of each of the "
                 "{groups} groups",
                 groups=cardinality,
             ),
         )
-    mine = template_cost(cardinality, d, in_channels).conv
-    if d in (round(64 / cardinality), 64 // cardinality) and cardinality > 1:
-        return Feedback.wrong(
-            Text(
-                "with d = {d} the 3x3 keeps ResNet-50's width of 64 in all, "
-                "and the block has only {mine:,} weights against {target:,}",
-                d=d,
-                mine=mine,
-                target=target,
-            ),
-            _(
-                "the 1x1 convolutions shrink with C*d too: grow d until the "
-                "whole block costs what ResNet-50's does"
-            ),
-        )
-    if d == round(64 / math.sqrt(cardinality)) and cardinality > 1:
-        return Feedback.wrong(
-            Text(
-                "d = {d} keeps the 3x3's weights equal, but the block has "
-                "{mine:,} weights against {target:,}",
-                d=d,
-                mine=mine,
-                target=target,
-            ),
-            _("the two 1x1 convolutions grow with C*d: count the whole block"),
-        )
-    if abs(d - expected) == 1:
-        return Feedback.wrong(
+    ]
+    if cardinality > 1:
+        candidates += [
+            Mistake(
+                d,
+                Text(
+                    "with d = {d} the 3x3 keeps ResNet-50's width of 64 in "
+                    "all, and the block has only {mine:,} weights against "
+                    "{target:,}",
+                    d=d,
+                    mine=mine(d),
+                    target=target,
+                ),
+                _(
+                    "the 1x1 convolutions shrink with C*d too: grow d until "
+                    "the whole block costs what ResNet-50's does"
+                ),
+            )
+            for d in (round(64 / cardinality), 64 // cardinality)
+            if d >= 1
+        ]
+        candidates += [
+            Mistake(
+                d,
+                Text(
+                    "d = {d} keeps the 3x3's weights equal, but the block has "
+                    "{mine:,} weights against {target:,}",
+                    d=d,
+                    mine=mine(d),
+                    target=target,
+                ),
+                _(
+                    "the two 1x1 convolutions grow with C*d: count the whole "
+                    "block"
+                ),
+            )
+            for d in (round(64 / math.sqrt(cardinality)),)
+            if d >= 1
+        ]
+    candidates += [
+        Mistake(
+            d,
             Text(
                 "close: {block} has {mine:,} weights, {best} has {cost:,}; "
                 "the target is {target:,}",
                 block=f"{cardinality}x{d}d",
-                mine=mine,
+                mine=mine(d),
                 best=f"{cardinality}x{expected}d",
                 cost=cost,
                 target=target,
             ),
             _("take the width whose block is closest in cost"),
         )
-    return Feedback.wrong(
+        for d in (expected - 1, expected + 1)
+        if d >= 1
+    ]
+    return table(
+        expected,
         Text(
-            "{block} has {mine:,} weights, far from ResNet-50's {target:,}",
-            block=f"{cardinality}x{d}d",
-            mine=mine,
+            "{block}: {formula} = {cost:,} weights, against {target:,} "
+            "for ResNet-50's block.",
+            block=f"{cardinality}x{expected}d",
+            formula=f"{cardinality} * ({in_channels}*{expected} + "
+            f"3*3*{expected}*{expected} + {expected}*256)",
+            cost=cost,
             target=target,
         ),
-        Text(
-            "solve {equation} for d, then take the nearest whole width",
-            equation=f"{cardinality} * ({in_channels}*d + 9*d*d + d*256) = "
-            f"{target:,}",
-        ),
+        candidates,
+        shared="first",
+    )
+
+
+@tabled(_group_width_table, WIDTH)
+@checker
+def check_group_width(
+    answer, cardinality: int = 6, in_channels: int = 256
+) -> Feedback:
+    """The bottleneck width ``d`` (torchvision's ``width_per_group``) that keeps a block
+    of ``cardinality`` groups as costly as ResNet-50's first-stage block (``1 x 64d``),
+    to the nearest whole channel (Xie et al. 2017, Table 2's rule).
+
+    The answer is read as a real number, so that a width that is not whole gets its
+    own answer; a width matches only exactly (``WIDTH`` asks for a count)."""
+
+    def otherwise(value: Value, question: Table[int]) -> Feedback:
+        if value != int(value):
+            return Feedback.wrong(
+                Text(
+                    "{value} is not a whole number of channels",
+                    value=fmt(value),
+                ),
+                _(
+                    "no integer d makes the cost exactly equal: compute the "
+                    "cost of the integers around your solution and keep the "
+                    "closest"
+                ),
+            )
+        d = int(value)
+        if d < 1:
+            return Feedback.wrong(
+                Text("{d} channels per group is no width", d=d), "d >= 1"
+            )
+        target = template_cost(1, 64, in_channels).conv
+        return Feedback.wrong(
+            Text(
+                "{block} has {mine:,} weights, far from ResNet-50's {target:,}",
+                block=f"{cardinality}x{d}d",
+                mine=template_cost(cardinality, d, in_channels).conv,
+                target=target,
+            ),
+            Text(
+                "solve {equation} for d, then take the nearest whole width",
+                equation=f"{cardinality} * ({in_channels}*d + 9*d*d + d*256) = "
+                f"{target:,}",
+            ),
+        )
+
+    return judge(
+        answer,
+        WIDTH,
+        _group_width_table(cardinality, in_channels),
+        otherwise,
+        read=read_number,
     )

@@ -501,9 +501,9 @@ def _diagnose(ref: BasicBlock, x: Tensor, theirs: Tensor) -> str:
     return UNNAMED
 
 
-@checker
-def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
-    """Check the output channels of each of the four stages of ResNet-``depth``."""
+def _stage_channels_table(depth: int) -> Table[tuple[int, ...]]:
+    """The right widths of :func:`check_stage_channels` and the widths its mistakes give
+    (four channel counts, as a tuple)."""
     from ..nn.models import IMAGENET_SPECS
 
     if depth not in IMAGENET_SPECS:
@@ -513,83 +513,111 @@ def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
     block = IMAGENET_SPECS[depth][0]
     expansion = 4 if block == "bottleneck" else 1
     expected = [64 * 2**i * expansion for i in range(4)]
-    got, problem = _read_channels(answer)
-    if problem is not None:
-        return problem
-    if len(got) != 4:
-        return Feedback.wrong(
-            Text(
-                "ResNet-{depth} has four stages (conv2_x .. conv5_x); you "
-                "gave {count} number",
-                depth=depth,
-                count=len(got),
-            )
-            if len(got) == 1
-            else Text(
-                "ResNet-{depth} has four stages (conv2_x .. conv5_x); you "
-                "gave {count} numbers",
-                depth=depth,
-                count=len(got),
-            ),
-            _(
-                "list the output channels of layer1, layer2, layer3 and "
-                "layer4: [c1, c2, c3, c4]"
-            ),
-        )
-    if got == expected:
-        return Feedback.right(
-            Text(
-                "ResNet-{depth}'s stages output {channels} channels.",
-                depth=depth,
-                channels=str(expected),
-            )
-        )
-    if got == [64 * 2**i for i in range(4)]:
-        return Feedback.wrong(
-            Text(
-                "{channels} are the widths of the 3x3 convolutions, before "
-                "expansion",
-                channels=str(got),
-            ),
-            Text(
-                "a {block} block multiplies its width by expansion = "
-                "{expansion} at its output",
-                block=block,
-                expansion=expansion,
-            ),
-        )
-    if got == [64 * 2**i * 4 for i in range(4)]:
-        return Feedback.wrong(
-            _("you applied a bottleneck's expansion of 4"),
-            Text(
-                "ResNet-{depth} uses BasicBlocks: expansion = 1", depth=depth
-            ),
-        )
-    if sorted(got) == sorted(expected):
-        return Feedback.wrong(
-            Text(
-                "{channels} has the right numbers in the wrong places",
-                channels=str(got),
-            ),
-            _("widths double from one stage to the next"),
-        )
-    return Feedback.wrong(
+    planes = [64 * 2**i for i in range(4)]
+    bottleneck = [64 * 2**i * 4 for i in range(4)]
+    return table(
+        tuple(expected),
         Text(
-            "{channels} are not ResNet-{depth}'s stage widths",
-            channels=str(got),
+            "ResNet-{depth}'s stages output {channels} channels.",
             depth=depth,
+            channels=str(expected),
         ),
-        _(
-            "stage i has 64 * 2**i planes; multiply by the block's expansion "
-            "for its output channels"
-        ),
+        [
+            Mistake(
+                tuple(planes),
+                Text(
+                    "{channels} are the widths of the 3x3 convolutions, "
+                    "before expansion",
+                    channels=str(planes),
+                ),
+                Text(
+                    "a {block} block multiplies its width by expansion = "
+                    "{expansion} at its output",
+                    block=block,
+                    expansion=expansion,
+                ),
+            ),
+            Mistake(
+                tuple(bottleneck),
+                _("you applied a bottleneck's expansion of 4"),
+                Text(
+                    "ResNet-{depth} uses BasicBlocks: expansion = 1",
+                    depth=depth,
+                ),
+            ),
+        ],
     )
 
 
-def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
-    """Four channel counts from a list, a tuple, a 1-d array or tensor; or the reason why not."""
+@tabled(_stage_channels_table, CHANNELS)
+@checker
+def check_stage_channels(answer: Sequence[int], depth: int = 50) -> Feedback:
+    """Check the output channels of each of the four stages of ResNet-``depth``.
+
+    The answer is four numbers: its table's answers are tuples, read by
+    :func:`_read_channels` (each number a count, as ``CHANNELS`` says)."""
+
+    def otherwise(
+        got: tuple[int, ...], question: Table[tuple[int, ...]]
+    ) -> Feedback:
+        channels = list(got)
+        if len(channels) != 4:
+            return Feedback.wrong(
+                Text(
+                    "ResNet-{depth} has four stages (conv2_x .. conv5_x); "
+                    "you gave {count} number",
+                    depth=depth,
+                    count=len(channels),
+                )
+                if len(channels) == 1
+                else Text(
+                    "ResNet-{depth} has four stages (conv2_x .. conv5_x); "
+                    "you gave {count} numbers",
+                    depth=depth,
+                    count=len(channels),
+                ),
+                _(
+                    "list the output channels of layer1, layer2, layer3 and "
+                    "layer4: [c1, c2, c3, c4]"
+                ),
+            )
+        if sorted(channels) == sorted(question.answer):
+            return Feedback.wrong(
+                Text(
+                    "{channels} has the right numbers in the wrong places",
+                    channels=str(channels),
+                ),
+                _("widths double from one stage to the next"),
+            )
+        return Feedback.wrong(
+            Text(
+                "{channels} are not ResNet-{depth}'s stage widths",
+                channels=str(channels),
+                depth=depth,
+            ),
+            _(
+                "stage i has 64 * 2**i planes; multiply by the block's "
+                "expansion for its output channels"
+            ),
+        )
+
+    return judge(
+        answer,
+        CHANNELS,
+        _stage_channels_table(depth),
+        otherwise,
+        read=_read_channels,
+    )
+
+
+def _read_channels(
+    answer: object, asked: Question = CHANNELS
+) -> tuple[Optional[tuple[int, ...]], Optional[Feedback]]:
+    """Channel counts from a list, a tuple, a 1-d array or tensor, as a tuple (however
+    many: :func:`check_stage_channels` says what a count other than four is); or the
+    reason why not."""
     if isinstance(answer, str):
-        return [], Feedback.wrong(
+        return None, Feedback.wrong(
             Text(
                 "you passed the text {text}, not a list of numbers",
                 text=repr(answer)[:60],  # a long text cut short
@@ -598,7 +626,7 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
         )
     if isinstance(answer, (Tensor, np.ndarray)):
         if answer.ndim != 1:
-            return [], Feedback.wrong(
+            return None, Feedback.wrong(
                 Text(
                     "you passed {answer}; a list of four numbers goes here",
                     answer=describe(answer),
@@ -611,7 +639,7 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
     if isinstance(answer, (int, float, np.generic)) and not isinstance(
         answer, bool
     ):
-        return [], Feedback.wrong(
+        return None, Feedback.wrong(
             Text(
                 "you passed one number ({answer}); the question asks for four",
                 answer=describe(answer),
@@ -621,7 +649,7 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
             ),
         )
     if not isinstance(answer, (list, tuple)):
-        return [], Feedback.wrong(
+        return None, Feedback.wrong(
             Text(
                 "you passed {answer} where a list of four channel counts goes",
                 answer=describe(answer),
@@ -632,9 +660,9 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
         )
     got = []
     for i, item in enumerate(answer):
-        value, problem = read_integer(item, CHANNELS)
+        value, problem = read_integer(item, asked)
         if problem is not None:
-            return [], Feedback.wrong(
+            return None, Feedback.wrong(
                 Text(
                     "item {index} of your list is not a channel count: "
                     "{problem}",
@@ -647,7 +675,7 @@ def _read_channels(answer) -> tuple[list[int], Optional[Feedback]]:
             value is not None
         )  # read_integer gives an int whenever it gives no Feedback
         got.append(value)
-    return got, None
+    return tuple(got), None
 
 
 def _blocks_per_stage(
@@ -663,60 +691,26 @@ def _blocks_per_stage(
     }
 
 
-@checker
-def check_depth(answer, model: nn.Module) -> Feedback:
-    """Check a count of a model's weighted layers the way the paper counts depth."""
-    if isinstance(answer, nn.Module) and not isinstance(model, nn.Module):
-        return Feedback.wrong(
-            Text(
-                "got {answer} where the answer (a number) goes",
-                answer=describe(answer),
-            ),
-            _("the answer comes first: call check_depth(answer, model)"),
-        )
-    if isinstance(model, type) and issubclass(model, nn.Module):
-        return Feedback.wrong(
-            Text(
-                "got the class {name} where a built model goes",
-                name=model.__name__,
-            ),
-            Text(
-                "build the model first: {call}",
-                call=f"check_depth(answer, {model.__name__}(...))",
-            ),
-        )
+#: what the paper counts as depth (translated where shown)
+DEPTH_RULE = N_(
+    "the paper counts the stem convolution, every convolution on the "
+    "blocks' main path and the fc layer; not pooling, BatchNorm or the "
+    "1x1 projection shortcuts"
+)
+
+
+def _depth_table(model: nn.Module) -> Table[int]:
+    """The depth of ``model`` as :func:`check_depth` counts it, and the depths its
+    mistakes give: one short, one over, and a diagnosis where the arithmetic proves it
+    (the difference is exactly the number of things of one kind, at least 2 of them,
+    and no other mistake gives the same number: the table drops shared numbers)."""
     if not isinstance(model, nn.Module):
-        return Feedback.wrong(
-            Text("got {model} where the model goes", model=describe(model)),
-            _("call check_depth(answer, model) with the model you counted"),
-        )
-    value, problem = read_integer(answer, DEPTH)
-    if problem is not None:
-        return problem
-    assert (
-        value is not None
-    )  # read_integer gives an int whenever it gives no Feedback
+        raise QuestionError(f"model must be an nn.Module; got {model!r}")
     try:
         count = count_weighted_layers(model)
-    except ValueError:
-        return Feedback.wrong(
-            Text(
-                "{model} has no convolution or linear layers to count",
-                model=describe(model),
-            ),
-            _("pass the network the question is about"),
-        )
+    except ValueError as err:
+        raise QuestionError(str(err)) from None
     expected = count.total
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "{formula}: the paper's depth counts the stem, every "
-                "main-path convolution and the fc layer.",
-                formula=count.formula(),
-            )
-        )
-    # a diagnosis only where the arithmetic proves it: the difference is exactly the number of
-    # things of one kind (at least 2 of them), and no other mistake gives the same number
     projections = (
         sum(1 for _ in weighted_layers(model, include_shortcuts=True))
         - expected
@@ -799,39 +793,90 @@ def check_depth(answer, model: nn.Module) -> Feedback:
                         ),
                     )
                 )
-    differences = [d for d, *_ in candidates]
-    proven = {
-        d: (what, hint)
-        for d, what, hint in candidates
-        if abs(d) >= 2 and differences.count(d) == 1
-    }
-    diff = value - expected
-    if diff in proven:
-        what, hint = proven[diff]
-        return Feedback.wrong(
-            Text("{value} is {what}.", value=value, what=what), hint
-        )
-    rule = _(
-        "the paper counts the stem convolution, every convolution on the "
-        "blocks' main path and the fc layer; not pooling, BatchNorm or the "
-        "1x1 projection shortcuts"
+    rule = _(DEPTH_RULE)
+    return table(
+        expected,
+        Text(
+            "{formula}: the paper's depth counts the stem, every "
+            "main-path convolution and the fc layer.",
+            formula=count.formula(),
+        ),
+        [
+            *(
+                Mistake(
+                    expected + d,
+                    Text("{value} is {what}.", value=expected + d, what=what),
+                    hint,
+                )
+                for d, what, hint in candidates
+                if abs(d) >= 2
+            ),
+            Mistake(
+                expected - 1,
+                Text("{value} is one short.", value=expected - 1),
+                Text(
+                    "did you count both the stem convolution and the final "
+                    "fc layer? {rule}",
+                    rule=rule,
+                ),
+            ),
+            Mistake(
+                expected + 1,
+                Text("{value} is one over.", value=expected + 1),
+                rule,
+            ),
+        ],
     )
-    if diff == -1:
+
+
+@tabled(_depth_table, DEPTH)
+@checker
+def check_depth(answer, model: nn.Module) -> Feedback:
+    """Check a count of a model's weighted layers the way the paper counts depth."""
+    if isinstance(answer, nn.Module) and not isinstance(model, nn.Module):
         return Feedback.wrong(
-            Text("{value} is one short.", value=value),
             Text(
-                "did you count both the stem convolution and the final fc "
-                "layer? {rule}",
-                rule=rule,
+                "got {answer} where the answer (a number) goes",
+                answer=describe(answer),
+            ),
+            _("the answer comes first: call check_depth(answer, model)"),
+        )
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        return Feedback.wrong(
+            Text(
+                "got the class {name} where a built model goes",
+                name=model.__name__,
+            ),
+            Text(
+                "build the model first: {call}",
+                call=f"check_depth(answer, {model.__name__}(...))",
             ),
         )
-    if diff == 1:
-        return Feedback.wrong(Text("{value} is one over.", value=value), rule)
-    return Feedback.wrong(
-        Text("{value} is not the depth of this model.", value=value),
-        Text(
-            "count per stage: blocks x convolutions per block, then add the "
-            "stem and the fc; {rule}",
-            rule=rule,
-        ),
-    )
+    if not isinstance(model, nn.Module):
+        return Feedback.wrong(
+            Text("got {model} where the model goes", model=describe(model)),
+            _("call check_depth(answer, model) with the model you counted"),
+        )
+    try:
+        # the answer is read first: the table is built only for a number
+        return judge(
+            answer,
+            DEPTH,
+            lambda: _depth_table(model),
+            lambda value, question: Feedback.wrong(
+                Text("{value} is not the depth of this model.", value=value),
+                Text(
+                    "count per stage: blocks x convolutions per block, then "
+                    "add the stem and the fc; {rule}",
+                    rule=_(DEPTH_RULE),
+                ),
+            ),
+        )
+    except QuestionError:  # the student's model: nothing in it to count
+        return Feedback.wrong(
+            Text(
+                "{model} has no convolution or linear layers to count",
+                model=describe(model),
+            ),
+            _("pass the network the question is about"),
+        )

@@ -418,12 +418,15 @@ class Question:
         example: a line that shows the form of an answer without giving it away.
         integer: whether the answer is a count.
         rel: relative tolerance for a real-valued answer.
+        abs_tol: absolute tolerance for a real-valued answer, added to ``rel``'s
+            (half an epoch, for a number of epochs that may be rounded).
     """
 
     what: str
     example: str
     integer: bool = True
     rel: float = 1e-6
+    abs_tol: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from .feedback import (
     checker,
     describe,
     fmt,
-    read_integer,
     read_number,
 )
+from .harness import Mistake, Table, judge, table, tabled
 
 SWEEP_DEPTH = Question(N_("depth"), "answer = 20")
 LAYERS = Question(
@@ -35,134 +35,129 @@ def _plain_sweep(seed: int = 0) -> tuple[tuple[int, float], ...]:
     return tuple(depth_sweep(SWEEP, residual=False, seed=seed).items())
 
 
+def _explosion_table(threshold: float, seed: int) -> Table[int]:
+    """The right depth of :func:`check_explosion_depth` and what each other depth of the
+    sweep says (a depth past it, one whose ratio is inverted, one not yet there)."""
+    ratios = dict(_plain_sweep(seed))
+    over = [d for d, r in ratios.items() if r > threshold]
+    if not over:
+        raise QuestionError(
+            f"no depth in the sweep {list(SWEEP)} has a ratio above {threshold:g}"
+        )
+    expected = over[0]
+    wrong: list[Mistake[int]] = []
+    for depth, ratio in ratios.items():
+        if ratio > threshold:
+            wrong.append(
+                Mistake(
+                    depth,
+                    Text(
+                        "at depth {depth} the ratio ({ratio:.0f}) does exceed "
+                        "{threshold:g}, but a smaller depth already does",
+                        depth=depth,
+                        ratio=ratio,
+                        threshold=threshold,
+                    ),
+                    _("take the smallest such depth"),
+                )
+            )
+        elif ratio < 1 / threshold:
+            wrong.append(
+                Mistake(
+                    depth,
+                    Text(
+                        "at depth {depth} the ratio is {ratio:.2g}: you may "
+                        "have inverted it",
+                        depth=depth,
+                        ratio=ratio,
+                    ),
+                    _(
+                        "divide the FIRST layer's gradient norm by the LAST "
+                        "layer's"
+                    ),
+                )
+            )
+        else:
+            wrong.append(
+                Mistake(
+                    depth,
+                    Text(
+                        "at depth {depth} the ratio is only {ratio:.1f}",
+                        depth=depth,
+                        ratio=ratio,
+                    ),
+                    _("the ratio grows with depth; look further"),
+                )
+            )
+    return table(
+        expected,
+        Text(
+            "depth {depth} is the first whose first-layer gradient is "
+            "{ratio:.0f} times its last layer's (> {threshold:g}).",
+            depth=expected,
+            ratio=ratios[expected],
+            threshold=threshold,
+        ),
+        wrong,
+    )
+
+
+@tabled(_explosion_table, SWEEP_DEPTH)
 @checker
 def check_explosion_depth(
     answer, threshold: float = 100, seed: int = 0
 ) -> Feedback:
     """The smallest depth of :data:`SWEEP` whose plain BatchNorm net has first/last gradient > threshold."""
-    value, problem = read_integer(answer, SWEEP_DEPTH)
-    if problem is not None:
-        return problem
-    assert (
-        value is not None
-    )  # read_integer gives an int whenever it gives no Feedback
-    ratios = dict(_plain_sweep(seed))
-    over = [d for d, r in ratios.items() if r > threshold]
-    if not over:
+    try:
+        return judge(
+            answer,
+            SWEEP_DEPTH,
+            lambda: _explosion_table(threshold, seed),
+            lambda value, question: Feedback.wrong(
+                Text(
+                    "{depth} is not one of the depths of the sweep {sweep}",
+                    depth=value,
+                    sweep=str(list(SWEEP)),
+                ),
+                _("depths of these CIFAR networks are 6n+2"),
+            ),
+        )
+    except (
+        QuestionError
+    ):  # the threshold is the student's to choose: no depth passes it
         return Feedback.wrong(
             _("no depth in the sweep exceeds that threshold"),
             _("try a smaller threshold"),
         )
-    expected = over[0]
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "depth {depth} is the first whose first-layer gradient is "
-                "{ratio:.0f} times its last layer's (> {threshold:g}).",
-                depth=expected,
-                ratio=ratios[expected],
-                threshold=threshold,
-            )
-        )
-    if value not in ratios:
-        return Feedback.wrong(
-            Text(
-                "{depth} is not one of the depths of the sweep {sweep}",
-                depth=value,
-                sweep=str(list(SWEEP)),
-            ),
-            _("depths of these CIFAR networks are 6n+2"),
-        )
-    if ratios[value] > threshold:
-        return Feedback.wrong(
-            Text(
-                "at depth {depth} the ratio ({ratio:.0f}) does exceed "
-                "{threshold:g}, but a smaller depth already does",
-                depth=value,
-                ratio=ratios[value],
-                threshold=threshold,
-            ),
-            _("take the smallest such depth"),
-        )
-    if ratios[value] < 1 / threshold:
-        return Feedback.wrong(
-            Text(
-                "at depth {depth} the ratio is {ratio:.2g}: you may have "
-                "inverted it",
-                depth=value,
-                ratio=ratios[value],
-            ),
-            _("divide the FIRST layer's gradient norm by the LAST layer's"),
-        )
-    return Feedback.wrong(
-        Text(
-            "at depth {depth} the ratio is only {ratio:.1f}",
-            depth=value,
-            ratio=ratios[value],
-        ),
-        _("the ratio grows with depth; look further"),
-    )
 
 
-@checker
-def check_vanishing_layers(
-    answer, gain: float = 0.9, fraction: float = 0.01
-) -> Feedback:
-    """The smallest L with ``gain ** L < fraction``."""
+def _vanishing_table(gain: float, fraction: float) -> Table[int]:
+    """The right number of layers of :func:`check_vanishing_layers` and the numbers its
+    mistakes give."""
     if not 0 < gain < 1 or not 0 < fraction < 1:
         raise QuestionError(
             f"need 0 < gain < 1 and 0 < fraction < 1; got gain={gain}, fraction={fraction}"
         )
-    value, problem = read_integer(answer, LAYERS)
-    if problem is not None:
-        return problem
-    assert (
-        value is not None
-    )  # read_integer gives an int whenever it gives no Feedback
     exact = math.log(fraction) / math.log(gain)
     expected = math.floor(exact) + 1
-    if value < 1:
-        return Feedback.wrong(
-            Text(
-                "{layers} layers: a number of layers is at least 1",
-                layers=fmt(value),
-            ),
-            Text(
-                "find the smallest L with {gain}^L < {fraction}",
-                gain=gain,
-                fraction=fraction,
-            ),
-        )
-    if value == expected:
-        return Feedback.right(
-            Text(
-                "{gain}^{layers} = {power:.4f} < {fraction}, while "
-                "{gain}^{fewer} = {fewer_power:.4f} is not.",
-                gain=gain,
-                layers=expected,
-                power=gain**expected,
-                fraction=fraction,
-                fewer=expected - 1,
-                fewer_power=gain ** (expected - 1),
-            )
-        )
-    if value == expected - 1:
-        return Feedback.wrong(
+    short = expected - 1
+    wrong = [
+        Mistake(
+            short,
             Text(
                 "{gain}^{layers} = {power:.4f} is not yet below {fraction}",
                 gain=gain,
-                layers=value,
-                power=gain**value,
+                layers=short,
+                power=gain**short,
                 fraction=fraction,
             ),
             _("round the logarithm ratio up, not down"),
         )
-    if value == round(
-        math.log(fraction) / math.log(1 - gain)
-    ) or value == round(1 / (1 - gain)):
-        return Feedback.wrong(
+    ] + [
+        Mistake(
+            guess,
             Text(
-                "{layers} does not come from gain^L < fraction", layers=value
+                "{layers} does not come from gain^L < fraction", layers=guess
             ),
             Text(
                 "solve L * ln({gain}) < ln({fraction}); mind that ln({gain}) "
@@ -171,24 +166,69 @@ def check_vanishing_layers(
                 fraction=fraction,
             ),
         )
-    template = (
-        N_(
-            "{gain}^{layers} = {power:.4g}, which is below {fraction}, but "
-            "{layers} is not the smallest such L"
+        for guess in (
+            round(math.log(fraction) / math.log(1 - gain)),
+            round(1 / (1 - gain)),
         )
-        if gain**value < fraction
-        else N_("{gain}^{layers} = {power:.4g} is still above {fraction}")
-    )
-    return Feedback.wrong(
+    ]
+    return table(
+        expected,
         Text(
-            template,
+            "{gain}^{layers} = {power:.4f} < {fraction}, while "
+            "{gain}^{fewer} = {fewer_power:.4f} is not.",
             gain=gain,
-            layers=value,
-            power=gain**value,
+            layers=expected,
+            power=gain**expected,
             fraction=fraction,
+            fewer=expected - 1,
+            fewer_power=gain ** (expected - 1),
         ),
-        _("L = ln(fraction) / ln(gain), rounded up"),
+        # fewer than one layer is no answer to the question (see the checker)
+        [m for m in wrong if m.answer >= 1],
+        shared="first",
     )
+
+
+@tabled(_vanishing_table, LAYERS)
+@checker
+def check_vanishing_layers(
+    answer, gain: float = 0.9, fraction: float = 0.01
+) -> Feedback:
+    """The smallest L with ``gain ** L < fraction``."""
+
+    def otherwise(value: int, question: Table[int]) -> Feedback:
+        if value < 1:
+            return Feedback.wrong(
+                Text(
+                    "{layers} layers: a number of layers is at least 1",
+                    layers=fmt(value),
+                ),
+                Text(
+                    "find the smallest L with {gain}^L < {fraction}",
+                    gain=gain,
+                    fraction=fraction,
+                ),
+            )
+        template = (
+            N_(
+                "{gain}^{layers} = {power:.4g}, which is below {fraction}, but "
+                "{layers} is not the smallest such L"
+            )
+            if gain**value < fraction
+            else N_("{gain}^{layers} = {power:.4g} is still above {fraction}")
+        )
+        return Feedback.wrong(
+            Text(
+                template,
+                gain=gain,
+                layers=value,
+                power=gain**value,
+                fraction=fraction,
+            ),
+            _("L = ln(fraction) / ln(gain), rounded up"),
+        )
+
+    return judge(answer, LAYERS, _vanishing_table(gain, fraction), otherwise)
 
 
 @checker

@@ -13,8 +13,10 @@ same on both sides.
 
 Judging. A numeric checker describes its question as a :class:`Table`: the right answer,
 what it gets, and the known mistakes as data (:class:`Mistake`: the wrong answer, what it
-looks like the student did, and the hint). :func:`judge` reads a student's number against
-the table; the checker adds what it says of any other number (often :func:`how_far`).
+looks like the student did, and the hint). An answer is a number, or a few numbers as a
+tuple (the four stage widths of a ResNet). :func:`judge` reads a student's answer against
+the table, within the tolerance of the question; the checker adds what it says of any
+other answer (often :func:`how_far`).
 :func:`mistakes` asks a checker for its table, so that a page can show the checker's own
 diagnoses without running it.
 """
@@ -23,10 +25,18 @@ from __future__ import annotations
 
 import functools
 import inspect
-import operator
 import string
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import (
+    Any,
+    Callable,
+    Generic,
+    Iterable,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+)
 
 from ..i18n import Text
 from .feedback import (
@@ -115,11 +125,14 @@ def not_a_function(answer: Any, usage: str) -> Optional[Feedback]:
 
 # ------------------------------------------------------------ judging a number
 
+#: a number a question asks for: a count or a real number
 Value = Union[int, float]
+#: what a table's answers are: a number (:data:`Value`), or a tuple of a few numbers
+A = TypeVar("A")
 
 
 @dataclass(frozen=True)
-class Mistake:
+class Mistake(Generic[A]):
     """A wrong answer a checker recognises: the number, what it says, and its hint.
 
     ``hint`` holds the hint's steps, from what is wrong to the fix (a single message is
@@ -129,7 +142,7 @@ class Mistake:
     enough to this one is written as the student gave it.
     """
 
-    answer: Value
+    answer: A
     message: Message
     hint: Union[Message, tuple[Message, ...]] = ()
     shows: str = ""
@@ -155,27 +168,27 @@ class Mistake:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(Generic[A]):
     """A numeric question as data: the right answer, what it gets, the mistakes known."""
 
-    answer: Value
+    answer: A
     right: Message
-    mistakes: tuple[Mistake, ...] = ()
+    mistakes: tuple[Mistake[A], ...] = ()
 
 
 def table(
-    answer: Value,
+    answer: A,
     right: Message,
-    candidates: Iterable[Mistake],
+    candidates: Iterable[Mistake[A]],
     shared: str = "drop",
-) -> Table:
+) -> Table[A]:
     """The :class:`Table` of ``candidates``, none of them the right answer.
 
     Where two candidates give the same number, ``shared`` decides: ``"drop"`` names
     neither (the number does not tell the mistakes apart), ``"first"`` keeps the first,
     ``"join"`` says both ("...; or ..."), with both hints.
     """
-    groups: dict[Value, list[Mistake]] = {}
+    groups: dict[A, list[Mistake[A]]] = {}
     for m in candidates:
         if m.answer != answer:
             groups.setdefault(m.answer, []).append(m)
@@ -211,10 +224,10 @@ def _also(one: Message, other: Message) -> Text:
 def judge(
     answer: Any,
     asked: Question,
-    question: Union[Table, Callable[[], Table]],
-    otherwise: Callable[[Any, Table], Feedback],
-    near: Optional[Callable[[Value, Value], bool]] = None,
-    shown: Optional[Callable[[Value], Any]] = None,
+    question: Union[Table[A], Callable[[], Table[A]]],
+    otherwise: Callable[[Any, Table[A]], Feedback],
+    near: Optional[Callable[[Any, A], bool]] = None,
+    shown: Optional[Callable[[Any], Any]] = None,
     read: Callable[[Any, Question], tuple[Any, Optional[Feedback]]] = (
         read_integer
     ),
@@ -226,37 +239,54 @@ def judge(
     Args:
         asked: what the question asks for, to read the answer by.
         question: the table (or what builds it once the answer has been read).
-        near: ``near(value, target)``, whether the answer counts as ``target``
-            (default: equal).
+        near: ``near(got, target)``, whether the answer counts as ``target``; ``got``
+            is the answer as ``read`` gives it: for :func:`~.feedback.read_number` a
+            :class:`~.feedback.Number`, whose ``matches`` allows for the rounding of the
+            type it came in. Default: within ``asked``'s tolerance (``rel`` and
+            ``abs_tol``, and that rounding) for a real-valued question, else equal.
         shown: the answer as a mistake's message writes it (see :class:`Mistake`).
+        otherwise: what any other answer gets; ``value`` is the answer as read (a
+            plain number where the read gives a :class:`~.feedback.Number`).
     """
-    value, problem = read(answer, asked)
+    got, problem = read(answer, asked)
     if problem is not None:
         return problem
-    if isinstance(value, Number):
-        value = value.value
+    value = got.value if isinstance(got, Number) else got
     found = question() if callable(question) else question
     if near is None:
-        near = operator.eq
-    if near(value, found.answer):
+        near = functools.partial(_within, asked)
+    if near(got, found.answer):
         return Feedback.right(found.right)
     for m in found.mistakes:
-        if near(value, m.answer):
+        if near(got, m.answer):
             return m.feedback(shown(value) if shown else None)
     return otherwise(value, found)
+
+
+def _within(asked: Question, got: Any, target: Any) -> bool:
+    """Whether ``got`` counts as ``target`` by ``asked``'s tolerance (see :func:`judge`)."""
+    if isinstance(got, Number):
+        if asked.integer:
+            return got.value == target
+        return got.matches(target, rel=asked.rel, abs_tol=asked.abs_tol)
+    return bool(got == target)
 
 
 # ------------------------------------------------------------ asking a checker for its table
 
 
 def tabled(
-    builder: Callable[..., Table], asked: Question, rel: Optional[float] = None
+    builder: Callable[..., Table[Any]],
+    asked: Question,
+    rel: Optional[float] = None,
 ) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
     """Give a checker its table: ``builder`` takes the checker's question (every
     argument but the answer, by name) and returns the :class:`Table` the checker judges
     by; ``asked`` is what the checker reads its answer as (:func:`judge`'s ``asked``:
-    a count or a real number), and ``rel`` the relative tolerance its ``near`` decides
-    a real answer by (default ``asked.rel``), for a page that judges without it."""
+    a count or a real number, and its tolerance; for a table whose answer is a tuple,
+    what each of its numbers is), and ``rel`` the relative tolerance its own ``near``
+    decides a real answer by where it is not the question's (default ``asked.rel``),
+    for a page that judges without it."""
 
     def attach(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         setattr(check, "__table__", builder)
@@ -284,7 +314,7 @@ def asked_by(checker_name: str) -> Question:
     return getattr(check, "__asked__")
 
 
-def mistakes(checker_name: str, **question: Any) -> Table:
+def mistakes(checker_name: str, **question: Any) -> Table[Any]:
     """The right answer and the mistakes a numeric checker diagnoses, for ``question``
     (the checker's defaults fill what is not given): ``mistakes("check_crop_views",
     size=32, padding=4)``.

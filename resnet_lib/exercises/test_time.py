@@ -131,7 +131,7 @@ def check_multiscale_cost(
                 sizes=", ".join(map(str, scales)),
             ),
         ),
-        near=lambda value, target: abs(value - target) <= NEAR * target,
+        near=lambda got, target: abs(got.value - target) <= NEAR * target,
         shown=fmt,
         read=read_number,
     )

@@ -24,17 +24,100 @@ from .feedback import (
     fmt,
     read_number,
 )
-from .harness import call_student, not_a_function
+from .harness import (
+    Mistake,
+    Table,
+    call_student,
+    judge,
+    not_a_function,
+    table,
+    tabled,
+)
 
 EPOCHS = Question(
-    N_("number of epochs"), "answer = iterations * batch_size / images"
+    N_("number of epochs"),
+    "answer = iterations * batch_size / images",
+    integer=False,
+    rel=0.0,
+    abs_tol=0.5,
 )
 LR = Question(N_("learning rate"), "answer = 0.1 / 10", integer=False)
 
 PAPER_ITERATIONS, PAPER_BATCH, PAPER_TRAIN_IMAGES = 64_000, 128, 45_000
 MILESTONES = (32_000, 48_000)
+#: the schedule's rates: before the first milestone, after it, after the second
+RATES = (0.1, 0.01, 0.001)
+#: iterations / images, as if one iteration were one image: a number so small that
+#: half an epoch either side would take in other mistakes, so it is matched closer
+PER_IMAGE = (PAPER_ITERATIONS / PAPER_TRAIN_IMAGES, PAPER_ITERATIONS / 50_000)
 
 
+def _epochs_table() -> Table[float]:
+    """The right answer of :func:`check_epochs` and the numbers its mistakes give."""
+    exact = PAPER_ITERATIONS * PAPER_BATCH / PAPER_TRAIN_IMAGES  # 182.04
+    all_images = PAPER_ITERATIONS * PAPER_BATCH / 50_000  # 163.84
+    per_image = [
+        Mistake(
+            wrong,
+            Text(
+                "{epochs}: you divided iterations by images, as if one "
+                "iteration were one image",
+                epochs=fmt(wrong),
+            ),
+            _(
+                "an iteration is one optimizer step on a mini-batch of 128 "
+                "images"
+            ),
+            shows="epochs",
+        )
+        for wrong in PER_IMAGE
+    ]
+    return table(
+        exact,
+        Text(
+            "64,000 x 128 / 45,000 = {epochs:.2f} epochs: every image is "
+            "seen about 182 times, each time with a different random crop "
+            "and flip.",
+            epochs=exact,
+        ),
+        [
+            Mistake(
+                all_images,
+                Text(
+                    "{epochs} epochs uses all 50,000 training images",
+                    epochs=fmt(all_images),
+                ),
+                _(
+                    "the exercise assumes the 45,000 training images of the "
+                    "paper's 45k/5k split"
+                ),
+                shows="epochs",
+            ),
+            *per_image,
+            Mistake(
+                PAPER_ITERATIONS / PAPER_BATCH,
+                Text(
+                    "{epochs} divides the iterations by the batch size",
+                    epochs=fmt(PAPER_ITERATIONS / PAPER_BATCH),
+                ),
+                _(
+                    "images seen = iterations x batch size; divide that by the "
+                    "training set size"
+                ),
+                shows="epochs",
+            ),
+        ],
+    )
+
+
+def _epochs_near(got: Number, target: float) -> bool:
+    """Within half an epoch of ``target`` (of a twentieth of one, for :data:`PER_IMAGE`)."""
+    return got.matches(
+        target, abs_tol=0.05 if target in PER_IMAGE else EPOCHS.abs_tol
+    )
+
+
+@tabled(_epochs_table, EPOCHS)
 @checker
 def check_epochs(answer) -> Feedback:
     """Epochs (passes over 45,000 training images) in 64,000 iterations of batch 128.
@@ -44,68 +127,24 @@ def check_epochs(answer) -> Feedback:
     or on all 50k images; the exercise states the assumption and asks for 182.
 
     Anything within half an epoch of 182.04 is right (182 and 182.04 alike)."""
-    number, problem = read_number(answer, EPOCHS)
-    if problem is not None:
-        return problem
-    assert (
-        number is not None
-    )  # read_number gives a Number whenever it gives no Feedback
-    exact = PAPER_ITERATIONS * PAPER_BATCH / PAPER_TRAIN_IMAGES  # 182.04
-    if number.matches(exact, abs_tol=0.5):
-        return Feedback.right(
+    return judge(
+        answer,
+        EPOCHS,
+        _epochs_table(),
+        lambda value, question: Feedback.wrong(
             Text(
-                "64,000 x 128 / 45,000 = {epochs:.2f} epochs: every image is "
-                "seen about 182 times, each time with a different random crop "
-                "and flip.",
-                epochs=exact,
-            )
-        )
-    if number.matches(PAPER_ITERATIONS * PAPER_BATCH / 50_000, abs_tol=0.5):
-        return Feedback.wrong(
-            Text(
-                "{epochs} epochs uses all 50,000 training images",
-                epochs=str(number),
+                "{epochs} epochs is not what 64,000 iterations of batch 128 on "
+                "45,000 images give",
+                epochs=fmt(value),
             ),
             _(
-                "the exercise assumes the 45,000 training images of the "
-                "paper's 45k/5k split"
+                "images seen = iterations x batch size; epochs = images seen / "
+                "training images"
             ),
-        )
-    if number.matches(
-        PAPER_ITERATIONS / PAPER_TRAIN_IMAGES, abs_tol=0.05
-    ) or number.matches(PAPER_ITERATIONS / 50_000, abs_tol=0.05):
-        return Feedback.wrong(
-            Text(
-                "{epochs}: you divided iterations by images, as if one "
-                "iteration were one image",
-                epochs=str(number),
-            ),
-            _(
-                "an iteration is one optimizer step on a mini-batch of 128 "
-                "images"
-            ),
-        )
-    if number.matches(PAPER_ITERATIONS / PAPER_BATCH, abs_tol=0.5):
-        return Feedback.wrong(
-            Text(
-                "{epochs} divides the iterations by the batch size",
-                epochs=str(number),
-            ),
-            _(
-                "images seen = iterations x batch size; divide that by the "
-                "training set size"
-            ),
-        )
-    return Feedback.wrong(
-        Text(
-            "{epochs} epochs is not what 64,000 iterations of batch 128 on "
-            "45,000 images give",
-            epochs=str(number),
         ),
-        _(
-            "images seen = iterations x batch size; epochs = images seen / "
-            "training images"
-        ),
+        near=_epochs_near,
+        shown=fmt,
+        read=read_number,
     )
 
 
@@ -113,69 +152,76 @@ def _paper_lr(step: int) -> float:
     return 0.1 * 0.1 ** sum(step >= m for m in MILESTONES)
 
 
-@checker
-def check_lr_at(answer, step: int = 40_000) -> Feedback:
-    """The paper's learning rate at iteration ``step`` (0.1, divided by 10 at 32k and 48k).
-
-    Right up to a relative 1e-6 (and the rounding of the answer's dtype): a float32 0.1 is 0.1."""
-    number, problem = read_number(answer, LR)
-    if problem is not None:
-        return problem
-    assert (
-        number is not None
-    )  # read_number gives a Number whenever it gives no Feedback
+def _lr_table(step: int) -> Table[float]:
+    """The right rate of :func:`check_lr_at` at ``step`` and the schedule's other rates
+    (each a mistake: a milestone passed or missed)."""
     divisions = sum(step >= m for m in MILESTONES)
-    expected = _paper_lr(step)
-    if number.matches(expected, rel=LR.rel):
-        return Feedback.right(
-            Text(
-                "{rate:g}: 0.1 divided by 10 {divisions} time(s) by "
-                "iteration {step:,}.",
-                rate=expected,
-                divisions=divisions,
-                step=step,
-            )
-        )
-    got = next(
-        (
-            k
-            for k, lr in enumerate((0.1, 0.01, 0.001))
-            if number.matches(lr, rel=LR.rel)
-        ),
-        None,
-    )
-    if got is None:
-        return Feedback.wrong(
-            Text(
-                "{rate} is not a rate this schedule ever uses",
-                rate=str(number),
-            ),
-            _(
-                "the schedule is piecewise constant: 0.1, then 0.01, then "
-                "0.001"
-            ),
-        )
-    if got == 0:
-        return Feedback.wrong(
-            Text("{rate} is the starting rate", rate=str(number)),
+    expected = RATES[divisions]
+    wrong = [
+        Mistake(
+            RATES[0],
+            Text("{rate} is the starting rate", rate=fmt(RATES[0])),
             Text(
                 "the rate is divided by 10 at 32,000 and at 48,000; which of "
                 "those has iteration {step:,} passed?",
                 step=step,
             ),
+            shows="rate",
         )
-    return Feedback.wrong(
+    ] + [
+        Mistake(
+            RATES[k],
+            Text(
+                "{rate} is the rate after {divisions} division(s)",
+                rate=fmt(RATES[k]),
+                divisions=k,
+            ),
+            Text(
+                "iteration {step:,} has passed {divisions} of the milestones "
+                "32,000 and 48,000",
+                step=step,
+                divisions=divisions,
+            ),
+            shows="rate",
+        )
+        for k in (1, 2)
+    ]
+    return table(
+        expected,
         Text(
-            "{rate} is the rate after {divisions} division(s)",
-            rate=str(number),
-            divisions=got,
-        ),
-        Text(
-            "iteration {step:,} has passed {divisions} of the milestones "
-            "32,000 and 48,000",
-            step=step,
+            "{rate:g}: 0.1 divided by 10 {divisions} time(s) by "
+            "iteration {step:,}.",
+            rate=expected,
             divisions=divisions,
+            step=step,
         ),
+        wrong,
+    )
+
+
+@tabled(_lr_table, LR)
+@checker
+def check_lr_at(answer, step: int = 40_000) -> Feedback:
+    """The paper's learning rate at iteration ``step`` (0.1, divided by 10 at 32k and 48k).
+
+    Right up to a relative 1e-6 (and the rounding of the answer's dtype): a float32 0.1 is 0.1
+    (``LR``'s tolerance, which :func:`~.harness.judge` matches every rate of the table by)."""
+    return judge(
+        answer,
+        LR,
+        _lr_table(step),
+        lambda value, question: Feedback.wrong(
+            Text(
+                "{rate} is not a rate this schedule ever uses",
+                rate=fmt(value),
+            ),
+            _(
+                "the schedule is piecewise constant: 0.1, then 0.01, then "
+                "0.001"
+            ),
+        ),
+        shown=fmt,
+        read=read_number,
     )
 
 

@@ -9,7 +9,9 @@ from .feedback import Feedback, Question, QuestionError, checker, read_number
 from .harness import Mistake, Table, judge, table, tabled
 
 PATHS = Question(N_("number of paths"), "answer = math.comb(n, k)")
-MEAN = Question(N_("mean path length"), "answer = 9 / 4", integer=False)
+MEAN = Question(
+    N_("mean path length"), "answer = 9 / 4", integer=False, rel=1e-9
+)
 SHAPE = Question(N_("number of blocks"), "answer = 5")
 
 
@@ -123,56 +125,69 @@ def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
     )
 
 
+def _mean_table(depth: int) -> Table[float]:
+    """The right mean of :func:`check_mean_path_length` and the numbers its mistakes give."""
+    n = _blocks(depth)
+    layers = Text("ResNet-{depth} has {n} blocks", depth=depth, n=n)
+    return table(
+        n / 2,
+        Text(
+            "{n} / 2 = {expected:g} blocks: every block is used by exactly "
+            "half of the 2^{n} paths, so a path uses {n} x 1/2 blocks on "
+            "average (a binomial mean).",
+            n=n,
+            expected=n / 2,
+        ),
+        [
+            Mistake(
+                float(n),
+                Text(
+                    "{value:g} is the longest path (every residual branch), "
+                    "not the mean",
+                    value=float(n),
+                ),
+                _("each block is used by half of the paths"),
+                shows="value",
+            ),
+            *(
+                Mistake(
+                    wrong,
+                    Text(
+                        "{value:g} counts layers; the question counts "
+                        "residual blocks",
+                        value=wrong,
+                    ),
+                    layers,
+                    shows="value",
+                )
+                for wrong in (depth / 2, float(depth))
+            ),
+        ],
+        shared="first",
+    )
+
+
+@tabled(_mean_table, MEAN)
 @checker
 def check_mean_path_length(answer, depth: int = 56) -> Feedback:
-    """The mean length, in residual blocks, of the paths through a CIFAR ResNet."""
-    n = _blocks(depth)
-    number, problem = read_number(answer, MEAN)
-    if problem is not None:
-        return problem
-    assert (
-        number is not None
-    )  # read_number gives a Number whenever no Feedback
-    value = float(number.value)
-    expected = n / 2
-    if number.matches(expected, rel=1e-9):
-        return Feedback.right(
+    """The mean length, in residual blocks, of the paths through a CIFAR ResNet
+    (right, and each mistake named, up to a relative 1e-9: ``MEAN``'s tolerance)."""
+    return judge(
+        answer,
+        MEAN,
+        _mean_table(depth),
+        lambda value, question: Feedback.wrong(
             Text(
-                "{n} / 2 = {expected:g} blocks: every block is used by exactly "
-                "half of the 2^{n} paths, so a path uses {n} x 1/2 blocks on "
-                "average (a binomial mean).",
-                n=n,
-                expected=expected,
-            )
-        )
-    if math.isclose(value, n, rel_tol=1e-9):
-        return Feedback.wrong(
-            Text(
-                "{value:g} is the longest path (every residual branch), not "
-                "the mean",
-                value=value,
+                "{value:g} is not the mean number of blocks on a path",
+                value=float(value),
             ),
-            _("each block is used by half of the paths"),
-        )
-    if math.isclose(value, depth / 2, rel_tol=1e-9) or math.isclose(
-        value, depth, rel_tol=1e-9
-    ):
-        return Feedback.wrong(
-            Text(
-                "{value:g} counts layers; the question counts residual blocks",
-                value=value,
+            _(
+                "sum k x C(n, k) over k and divide by 2^n, or think of each "
+                "block separately"
             ),
-            Text("ResNet-{depth} has {n} blocks", depth=depth, n=n),
-        )
-    return Feedback.wrong(
-        Text(
-            "{value:g} is not the mean number of blocks on a path",
-            value=value,
         ),
-        _(
-            "sum k x C(n, k) over k and divide by 2^n, or think of each block "
-            "separately"
-        ),
+        shown=float,
+        read=read_number,
     )
 
 
