@@ -136,6 +136,27 @@
     return found;
   }
 
+  /* The options a reader chose, as a key ("c,d,e"), or null where a piece names none
+   * (resnet_lib.book.answer_boxes._chosen). */
+  function chosen(text, aliases) {
+    var t = String(text).normalize("NFKC").toLowerCase(), found = {};
+    var pieces = t.split(/[,;\/+&]|\band\b/).filter(function (p) { return p.trim(); });
+    for (var i = 0; i < pieces.length; i++) {
+      var key = pieces[i].replace(/[^a-z0-9]/g, "");
+      if (!key) { continue; }
+      if (Object.prototype.hasOwnProperty.call(aliases, key)) { found[aliases[key]] = true; continue; }
+      var words = pieces[i].split(/\s+/).map(function (w) { return w.replace(/[^a-z0-9]/g, ""); })
+        .filter(function (w) { return w; });
+      if (!words.length) { return null; }
+      for (var j = 0; j < words.length; j++) {
+        if (!Object.prototype.hasOwnProperty.call(aliases, words[j])) { return null; }
+        found[aliases[words[j]]] = true;
+      }
+    }
+    var keys = Object.keys(found).sort();
+    return keys.length ? keys.join(",") : null;
+  }
+
   function opened(box, key) {
     if (key === null) { return null; }
     var id = entryId(box.salt, key);
@@ -149,6 +170,10 @@
    * (resnet_lib.book.answer_boxes.page_verdict). */
   function verdict(box, text) {
     function said(kind) { return {kind: kind, ok: false, message: box.words[kind]}; }
+    if (box.choices) {
+      var choice = chosen(text, box.choices);
+      return (choice === null ? null : opened(box, choice)) || said("unreadable");
+    }
     if (box.several) {
       var all = numbers(text);
       if (!all) { return said("unreadable"); }
@@ -220,7 +245,7 @@
   }
 
   window.resnetAnswerBoxes = {readTyped: readTyped, canonical: canonical, entryId: entryId,
-                              unseal: unseal, verdict: verdict, numbers: numbers,
+                              unseal: unseal, verdict: verdict, numbers: numbers, chosen: chosen,
                               sha256: sha256};
   function all() { document.querySelectorAll(".answer-box").forEach(setUp); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", all); } else { all(); }

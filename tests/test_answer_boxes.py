@@ -25,7 +25,7 @@ from resnet_lib.book.answer_boxes import (
     unseal,
 )
 from resnet_lib.exercises.feedback import all_checkers
-from resnet_lib.exercises.harness import asked_by, mistakes
+from resnet_lib.exercises.harness import asked_by, mistakes, tabled_checkers
 from resnet_lib.i18n import speaking
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,6 +135,55 @@ def test_a_few_numbers_as_a_reader_types_them(text):
     assert got == NUMBERS[text]
 
 
+CHOICES = [
+    "c, d, e",
+    "(c) (d) (e)",
+    "relu_before_add, relu_preact, full_preact",
+    "c d e",
+    "4c, 4d and 4e",
+    "full pre-activation",
+    "Full Pre-Activation; (a)",
+    "ｃ，ｄ，ｅ",
+    "a",
+    "x",
+    "c, x",
+    "",
+]
+
+
+def test_a_choice_box_asks_the_checker_about_every_choice():
+    """check_clean_orderings: every non-empty set of Figure 4's five orderings is sealed
+    with the checker's verdict, and a reader's letters or names find theirs."""
+    import itertools
+
+    from resnet_lib.exercises.after2015 import check_clean_orderings
+
+    box = build_box("ex-identity-clean", "check_clean_orderings", {})
+    assert len(box.entries) == 2**5 - 1
+    for n in range(1, 6):
+        for chosen in itertools.combinations("abcde", n):
+            said = check_clean_orderings(list(chosen))
+            page = page_verdict(box, " ".join(chosen))
+            assert (page["ok"], page["message"], page["hint"]) == (
+                said.ok,
+                said.message,
+                said.hint,
+            ), chosen
+    for text in CHOICES:
+        page = page_verdict(box, text)
+        said = check_clean_orderings(text)
+        if page["kind"] == "checker":
+            assert (page["ok"], page["message"]) == (said.ok, said.message), (
+                text
+            )
+        else:
+            assert not said.ok, text
+    assert page_verdict(box, "c, d, e")["ok"]
+    assert (
+        "c,d,e" not in box.to_json() and "relu_before_add" not in box.to_json()
+    )
+
+
 def test_a_sealed_verdict_opens_with_its_answer_only():
     verdict = {
         "ok": True,
@@ -161,15 +210,17 @@ def _boxes() -> list[tuple[str, str, dict]]:
 
 
 BOXES = _boxes()
+#: the boxes of a number (or a few): their checkers have a table
+NUMERIC = [b for b in BOXES if b[1] in tabled_checkers()]
 
 
 def test_the_book_has_boxes():
-    assert len(BOXES) >= 10, BOXES
+    assert len(NUMERIC) >= 20 and len(BOXES) == len(NUMERIC) + 1, BOXES
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 @pytest.mark.parametrize(
-    "label, name, question", BOXES, ids=[b[0] for b in BOXES]
+    "label, name, question", NUMERIC, ids=[b[0] for b in NUMERIC]
 )
 def test_the_page_says_what_the_checker_says(label, name, question, language):
     """The right answer, every mistake the checker's table holds, and random numbers:
@@ -205,7 +256,7 @@ def test_the_page_says_what_the_checker_says(label, name, question, language):
                     assert not said.ok
 
 
-REAL = [b for b in BOXES if not asked_by(b[1]).integer]
+REAL = [b for b in NUMERIC if not asked_by(b[1]).integer]
 
 
 @pytest.mark.parametrize(
@@ -262,7 +313,7 @@ def test_a_real_answer_on_a_grid_gets_the_checkers_verdict(
 
 
 def test_a_table_holds_no_answer_and_no_right_message_in_clear():
-    for label, name, question in BOXES:
+    for label, name, question in NUMERIC:
         box = build_box(label, name, question)
         data = box.to_json() + box_html(box)
         table = mistakes(name, **question)
@@ -351,7 +402,7 @@ def test_the_script_reads_a_few_numbers_as_python_does(script_page):
 
 
 @pytest.mark.parametrize(
-    "label, name, question", BOXES, ids=[b[0] for b in BOXES]
+    "label, name, question", NUMERIC, ids=[b[0] for b in NUMERIC]
 )
 def test_the_script_gives_each_box_the_pythons_verdicts(
     script_page, label, name, question
@@ -368,6 +419,19 @@ def test_the_script_gives_each_box_the_pythons_verdicts(
             [box.to_json(), text],
         )
         assert js == page_verdict(box, text), text
+
+
+def test_the_script_reads_a_choice_as_python_does(script_page):
+    from resnet_lib.book.answer_boxes import _chosen
+    from resnet_lib.exercises.harness import choices_of
+
+    _options, aliases = choices_of("check_clean_orderings")
+    for text in CHOICES:
+        js = script_page.evaluate(
+            "([t, a]) => window.resnetAnswerBoxes.chosen(t, a)",
+            [text, aliases],
+        )
+        assert js == _chosen(text, aliases), text
 
 
 def test_the_script_opens_what_python_sealed(script_page):

@@ -188,6 +188,8 @@ class Box:
     entries: dict[str, str]
     words: dict[str, str]
     several: bool = False
+    #: for a choice: what a reader may type (normalised) -> the option it names
+    choices: Optional[dict[str, str]] = None
 
     def to_json(self) -> str:
         """The box's data as the page's script reads it (safe inside a ``<script>``)."""
@@ -197,6 +199,7 @@ class Box:
                 "integer": self.integer,
                 "digits": list(self.digits),
                 "several": self.several,
+                "choices": self.choices,
                 "entries": self.entries,
                 "words": self.words,
             },
@@ -224,7 +227,10 @@ NOTEBOOK = N_(
 
 
 def box_words(
-    integer: bool, digits: tuple[int, ...], several: bool = False
+    integer: bool,
+    digits: tuple[int, ...],
+    several: bool = False,
+    choice: str = "",
 ) -> dict[str, str]:
     """The box's own words, in the current language."""
     precision = (
@@ -249,9 +255,12 @@ def box_words(
             precision=precision,
             notebook=_(NOTEBOOK),
         ).render(),
-        "unreadable": _(
-            "type the numbers separated by commas or spaces, e.g. 3, 5, 7"
-        )
+        "unreadable": Text(
+            "type your choice among {options}, separated by commas",
+            options=choice,
+        ).render()
+        if choice
+        else _("type the numbers separated by commas or spaces, e.g. 3, 5, 7")
         if several
         else _(
             "type one number, e.g. 1024, 1,024 or 1e3 (digits grouped by three "
@@ -341,6 +350,8 @@ def build_box(
     from ..exercises.harness import asked_by, mistakes
 
     language = language or i18n.language()
+    if hasattr(all_checkers().get(checker_name), "__choices__"):
+        return _choice_box(label, checker_name, question, language)
     table = mistakes(checker_name, **question)
     asked = asked_by(checker_name)
     check = all_checkers()[checker_name]
@@ -368,6 +379,54 @@ def build_box(
     return Box(
         label, checker_name, salt, integer, digits, entries, words, several
     )
+
+
+def _choice_box(
+    label: str, checker_name: str, question: dict[str, Any], language: str
+) -> Box:
+    """A choice's box: the checker's verdict on every non-empty set of its options,
+    each sealed with its own set, so that any choice a reader makes finds its verdict."""
+    import itertools
+
+    from ..exercises.feedback import all_checkers
+    from ..exercises.harness import choices_of
+
+    options, aliases = choices_of(checker_name)
+    check = all_checkers()[checker_name]
+    salt = hashlib.sha256(f"{label}|{checker_name}".encode()).hexdigest()[:16]
+    entries: dict[str, str] = {}
+    with i18n.speaking(language):
+        for n in range(1, len(options) + 1):
+            for chosen in itertools.combinations(sorted(options), n):
+                key = ",".join(chosen)
+                verdict = _verdict(check(list(chosen), **question))
+                entries[entry_id(salt, key)] = seal(salt, key, verdict)
+        words = box_words(False, (), choice=", ".join(options))
+    return Box(
+        label, checker_name, salt, False, (), entries, words, False, aliases
+    )
+
+
+def _chosen(text: str, aliases: dict[str, str]) -> Optional[str]:
+    """The options a reader typed, as a key (``"c,d,e"``), or None where a piece names
+    none: pieces separated by commas, semicolons, slashes, "+", "&" or "and"; a piece
+    that names nothing whole is read word by word (``c d e``)."""
+    t = unicodedata.normalize("NFKC", str(text)).lower()
+    found: set[str] = set()
+    pieces = [p for p in re.split(r"[,;/+&]|\band\b", t) if p.strip()]
+    for piece in pieces:
+        key = re.sub(r"[^a-z0-9]", "", piece)
+        if not key:
+            continue
+        if key in aliases:
+            found.add(aliases[key])
+            continue
+        words = [re.sub(r"[^a-z0-9]", "", w) for w in piece.split()]
+        words = [w for w in words if w]
+        if not words or any(w not in aliases for w in words):
+            return None
+        found |= {aliases[w] for w in words}
+    return ",".join(sorted(found)) if found else None
 
 
 def _key(
@@ -412,6 +471,11 @@ def page_verdict(box: Box, text: str) -> dict:
     def said(kind: str) -> dict:
         return {"kind": kind, "ok": False, "message": box.words[kind]}
 
+    if box.choices is not None:
+        key = _chosen(text, box.choices)
+        return (None if key is None else _found(box, key)) or said(
+            "unreadable"
+        )
     if box.several:
         numbers = _numbers(text)
         if numbers is None:
@@ -474,7 +538,11 @@ def exercise_questions(nb: Any) -> dict[str, tuple[str, dict[str, Any]]]:
     from ..exercises import feedback
     from ..exercises.harness import tabled_checkers
 
-    tabled = set(tabled_checkers())
+    tabled = set(tabled_checkers()) | {
+        name
+        for name, check in feedback.all_checkers().items()
+        if hasattr(check, "__choices__")
+    }
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     for ex in read_reference(nb):
         names = {call.checker for call in ex.calls}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any, Optional
 
@@ -29,7 +30,7 @@ from .feedback import (
     read_number,
 )
 from . import counts
-from .harness import Mistake, Table, Value, judge, table, tabled
+from .harness import Mistake, Table, Value, chosen, judge, table, tabled
 
 PARAMS = Question(N_("parameter count"), "answer = 64 * 32 + 3 * 3 * 32 * 32")
 UNITS = Question(N_("number of residual units"), "answer = (110 - 2) // 2")
@@ -83,6 +84,8 @@ def _read_orderings(
     if answer is None:
         return None, _("your answer is still None")
     if isinstance(answer, str):
+        # full-width letters and commas (a Chinese keyboard's) as ASCII
+        answer = unicodedata.normalize("NFKC", answer)
         pieces = [
             p
             for p in re.split(r"[,;/+&]|\band\b", answer)
@@ -130,6 +133,21 @@ def _clean_orderings() -> frozenset[str]:
     )
 
 
+#: what a reader may type for each of Figure 4's letters (its letter, "4e", the
+#: library's name, the paper's), for a page that asks about every choice
+_TYPED = {
+    **{letter: letter for letter in LETTERS},
+    **{f"4{letter}": letter for letter in LETTERS},
+    **{
+        key: letter
+        for key, name in _ALIASES.items()
+        for letter, o in LETTERS.items()
+        if o == name
+    },
+}
+
+
+@chosen(tuple(LETTERS), _TYPED)
 @checker
 def check_clean_orderings(answer) -> Feedback:
     """Which unit orderings of He et al. 2016b's Figure 4 make ``f`` an identity, so that

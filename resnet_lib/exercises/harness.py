@@ -297,6 +297,29 @@ def tabled(
     return attach
 
 
+def chosen(
+    options: Sequence[str], aliases: dict[str, str]
+) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
+    """Mark a checker whose answer is a choice among ``options`` (one or several): the
+    checker judges a list of them, and ``aliases`` maps what a reader may type for an
+    option (lower case, letters and digits only: ``"fullpreactivation"``) to it, so that
+    a page can ask the checker about every choice ahead of time (:func:`choices_of`)."""
+
+    def attach(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        setattr(check, "__choices__", (tuple(options), dict(aliases)))
+        return check
+
+    return attach
+
+
+def choices_of(checker_name: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The options and the typed aliases of a checker marked with :func:`chosen`."""
+    check = all_checkers().get(checker_name)
+    if check is None or not hasattr(check, "__choices__"):
+        raise ValueError(f"{checker_name!r} is not a checker of a choice")
+    return getattr(check, "__choices__")
+
+
 def tolerance_of(checker_name: str) -> float:
     """The relative tolerance a checker with a table decides a real answer by."""
     asked_by(checker_name)  # a checker with a table, or the error that says so
