@@ -17,7 +17,7 @@ export RESNET_TRAINED_CACHE
 RESNET_RESULTS_CACHE ?= $(CURDIR)/_build/.results
 export RESNET_RESULTS_CACHE
 
-.PHONY: setup system book book-zh student twins catalogs lint test unit bench clean constraints
+.PHONY: setup system book book-zh student site twins catalogs lint test unit bench clean constraints
 
 setup: $(VENV)/.installed
 
@@ -56,6 +56,13 @@ book: setup
 student: setup
 	$(BIN)/python scripts/build_student.py
 	$(BIN)/python scripts/build_zh.py --student
+
+# The published site, in one folder (_build/site): the book at its root, zh/, student/ and
+# student/zh/, as html.baseurl's twins and language switches link them, and a 404 page
+# (scripts/assemble_site.py only assembles; tests/test_site.py serves and crawls it).
+# .github/workflows/publish.yml deploys it to GitHub Pages.
+site: book student
+	$(BIN)/python scripts/assemble_site.py
 
 # the Chinese edition again, after a translator's change (executes only what changed)
 book-zh: setup

@@ -176,3 +176,37 @@ def test_no_file_of_the_student_edition_holds_a_box_answer_in_clear(student):
         for p, content in pages.items():
             assert right.message not in content, (p, label)
     assert found == len(BOXES) >= 21
+
+
+@pytest.mark.parametrize(
+    "language, scheme", [("", "light"), ("", "dark"), ("zh", "light")]
+)
+def test_the_pages_with_boxes_pass_axe_with_a_verdict_shown(
+    chromium, served, language, scheme
+):
+    """axe-core (WCAG 2.1 A and AA) on every student page with a box, each box showing a
+    verdict, in both colour themes (the Chinese pages share the English colours, so their
+    colour contrast is measured once, on the English pages)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = chromium.new_context(color_scheme=scheme)
+    page, axe, found = context.new_page(), Axe(), []
+    options: dict = {
+        "runOnly": {
+            "type": "tag",
+            "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+        },
+        "resultTypes": ["violations"],
+    }
+    if language:
+        options["rules"] = {"color-contrast": {"enabled": False}}
+    pages = sorted({html for html, *_ in BOXES})
+    for html in pages:
+        page.goto(f"{served}/{language + '/' if language else ''}{html}")
+        for label in [b[1] for b in BOXES if b[0] == html]:
+            _ask(page, label, "7")
+        for rule in axe.run(page, options=options).response["violations"]:
+            nodes = [" ".join(map(str, n["target"])) for n in rule["nodes"]]
+            found.append(f"{html}: {rule['id']}: {nodes[:3]}")
+    context.close()
+    assert len(pages) >= 10 and not found, "\n".join(found)

@@ -49,6 +49,16 @@ def _twin(app, pagename) -> tuple[Path, Path] | None:
 def _twin_buttons(app, pagename, templatename, context, doctree) -> None:
     found = _twin(app, pagename)
     if found is None:
+        if (
+            not app.config.html_copy_source
+        ):  # no _sources/: nothing to download
+            for group in context.get("header_buttons", []):
+                if "buttons" in group:  # a group (the download menu)
+                    group["buttons"] = [
+                        b
+                        for b in group["buttons"]
+                        if b.get("label") != "download-source-button"
+                    ]
         return
     source, twin = found
     relative_source = source.relative_to(app.srcdir).as_posix()

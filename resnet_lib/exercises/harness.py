@@ -276,22 +276,19 @@ def _within(asked: Question, got: Any, target: Any) -> bool:
 
 
 def tabled(
-    builder: Callable[..., Table[Any]],
-    asked: Question,
-    rel: Optional[float] = None,
+    builder: Callable[..., Table[Any]], asked: Question
 ) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
     """Give a checker its table: ``builder`` takes the checker's question (every
     argument but the answer, by name) and returns the :class:`Table` the checker judges
     by; ``asked`` is what the checker reads its answer as (:func:`judge`'s ``asked``:
     a count or a real number, and its tolerance; for a table whose answer is a tuple,
-    what each of its numbers is), and ``rel`` the relative tolerance its own ``near``
-    decides a real answer by where it is not the question's (default ``asked.rel``),
-    for a page that judges without it."""
+    what each of its numbers is), for a page that judges without it. (A page finds the
+    precision a real answer is decided at from the checker's own verdicts:
+    :func:`resnet_lib.book.answer_boxes.build_box`.)"""
 
     def attach(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         setattr(check, "__table__", builder)
         setattr(check, "__asked__", asked)
-        setattr(check, "__rel__", asked.rel if rel is None else rel)
         return check
 
     return attach
@@ -318,12 +315,6 @@ def choices_of(checker_name: str) -> tuple[tuple[str, ...], dict[str, str]]:
     if check is None or not hasattr(check, "__choices__"):
         raise ValueError(f"{checker_name!r} is not a checker of a choice")
     return getattr(check, "__choices__")
-
-
-def tolerance_of(checker_name: str) -> float:
-    """The relative tolerance a checker with a table decides a real answer by."""
-    asked_by(checker_name)  # a checker with a table, or the error that says so
-    return float(getattr(all_checkers()[checker_name], "__rel__"))
 
 
 def asked_by(checker_name: str) -> Question:

@@ -105,7 +105,7 @@ def _cost_table(scales: Sequence[int], crop: int) -> Table:
     )
 
 
-@tabled(_cost_table, COST, rel=NEAR)
+@tabled(_cost_table, COST)
 @checker
 def check_multiscale_cost(
     answer, scales: Sequence[int] = MULTISCALE_SIDES, crop: int = IMAGENET_CROP
