@@ -153,8 +153,13 @@ class _Page(HTMLParser):
                 continue
             if key in self.ATTRIBUTES:
                 self.refs.append(value.strip())
-            elif key == "srcset":
-                self.refs += [c.split()[0] for c in value.split(",") if c]
+            elif key == "srcset":  # candidates: "url [descriptor]", comma and space
+                # apart (a data: URL holds a comma of its own, and is the page itself)
+                self.refs += [
+                    c.split()[0]
+                    for c in re.split(r",\s+", value.strip())
+                    if c.strip() and not c.strip().startswith("data:")
+                ]
             elif key == "style":
                 self.texts.append(value)
         if (a.get("http-equiv") or "").lower() == "refresh":

@@ -125,6 +125,23 @@ def _copy_twins(app, exception) -> None:
         shutil.copy2(twin, out / twin.name)
 
 
+def _no_thebe(app, pagename, templatename, context, doctree) -> None:
+    """With Live Code off (``launch_buttons.thebe: false``), Jupyter Book still loads
+    sphinx-thebe on every page, whose inline config names Thebe's CDN script: drop its
+    script, its config and its stylesheet, so that no page names a script it never runs."""
+    buttons = app.config.html_theme_options.get("launch_buttons", {})
+    if buttons.get("thebe"):
+        return
+
+    def thebe(asset) -> bool:
+        name = str(getattr(asset, "filename", asset) or "")
+        body = str(getattr(asset, "attributes", {}).get("body", ""))
+        return "thebe" in name or "THEBE_JS_URL" in body
+
+    for key in ("script_files", "css_files"):
+        context[key] = [a for a in context.get(key, []) if not thebe(a)]
+
+
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     # sphinx-thebe registers its inline config script twice under Jupyter Book 1, and the
     # second copy throws "Identifier 'THEBE_JS_URL' has already been declared".
@@ -392,4 +409,5 @@ def setup(app):
     app.connect(
         "html-page-context", _dedupe_scripts, priority=503
     )  # before any handler that returns a template
+    app.connect("html-page-context", _no_thebe, priority=503)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
