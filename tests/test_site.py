@@ -153,7 +153,9 @@ class _Page(HTMLParser):
                 continue
             if key in self.ATTRIBUTES:
                 self.refs.append(value.strip())
-            elif key == "srcset":  # candidates: "url [descriptor]", comma and space
+            elif (
+                key == "srcset"
+            ):  # candidates: "url [descriptor]", comma and space
                 # apart (a data: URL holds a comma of its own, and is the page itself)
                 self.refs += [
                     c.split()[0]
