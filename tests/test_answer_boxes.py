@@ -262,6 +262,7 @@ REAL = [b for b in NUMERIC if not asked_by(b[1]).integer]
 @pytest.mark.parametrize(
     "label, name, question", REAL, ids=[b[0] for b in REAL]
 )
+@pytest.mark.slow  # Chromium, or a grid: in `make test`, not `make unit`
 def test_a_real_answer_on_a_grid_gets_the_checkers_verdict(
     label, name, question
 ):
@@ -369,6 +370,7 @@ def script_page(chromium):
     page.close()
 
 
+@pytest.mark.slow  # Chromium, or a grid: in `make test`, not `make unit`
 def test_the_script_reads_what_python_reads(script_page):
     texts = list(TYPED) + ["18.05", "8.857142857", "999.5", "0.01", "-2.5"]
     for text in texts:
@@ -386,6 +388,7 @@ def test_the_script_reads_what_python_reads(script_page):
         assert js == py, text
 
 
+@pytest.mark.slow  # Chromium, or a grid: in `make test`, not `make unit`
 def test_the_script_reads_a_few_numbers_as_python_does(script_page):
     from resnet_lib.book.answer_boxes import _numbers
 
@@ -401,6 +404,7 @@ def test_the_script_reads_a_few_numbers_as_python_does(script_page):
         ), text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "label, name, question", NUMERIC, ids=[b[0] for b in NUMERIC]
 )
@@ -421,6 +425,7 @@ def test_the_script_gives_each_box_the_pythons_verdicts(
         assert js == page_verdict(box, text), text
 
 
+@pytest.mark.slow  # Chromium, or a grid: in `make test`, not `make unit`
 def test_the_script_reads_a_choice_as_python_does(script_page):
     from resnet_lib.book.answer_boxes import _chosen
     from resnet_lib.exercises.harness import choices_of
@@ -434,6 +439,7 @@ def test_the_script_reads_a_choice_as_python_does(script_page):
         assert js == _chosen(text, aliases), text
 
 
+@pytest.mark.slow  # Chromium, or a grid: in `make test`, not `make unit`
 def test_the_script_opens_what_python_sealed(script_page):
     box: Box = build_box(
         "ex-why-shape", "check_shape_changing_blocks", {"depth": 56}

@@ -20,6 +20,9 @@ import nbformat
 import pytest
 import yaml
 
+# linting the workflows is part of `make test`, not of the quick `make unit`
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 sys.path.insert(0, str(ROOT / "scripts"))
