@@ -3,8 +3,13 @@ pytest-xdist, a share of the CPU cores for each worker's torch threads."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
+import threading
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -48,6 +53,22 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def serving(directory: Path) -> Iterator[str]:
+    """``directory`` served over plain http:// on 127.0.0.1 (a port the OS picks), as a
+    school's intranet would; yields the root's address."""
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(directory)
+    )
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
 
 
 # ------------------------------------------------------------ the judge beside every checker

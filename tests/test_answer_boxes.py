@@ -201,15 +201,20 @@ def test_a_sealed_verdict_opens_with_its_answer_only():
     )
 
 
-def _boxes() -> list[tuple[str, str, dict]]:
+def _boxes() -> list[tuple[str, str, str, dict]]:
+    """(page, label, checker, question) of every box the book should have."""
     found = []
     for twin in sorted((ROOT / "notebooks").glob("*.ipynb")):
         questions = exercise_questions(nbformat.read(twin, as_version=4))
-        found += [(label, name, q) for label, (name, q) in questions.items()]
+        found += [
+            (f"book/{twin.stem}.html", label, name, q)
+            for label, (name, q) in questions.items()
+        ]
     return found
 
 
-BOXES = _boxes()
+PAGE_BOXES = _boxes()  # also read by tests/test_answer_boxes_pages.py
+BOXES = [box[1:] for box in PAGE_BOXES]
 #: the boxes of a number (or a few): their checkers have a table
 NUMERIC = [b for b in BOXES if b[1] in tabled_checkers()]
 

@@ -7,16 +7,13 @@ a right answer's message in clear."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from pathlib import Path
 
-import nbformat
 import pytest
+from conftest import serving
+from test_answer_boxes import PAGE_BOXES
 
-from resnet_lib.book.answer_boxes import exercise_questions
 from resnet_lib.exercises.feedback import all_checkers
 from resnet_lib.exercises.harness import mistakes, tabled_checkers
 from resnet_lib.i18n import speaking
@@ -27,19 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDENT = ROOT / "_build" / "student" / "_build" / "html"
 
 
-def _boxes() -> list[tuple[str, str, str, dict]]:
-    """(page, label, checker, question) of every box the book should have."""
-    found = []
-    for twin in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        questions = exercise_questions(nbformat.read(twin, as_version=4))
-        found += [
-            (f"book/{twin.stem}.html", label, name, q)
-            for label, (name, q) in questions.items()
-        ]
-    return found
-
-
-BOXES = _boxes()
+#: (page, label, checker, question) of every box the book should have
+BOXES = PAGE_BOXES
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +40,8 @@ def student():
 
 @pytest.fixture(scope="module")
 def served(student):
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(student)
-    )
-    handler.log_message = lambda *a: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(student) as url:
+        yield url
 
 
 def _ask(page, label: str, text: str) -> dict:

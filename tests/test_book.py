@@ -9,17 +9,14 @@ and the pages working in a real browser (Debian's Chromium, driven by Playwright
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
 import itertools
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
@@ -27,6 +24,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
+
+from conftest import serving
 
 from resnet_lib.book.explorer import STATIC_ENV
 
@@ -684,14 +683,8 @@ def test_chapter_runs_from_a_fresh_venv_with_pip_installed_resnet_lib(
 
 @pytest.fixture(scope="session")
 def server(html_dir):
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(html_dir)
-    )
-    handler.log_message = lambda *a: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(html_dir) as url:
+        yield url
 
 
 @pytest.mark.parametrize("page_file", PAGES)
