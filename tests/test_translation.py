@@ -2,6 +2,7 @@
 role inside a translated paragraph (a gettext catalog's msgstr) pastes the page's
 value, through book/_ext/book_build.py. Without it the role pastes nothing."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -214,6 +215,7 @@ def test_every_chapter_has_a_catalog():
     assert pages <= {p.stem for p in CATALOGS}
 
 
+@functools.lru_cache(maxsize=None)
 def _glossary_file() -> dict:
     import yaml
 
@@ -285,6 +287,7 @@ def test_no_catalog_uses_a_rendering_the_glossary_avoids():
     rather than "bug": the glossary's `avoid` list, in every catalog's prose (code
     spans, roles, fields and link targets aside)."""
     problems = []
+    avoid = avoided()
     for po in [*CATALOGS, LIBRARY_CATALOG]:
         for m in messages(po)[1]:
             strings = m.string if isinstance(m.string, tuple) else (m.string,)
@@ -293,7 +296,7 @@ def test_no_catalog_uses_a_rendering_the_glossary_avoids():
                 words = re.sub(
                     r"（[A-Za-z][^）]*）", " ", FIELD.sub(" ", prose(string))
                 )
-                for wrong, right in avoided().items():
+                for wrong, right in avoid.items():
                     if re.search(
                         rf"(?<![A-Za-z]){re.escape(wrong)}(?![A-Za-z])", words
                     ):
