@@ -9,6 +9,7 @@ arithmetic written out here.
 
 from __future__ import annotations
 
+import math
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ from resnet_lib.exercises.architecture import (
     check_depth,
     check_stage_channels,
 )
-from resnet_lib.exercises.feedback import Feedback
+from resnet_lib.exercises.feedback import Feedback, all_checkers
 from resnet_lib.exercises.gradients import (
     _plain_sweep,
     check_error_gap,
@@ -685,3 +686,35 @@ def test_every_checker_reports_its_verdict_once():
         ("check_lr_at", False, "'0.01'"),
         ("check_depth", False, "a ResNet model (an nn.Module)"),
     ]
+
+
+# ------------------------------------------------------------ answers that are no finite number
+
+#: an answer that is no finite number -> the word its feedback shows
+NON_FINITE = [
+    (math.inf, "inf"),
+    (-math.inf, "-inf"),
+    (math.nan, "nan"),
+    (torch.tensor(math.inf), "inf"),
+    (torch.tensor(math.nan, dtype=torch.float16), "nan"),
+    (np.float32(-math.inf), "-inf"),
+    (np.array(math.nan), "nan"),
+]
+
+
+def _one_box_per_checker() -> list[tuple[str, dict]]:
+    from test_answer_boxes import NUMERIC  # the book's own questions
+
+    return list({name: (name, q) for _, name, q in NUMERIC}.values())
+
+
+@pytest.mark.parametrize("name, question", _one_box_per_checker())
+def test_a_non_finite_answer_is_named_not_a_crash(name, question):
+    """inf and nan, as floats, tensors and numpy values: every checker with a
+    table says what was passed (before, a tensor holding inf crashed the
+    checker in ``describe`` and the safety net did not catch it)."""
+    check = all_checkers()[name]
+    for answer, shown in NON_FINITE:
+        feedback = check(answer, **question)
+        assert_explains(feedback)
+        assert shown in feedback.message, (answer, feedback)

@@ -457,6 +457,8 @@ def fmt(value: Union[int, float]) -> str:
     """A number as a reader writes it: ``230,144``, ``0.01``, ``182.04``."""
     if isinstance(value, int):
         return f"{value:,}"
+    if not math.isfinite(value):  # inf, -inf, nan: as Python prints them
+        return repr(float(value))
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:.6g}"
@@ -626,7 +628,9 @@ def read_number(
             ),
             Text("put your number first: e.g. {example}", example=example),
         )
-    if isinstance(value, complex) or math.isnan(value) or math.isinf(value):
+    if isinstance(value, complex) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
         return None, Feedback.wrong(
             Text("{value} is not a {what}", value=str(value), what=what),
             Text("pass a finite real number: e.g. {example}", example=example),
