@@ -328,19 +328,15 @@ def check_preact_unit_params(
     or ``"conv"`` (main-path convolution weights only).
     """
     counts.check_part(part)
-    return judge(
+    return counts.judge_count(
         answer,
         PARAMS,
         lambda: _preact_table(in_channels, planes, stride, part),
-        lambda value, question: counts.how_far(
-            value,
-            question.answer,
-            _preact_unit(in_channels, planes, stride),
-            _(
-                "write the count per layer: a k x k convolution from C_in to "
-                "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
-                "channels 2*C parameters"
-            ),
+        lambda: _preact_unit(in_channels, planes, stride),
+        _(
+            "write the count per layer: a k x k convolution from C_in to "
+            "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
+            "channels 2*C parameters"
         ),
     )
 
@@ -596,20 +592,16 @@ def check_resnext_block_params(
     ``part``: ``"conv"`` (main-path convolution weights) or ``"total"`` (convolutions,
     BatchNorm and a projection shortcut where the shape changes).
     """
-    return judge(
+    return counts.judge_count(
         answer,
         PARAMS,
         _resnext_table(
             in_channels, planes, groups, width_per_group, stride, part
         ),
-        lambda value, question: counts.how_far(
-            value,
-            question.answer,
-            _resnext_block(in_channels, planes, groups, width_per_group),
-            _(
-                "a k x k convolution in g groups from C_in to C_out channels "
-                "has k*k*(C_in/g)*C_out weights"
-            ),
+        lambda: _resnext_block(in_channels, planes, groups, width_per_group),
+        _(
+            "a k x k convolution in g groups from C_in to C_out channels "
+            "has k*k*(C_in/g)*C_out weights"
         ),
     )
 

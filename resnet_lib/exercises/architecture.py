@@ -172,20 +172,16 @@ def check_block_params(
             learnable: convolutions, BatchNorm scale and shift, and the shortcut).
     """
     counts.check_part(part)
-    return judge(
+    return counts.judge_count(
         answer,
         PARAMS,
         lambda: _block_params_table(
             block, in_channels, planes, stride, shortcut, part
         ),
-        lambda value, question: counts.how_far(
-            value,
-            question.answer,
-            _block(block, in_channels, planes, stride),
-            _(
-                "write the count per layer: a k x k conv from C_in to C_out "
-                "channels has k*k*C_in*C_out weights (no bias)"
-            ),
+        lambda: _block(block, in_channels, planes, stride),
+        _(
+            "write the count per layer: a k x k conv from C_in to C_out "
+            "channels has k*k*C_in*C_out weights (no bias)"
         ),
     )
 

@@ -6,10 +6,12 @@ Shared by the block checkers of the architecture chapters and of the chapters af
 
 from __future__ import annotations
 
+from typing import Any, Callable, Union
+
 from ..i18n import Text, _
-from .feedback import Feedback, Message, QuestionError
+from .feedback import Feedback, Message, Question, QuestionError
 from ..counting import Count
-from .harness import Mistake, Value
+from .harness import Mistake, Table, Value, judge
 
 
 def check_part(part: str) -> None:
@@ -51,6 +53,23 @@ def how_far(
             block=block,
         ),
         hint,
+    )
+
+
+def judge_count(
+    answer: Any,
+    asked: Question,
+    question: Union[Table, Callable[[], Table]],
+    block: Callable[[], Message],
+    hint: Message,
+) -> Feedback:
+    """The verdict on a count of ``block()``'s parameters (:func:`~.harness.judge`);
+    a count that no mistake explains is told :func:`how_far` it is."""
+    return judge(
+        answer,
+        asked,
+        question,
+        lambda value, found: how_far(value, found.answer, block(), hint),
     )
 
 

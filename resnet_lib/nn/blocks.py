@@ -390,6 +390,18 @@ class PlainBottleneck(_Plain, Bottleneck):
 # ---------------------------------------------- full pre-activation, Figure 4(e)
 
 
+def _preact_shortcut(
+    shortcut: str, in_channels: int, out_channels: int, stride: int
+) -> tuple[nn.Module, bool]:
+    """A full pre-activation unit's shortcut (no norm, as in the authors' code), and
+    whether it reads the pre-activated input: the identity sees the raw input, a
+    projection or zero-padding the pre-activated one."""
+    downsample = make_shortcut(
+        shortcut, in_channels, out_channels, stride, norm=False
+    )
+    return downsample, not isinstance(downsample, nn.Identity)
+
+
 class PreActBlock(BasicBlock):
     """Full pre-activation basic unit: ``x + conv(relu(bn(conv(relu(bn(x))))))``.
 
@@ -418,12 +430,8 @@ class PreActBlock(BasicBlock):
         self.conv1 = conv3x3(in_channels, planes, stride, bias=p.bias)
         self.bn2 = p.norm(planes)
         self.conv2 = conv3x3(planes, planes, bias=p.bias)
-        self.downsample = make_shortcut(
-            shortcut, in_channels, planes, stride, norm=False
-        )
-        # the shortcut sees the raw input when it is the identity, the pre-activated one otherwise
-        self.shortcut_preactivated = not isinstance(
-            self.downsample, nn.Identity
+        self.downsample, self.shortcut_preactivated = _preact_shortcut(
+            shortcut, in_channels, planes, stride
         )
         self.stride = stride
 
@@ -466,11 +474,8 @@ class PreActBottleneck(Bottleneck):
         )
         self.bn3 = p.norm(width)
         self.conv3 = conv1x1(width, out_channels, bias=p.bias)
-        self.downsample = make_shortcut(
-            shortcut, in_channels, out_channels, stride, norm=False
-        )
-        self.shortcut_preactivated = not isinstance(
-            self.downsample, nn.Identity
+        self.downsample, self.shortcut_preactivated = _preact_shortcut(
+            shortcut, in_channels, out_channels, stride
         )
         self.stride = stride
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Iterator, Optional, Sequence, TypeVar, Union, cast
 
 import torch
@@ -575,26 +575,11 @@ class ResNet(nn.Module):
     def from_config(
         cls, config: ResNetConfig, generator: Optional[torch.Generator] = None
     ) -> "ResNet":
-        return cls(
-            config.block,
-            config.layers,
-            config.num_classes,
-            config.zero_init_residual,
-            config.groups,
-            config.width_per_group,
-            config.replace_stride_with_dilation,
-            config.norm_layer,
-            base_width=config.base_width,
-            stem=config.stem,
-            shortcut=config.shortcut,
-            plain=config.plain,
-            ordering=config.ordering,
-            stride_on=config.stride_on,
-            act_layer=config.act_layer,
-            init=config.init,
-            in_channels=config.in_channels,
-            generator=generator,
-        )
+        """The ResNet of ``config``: every field but ``preact``, which its
+        ``ordering`` already says."""
+        kwargs = {f.name: getattr(config, f.name) for f in fields(config)}
+        del kwargs["preact"]
+        return cls(**kwargs, generator=generator)
 
     def blocks(self) -> list[nn.Module]:
         """All residual (or plain) blocks, in input-to-output order."""
