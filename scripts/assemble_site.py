@@ -1,6 +1,7 @@
 """Assemble the published site from the built editions: one folder, laid out as served.
 
-The book is published at ``html.baseurl`` of _config.yml (GitHub Pages:
+The book is published at its address (book_build.book_url: the GitHub Pages address
+of ``repository.url`` in _config.yml, or its ``html.baseurl``; GitHub Pages:
 .github/workflows/publish.yml uploads this folder), every edition at the address its
 pages and notebooks already link to:
 

@@ -36,6 +36,8 @@ def main() -> int:
         html_show_sourcelink=False,
         # the Chinese student edition is published under zh/ of this one
         edition_switch={"中文": "zh/"},
+        # where it is in the site: the teachers' page links the other editions from it
+        edition_root=edition_url("student")[len(edition_url("full")) :],
     )
     config["title"] = f"{config['title']} (student edition)"
     config["html"]["baseurl"] = edition_url("student")

@@ -32,7 +32,7 @@ import yaml
 
 import execute_book
 from editions import LOCALES, ROOT, TRANSLATION, build, edition_config
-from learner_notebook import book_title, language_url
+from learner_notebook import book_title, edition_url, language_url
 
 LANGUAGE = "zh_CN"
 #: (where it is built, where it is published beside its English edition), by edition
@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         if edition == "full"
         else "notebooks/zh/student",
         edition_switch={"English": "../"},
+        # where it is in the site ("zh/", "student/zh/"), for the links to the others
+        edition_root=language_url(edition, LANGUAGE)[
+            len(edition_url("full")) :
+        ],
         **TRANSLATION,
     )
     if edition == "student":  # as scripts/build_student.py, in Chinese

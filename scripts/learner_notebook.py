@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import textwrap
 import tokenize
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ import yaml
 from resnet_lib.i18n import N_, SOURCE_LANGUAGE, Text, gettext
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+# the one rule for the book's address, which the Sphinx build uses too
+from book_build import book_url  # noqa: E402
+
 #: the book's catalogs (Sphinx's gettext): ``<language>/LC_MESSAGES/book/<chapter>.po``
 LOCALES = ROOT / "locales"
 EDITIONS = ("full", "student")
@@ -103,16 +108,18 @@ def toc_files() -> list[str]:
     return files
 
 
-def edition_url(edition: str = "full") -> str:
-    """Where an edition is published, ending with '/': the book at ``html.baseurl`` of
-    _config.yml, the student edition under ``student/`` there. Each edition's twins link
-    to pages of their own edition, so a student's notebook never leads to a solution."""
-    url = config().get("html", {}).get("baseurl")
-    if not url:
-        raise ValueError(
-            "_config.yml has no html.baseurl: the twins link to the published book"
-        )
-    return url.rstrip("/") + ("/student/" if edition == "student" else "/")
+def edition_url(edition: str = "full", settings: dict | None = None) -> str:
+    """Where an edition is published, ending with '/': the book at the address that
+    book_build.book_url gives for _config.yml (``settings``: its contents; the GitHub
+    Pages address of ``repository.url``, or ``html.baseurl`` where it is set), the
+    student edition under ``student/`` there. Each edition's twins link to pages of
+    their own edition, so a student's notebook never leads to a solution."""
+    settings = config() if settings is None else settings
+    url = book_url(
+        settings.get("repository", {}).get("url"),
+        settings.get("html", {}).get("baseurl"),
+    )
+    return url + ("student/" if edition == "student" else "")
 
 
 def language_url(edition: str, language: str) -> str:

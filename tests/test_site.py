@@ -2,11 +2,12 @@
 
 `make site` (scripts/assemble_site.py) lays every built edition out at its published
 address; these tests assemble it again into a temporary folder, serve it from a server
-of their own on 127.0.0.1 under the path of ``html.baseurl`` (``/resnet-book/``), as
+of their own on 127.0.0.1 under the path of the book's address (``/resnet-book/``), as
 GitHub Pages does (its 404.html for an address it has no file for), and crawl it from
-every edition's root: every page, stylesheet, script, image, font (MathJax's too), search
+the site's root only, as a reader arrives: every page of every edition must be reached
+by links, and every page, stylesheet, script, image, font (MathJax's too), search
 index and downloadable notebook that a page or a notebook names must be served. Links to
-the book's own address (``html.baseurl``: canonical links, the notebooks' links to the
+the book's own address (``BASEURL``: canonical links, the notebooks' links to the
 chapters) are followed inside the site. Every other host must be on the list in
 tests/data/external-hosts.txt; those links are read as text and never fetched. Colab,
 Binder and GitHub links must name files of the repository (``repository`` in
@@ -38,9 +39,10 @@ pytestmark = pytest.mark.book
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import assemble_site  # noqa: E402
+from learner_notebook import edition_url  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-BASEURL = CONFIG["html"]["baseurl"].rstrip("/") + "/"
+BASEURL = edition_url("full")  # html.baseurl, or the repository's GitHub Pages
 PREFIX = urlparse(BASEURL).path  # where the site is served: "/resnet-book/"
 REPOSITORY = urlparse(CONFIG["repository"]["url"]).path.strip("/")
 BRANCH = CONFIG["repository"]["branch"]
@@ -319,24 +321,56 @@ def _references(found: Crawl, path: str, body: bytes):
 
 @pytest.fixture(scope="module")
 def crawled(server, site) -> Crawl:
-    roots = [PREFIX + e.published for e in assemble_site.EDITIONS]
-    # and the page the host serves for an address it has no file for
+    # from the site's root only, as a reader arrives; then from the page the host
+    # serves for an address it has no file for
     found = crawl(
-        server, roots, absent=(PREFIX + "student/no/such/page.html",)
+        server, [PREFIX], absent=(PREFIX + "student/no/such/page.html",)
+    )
+    per_edition = ", ".join(
+        f"{e.published or '/'} {len(reached)}"
+        for e, reached in reached_pages(found).items()
     )
     print(
         f"\nthe site ({assemble_site.describe(site)}): crawled in "
         f"{found.seconds:.1f} s, {len(found.status)} addresses "
-        f"({found.bytes / 2**20:.1f} MiB), {len(found.pages)} pages, "
-        f"{len(found.anchors)} links to anchors, {len(found.external)} links "
-        f"out of the site"
+        f"({found.bytes / 2**20:.1f} MiB), {len(found.pages)} pages "
+        f"({per_edition} from {PREFIX}), {len(found.anchors)} links to anchors, "
+        f"{len(found.external)} links out of the site"
     )
-    unreached = [r for r in roots[1:] if r not in found.from_root]
-    if unreached:
-        print(
-            f"editions no link from {PREFIX} leads to: {', '.join(unreached)}"
-        )
     return found
+
+
+def _edition_of(path: str):
+    """The edition whose folder holds ``path`` (a path of the site, "" for its
+    root): the one published deepest above it."""
+    return max(
+        (e for e in assemble_site.EDITIONS if path.startswith(e.published)),
+        key=lambda e: len(e.published),
+    )
+
+
+def edition_pages(site: Path) -> dict:
+    """Each edition's pages in the folder: its .html files (the theme's templates
+    in _static/ are no pages), by path in the site."""
+    pages: dict = {e: set() for e in assemble_site.EDITIONS}
+    for f in site.rglob("*.html"):
+        path = f.relative_to(site).as_posix()
+        if path != "404.html" and "_static" not in path.split("/"):
+            pages[_edition_of(path)].add(path)
+    return pages
+
+
+def reached_pages(found: Crawl) -> dict:
+    """Each edition's pages that a reader reaches from the site's root (an address
+    that ends with / is its index.html), by path in the site."""
+    pages: dict = {e: set() for e in assemble_site.EDITIONS}
+    for address in found.from_root:
+        if found.status.get(address) != 200 or not _is_page(address):
+            continue
+        path = address[len(PREFIX) :]
+        path += "index.html" if path.endswith("/") or not path else ""
+        pages[_edition_of(path)].add(path)
+    return pages
 
 
 # ------------------------------------------------------------------ the tests
@@ -399,6 +433,21 @@ def test_every_link_and_asset_of_every_edition_is_served(crawled):
     assert not crawled.broken(), "\n".join(crawled.broken())
     pages = [p for p in crawled.pages if p.endswith("/book/intro.html")]
     assert len(pages) == len(assemble_site.EDITIONS), pages
+
+
+def test_every_page_of_every_edition_is_reached_from_the_root(crawled, site):
+    """A reader who arrives at the site's root reaches every page of every edition
+    by following links: the Chinese editions by the language switch, the student
+    editions from the teachers' page (the ``edition`` role of book/_ext)."""
+    in_folder, reached = edition_pages(site), reached_pages(crawled)
+    for edition in assemble_site.EDITIONS:
+        assert in_folder[edition], f"{edition.name}: no page in {site}"
+        unreached = sorted(in_folder[edition] - reached[edition])
+        assert not unreached, (
+            f"{edition.name}: {len(unreached)} of {len(in_folder[edition])} "
+            f"pages no link from {PREFIX} leads to: {unreached[:10]}"
+        )
+        assert len(reached[edition]) == len(in_folder[edition]), edition.name
 
 
 def test_an_address_with_no_page_is_answered_by_the_404_page(server, site):

