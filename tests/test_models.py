@@ -8,20 +8,11 @@ from torch import nn
 import resnet_lib as rl
 from resnet_lib import ResNet, cifar_resnet, count_params, imagenet_resnet
 from resnet_lib.reference import TABLE1, torchvision_params
-from test_family import randomize_  # random weights and BatchNorm statistics
+from test_family import randomize_, unfilled  # random weights; no init
 
 DEPTHS = [18, 34, 50, 101, 152]
 # torchvision's weights metadata (REFERENCE.md), the parameter counts of the ImageNet models
 TORCHVISION_PARAMS = {depth: torchvision_params(depth) for depth in TABLE1}
-
-
-def unfilled(build) -> nn.Module:
-    """``build()``'s model with its tensors allocated but not initialised: for a
-    model whose every weight a test then sets (initialising ResNet-152 costs
-    more than the test)."""
-    with torch.device("meta"):
-        model = build()
-    return model.to_empty(device="cpu")
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
