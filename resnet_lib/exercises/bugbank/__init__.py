@@ -20,6 +20,7 @@ from ...i18n import N_, Text, _
 from ..answers import BOOKKEEPING
 from ..feedback import Feedback, QuestionError, checker, describe
 from . import checks
+from .specs import check_block
 from .buggy import (
     DoubleReluBlock,
     GroupWidthResNeXtBlock,
@@ -68,7 +69,7 @@ BUGS: dict[str, Bug] = {
             "that never halves the map (strides=(1,1) left where (2,2) belongs). The mechanism here, a stride kept "
             "in mutable builder state (like the self.inplanes of many reimplementations) and reset after the first "
             "block, is written for the exercise.",
-            lambda c: checks.check_block(c, checks.STRIDE_ONCE),
+            lambda c: check_block(c, checks.STRIDE_ONCE),
         ),
         Bug(
             "resnext-groups",
@@ -80,7 +81,7 @@ BUGS: dict[str, Bug] = {
             "A widely read textbook's ResNeXt block passes bot_channels // groups to nn.Conv2d's groups, so the "
             "convolution gets a group width where the number of groups belongs; readers reported it and proposed "
             "passing the cardinality directly. The name '32x4d' (32 groups, 4 channels each) invites the swap.",
-            lambda c: checks.check_block(c, checks.RESNEXT_GROUPS),
+            lambda c: check_block(c, checks.RESNEXT_GROUPS),
         ),
         Bug(
             "double-relu",
@@ -92,7 +93,7 @@ BUGS: dict[str, Bug] = {
             "Early (2016) reimplementations built blocks from a conv-BN-ReLU helper and reused it for the last "
             "convolution; a reader of one such Torch implementation reported that every block computed "
             "ReLU(ReLU(F(x)) + x).",
-            lambda c: checks.check_block(c, checks.DOUBLE_RELU),
+            lambda c: check_block(c, checks.DOUBLE_RELU),
         ),
         Bug(
             "preact-shortcut",
@@ -105,7 +106,7 @@ BUGS: dict[str, Bug] = {
             "and feeds it to a bare 1x1 projection, while fb.resnet.torch's preresnet feeds the raw input to a "
             "projection followed by BatchNorm. Taking the bare projection of one and the raw input of the other "
             "leaves the shortcut un-normalised.",
-            lambda c: checks.check_block(c, checks.PREACT_SHORTCUT),
+            lambda c: check_block(c, checks.PREACT_SHORTCUT),
         ),
         Bug(
             "missing-projection",
@@ -117,7 +118,7 @@ BUGS: dict[str, Bug] = {
             "Blocks that decide the shortcut from the stride alone. Fine for BasicBlock networks, whose first stage "
             "keeps 64 channels; readers' issues against a public HRNet port and a widely used model library report "
             "the shape error it raises where a block changes only its channels.",
-            lambda c: checks.check_block(c, checks.MISSING_PROJECTION),
+            lambda c: check_block(c, checks.MISSING_PROJECTION),
         ),
         Bug(
             "v1-stride",
@@ -129,7 +130,7 @@ BUGS: dict[str, Bug] = {
             "Both placements are called 'ResNet-50' and have the same parameters, so weights load without an error. "
             "Ports have been found on either side: a Julia model zoo moved its stride to the 3x3 to match PyTorch's "
             "weights, and a JAX example that said V1 was V1.5.",
-            lambda c: checks.check_block(c, checks.V1_V15),
+            lambda c: check_block(c, checks.V1_V15),
         ),
         Bug(
             "bn-running-stats",
