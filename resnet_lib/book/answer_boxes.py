@@ -14,8 +14,9 @@ one number, with an optional sign, decimal point and exponent (``1e3``); digits 
 grouped by three with commas, underscores or spaces (``1,024``, ``1 024``, ``1_024``); the
 minus sign U+2212 is a minus. A count must be a whole number (``1e3`` and ``1000.0`` are
 ``1000``). A real number is compared at the precision the checker decides by: rounded to
-the most significant digits whose rounding stays inside the checker's tolerance
-(:func:`digits_for`), the same rounding for the stored answers and for what is typed.
+the fewest significant digits at which every number that rounds alike gets the checker's
+verdict (:func:`_widest_digits`, read from the checker's own verdicts), the same rounding
+for the stored answers and for what is typed.
 
 **Nothing in clear.** A box's table holds no answer and no message a right answer gets:
 each entry's key is a salted SHA-256 of the canonical answer, and its verdict is encrypted
@@ -32,7 +33,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -115,20 +115,6 @@ def canonical(typed: Typed, integer: bool, digits: int = 0) -> Optional[str]:
             lead += 1
         kept = rounded[:digits]
     return f"{sign}{kept.rstrip('0') or '0'}e{lead}"
-
-
-def digits_for(value: float, rel: float) -> int:
-    """The most significant digits at which rounding ``value`` moves it by at most
-    ``rel`` of itself: what a box compares a real answer at (0.5% of 18: 3 digits)."""
-    if value == 0 or rel <= 0:
-        raise ValueError(
-            f"need a value other than 0 and rel > 0; got {value}, {rel}"
-        )
-    lead = math.floor(math.log10(abs(value)))
-    k = 1
-    while 0.5 * 10.0 ** (lead - k + 1) > rel * abs(value):
-        k += 1
-    return k
 
 
 # ------------------------------------------------------------ keys and sealed verdicts
