@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_student  # noqa: E402  (where each edition is built)
 import build_zh  # noqa: E402
-from learner_notebook import book_title, edition_url  # noqa: E402
+from learner_notebook import book_title, edition_folder, edition_url  # noqa: E402
 
 OUT = ROOT / "_build" / "site"
 #: what no edition publishes: Sphinx's records of its build
@@ -60,7 +60,7 @@ EDITIONS = (
     Edition(
         "the book",
         build_zh.EDITIONS["full"][1].parent,
-        "",
+        edition_folder("full"),
         "make book",
         sources=True,  # the teachers' page offers its source for download
         language="en",
@@ -69,7 +69,7 @@ EDITIONS = (
     Edition(
         "the Chinese edition",
         build_zh.EDITIONS["full"][1],
-        "zh/",
+        edition_folder("full", "zh_CN"),
         "make book",
         sources=True,
         language="zh_CN",
@@ -78,7 +78,7 @@ EDITIONS = (
     Edition(
         "the student edition",
         build_student.HTML,
-        "student/",
+        edition_folder("student"),
         "make student",
         sources=False,
         language="en",
@@ -87,7 +87,7 @@ EDITIONS = (
     Edition(
         "the Chinese student edition",
         build_zh.EDITIONS["student"][1],
-        "student/zh/",
+        edition_folder("student", "zh_CN"),
         "make student",
         sources=False,
         language="zh_CN",

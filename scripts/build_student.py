@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from editions import build, edition_config
-from learner_notebook import edition_url
+from learner_notebook import edition_folder, edition_url
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "student"
@@ -37,7 +37,7 @@ def main() -> int:
         # the Chinese student edition is published under zh/ of this one
         edition_switch={"中文": "zh/"},
         # where it is in the site: the teachers' page links the other editions from it
-        edition_root=edition_url("student")[len(edition_url("full")) :],
+        edition_root=edition_folder("student"),
     )
     config["title"] = f"{config['title']} (student edition)"
     config["html"]["baseurl"] = edition_url("student")

@@ -32,7 +32,7 @@ import yaml
 
 import execute_book
 from editions import LOCALES, ROOT, TRANSLATION, build, edition_config
-from learner_notebook import book_title, edition_url, language_url
+from learner_notebook import book_title, edition_folder, language_url
 
 LANGUAGE = "zh_CN"
 #: (where it is built, where it is published beside its English edition), by edition
@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         else "notebooks/zh/student",
         edition_switch={"English": "../"},
         # where it is in the site ("zh/", "student/zh/"), for the links to the others
-        edition_root=language_url(edition, LANGUAGE)[
-            len(edition_url("full")) :
-        ],
+        edition_root=edition_folder(edition, LANGUAGE),
         **TRANSLATION,
     )
     if edition == "student":  # as scripts/build_student.py, in Chinese

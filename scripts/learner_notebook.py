@@ -108,6 +108,15 @@ def toc_files() -> list[str]:
     return files
 
 
+def edition_folder(edition: str, language: str = SOURCE_LANGUAGE) -> str:
+    """Where an edition in a language stands in the published site, below the book's
+    address: "" (the book), "student/", and a Chinese edition under ``zh/`` of its
+    English one ("zh/", "student/zh/"). The one layout that the twins' links, the
+    builds (``edition_root``) and the site (scripts/assemble_site.py) follow."""
+    folder = "student/" if edition == "student" else ""
+    return folder if language == SOURCE_LANGUAGE else folder + "zh/"
+
+
 def edition_url(edition: str = "full", settings: dict | None = None) -> str:
     """Where an edition is published, ending with '/': the book at the address that
     book_build.book_url gives for _config.yml (``settings``: its contents; the GitHub
@@ -119,7 +128,7 @@ def edition_url(edition: str = "full", settings: dict | None = None) -> str:
         settings.get("repository", {}).get("url"),
         settings.get("html", {}).get("baseurl"),
     )
-    return url + ("student/" if edition == "student" else "")
+    return url + edition_folder(edition)
 
 
 def language_url(edition: str, language: str) -> str:
@@ -127,9 +136,7 @@ def language_url(edition: str, language: str) -> str:
     edition is published under ``zh/`` of its English one (the book's, the student
     edition's), so a Chinese student's notebook leads to Chinese pages without
     solutions."""
-    if language == SOURCE_LANGUAGE:
-        return edition_url(edition)
-    return edition_url(edition) + "zh/"
+    return edition_url() + edition_folder(edition, language)
 
 
 def book_messages(md: Path, language: str) -> dict[str, str]:
