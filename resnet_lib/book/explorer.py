@@ -43,9 +43,7 @@ book finds them.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import itertools
 import json
 import os
@@ -109,24 +107,11 @@ def render_to_html(result: Any) -> str:
     except ImportError:  # pragma: no cover
         figure_types = ()
     if isinstance(result, figure_types):
-        import matplotlib.pyplot as plt
-
-        from .language import figure_svg
+        from .notebook import figure_uri
 
         alt = html.escape(_("explorer frame"))
         style = "max-width:100%;background:white"
-        if i18n.language() != i18n.SOURCE_LANGUAGE:
-            svg = figure_svg(result).encode("utf-8")
-            plt.close(result)
-            data = base64.b64encode(svg).decode("ascii")
-            return f'<img src="data:image/svg+xml;base64,{data}" style="{style}" alt="{alt}">'
-        buf = io.BytesIO()
-        result.savefig(
-            buf, format="png", dpi=96, bbox_inches="tight", facecolor="white"
-        )
-        plt.close(result)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" style="{style}" alt="{alt}">'
+        return f'<img src="{figure_uri(result)}" style="{style}" alt="{alt}">'
     if hasattr(result, "_repr_html_"):
         return result._repr_html_()
     if isinstance(result, str):
