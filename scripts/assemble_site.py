@@ -206,15 +206,23 @@ def assemble(out: Path = OUT, editions=None) -> Path:
     return out
 
 
+def pages(site: Path) -> list[Path]:
+    """The site's pages, the 404 page among them: its .html files, but the
+    theme's templates, which are copied into _static/."""
+    return [
+        f
+        for f in site.rglob("*.html")
+        if "_static" not in f.relative_to(site).parts
+    ]
+
+
 def describe(site: Path) -> str:
     """How many pages and how many bytes the site holds."""
     files = [f for f in site.rglob("*") if f.is_file()]
-    pages = sum(  # not the theme's templates, copied into _static/
-        f.suffix == ".html" and "_static" not in f.relative_to(site).parts
-        for f in files
-    )
     size = sum(f.stat().st_size for f in files)
-    return f"{pages} pages, {len(files)} files, {size / 2**20:.1f} MiB"
+    return (
+        f"{len(pages(site))} pages, {len(files)} files, {size / 2**20:.1f} MiB"
+    )
 
 
 def main(argv: list[str] | None = None, editions=None) -> int:

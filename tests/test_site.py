@@ -350,12 +350,12 @@ def _edition_of(path: str):
 
 
 def edition_pages(site: Path) -> dict:
-    """Each edition's pages in the folder: its .html files (the theme's templates
-    in _static/ are no pages), by path in the site."""
+    """Each edition's pages in the folder (:func:`assemble_site.pages`), by path
+    in the site."""
     pages: dict = {e: set() for e in assemble_site.EDITIONS}
-    for f in site.rglob("*.html"):
+    for f in assemble_site.pages(site):
         path = f.relative_to(site).as_posix()
-        if path != "404.html" and "_static" not in path.split("/"):
+        if path != "404.html":
             pages[_edition_of(path)].add(path)
     return pages
 
