@@ -90,7 +90,7 @@ def test_figures_become_inline_png_with_a_white_background():
         html.startswith('<img src="data:image/png;base64,')
         and "background:white" in html
     )
-    assert not plt.get_fignums()  # the figure was closed
+    assert not plt.fignum_exists(fig.number)  # the figure was closed
 
 
 def test_frames_are_cached():
