@@ -76,18 +76,16 @@ def gradient_plot(
             va="center",
         )
     ax.set_yscale("log")
-    ax.set_xlabel(_("weighted layer (1 = input side, last = fc)"))
-    ax.set_ylabel(_("gradient norm"))
-    ax.set_title(
-        str(
-            Text(
-                "depth {depth}, {activation}, norm: {norm}, init: {init}",
-                depth=depth,
-                activation=activation,
-                norm=norm,
-                init=init,
-            )
-        )
+    ax.set(
+        xlabel=_("weighted layer (1 = input side, last = fc)"),
+        ylabel=_("gradient norm"),
+        title=Text(
+            "depth {depth}, {activation}, norm: {norm}, init: {init}",
+            depth=depth,
+            activation=activation,
+            norm=norm,
+            init=init,
+        ),
     )
     ax.legend(loc="best")
     return fig

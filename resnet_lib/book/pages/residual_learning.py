@@ -44,9 +44,11 @@ def identity_figure(runs: Mapping[str, IdentityRun]) -> Figure:
         label = Text("{kind} stack (8 blocks)", kind=_KIND[name])
         ax.plot(run.losses, label=str(label))
     ax.set_yscale("log")
-    ax.set_xlabel(_("training step"))
-    ax.set_ylabel(_("mean squared error"))
-    ax.set_title(_("Learning x -> x + 0.1 g(x)"))
+    ax.set(
+        xlabel=_("training step"),
+        ylabel=_("mean squared error"),
+        title=_("Learning x -> x + 0.1 g(x)"),
+    )
     ax.legend()
     return fig
 

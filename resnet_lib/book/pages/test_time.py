@@ -178,8 +178,10 @@ def protocols_figure(results: Mapping[str, ProtocolResult]) -> Figure:
             label=_(PROTOCOL_NAMES[p]),
         )
     ax.set_xscale("log")
-    ax.set_xlabel(_("multiply-adds per test image (millions, log scale)"))
-    ax.set_ylabel(_("test error (%)"))
+    ax.set(
+        xlabel=_("multiply-adds per test image (millions, log scale)"),
+        ylabel=_("test error (%)"),
+    )
     ax.set_title(
         _("What each protocol costs and gives (ResNet-20, 16x16)"),
         fontsize=10,
@@ -289,8 +291,10 @@ def sizes_figure(by_size: Mapping[int, float]) -> Figure:
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
     ax.plot(sizes, [100 * by_size[s] for s in sizes], "o-", color=PALETTE[0])
     ax.axvline(16, color="0.5", ls=":", label=_("the training size"))
-    ax.set_xlabel(_("test image size (pixels)"))
-    ax.set_ylabel(_("test error (%), one view"))
+    ax.set(
+        xlabel=_("test image size (pixels)"),
+        ylabel=_("test error (%), one view"),
+    )
     ax.set_title(
         _("ResNet-20 trained at 16x16, tested at other sizes"), fontsize=10
     )

@@ -122,15 +122,13 @@ def schedules_figure(
             label=str(label),
         )
     ax.set_yscale("log")
-    ax.set_xlabel(
-        str(
-            Text(
-                "epoch = iterations x batch / {images:,} training images",
-                images=images,
-            )
-        )
+    ax.set(
+        xlabel=Text(
+            "epoch = iterations x batch / {images:,} training images",
+            images=images,
+        ),
+        ylabel=_("learning rate (log scale)"),
     )
-    ax.set_ylabel(_("learning rate (log scale)"))
     ax.legend(fontsize=9)
     return fig
 
@@ -270,8 +268,10 @@ def curves_figure(
         )
     for m in recipe.milestones:
         ax.axvline(m, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel(_("iteration (dotted: learning rate divided by 10)"))
-    ax.set_ylabel(_("error (%)"))
+    ax.set(
+        xlabel=_("iteration (dotted: learning rate divided by 10)"),
+        ylabel=_("error (%)"),
+    )
     data = Text("offline stand-in") if train.is_stand_in else "CIFAR-10"
     title = Text(
         "ResNet-20, {images:,} images at 16x16, {data}",

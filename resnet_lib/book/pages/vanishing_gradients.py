@@ -48,8 +48,10 @@ def product_figure(norms: Mapping[float, Sequence[float]]) -> Figure:
             label="$g^L$" if i == len(norms) - 1 else None,
         )
     ax.set_yscale("log")
-    ax.set_xlabel(_("number of layers"))
-    ax.set_ylabel(_("norm of the product applied to a unit vector"))
+    ax.set(
+        xlabel=_("number of layers"),
+        ylabel=_("norm of the product applied to a unit vector"),
+    )
     ax.legend()
     return fig
 

@@ -181,16 +181,14 @@ def path_figure(counts: Sequence[int]) -> Figure:
     n = len(counts) - 1
     fig, ax = plt.subplots(figsize=(7, 3))
     ax.bar(range(n + 1), counts, color=PALETTE[0])
-    ax.set_xlabel(_("path length (residual blocks used)"))
-    ax.set_ylabel(_("number of paths"))
-    ax.set_title(
-        str(
-            Text(
-                "The {paths:,} paths through ResNet-56 ({n} blocks)",
-                paths=2**n,
-                n=n,
-            )
-        )
+    ax.set(
+        xlabel=_("path length (residual blocks used)"),
+        ylabel=_("number of paths"),
+        title=Text(
+            "The {paths:,} paths through ResNet-56 ({n} blocks)",
+            paths=2**n,
+            n=n,
+        ),
     )
     return fig
 
@@ -236,15 +234,13 @@ def lesion_figure(
     ax.axhline(intact, color="0.3", ls="--", label=_("intact network"))
     ax.axhline(0.9, color="0.6", ls=":", label=_("chance (90%)"))
     ax.set_ylim(0, 1)
-    ax.set_xlabel(_("deleted block (forward order)"))
-    ax.set_ylabel(_("test error"))
-    ax.set_title(
-        str(
-            Text(
-                "{network}: test error with one block deleted",
-                network=network,
-            )
-        )
+    ax.set(
+        xlabel=_("deleted block (forward order)"),
+        ylabel=_("test error"),
+        title=Text(
+            "{network}: test error with one block deleted",
+            network=network,
+        ),
     )
     ax.legend(loc="lower right", fontsize=9)
     return fig
@@ -328,8 +324,10 @@ def multi_lesion_figure(errors: Mapping[int, float]) -> Figure:
     )
     ax.axhline(0.9, color="0.6", ls=":", label=_("chance (90%)"))
     ax.set_ylim(0, 1)
-    ax.set_xlabel(_("blocks deleted (of those that keep the shape)"))
-    ax.set_ylabel(_("test error"))
+    ax.set(
+        xlabel=_("blocks deleted (of those that keep the shape)"),
+        ylabel=_("test error"),
+    )
     ax.legend(loc="lower right", fontsize=9)
     return fig
 
@@ -375,15 +373,13 @@ def landscape_figure(
     c = ax.contour(grid, grid, surface, levels=levels, cmap="viridis")
     ax.clabel(c, fontsize=7, fmt="%.2g")
     ax.plot([0], [0], "k+", markersize=12)
-    ax.set_xlabel(_("a (direction 1)"))
-    ax.set_ylabel(_("b (direction 2)"))
-    ax.set_title(
-        str(
-            Text(
-                "{network}: loss around the trained weights (+)",
-                network=network,
-            )
-        )
+    ax.set(
+        xlabel=_("a (direction 1)"),
+        ylabel=_("b (direction 2)"),
+        title=Text(
+            "{network}: loss around the trained weights (+)",
+            network=network,
+        ),
     )
     return fig
 
