@@ -36,9 +36,9 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-import build_student  # noqa: E402  (where each edition is built)
-import build_zh  # noqa: E402
+import build_zh  # noqa: E402  (where each edition is built)
 from learner_notebook import book_title, edition_folder, edition_url  # noqa: E402
+from resnet_lib.i18n import SOURCE_LANGUAGE  # noqa: E402
 
 OUT = ROOT / "_build" / "site"
 #: what no edition publishes: Sphinx's records of its build
@@ -56,42 +56,33 @@ class Edition:
     label: str  # its name in its language, on the 404 page
 
 
+def _edition(kind: str, language: str, name: str, label: str) -> Edition:
+    """The edition ``kind`` ("full" or "student") in ``language``, as its build leaves
+    it: a Chinese edition is built inside its English one's folder."""
+    chinese = build_zh.EDITIONS[kind][1]
+    return Edition(
+        name,
+        chinese.parent if language == SOURCE_LANGUAGE else chinese,
+        edition_folder(kind, language),
+        "make book" if kind == "full" else "make student",
+        # the teachers' page offers the book's sources for download
+        sources=kind == "full",
+        language=language,
+        label=label,
+    )
+
+
 EDITIONS = (
-    Edition(
-        "the book",
-        build_zh.EDITIONS["full"][1].parent,
-        edition_folder("full"),
-        "make book",
-        sources=True,  # the teachers' page offers its source for download
-        language="en",
-        label="The book",
-    ),
-    Edition(
-        "the Chinese edition",
-        build_zh.EDITIONS["full"][1],
-        edition_folder("full", "zh_CN"),
-        "make book",
-        sources=True,
-        language="zh_CN",
-        label="本书",
-    ),
-    Edition(
+    _edition("full", "en", "the book", "The book"),
+    _edition("full", "zh_CN", "the Chinese edition", "本书"),
+    _edition(
+        "student",
+        "en",
         "the student edition",
-        build_student.HTML,
-        edition_folder("student"),
-        "make student",
-        sources=False,
-        language="en",
-        label="The student edition (no solutions)",
+        "The student edition (no solutions)",
     ),
-    Edition(
-        "the Chinese student edition",
-        build_zh.EDITIONS["student"][1],
-        edition_folder("student", "zh_CN"),
-        "make student",
-        sources=False,
-        language="zh_CN",
-        label="学生版（不含解答）",
+    _edition(
+        "student", "zh_CN", "the Chinese student edition", "学生版（不含解答）"
     ),
 )
 
