@@ -10,6 +10,8 @@ arithmetic written out here.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -28,7 +30,7 @@ from resnet_lib.exercises.architecture import (
     check_depth,
     check_stage_channels,
 )
-from resnet_lib.exercises.feedback import Feedback, all_checkers
+from resnet_lib.exercises.feedback import Feedback, all_checkers, fmt
 from resnet_lib.exercises.gradients import (
     _plain_sweep,
     check_error_gap,
@@ -718,3 +720,55 @@ def test_a_non_finite_answer_is_named_not_a_crash(name, question):
         feedback = check(answer, **question)
         assert_explains(feedback)
         assert shown in feedback.message, (answer, feedback)
+
+
+#: a number beyond any float -> the words its feedback may show: its digits
+#: (a checker of one number), or the number as fmt writes it (the four stage
+#: widths' checker: "you passed one number (1e+400)")
+BEYOND_FLOAT = [
+    (10**400, ("401 digits", "1e+400")),
+    (-(10**400) + 1, ("400 digits", "-1e+400")),
+    (2**1024, ("309 digits", "1.79769e+308")),  # the first beyond a float
+    (10**5000, ("5,001 digits", "1e+5000")),  # too long for str()
+    (Fraction(10**400, 3), ("inf", "a Fraction")),
+    (Decimal("-1e400"), ("-inf", "a Decimal")),  # float() of it is -inf
+]
+
+
+@pytest.mark.parametrize("name, question", _one_box_per_checker())
+def test_a_number_beyond_any_float_is_named_not_a_crash(name, question):
+    """Before, 10**400 reached the safety net in 10 of these checkers ("could
+    not read your answer (OverflowError ...)"), whose diagnoses divide by it,
+    and 10**5000 raised out of every checker (its repr is refused)."""
+    check = all_checkers()[name]
+    for answer, words in BEYOND_FLOAT:
+        feedback = check(answer, **question)
+        assert_explains(feedback)
+        assert any(w in feedback.message for w in words), (name, feedback)
+
+
+def test_a_number_just_inside_the_floats_is_still_judged():
+    # 2**1023 fits a float: it is read and judged like any wrong answer
+    check = all_checkers()["check_mean_path_length"]
+    feedback = check(2**1023, depth=56)
+    assert_explains(feedback)
+    assert feedback.message.startswith("8.98847e+307 is not the mean")
+
+
+@pytest.mark.parametrize(
+    "value, written",
+    [
+        (230144, "230,144"),
+        (10**24 - 1, "999,999,999,999,999,999,999,999"),  # 24 digits: all
+        (10**24, "1e+24"),  # as float's 6 significant digits write it
+        (123456789 * 10**30, "1.23457e+38"),
+        (1999999 * 10**30, "2e+36"),  # rounded up to the next power of ten
+        (-(10**400), "-1e+400"),  # no float holds it
+        (10**5000, "1e+5000"),  # str() refuses it (over 4,300 digits)
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",  # no str() of 10**5000
+)
+def test_fmt_writes_a_long_whole_number_as_a_float_would(value, written):
+    assert fmt(value) == written
+    if abs(value) < 10**300:
+        assert fmt(float(value)) == fmt(value) or len(str(value)) <= 24

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
+from decimal import Decimal
+from fractions import Fraction
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
         True,
         7,
         -(2**60),
+        Fraction(10**400, 3),  # exact, and beyond any float
+        Decimal("-1e400"),
         0.1,
         math.inf,
         "e",
@@ -87,6 +91,15 @@ def test_what_cannot_travel_is_described_and_never_run():
         decode({"dataclass": "os:system", "fields": {}})
     with pytest.raises(ValueError, match="not an encoded answer"):
         decode({"pickle": "..."})
+    # garbled exact numbers are refused as data, never raised as arithmetic
+    for garbled in (
+        {"fraction": [1, 0]},
+        {"fraction": [1.5, 2]},
+        {"fraction": [{"int": "7"}, -3]},
+        {"decimal": "pi"},
+    ):
+        with pytest.raises(ValueError, match="not a (fraction|decimal)"):
+            decode(garbled)
 
 
 def test_a_replayed_function_answers_only_what_it_was_asked():

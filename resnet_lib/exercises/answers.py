@@ -6,6 +6,8 @@ a fresh trusted process, rebuilds the call from that data and asks the same chec
 data must carry everything a checker reads, and nothing that runs:
 
 * numbers, strings, ``None``, lists, tuples, sets and dicts of them, as they are;
+* exact numbers as they are: a ``Fraction`` by its numerator and denominator, a
+  ``Decimal`` by its digits (a checker reads them exactly, beyond a float's range too);
 * numpy scalars and arrays and torch tensors with their dtype and shape (a checker reads
   the precision an answer came in: ``torch.tensor(0.1)`` is a float32);
 * instances of the library's own dataclasses (a run's result), by their fields;
@@ -24,6 +26,8 @@ decoding never runs code the data names.
 from __future__ import annotations
 
 import dataclasses
+import decimal
+import fractions
 import functools
 import hashlib
 import importlib
@@ -84,6 +88,12 @@ def encode(value: Any, models: bool = False) -> Any:
         return value if abs(value) < 2**53 else {"int": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
+    if type(value) is fractions.Fraction:
+        return {
+            "fraction": [encode(value.numerator), encode(value.denominator)]
+        }
+    if type(value) is decimal.Decimal:
+        return {"decimal": str(value)}
     if isinstance(value, (list, tuple, set, frozenset)):
         kind = type(value).__name__
         items = sorted(value, key=repr) if kind.endswith("set") else value
@@ -220,6 +230,20 @@ def decode(data: Any) -> Any:
         return int(data["int"])
     if tag == "float":
         return float(data["float"])
+    if tag == "fraction":
+        numerator, denominator = (decode(v) for v in data["fraction"])
+        if not (
+            type(numerator) is int
+            and type(denominator) is int
+            and denominator > 0
+        ):
+            raise ValueError(f"not a fraction: {str(data)[:80]}")
+        return fractions.Fraction(numerator, denominator)
+    if tag == "decimal":
+        try:
+            return decimal.Decimal(str(data["decimal"]))
+        except decimal.InvalidOperation:
+            raise ValueError(f"not a decimal: {str(data)[:80]}") from None
     if tag in ("list", "tuple", "set", "frozenset"):
         items = [decode(v) for v in data[tag]]
         return {

@@ -27,6 +27,7 @@ import html
 import inspect
 import math
 import numbers
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, Union
 
@@ -250,7 +251,9 @@ def remove_probe(probe: Probe) -> None:
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:
-    if isinstance(value, (bool, int, float, str)) or value is None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = repr(value) if _digits(value) <= limit else fmt(value)
+    elif isinstance(value, (bool, float, str)) or value is None:
         text = repr(value)
     else:
         text = say(describe(value))
@@ -454,9 +457,20 @@ class Number:
 
 
 def fmt(value: Union[int, float]) -> str:
-    """A number as a reader writes it: ``230,144``, ``0.01``, ``182.04``."""
+    """A number as a reader writes it: ``230,144``, ``0.01``, ``182.04``; a whole
+    number of more than 24 digits as a float is written (``1e+400``)."""
     if isinstance(value, int):
-        return f"{value:,}"
+        digits = _digits(value)
+        if digits <= 24:
+            return f"{value:,}"
+        # six significant digits, rounded, computed on the integer (no float
+        # holds 10**400, and str() refuses over 4,300 digits)
+        scale = 10 ** (digits - 6)
+        lead = (abs(value) + scale // 2) // scale
+        if lead >= 10**6:  # 999999.5 rounded up to 1000000
+            lead, digits = lead // 10, digits + 1
+        mantissa = f"{lead / 10**5:.5f}".rstrip("0").rstrip(".")
+        return f"{'-' if value < 0 else ''}{mantissa}e+{digits - 1}"
     if not math.isfinite(value):  # inf, -inf, nan: as Python prints them
         return repr(float(value))
     if value == int(value) and abs(value) < 1e15:
@@ -541,8 +555,6 @@ def describe(obj: Any) -> Message:
 
 
 def _module(name: str):
-    import sys
-
     return sys.modules.get(name)
 
 
@@ -635,7 +647,31 @@ def read_number(
             Text("{value} is not a {what}", value=str(value), what=what),
             Text("pass a finite real number: e.g. {example}", example=example),
         )
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        # beyond any float: no answer here is that large, and the checkers'
+        # arithmetic (ratios, tolerances) would overflow on it
+        return None, Feedback.wrong(
+            Text(
+                "your {what} has {digits:,} digits: no answer here is that "
+                "large",
+                what=what,
+                digits=_digits(value),
+            ),
+            Text(
+                "compute the {what} the question asks for: e.g. {example}",
+                what=what,
+                example=example,
+            ),
+        )
     return Number(value, precision), None
+
+
+def _digits(value: int) -> int:
+    """How many decimal digits ``value`` has (without ``str``, which refuses
+    over 4,300 digits)."""
+    value = abs(value)
+    digits = int(value.bit_length() * math.log10(2)) + 1
+    return digits - 1 if digits > 1 and value < 10 ** (digits - 1) else digits
 
 
 def read_integer(
@@ -703,7 +739,11 @@ def _scalar(answer: Any) -> tuple[Optional[Union[int, float, complex]], float]:
             return complex(item), 0.0
         return None, 0.0
     if isinstance(answer, numbers.Real):  # Fraction and other exact reals
-        return float(answer), 2.0**-53
+        try:
+            return float(answer), 2.0**-53
+        except OverflowError:  # beyond any float, as float("1e400") is
+            positive = answer > 0  # type: ignore[operator]  # a Real compares
+            return (math.inf if positive else -math.inf), 2.0**-53
     if isinstance(answer, numbers.Complex):
         return complex(answer), 0.0
     try:
