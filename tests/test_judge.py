@@ -46,8 +46,10 @@ ROOT = Path(__file__).resolve().parents[1]
         True,
         7,
         -(2**60),
+        10**400,
         Fraction(10**400, 3),  # exact, and beyond any float
         Decimal("-1e400"),
+        -(10**5000),  # beyond str()'s 4,300 digits: it travels in hex
         0.1,
         math.inf,
         "e",
@@ -64,6 +66,10 @@ ROOT = Path(__file__).resolve().parents[1]
         torch.tensor([1, 2], dtype=torch.int16),
         torch.tensor(2.0, dtype=torch.float64),
     ],
+    # pytest's own id would be str(value), which 10**5000 refuses
+    ids=lambda v: (
+        "long int" if isinstance(v, int) and abs(v) > 2**64 else None
+    ),
 )
 def test_an_answer_comes_back_as_it_was_given(value):
     back = decode(encode(value))

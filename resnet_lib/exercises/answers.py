@@ -85,7 +85,13 @@ def encode(value: Any, models: bool = False) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        return value if abs(value) < 2**53 else {"int": str(value)}
+        if abs(value) < 2**53:
+            return value
+        # in decimal while str() writes it (up to 4,300 digits), else in hex,
+        # which has no such limit: a verdict on 10**5000 comes back too
+        return {
+            "int": str(value) if value.bit_length() < 14_000 else hex(value)
+        }
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
     if type(value) is fractions.Fraction:
@@ -227,7 +233,7 @@ def decode(data: Any) -> Any:
         raise ValueError(f"not an encoded answer: {str(data)[:80]}")
     tag = next(iter(data))
     if tag == "int":
-        return int(data["int"])
+        return int(data["int"], 0)  # decimal or 0x...
     if tag == "float":
         return float(data["float"])
     if tag == "fraction":
