@@ -205,6 +205,10 @@ def test_stage_channels():
         "wrong places"
         in check_stage_channels([2048, 1024, 512, 256], 50).message
     )
+    # a long text is cut where it is quoted, and says so
+    quoted = check_stage_channels("[256, 512,\n" + "1024, " * 30).message
+    assert quoted.startswith("you passed the text '[256, 512,\\n1024,")
+    assert "10..., not" in quoted and len(quoted) < 120
 
 
 def test_depth():

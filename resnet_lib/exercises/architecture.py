@@ -19,6 +19,7 @@ from .feedback import (
     Question,
     QuestionError,
     checker,
+    clip,
     describe,
     read_integer,
 )
@@ -616,7 +617,7 @@ def _read_channels(
         return None, Feedback.wrong(
             Text(
                 "you passed the text {text}, not a list of numbers",
-                text=repr(answer)[:60],  # a long text cut short
+                text=clip(repr(answer), 60),
             ),
             _("pass a list of four numbers without quotes: [c1, c2, c3, c4]"),
         )
