@@ -760,7 +760,11 @@ LAYOUT_JS = """() => {
       if (c && c !== 'transparent' && !c.startsWith('rgba(0, 0, 0, 0)')) return c; }
     return 'rgb(255, 255, 255)'; };
   const label = article.querySelector('svg.rd-root .rd-label');
+  // the search controls a reader sees: the sidebar's field, or on a narrow screen a button
+  const searches = [...document.querySelectorAll('.search-button__button, form.bd-search')]
+    .filter(shown).length;
   return {pageWide: document.documentElement.scrollWidth - window.innerWidth, sticking, scrolling,
+          searches,
           diagrams: diagrams.map(d => [d.getBoundingClientRect().width > 0, !!d.querySelector('title')]),
           labelFill: label && shown(label.closest('svg')) ? getComputedStyle(label).fill : null,
           labelBackground: label ? backdrop(label) : null,
@@ -810,7 +814,8 @@ def test_page_reads_at_every_width_and_theme(
     and printed output that fit the column without scrolling (at 1024 px and up), every image
     decoded, and diagrams drawn in the page's own text colour (legible in the dark theme).
     Issue 26: from 1024 px up nothing scrolls sideways, folded or not, but a wide data
-    table in its own scroll box (a tab stop with a name)."""
+    table in its own scroll box (a tab stop with a name). One search control, at every
+    width."""
     width, scheme = VIEWPORTS[viewport]
     context = chromium.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme
@@ -852,6 +857,10 @@ def test_page_reads_at_every_width_and_theme(
     assert all(ok and titled for ok, titled in found["diagrams"]), found[
         "diagrams"
     ]
+    # one search (pydata-sphinx-theme 0.17 added a second field in a band above
+    # the page unless navbar_persistent is set: _config.yml)
+    assert found["searches"] == 1, f"{found['searches']} search controls shown"
+
     if (
         found["labelFill"] is not None
     ):  # legible on what it is drawn on (WCAG AA: 4.5)
