@@ -139,10 +139,10 @@ def extract_code():
 
 def add_code_comments(template) -> None:
     """Add the chapters' code comments that a translated twin shows translated
-    (:func:`learner_notebook.code_comments`) to the library's template."""
+    (:func:`resnet_lib.book.language.code_comments`) to the library's template."""
     import jupytext
 
-    from learner_notebook import code_comments, comment_text
+    from resnet_lib.book.language import code_comments, comment_text
 
     for chapter in sorted((ROOT / "book").glob("*.md")):
         where = chapter.relative_to(ROOT).as_posix()

@@ -21,11 +21,9 @@ purpose rather than shown raw. ``scripts/sync_notebooks.py`` calls it for every 
 from __future__ import annotations
 
 import ast
-import io
 import re
 import sys
 import textwrap
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -34,6 +32,7 @@ import jupytext
 import nbformat
 import yaml
 
+from resnet_lib.book.language import translate_comments
 from resnet_lib.i18n import N_, SOURCE_LANGUAGE, Text, gettext
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -583,54 +582,6 @@ def _passages(text: str) -> list[tuple[str, bool]]:
         else:
             runs.append((chunk, glued))
     return runs
-
-
-def code_comments(source: str) -> list[tokenize.TokenInfo]:
-    """The comments of a chapter's code cell that a translated twin shows translated
-    (``make catalogs`` extracts them): those that are words (not ``# noqa``, a shape or a
-    number), in any cell but the Colab setup cell, which is the same in every twin."""
-    if source.startswith("# Colab setup"):
-        return []
-    # IPython's magics and shell lines are no Python
-    code = "\n".join(
-        "" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.split("\n")
-    )
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return []
-    return [
-        tok
-        for tok in tokens
-        if tok.type == tokenize.COMMENT
-        and re.search(r"[A-Za-z]{3,}", tok.string)
-        and not tok.string.lstrip("#")
-        .strip()
-        .startswith(("noqa", "type:", "@title"))
-    ]
-
-
-def comment_text(tok: tokenize.TokenInfo) -> str:
-    return tok.string.lstrip("#").strip()
-
-
-def translate_comments(source: str, language: str) -> str:
-    """``source`` with each of its :func:`code_comments` that the library's catalog
-    translates, in ``language``."""
-    if language == SOURCE_LANGUAGE:
-        return source
-    lines = source.split("\n")
-    for tok in reversed(
-        code_comments(source)
-    ):  # from the end: columns stay valid
-        text = comment_text(tok)
-        translated = gettext(text, language)
-        if translated != text:
-            row, col = tok.start[0] - 1, tok.start[1]
-            line = lines[row]
-            lines[row] = line[:col] + "# " + translated + line[tok.end[1] :]
-    return "\n".join(lines)
 
 
 def _name_pattern(name: str, formatted: bool = True) -> re.Pattern:

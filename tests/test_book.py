@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import html
 import itertools
 import json
 import os
@@ -501,6 +502,29 @@ def test_the_chinese_pages_outputs_hold_no_english_sentence(html_dir):
     """Issue 24: what the code writes on a Chinese page is Chinese (the same check
     finds English sentences on the English page)."""
     assert_no_english_in_chinese(html_dir, english_in_outputs)
+
+
+def english_code_comments(page: Path) -> list[str]:
+    """The comments of 3+ English words (and no Chinese) in a page's code cells, as
+    Pygments shows them (``<span class="c1">``)."""
+    found = []
+    for cell in re.findall(
+        r'class="cell_input[^"]*"(.*?)</pre>', page.read_text(), flags=re.S
+    ):
+        for comment in re.findall(r'<span class="c1">([^<]*)</span>', cell):
+            text = html.unescape(comment).lstrip("#").strip()
+            if len(
+                re.findall(r"\b[A-Za-z]{3,}\b", text)
+            ) >= 3 and not re.search("[\u4e00-\u9fff]", text):
+                found.append(text[:80])
+    return found
+
+
+def test_the_chinese_pages_code_comments_are_chinese(html_dir):
+    """A Chinese page's code cells show their comments in Chinese, as its twin
+    notebook does (they were English on the page); the same check finds the
+    English ones on the English page."""
+    assert_no_english_in_chinese(html_dir, english_code_comments)
 
 
 def test_the_chinese_edition_draws_its_figures_in_chinese(html_dir):

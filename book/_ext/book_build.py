@@ -430,6 +430,39 @@ def _fold_prompts():
     return FoldPrompts
 
 
+def _code_comments():
+    """A translated edition's code cells with their comments in its language, as its
+    twins have them (:func:`resnet_lib.book.language.translate_comments`): only the
+    comments change, after the chapter was executed, so the code shown is the code
+    that ran."""
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class CodeComments(SphinxPostTransform):
+        default_priority = 200
+        formats = ("html",)
+
+        def run(self):
+            from resnet_lib import i18n
+            from resnet_lib.book.language import translate_comments
+
+            lang = self.config.language or i18n.SOURCE_LANGUAGE
+            if lang == i18n.SOURCE_LANGUAGE:
+                return
+            # myst-nb's code cell: a container of the cell's source
+            for cell in self.document.findall(nodes.container):
+                if cell.get("nb_element") != "cell_code_source":
+                    continue
+                for block in cell.findall(nodes.literal_block):
+                    code = block.astext()
+                    shown = translate_comments(code, lang)
+                    if shown != code:
+                        block.rawsource = shown
+                        block.children = [nodes.Text(shown)]
+
+    return CodeComments
+
+
 def _table_scroll_boxes(app) -> None:
     """A Markdown table scrolls in a box a keyboard can reach and a screen reader names,
     as a table that code writes does (``resnet_lib.book.tables.scroll_box``): the
@@ -481,6 +514,7 @@ def setup(app):
     _glue_in_translations()
     app.add_post_transform(_solution_titles())
     app.add_post_transform(_fold_prompts())
+    app.add_post_transform(_code_comments())
     app.add_post_transform(_answer_boxes())
     app.connect("config-inited", _check_language)
     app.connect("config-inited", _set_static)
