@@ -121,9 +121,9 @@ def _ignore(edition: Edition, editions):
 
 
 def not_found_page(baseurl: str, editions=None) -> str:
-    """The site's 404.html: self-contained (no script, stylesheet or font to fetch), in
-    both languages, linking each edition by its absolute path, since the host serves
-    this one page for a missing address at any depth."""
+    """The site's 404.html: self-contained (no script, stylesheet or font to fetch; its
+    icon is the book's), in both languages, linking each edition by its absolute path,
+    since the host serves this one page for a missing address at any depth."""
     root = urlparse(baseurl).path.rstrip("/") + "/"
     en, zh = html.escape(book_title("en")), html.escape(book_title("zh_CN"))
 
@@ -142,6 +142,7 @@ def not_found_page(baseurl: str, editions=None) -> str:
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="robots" content="noindex">
   <title>Page not found · {en}</title>
+  <link rel="icon" href="{root}_static/favicon.svg">
   <style>
     :root {{ color-scheme: light dark; }}
     body {{ font-family: system-ui, sans-serif; line-height: 1.5;

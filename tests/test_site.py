@@ -386,10 +386,15 @@ def test_every_edition_is_at_its_published_address(site):
         title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
         student = edition.published.startswith("student/")
         assert (words[edition.language] in title) == student, (edition, title)
+        # the tab's icon, from the edition's own folder (else a browser asks
+        # for /favicon.ico, which the host answers with the 404 page)
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+        assert (site / edition.published / "book" / icon).resolve().is_file()
     assert (site / "404.html").is_file(), "no 404.html at the site's root"
     not_found = (site / "404.html").read_text()
     for edition in assemble_site.EDITIONS:
         assert f'href="{PREFIX}{edition.published}"' in not_found
+    assert f'<link rel="icon" href="{PREFIX}_static/favicon.svg">' in not_found
 
 
 def test_the_site_holds_no_build_records_no_student_sources_no_build_paths(
