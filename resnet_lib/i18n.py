@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import string
 from collections.abc import Iterator, Mapping
@@ -155,6 +156,56 @@ def N_(message: str) -> str:
     return Message(message)
 
 
+#: the most digits a whole number is written with in full; a longer one is written as
+#: a float would be (:func:`scientific`), so that no sentence holds hundreds of digits
+LONG = 24
+
+
+def digit_count(value: int) -> int:
+    """How many decimal digits ``value`` has (without ``str``, which Python refuses
+    for a number of more than 4,300 digits)."""
+    value = abs(value)
+    digits = int(value.bit_length() * math.log10(2)) + 1
+    return digits - 1 if digits > 1 and value < 10 ** (digits - 1) else digits
+
+
+def scientific(value: int) -> str:
+    """A whole number as a float's six significant digits write it (``1.07151e+301``),
+    computed on the integer: no float holds ``10**400``."""
+    digits = digit_count(value)
+    if digits <= 6:
+        return str(value)
+    scale = 10 ** (digits - 6)
+    lead = (abs(value) + scale // 2) // scale  # rounded to six digits
+    if lead >= 10**6:  # 999999.5 rounded up to 1000000
+        lead, digits = lead // 10, digits + 1
+    mantissa = f"{lead / 10**5:.5f}".rstrip("0").rstrip(".")
+    return f"{'-' if value < 0 else ''}{mantissa}e+{digits - 1}"
+
+
+class _Long:
+    """A whole number of more than :data:`LONG` digits in a :class:`Text`: written as
+    :func:`scientific` writes it, whatever the field's format (``{count:,}``)."""
+
+    def __init__(self, value: int) -> None:
+        self.text = scientific(value)
+
+    def __format__(self, spec: str) -> str:
+        return self.text
+
+
+def _shown(value: Any, lang: str) -> Any:
+    if isinstance(value, Text):
+        return value.render(lang)
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and digit_count(value) > LONG
+    ):
+        return _Long(value)
+    return value
+
+
 class Text:
     """A sentence with values in it, translatable after it was computed.
 
@@ -199,10 +250,7 @@ class Text:
     def render(self, lang: str | None = None) -> str:
         """The sentence in ``lang`` (the current language if None)."""
         lang = lang or language()
-        values = {
-            k: v.render(lang) if isinstance(v, Text) else v
-            for k, v in self.values.items()
-        }
+        values = {k: _shown(v, lang) for k, v in self.values.items()}
         return gettext(self.template, lang).format(**values)
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ arithmetic written out here.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -745,6 +746,17 @@ def test_a_number_beyond_any_float_is_named_not_a_crash(name, question):
         feedback = check(answer, **question)
         assert_explains(feedback)
         assert any(w in feedback.message for w in words), (name, feedback)
+
+
+@pytest.mark.parametrize("name, question", _one_box_per_checker())
+def test_a_long_whole_number_is_written_short(name, question):
+    """2**1000 (302 digits) is read and judged; a message that writes it writes
+    it as a float would (before: up to 1,235 characters of digits)."""
+    feedback = all_checkers()[name](2**1000, **question)
+    assert_explains(
+        feedback
+    )  # one line, message and hint under 400 characters
+    assert not re.search(r"\d{25}", feedback.message.replace(",", ""))
 
 
 def test_a_number_just_inside_the_floats_is_still_judged():

@@ -286,3 +286,24 @@ def test_a_chinese_notebook_shows_its_figures_as_chinese_svg(tmp_path):
     assert "image/png" not in data
     assert i18n.gettext("iteration", "zh_CN") in data["image/svg+xml"]
     assert i18n.gettext("iteration", "zh_CN") != "iteration"
+
+
+def test_a_long_whole_number_is_written_as_a_float_would_be():
+    """A sentence never holds hundreds of digits: a whole number of more than
+    24 digits is written with six significant digits, whatever the field's
+    format; the number itself is kept (and the digits counted) exactly."""
+    from resnet_lib.i18n import digit_count, scientific
+
+    assert str(Text("{n:,} paths", n=2**27)) == "134,217,728 paths"
+    assert str(Text("{n:,} paths", n=2**1000)) == "1.07151e+301 paths"
+    assert str(Text("{n} paths", n=-(10**400))) == "-1e+400 paths"
+    assert Text("{n}", n=2**1000).values["n"] == 2**1000
+    assert [digit_count(v) for v in (0, 9, 10, 10**400 - 1, 10**400)] == [
+        1,
+        1,
+        2,
+        400,
+        401,
+    ]
+    assert scientific(10**5000) == "1e+5000"  # str() refuses it
+    assert scientific(123456) == "123456"

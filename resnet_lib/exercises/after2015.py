@@ -716,7 +716,7 @@ def _group_width_table(cardinality: int, in_channels: int) -> Table[int]:
             Text(
                 "close: {block} has {mine:,} weights, {best} has {cost:,}; "
                 "the target is {target:,}",
-                block=f"{cardinality}x{d}d",
+                block=Text("{cardinality}x{d}d", cardinality=cardinality, d=d),
                 mine=mine(d),
                 best=f"{cardinality}x{expected}d",
                 cost=cost,
@@ -777,7 +777,7 @@ def check_group_width(
         return Feedback.wrong(
             Text(
                 "{block} has {mine:,} weights, far from ResNet-50's {target:,}",
-                block=f"{cardinality}x{d}d",
+                block=Text("{cardinality}x{d}d", cardinality=cardinality, d=d),
                 mine=template_cost(cardinality, d, in_channels).conv,
                 target=target,
             ),

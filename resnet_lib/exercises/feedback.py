@@ -31,7 +31,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, Union
 
-from ..i18n import N_, Text, _
+from ..i18n import LONG, N_, Text, _, digit_count, scientific
 
 #: what a checker says: a fixed message (``_("...")``, already in the reader's
 #: language) or a :class:`~resnet_lib.i18n.Text`, a sentence with values that is
@@ -252,7 +252,7 @@ def remove_probe(probe: Probe) -> None:
 
 def _short_repr(value: Any, limit: int = 80) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        text = repr(value) if _digits(value) <= limit else fmt(value)
+        text = repr(value) if digit_count(value) <= limit else fmt(value)
     elif isinstance(value, (bool, float, str)) or value is None:
         text = repr(value)
     else:
@@ -460,17 +460,9 @@ def fmt(value: Union[int, float]) -> str:
     """A number as a reader writes it: ``230,144``, ``0.01``, ``182.04``; a whole
     number of more than 24 digits as a float is written (``1e+400``)."""
     if isinstance(value, int):
-        digits = _digits(value)
-        if digits <= 24:
-            return f"{value:,}"
-        # six significant digits, rounded, computed on the integer (no float
-        # holds 10**400, and str() refuses over 4,300 digits)
-        scale = 10 ** (digits - 6)
-        lead = (abs(value) + scale // 2) // scale
-        if lead >= 10**6:  # 999999.5 rounded up to 1000000
-            lead, digits = lead // 10, digits + 1
-        mantissa = f"{lead / 10**5:.5f}".rstrip("0").rstrip(".")
-        return f"{'-' if value < 0 else ''}{mantissa}e+{digits - 1}"
+        return (
+            f"{value:,}" if digit_count(value) <= LONG else scientific(value)
+        )
     if not math.isfinite(value):  # inf, -inf, nan: as Python prints them
         return repr(float(value))
     if value == int(value) and abs(value) < 1e15:
@@ -655,7 +647,7 @@ def read_number(
                 "your {what} has {digits:,} digits: no answer here is that "
                 "large",
                 what=what,
-                digits=_digits(value),
+                digits=digit_count(value),
             ),
             Text(
                 "compute the {what} the question asks for: e.g. {example}",
@@ -664,14 +656,6 @@ def read_number(
             ),
         )
     return Number(value, precision), None
-
-
-def _digits(value: int) -> int:
-    """How many decimal digits ``value`` has (without ``str``, which refuses
-    over 4,300 digits)."""
-    value = abs(value)
-    digits = int(value.bit_length() * math.log10(2)) + 1
-    return digits - 1 if digits > 1 and value < 10 ** (digits - 1) else digits
 
 
 def read_integer(
