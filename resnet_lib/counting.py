@@ -381,8 +381,20 @@ def network_count(
     return NetworkCount(rows)
 
 
+def need_module(model: object, where: str) -> None:
+    """Refuse what is not an ``nn.Module``, naming what was given."""
+    if not isinstance(model, nn.Module):
+        given = repr(model)
+        given = given if len(given) <= 60 else given[:57] + "..."
+        raise TypeError(
+            f"{where} takes an nn.Module (a network or a layer); got "
+            f"{type(model).__name__} {given}"
+        )
+
+
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
     """``sum(p.numel())`` over the model's parameters."""
+    need_module(model, "count_params")
     return sum(
         p.numel()
         for p in model.parameters()
@@ -403,11 +415,13 @@ def weighted_layers(
     Shortcut projections (any module under a ``downsample``) are skipped unless
     ``include_shortcuts``, since the paper's depth does not count them.
     """
-    for name, module in model.named_modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)) and (
-            include_shortcuts or not _is_shortcut(name)
-        ):
-            yield name, module
+    need_module(model, "weighted_layers")  # now, not at the first next()
+    return (
+        (name, module)
+        for name, module in model.named_modules()
+        if isinstance(module, (nn.Conv2d, nn.Linear))
+        and (include_shortcuts or not _is_shortcut(name))
+    )
 
 
 @dataclass(frozen=True)
@@ -437,6 +451,7 @@ def count_weighted_layers(model: nn.Module) -> LayerCount:
     Works on this package's models and on torchvision's: ResNet-101 gives
     ``{'conv1': 1, 'layer1': 9, 'layer2': 12, 'layer3': 69, 'layer4': 9, 'fc': 1}``.
     """
+    need_module(model, "count_weighted_layers")
     per_stage: dict[str, int] = {}
     for name, _ in weighted_layers(model):
         top = name.split(".")[0] or name

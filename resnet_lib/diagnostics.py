@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .counting import weighted_layers
+from .counting import need_module, weighted_layers
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ def gradient_norms(
     Returns:
         One :class:`LayerGradient` per weighted layer that took part in the forward pass.
     """
+    need_module(model, "gradient_norms")
     candidates = {
         m: name for name, m in weighted_layers(model, include_shortcuts)
     }
@@ -175,6 +176,7 @@ def activation_stats(
     Runs one forward pass without gradients, in the model's current mode; hooks are removed
     and buffers restored afterwards (see :func:`as_found`).
     """
+    need_module(model, "activation_stats")
     blocks = default_blocks(model) if blocks is None else blocks
     stats: list[ActivationStats] = []
 

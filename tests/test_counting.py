@@ -189,3 +189,34 @@ def test_counting_bad_input():
         block_macs("bottleneck", 64, 64, 1, 56, 56, stride_on="2x2")
     with pytest.raises(ValueError, match="no Conv2d or Linear"):
         count_weighted_layers(torch.nn.ReLU())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: rl.count_params(m),
+        lambda m: rl.count_weighted_layers(m),
+        lambda m: rl.weighted_layers(
+            m
+        ),  # refused when called, not when iterated
+        lambda m: rl.gradient_norms(
+            m, torch.zeros(1, 3, 8, 8), torch.zeros(1)
+        ),
+        lambda m: rl.activation_stats(m, torch.zeros(1, 3, 8, 8)),
+    ],
+    ids=[
+        "count_params",
+        "count_weighted_layers",
+        "weighted_layers",
+        "gradient_norms",
+        "activation_stats",
+    ],
+)
+@pytest.mark.parametrize("given", ["resnet18", None, rl.resnet18])
+def test_what_is_not_a_module_is_named_not_an_attribute_error(call, given):
+    """A model's name, None or a builder (not the model it builds) is refused with
+    what was given and what is wanted (before: AttributeError: 'str' object has no
+    attribute 'parameters')."""
+    with pytest.raises(TypeError, match="takes an nn.Module") as err:
+        call(given)
+    assert type(given).__name__ in str(err.value)
