@@ -424,3 +424,56 @@ def test_what_the_runner_wrote_is_read_as_untrusted_data(tmp_path, make):
     path = tmp_path / "result.json"
     make(path)
     assert _result(path) == {}
+
+
+def _refused(capsys, *argv: str) -> str:
+    """What resnet-mark says when it refuses ``argv`` (exit status 2, no traceback,
+    nothing marked)."""
+    from resnet_lib.classroom import cli
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(list(argv))
+    assert stop.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_the_command_refuses_what_it_cannot_mark_and_says_why(
+    tmp_path, capsys
+):
+    """A teacher's slip is named before anything runs: a file that is no notebook or
+    a chapter with no exercise as the reference, a folder with no notebook in it, a
+    count of 0 (before: a traceback, a traceback, "0 notebooks marked", and --jobs 0
+    taken)."""
+    chapter = ROOT / "notebooks" / "degradation.ipynb"
+    empty = tmp_path / "class"
+    empty.mkdir()
+    (tmp_path / "class2").mkdir()
+    nbformat.write(
+        nbformat.v4.new_notebook(), tmp_path / "class2" / "li-hua.ipynb"
+    )
+    out = str(tmp_path / "marks")
+    said = _refused(capsys, str(empty), "--reference", str(ROOT / "README.md"))
+    assert "README.md is not a notebook" in said and "Traceback" not in said
+    said = _refused(
+        capsys, str(empty), "--reference", str(ROOT / "notebooks/intro.ipynb")
+    )
+    assert (
+        "intro.ipynb has no exercise whose code cells call a checker" in said
+    )
+    said = _refused(
+        capsys, str(empty), "--reference", str(chapter), "--out", out
+    )
+    assert "class holds no notebook" in said
+    for option, value in [
+        ("--jobs", "0"),
+        ("--timeout", "-5"),
+        ("--max-attempts", "two"),
+        ("--processes", "0"),
+        ("--memory", "0G"),
+    ]:
+        said = _refused(
+            capsys, str(tmp_path / "class2"), "--reference", str(chapter),
+            option, value,
+        )  # fmt: skip
+        assert f"argument {option}: '{value}' is no" in said, said
+    assert not (tmp_path / "marks").exists()

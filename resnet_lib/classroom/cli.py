@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Optional
 
 from . import isolation
-from .marking import STATUSES, mark_folder
+from .marking import (
+    STATUSES,
+    checked_exercises,
+    find_submissions,
+    mark_folder,
+)
 
 
 def size(text: str) -> int:
@@ -21,7 +26,25 @@ def size(text: str) -> int:
             f"{text!r} is not a size: write e.g. 4G, 512M or 1073741824"
         )
     scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-    return int(float(m.group(1)) * scale[m.group(2).upper()])
+    value = int(float(m.group(1)) * scale[m.group(2).upper()])
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is no size: 1 byte at least"
+        )
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number of 1 or more (seconds, notebooks at a time, attempts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of 1 or more"
+        )
+    return value
 
 
 def read_roster(path: Path) -> dict[str, str]:
@@ -44,7 +67,7 @@ LIMIT_OPTIONS = (
         size,
         "memory of a notebook's processes together (default: 4G)",
     ),
-    ("processes", int, "processes and threads at once (default: 256)"),
+    ("processes", count, "processes and threads at once (default: 256)"),
     ("file_size", size, "largest file a notebook may write (default: 256M)"),
 )
 
@@ -101,13 +124,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     )
     parser.add_argument(
         "--timeout",
-        type=int,
+        type=count,
         default=600,
         help="seconds for a whole notebook (default: 600)",
     )
     parser.add_argument(
         "--cell-timeout",
-        type=int,
+        type=count,
         default=300,
         help="seconds for one code cell; a slower cell is stopped and the "
         "next one runs (default: 300)",
@@ -121,13 +144,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         )
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=count,
         default=1,
         help="notebooks run at a time (default: 1)",
     )
     parser.add_argument(
         "--max-attempts",
-        type=int,
+        type=count,
         default=5,
         help="checker calls allowed per exercise before it counts 0; a call that asks "
         "for a hint with hint= is not one (default: 5)",
@@ -155,6 +178,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not args.reference.is_file():
         parser.error(
             f"{args.reference} does not exist (give the chapter's .ipynb from the book's notebooks/)"
+        )
+    try:
+        checked_exercises(args.reference)
+    except ValueError as err:
+        parser.error(str(err))
+    if not find_submissions(args.folder):
+        parser.error(
+            f"{args.folder} holds no notebook: a class is FOLDER/<student>.ipynb "
+            "or FOLDER/<student>/<any>.ipynb"
         )
     if not args.unsandboxed:
         missing = isolation.problem()

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from . import isolation
-from .reference import Matcher, calls_in, read_reference
+from .reference import Exercise, Matcher, calls_in, read_reference
 
 STATUSES = {
     "ok": "ran to the end",
@@ -515,6 +515,36 @@ def score(
     return marks
 
 
+def checked_exercises(
+    reference: Path, data: Optional[bytes] = None
+) -> list[Exercise]:
+    """The exercises of the chapter notebook ``reference`` that call a checker.
+
+    Raises:
+        ValueError: saying what is wrong with ``reference`` (not a notebook; a notebook
+            with no checked exercise, as the book's introduction is).
+    """
+    import nbformat
+
+    try:
+        text = (reference.read_bytes() if data is None else data).decode(
+            "utf-8"
+        )
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for what is no notebook
+        raise ValueError(
+            f"{reference} is not a notebook ({type(err).__name__}); give the "
+            "chapter's .ipynb from the book's notebooks/"
+        ) from None
+    exercises = [e for e in read_reference(nb) if e.checked]
+    if not exercises:
+        raise ValueError(
+            f"{reference} has no exercise whose code cells call a checker; "
+            "give the .ipynb of a chapter with exercises"
+        )
+    return exercises
+
+
 def mark_folder(
     folder: Path,
     reference: Path,
@@ -539,9 +569,8 @@ def mark_folder(
     Raises:
         RuntimeError: when no sandbox can be made here and ``sandboxed`` is true (the
             message says what to install).
+        ValueError: when ``reference`` is no chapter notebook with checked exercises.
     """
-    import nbformat
-
     folder, reference, out = Path(folder), Path(reference), Path(out)
     if sandboxed:
         missing = isolation.problem()
@@ -549,18 +578,8 @@ def mark_folder(
             raise RuntimeError(missing)
     chapter = chapter or reference.stem
     reference_bytes = reference.read_bytes()
-    exercises = [
-        e
-        for e in read_reference(
-            nbformat.reads(reference_bytes.decode("utf-8"), as_version=4)
-        )
-        if e.checked
-    ]
+    exercises = checked_exercises(reference, reference_bytes)
     labels = [e.label for e in exercises]
-    if not labels:
-        raise ValueError(
-            f"{reference} has no exercise whose code cells call a checker"
-        )
     matcher = Matcher(exercises)
     settings = Settings(
         timeout=timeout,
