@@ -132,6 +132,26 @@ def test_cli_errors_are_messages_not_tracebacks(
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "option",
+    ["--train-per-class", "--image-size", "--iterations", "--batch-size"],
+)
+@pytest.mark.parametrize("value", ["0", "-3", "ten"])
+def test_a_count_below_one_is_refused_not_ignored(
+    option, value, tmp_path, capsys
+):
+    """--train-per-class 0 and --image-size 0 trained on everything at full size
+    (0 read as "not given"); now every count says it needs 1 or more."""
+    with pytest.raises(SystemExit) as stop:
+        main([option, value, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        f"argument {option}: '{value}' is not a whole number of 1 or more"
+        in err
+    )
+
+
 def test_model_names():
     assert (
         build_model("plain56").config.plain

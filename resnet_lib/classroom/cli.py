@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from ..training.cli import at_least_one
 from . import isolation
 from .marking import (
     STATUSES,
@@ -34,19 +35,6 @@ def size(text: str) -> int:
     return value
 
 
-def count(text: str) -> int:
-    """A whole number of 1 or more (seconds, notebooks at a time, attempts)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a whole number of 1 or more"
-        )
-    return value
-
-
 def read_roster(path: Path) -> dict[str, str]:
     """``file,student_id`` rows (a header first): a submission's file -> the LMS's id."""
     with open(path, newline="", encoding="utf-8-sig") as f:
@@ -67,7 +55,11 @@ LIMIT_OPTIONS = (
         size,
         "memory of a notebook's processes together (default: 4G)",
     ),
-    ("processes", count, "processes and threads at once (default: 256)"),
+    (
+        "processes",
+        at_least_one,
+        "processes and threads at once (default: 256)",
+    ),
     ("file_size", size, "largest file a notebook may write (default: 256M)"),
 )
 
@@ -124,13 +116,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     )
     parser.add_argument(
         "--timeout",
-        type=count,
+        type=at_least_one,
         default=600,
         help="seconds for a whole notebook (default: 600)",
     )
     parser.add_argument(
         "--cell-timeout",
-        type=count,
+        type=at_least_one,
         default=300,
         help="seconds for one code cell; a slower cell is stopped and the "
         "next one runs (default: 300)",
@@ -144,13 +136,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         )
     parser.add_argument(
         "--jobs",
-        type=count,
+        type=at_least_one,
         default=1,
         help="notebooks run at a time (default: 1)",
     )
     parser.add_argument(
         "--max-attempts",
-        type=count,
+        type=at_least_one,
         default=5,
         help="checker calls allowed per exercise before it counts 0; a call that asks "
         "for a hint with hint= is not one (default: 5)",

@@ -36,6 +36,20 @@ from .recipes import RECIPES, paper_warmup
 MODEL_PATTERN = re.compile(r"^(resnet|plain|preact)(\d+)$")
 
 
+def at_least_one(text: str) -> int:
+    """argparse's type for a count: a whole number of 1 or more (a 0 would read as
+    "not given"); the marking command's counts use it too."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of 1 or more"
+        )
+    return value
+
+
 def build_model(name: str, num_classes: int = 10) -> torch.nn.Module:
     """``resnet56`` / ``plain56`` / ``preact110`` -> the CIFAR network (option A shortcuts)."""
     match = MODEL_PATTERN.match(name)
@@ -87,25 +101,25 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--train-per-class",
-        type=int,
+        type=at_least_one,
         default=None,
         help="use a class-balanced subset",
     )
     p.add_argument(
         "--image-size",
-        type=int,
+        type=at_least_one,
         default=None,
         help="downsample images (e.g. 16 for quick CPU runs)",
     )
     p.add_argument(
         "--iterations",
-        type=int,
+        type=at_least_one,
         default=None,
         help="override the recipe's length",
     )
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=at_least_one,
         default=None,
         help="global batch (all processes together)",
     )
