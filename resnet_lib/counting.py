@@ -17,6 +17,7 @@ module. Conventions:
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, TypedDict
 
@@ -384,11 +385,9 @@ def network_count(
 def need_module(model: object, where: str) -> None:
     """Refuse what is not an ``nn.Module``, naming what was given."""
     if not isinstance(model, nn.Module):
-        given = repr(model)
-        given = given if len(given) <= 60 else given[:57] + "..."
         raise TypeError(
             f"{where} takes an nn.Module (a network or a layer); got "
-            f"{type(model).__name__} {given}"
+            f"{type(model).__name__} {reprlib.repr(model)}"
         )
 
 

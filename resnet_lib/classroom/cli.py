@@ -173,7 +173,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         )
     try:
         checked_exercises(args.reference)
-    except ValueError as err:
+    except (OSError, ValueError) as err:
         parser.error(str(err))
     if not find_submissions(args.folder):
         parser.error(

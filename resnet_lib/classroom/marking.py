@@ -523,14 +523,15 @@ def checked_exercises(
     Raises:
         ValueError: saying what is wrong with ``reference`` (not a notebook; a notebook
             with no checked exercise, as the book's introduction is).
+        OSError: where ``reference`` cannot be read.
     """
     import nbformat
 
+    data = (
+        reference.read_bytes() if data is None else data
+    )  # OSError: as it is
     try:
-        text = (reference.read_bytes() if data is None else data).decode(
-            "utf-8"
-        )
-        nb = nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for what is no notebook
         raise ValueError(
             f"{reference} is not a notebook ({type(err).__name__}); give the "
