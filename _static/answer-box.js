@@ -169,7 +169,11 @@
   /* What the box shows for `text`: the checker's sealed verdict, or the box's words
    * (resnet_lib.book.answer_boxes.page_verdict). */
   function verdict(box, text) {
-    function said(kind) { return {kind: kind, ok: false, message: box.words[kind]}; }
+    function said(kind) {
+      var found = {kind: kind, ok: false, message: box.words[kind]};
+      if (kind === "other" && box.other) { found.hint = box.other.hint; found.steps = box.other.steps; }
+      return found;
+    }
     if (box.choices) {
       var choice = chosen(text, box.choices);
       return (choice === null ? null : opened(box, choice)) || said("unreadable");

@@ -23,7 +23,8 @@ from resnet_lib.book.answer_boxes import (
     seal,
     unseal,
 )
-from resnet_lib.exercises.feedback import all_checkers
+from resnet_lib.exercises.feedback import all_checkers, say
+from resnet_lib.exercises.why_residual import check_shape_changing_blocks
 from resnet_lib.exercises.harness import asked_by, mistakes, tabled_checkers
 from resnet_lib.i18n import speaking
 
@@ -257,6 +258,12 @@ def test_the_page_says_what_the_checker_says(label, name, question, language):
                 )
                 if not in_table:
                     assert not said.ok
+                    # the checker's hint for any other answer, where the page has it
+                    if box.other is not None:
+                        assert (shown["hint"], shown["steps"]) == (
+                            said.hint,
+                            [say(step) for step in said.steps],
+                        ), value
 
 
 REAL = [b for b in NUMERIC if not asked_by(b[1]).integer]
@@ -335,6 +342,26 @@ def test_a_table_holds_no_answer_and_no_right_message_in_clear():
                 ):  # the words' example
                     assert written not in data, (label, written)
         assert right.message not in data and right.message[:30] not in data
+
+
+def test_a_box_gives_the_checkers_hint_for_another_answer_unless_it_writes_one():
+    """Most boxes give the hint the checker gives any answer its table does not name;
+    a hint that writes a number of the table stays off the page (the learning-rate
+    question's hint names the schedule's three rates, one of them the answer)."""
+    given = [
+        label for label, name, q in NUMERIC if build_box(label, name, q).other
+    ]
+    assert len(given) >= 15, given
+    lr = build_box("ex-training-lr", "check_lr_at", {"step": 40_000})
+    assert mistakes("check_lr_at", step=40_000).otherwise is not None
+    assert lr.other is None and "0.01" not in lr.to_json()
+    box = build_box(
+        "ex-why-shape", "check_shape_changing_blocks", {"depth": 56}
+    )
+    said = check_shape_changing_blocks(5, depth=56)
+    shown = page_verdict(box, "5")
+    assert shown["kind"] == "other" and shown["hint"] == said.hint
+    assert "notebook" in shown["message"]
 
 
 def test_an_unreadable_or_fractional_answer_is_explained():

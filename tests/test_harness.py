@@ -3,6 +3,8 @@ checkers themselves judge by (each mistake a table lists gets exactly its own me
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,7 @@ from resnet_lib.exercises.feedback import (
 )
 from resnet_lib.exercises.harness import (
     Mistake,
+    Otherwise,
     attempt,
     call_student,
     error_line,
@@ -171,6 +174,48 @@ def test_judge_reads_the_answer_and_writes_a_near_one_as_given():
     assert counted.message == "4 is twice"
 
 
+def test_what_any_other_answer_gets_is_data_too():
+    """A table's Otherwise: its message writes the answer in its ``shows`` field (as
+    judge's ``shown`` writes it), says close or far where it has a ``close``, and keeps
+    its hint whatever the answer."""
+    far = Otherwise(
+        N_("{value:,} is far from the right count for the {block}."),
+        ("count per layer", "then add"),
+        {"block": "stem"},
+        close=N_("{value:,} is close to the right count for the {block}."),
+    )
+    question = table(
+        1000, "right", [Mistake(900, "the BatchNorms")], otherwise=far
+    )
+    count = Question(N_("count"), "answer = 1000")
+    assert judge(1001, count, question).message == (
+        "1,001 is close to the right count for the stem."
+    )
+    verdict = judge(1100, count, question)
+    assert (verdict.ok, verdict.message, verdict.hint, verdict.steps) == (
+        False,
+        "1,100 is far from the right count for the stem.",
+        "count per layer",
+        ("then add",),
+    )
+    assert judge(900, count, question).message == "the BatchNorms"
+    # the checker's own otherwise, where given, decides instead
+    mine = judge(
+        5, count, question, lambda value, found: Feedback.wrong("mine")
+    )
+    assert mine.message == "mine"
+    views = Otherwise(
+        N_("{views} is not the number of views"), "h", shows="views"
+    )
+    assert views.feedback(7, 162, shown="seven").message == (
+        "seven is not the number of views"
+    )
+    with pytest.raises(ValueError, match="fields"):
+        Otherwise(N_("{value} of {n} blocks"), "h")  # n not given
+    with pytest.raises(ValueError, match="no Otherwise"):
+        judge(5, count, table(1000, "right", []))
+
+
 def test_judge_matches_a_real_answer_within_the_questions_tolerance():
     """Without ``near``, a real-valued answer counts as a number of the table within
     ``asked``'s tolerance and the rounding of the type it came in; a count, exactly."""
@@ -299,6 +344,10 @@ QUESTIONS = {
 }
 
 
+#: a number as a message writes it (grouped by three, or not)
+NUMBER = re.compile(r"[0-9][0-9,.]*")
+
+
 def _question_id(question: dict) -> str:
     """A question as a test id, a model by its name in :data:`MODELS`."""
     names = {id(model): name for name, model in MODELS.items()}
@@ -329,6 +378,22 @@ def test_the_checker_says_what_its_table_says(name, question):
         expected = m.feedback()
         assert not fb.ok, (m.answer, fb)
         assert (fb.message, fb.hint) == (expected.message, expected.hint)
+    if (
+        found.otherwise is not None
+    ):  # a whole number far from every number of the table
+        numbers = [found.answer, *(m.answer for m in found.mistakes)]
+        flat = [
+            n for v in numbers for n in (v if isinstance(v, tuple) else (v,))
+        ]
+        other = 7 * int(max(flat)) + 13
+        fb = check(other, **question)
+        expected = found.otherwise.feedback(other, found.answer)
+        assert not fb.ok and (fb.hint, fb.steps) == (
+            expected.hint,
+            expected.steps,
+        )
+        # the same sentence, the number written as the checker's ``shown`` writes it
+        assert NUMBER.sub("#", fb.message) == NUMBER.sub("#", expected.message)
 
 
 def test_a_checker_without_a_table_says_so():

@@ -2,7 +2,9 @@
 
 A reader of the published book types an answer into the box under an exercise and gets
 what the Python checker says of it: right; the diagnosis and hint of a mistake the checker
-knows; or, for any other answer, a general "not yet" that points to the notebook. The
+knows; or, for any other answer, a general "not yet" that points to the notebook, with
+the hint the checker gives any such answer where its table says it as data (and it writes
+none of the table's numbers: :func:`_other_hint`). The
 checker's verdicts are computed when the book is built, by the checker itself, for the
 right answer and every wrong answer in its table (:func:`~resnet_lib.exercises.harness.mistakes`),
 so the page and the notebook cannot disagree.
@@ -176,6 +178,9 @@ class Box:
     several: bool = False
     #: for a choice: what a reader may type (normalised) -> the option it names
     choices: Optional[dict[str, str]] = None
+    #: the hint (and its further steps) the checker gives any answer its table does not
+    #: name, where its table says it as data and it writes no answer of the table
+    other: Optional[dict[str, Any]] = None
 
     def to_json(self) -> str:
         """The box's data as the page's script reads it (safe inside a ``<script>``)."""
@@ -188,6 +193,7 @@ class Box:
                 "choices": self.choices,
                 "entries": self.entries,
                 "words": self.words,
+                "other": self.other,
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -362,9 +368,34 @@ def build_box(
                 entries[ident] = seal(salt, key, verdict)
         digits = tuple(sorted(used))
         words = box_words(integer, digits, several)
+        # the table again, in the page's language (a hint may be translated when built)
+        other = _other_hint(mistakes(checker_name, **question), values)
     return Box(
-        label, checker_name, salt, integer, digits, entries, words, several
+        label,
+        checker_name,
+        salt,
+        integer,
+        digits,
+        entries,
+        words,
+        several,
+        other=other,
     )
+
+
+def _other_hint(table: Any, values: list[Any]) -> Optional[dict[str, Any]]:
+    """The hint of the table's :class:`~resnet_lib.exercises.harness.Otherwise` (it does
+    not depend on the answer), in the current language; None where the table has none,
+    or where the hint writes one of the table's numbers (it would be in clear)."""
+    if table.otherwise is None:
+        return None
+    said = _verdict(table.otherwise.feedback(table.answer, table.answer))
+    text = " ".join([said["hint"], *said["steps"]])
+    for value in values:
+        for n in value if isinstance(value, tuple) else (value,):
+            if re.search(rf"(?<![0-9.,]){re.escape(f'{n:,}')}(?![0-9])", text):
+                return None
+    return {"hint": said["hint"], "steps": said["steps"]}
 
 
 def _choice_box(
@@ -455,7 +486,10 @@ def page_verdict(box: Box, text: str) -> dict:
     twin of ``_static/answer-box.js``, for the tests."""
 
     def said(kind: str) -> dict:
-        return {"kind": kind, "ok": False, "message": box.words[kind]}
+        found = {"kind": kind, "ok": False, "message": box.words[kind]}
+        return (
+            {**found, **box.other} if kind == "other" and box.other else found
+        )
 
     if box.choices is not None:
         key = _chosen(text, box.choices)

@@ -30,7 +30,16 @@ from .feedback import (
     read_number,
 )
 from . import counts
-from .harness import Mistake, Table, Value, chosen, judge, table, tabled
+from .harness import (
+    Mistake,
+    Otherwise,
+    Table,
+    Value,
+    chosen,
+    judge,
+    table,
+    tabled,
+)
 
 PARAMS = Question(N_("parameter count"), "answer = 64 * 32 + 3 * 3 * 32 * 32")
 UNITS = Question(N_("number of residual units"), "answer = (110 - 2) // 2")
@@ -291,12 +300,19 @@ def _preact_table(
         ),
     ]
     expected = c.conv if part == "conv" else c.total
+    described = _preact_unit(in_channels, planes, stride)
     return table(
         expected,
-        counts.counted(
-            _preact_unit(in_channels, planes, stride), expected, part
-        ),
+        counts.counted(described, expected, part),
         candidates,
+        otherwise=counts.how_far(
+            described,
+            _(
+                "write the count per layer: a k x k convolution from C_in to "
+                "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
+                "channels 2*C parameters"
+            ),
+        ),
     )
 
 
@@ -328,16 +344,10 @@ def check_preact_unit_params(
     or ``"conv"`` (main-path convolution weights only).
     """
     counts.check_part(part)
-    return counts.judge_count(
+    return judge(
         answer,
         PARAMS,
         lambda: _preact_table(in_channels, planes, stride, part),
-        lambda: _preact_unit(in_channels, planes, stride),
-        _(
-            "write the count per layer: a k x k convolution from C_in to "
-            "C_out channels has k*k*C_in*C_out weights, a BatchNorm over C "
-            "channels 2*C parameters"
-        ),
     )
 
 
@@ -403,6 +413,17 @@ def _units_table(depth: int, per: str) -> Table:
             Mistake(v, Text("{value}: {what}.", value=v, what=what), hint)
             for v, what, hint in candidates
         ],
+        otherwise=Otherwise(
+            N_(
+                "{value} is not the number of units of ResNet-{depth} per stage."
+            )
+            if per == "stage"
+            else N_("{value} is not the number of units of ResNet-{depth}."),
+            _(
+                "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = 9n + 2"
+            ),
+            {"depth": depth},
+        ),
     )
 
 
@@ -413,29 +434,7 @@ def check_unit_count(
 ) -> Feedback:
     """Residual units of a 9n+2 pre-activation bottleneck CIFAR network (He et al. 2016b):
     in the whole network (``per="network"``) or in each of its three stages."""
-    return judge(
-        answer,
-        UNITS,
-        _units_table(depth, per),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{value} is not the number of units of ResNet-{depth} per "
-                "stage.",
-                value=value,
-                depth=depth,
-            )
-            if per == "stage"
-            else Text(
-                "{value} is not the number of units of ResNet-{depth}.",
-                value=value,
-                depth=depth,
-            ),
-            _(
-                "depth = 1 (stem) + 3 stages x n units x 3 layers + 1 (fc) = "
-                "9n + 2"
-            ),
-        ),
-    )
+    return judge(answer, UNITS, _units_table(depth, per))
 
 
 # ------------------------------------------------------------ ResNeXt and Wide ResNet
@@ -558,6 +557,13 @@ def _resnext_table(
             weights=weights,
         ),
         candidates,
+        otherwise=counts.how_far(
+            block,
+            _(
+                "a k x k convolution in g groups from C_in to C_out channels "
+                "has k*k*(C_in/g)*C_out weights"
+            ),
+        ),
     )
 
 
@@ -592,16 +598,11 @@ def check_resnext_block_params(
     ``part``: ``"conv"`` (main-path convolution weights) or ``"total"`` (convolutions,
     BatchNorm and a projection shortcut where the shape changes).
     """
-    return counts.judge_count(
+    return judge(
         answer,
         PARAMS,
         _resnext_table(
             in_channels, planes, groups, width_per_group, stride, part
-        ),
-        lambda: _resnext_block(in_channels, planes, groups, width_per_group),
-        _(
-            "a k x k convolution in g groups from C_in to C_out channels "
-            "has k*k*(C_in/g)*C_out weights"
         ),
     )
 

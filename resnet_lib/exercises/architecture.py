@@ -26,6 +26,7 @@ from .feedback import (
 from . import counts
 from .harness import (
     Mistake,
+    Otherwise,
     Table,
     call_student,
     error_name,
@@ -130,12 +131,18 @@ def _block_params_table(
         ]
     # a diagnosis only where the arithmetic singles one mistake out (within each list,
     # the later of two mistakes that give one count stands for it)
+    described = _block(block, in_channels, planes, stride)
     return table(
         expected,
-        counts.counted(
-            _block(block, in_channels, planes, stride), expected, part
-        ),
+        counts.counted(described, expected, part),
         [*_last(mistakes), *_last(slips)],
+        otherwise=counts.how_far(
+            described,
+            _(
+                "write the count per layer: a k x k conv from C_in to C_out "
+                "channels has k*k*C_in*C_out weights (no bias)"
+            ),
+        ),
     )
 
 
@@ -173,16 +180,11 @@ def check_block_params(
             learnable: convolutions, BatchNorm scale and shift, and the shortcut).
     """
     counts.check_part(part)
-    return counts.judge_count(
+    return judge(
         answer,
         PARAMS,
         lambda: _block_params_table(
             block, in_channels, planes, stride, shortcut, part
-        ),
-        lambda: _block(block, in_channels, planes, stride),
-        _(
-            "write the count per layer: a k x k conv from C_in to C_out "
-            "channels has k*k*C_in*C_out weights (no bias)"
         ),
     )
 
@@ -823,6 +825,14 @@ def _depth_table(model: nn.Module) -> Table[int]:
                 rule,
             ),
         ],
+        otherwise=Otherwise(
+            N_("{value} is not the depth of this model."),
+            Text(
+                "count per stage: blocks x convolutions per block, then add "
+                "the stem and the fc; {rule}",
+                rule=rule,
+            ),
+        ),
     )
 
 
@@ -856,19 +866,7 @@ def check_depth(answer, model: nn.Module) -> Feedback:
         )
     try:
         # the answer is read first: the table is built only for a number
-        return judge(
-            answer,
-            DEPTH,
-            lambda: _depth_table(model),
-            lambda value, question: Feedback.wrong(
-                Text("{value} is not the depth of this model.", value=value),
-                Text(
-                    "count per stage: blocks x convolutions per block, then "
-                    "add the stem and the fc; {rule}",
-                    rule=_(DEPTH_RULE),
-                ),
-            ),
-        )
+        return judge(answer, DEPTH, lambda: _depth_table(model))
     except QuestionError:  # the student's model: nothing in it to count
         return Feedback.wrong(
             Text(

@@ -6,12 +6,11 @@ Shared by the block checkers of the architecture chapters and of the chapters af
 
 from __future__ import annotations
 
-from typing import Any, Callable, Union
 
-from ..i18n import Text, _
-from .feedback import Feedback, Message, Question, QuestionError
+from ..i18n import N_, Text, _
+from .feedback import Message, QuestionError
 from ..counting import Count
-from .harness import Mistake, Table, Value, judge
+from .harness import Mistake, Otherwise
 
 
 def check_part(part: str) -> None:
@@ -33,43 +32,14 @@ def looks_like(answer: int, what: Message, hint: Message) -> Mistake:
     )
 
 
-def how_far(
-    value: Value, expected: Value, block: Message, hint: Message
-) -> Feedback:
-    """A wrong count no mistake explains: close to the right one (within 10%) or far."""
-    if abs(value - expected) / max(expected, 1) < 0.1:
-        return Feedback.wrong(
-            Text(
-                "{value:,} is close to the right count for the {block}.",
-                value=value,
-                block=block,
-            ),
-            hint,
-        )
-    return Feedback.wrong(
-        Text(
-            "{value:,} is far from the right count for the {block}.",
-            value=value,
-            block=block,
-        ),
+def how_far(block: Message, hint: Message) -> Otherwise:
+    """What a count that no mistake explains gets: whether it is close to the right one
+    (within :data:`~.harness.CLOSE`) or far, and ``hint``."""
+    return Otherwise(
+        N_("{value:,} is far from the right count for the {block}."),
         hint,
-    )
-
-
-def judge_count(
-    answer: Any,
-    asked: Question,
-    question: Union[Table, Callable[[], Table]],
-    block: Callable[[], Message],
-    hint: Message,
-) -> Feedback:
-    """The verdict on a count of ``block()``'s parameters (:func:`~.harness.judge`);
-    a count that no mistake explains is told :func:`how_far` it is."""
-    return judge(
-        answer,
-        asked,
-        question,
-        lambda value, found: how_far(value, found.answer, block(), hint),
+        {"block": block},
+        close=N_("{value:,} is close to the right count for the {block}."),
     )
 
 

@@ -15,7 +15,7 @@ from .feedback import (
     fmt,
     read_number,
 )
-from .harness import Mistake, Table, judge, table, tabled
+from .harness import Mistake, Otherwise, Table, judge, table, tabled
 
 SWEEP_DEPTH = Question(N_("depth"), "answer = 20")
 LAYERS = Question(
@@ -99,6 +99,12 @@ def _explosion_table(threshold: float, seed: int) -> Table[int]:
             threshold=threshold,
         ),
         wrong,
+        otherwise=Otherwise(
+            N_("{depth} is not one of the depths of the sweep {sweep}"),
+            _("depths of these CIFAR networks are 6n+2"),
+            {"sweep": str(list(SWEEP))},
+            shows="depth",
+        ),
     )
 
 
@@ -110,17 +116,7 @@ def check_explosion_depth(
     """The smallest depth of :data:`SWEEP` whose plain BatchNorm net has first/last gradient > threshold."""
     try:
         return judge(
-            answer,
-            SWEEP_DEPTH,
-            lambda: _explosion_table(threshold, seed),
-            lambda value, question: Feedback.wrong(
-                Text(
-                    "{depth} is not one of the depths of the sweep {sweep}",
-                    depth=value,
-                    sweep=str(list(SWEEP)),
-                ),
-                _("depths of these CIFAR networks are 6n+2"),
-            ),
+            answer, SWEEP_DEPTH, lambda: _explosion_table(threshold, seed)
         )
     except (
         QuestionError

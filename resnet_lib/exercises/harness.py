@@ -13,10 +13,12 @@ same on both sides.
 
 Judging. A numeric checker describes its question as a :class:`Table`: the right answer,
 what it gets, and the known mistakes as data (:class:`Mistake`: the wrong answer, what it
-looks like the student did, and the hint). An answer is a number, or a few numbers as a
-tuple (the four stage widths of a ResNet). :func:`judge` reads a student's answer against
-the table, within the tolerance of the question; the checker adds what it says of any
-other answer (often :func:`how_far`).
+looks like the student did, and the hint), and what any other answer gets
+(:class:`Otherwise`: a sentence and the hint, data too, so that a page without a kernel
+gives the same hint). An answer is a number, or a few numbers as a tuple (the four stage
+widths of a ResNet). :func:`judge` reads a student's answer against the table, within
+the tolerance of the question; a checker whose sentence for another answer needs
+arithmetic on it passes its own ``otherwise``.
 :func:`mistakes` asks a checker for its table, so that a page can show the checker's own
 diagnoses without running it.
 """
@@ -26,12 +28,13 @@ from __future__ import annotations
 import functools
 import inspect
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import (
     Any,
     Callable,
     Generic,
     Iterable,
+    Mapping,
     Optional,
     Sequence,
     TypeVar,
@@ -163,17 +166,80 @@ class Mistake(Generic[A]):
             message = Text(
                 message.template, **{**message.values, self.shows: shown}
             )
-        first, *rest = self.steps or ("",)
-        return Feedback.wrong(message, first, tuple(rest))
+        return _wrong(message, self.steps)
+
+
+def _wrong(message: Message, steps: tuple[Message, ...]) -> Feedback:
+    first, *rest = steps or ("",)
+    return Feedback.wrong(message, first, tuple(rest))
+
+
+#: how close to the right answer a number is "close" (a relative 10%)
+CLOSE = 0.1
+
+
+@dataclass(frozen=True)
+class Otherwise:
+    """What an answer that no row of a :class:`Table` names gets: ``message``, a template
+    marked with ``N_`` whose field ``shows`` writes the answer (as read, or as
+    :func:`judge`'s ``shown`` writes it) and whose other fields are ``values``; the
+    hint's steps as a :class:`Mistake`'s. ``close``, where given, is the message for a
+    number within :data:`CLOSE` (relative) of the right answer.
+
+    The hint does not depend on the answer, so a page without a kernel gives it too
+    (:func:`resnet_lib.book.answer_boxes.build_box`).
+
+    >>> o = Otherwise("{value:,} is not the number of paths", "count again")
+    >>> o.feedback(1024, 16).message
+    '1,024 is not the number of paths'
+    """
+
+    message: str
+    hint: Union[Message, tuple[Message, ...]] = ()
+    values: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    close: str = ""
+    shows: str = "value"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hint, tuple):
+            object.__setattr__(self, "hint", (self.hint,))
+        for template in filter(None, (self.message, self.close)):
+            # a field missing or left over is an error now, not when an answer comes
+            Text(template, **{self.shows: 0}, **self.values)
+
+    @property
+    def steps(self) -> tuple[Message, ...]:
+        """The hint's steps, first to last."""
+        return self.hint if isinstance(self.hint, tuple) else (self.hint,)
+
+    def feedback(self, value: Any, answer: Any, shown: Any = None) -> Feedback:
+        """The verdict on ``value`` (the right answer being ``answer``), written as
+        ``shown`` where given."""
+        close = (
+            self.close
+            and isinstance(answer, (int, float))
+            and abs(value - answer) / max(abs(answer), 1) < CLOSE
+        )
+        template = self.close if close else self.message
+        return _wrong(
+            Text(
+                template,
+                **{self.shows: value if shown is None else shown},
+                **self.values,
+            ),
+            self.steps,
+        )
 
 
 @dataclass(frozen=True)
 class Table(Generic[A]):
-    """A numeric question as data: the right answer, what it gets, the mistakes known."""
+    """A numeric question as data: the right answer, what it gets, the mistakes known,
+    and what any other answer gets (where the checker says it as data)."""
 
     answer: A
     right: Message
     mistakes: tuple[Mistake[A], ...] = ()
+    otherwise: Optional[Otherwise] = None
 
 
 def table(
@@ -181,8 +247,10 @@ def table(
     right: Message,
     candidates: Iterable[Mistake[A]],
     shared: str = "drop",
+    otherwise: Optional[Otherwise] = None,
 ) -> Table[A]:
-    """The :class:`Table` of ``candidates``, none of them the right answer.
+    """The :class:`Table` of ``candidates``, none of them the right answer, and
+    ``otherwise`` (what any other answer gets).
 
     Where two candidates give the same number, ``shared`` decides: ``"drop"`` names
     neither (the number does not tell the mistakes apart), ``"first"`` keeps the first,
@@ -210,7 +278,7 @@ def table(
                     ),
                 )
             )
-    return Table(answer, right, tuple(kept))
+    return Table(answer, right, tuple(kept), otherwise)
 
 
 def _or(one: Message, other: Message) -> Text:
@@ -225,7 +293,7 @@ def judge(
     answer: Any,
     asked: Question,
     question: Union[Table[A], Callable[[], Table[A]]],
-    otherwise: Callable[[Any, Table[A]], Feedback],
+    otherwise: Optional[Callable[[Any, Table[A]], Feedback]] = None,
     near: Optional[Callable[[Any, A], bool]] = None,
     shown: Optional[Callable[[Any], Any]] = None,
     read: Callable[[Any, Question], tuple[Any, Optional[Feedback]]] = (
@@ -233,8 +301,8 @@ def judge(
     ),
 ) -> Feedback:
     """The verdict on ``answer``: what :func:`~.feedback.read_integer` (or ``read``)
-    says of a wrong kind of answer; right; the first mistake it is ``near``; or
-    ``otherwise(value, question)``.
+    says of a wrong kind of answer; right; the first mistake it is ``near``; or what the
+    table's :class:`Otherwise` says (``otherwise(value, question)`` where given).
 
     Args:
         asked: what the question asks for, to read the answer by.
@@ -244,9 +312,14 @@ def judge(
             :class:`~.feedback.Number`, whose ``matches`` allows for the rounding of the
             type it came in. Default: within ``asked``'s tolerance (``rel`` and
             ``abs_tol``, and that rounding) for a real-valued question, else equal.
-        shown: the answer as a mistake's message writes it (see :class:`Mistake`).
-        otherwise: what any other answer gets; ``value`` is the answer as read (a
-            plain number where the read gives a :class:`~.feedback.Number`).
+        shown: the answer as a mistake's message writes it (see :class:`Mistake`), and
+            the table's :class:`Otherwise`.
+        otherwise: what any other answer gets, for a checker whose sentence needs
+            arithmetic on the answer; ``value`` is the answer as read (a plain number
+            where the read gives a :class:`~.feedback.Number`).
+
+    Raises:
+        ValueError: for a table with no :class:`Otherwise` and no ``otherwise``.
     """
     got, problem = read(answer, asked)
     if problem is not None:
@@ -260,7 +333,16 @@ def judge(
     for m in found.mistakes:
         if near(got, m.answer):
             return m.feedback(shown(value) if shown else None)
-    return otherwise(value, found)
+    if otherwise is not None:
+        return otherwise(value, found)
+    if found.otherwise is None:
+        raise ValueError(
+            "the table says nothing of other answers (no Otherwise) and judge "
+            "was given no otherwise"
+        )
+    return found.otherwise.feedback(
+        value, found.answer, shown(value) if shown else None
+    )
 
 
 def _within(asked: Question, got: Any, target: Any) -> bool:

@@ -23,6 +23,7 @@ from .feedback import (
 )
 from .harness import (
     Mistake,
+    Otherwise,
     Table,
     call_student,
     judge,
@@ -102,6 +103,18 @@ def _cost_table(scales: Sequence[int], crop: int) -> Table:
             if wrong > 0
         ],
         shared="first",
+        otherwise=Otherwise(
+            N_(
+                "{cost} is not the cost of the {count} views in {crop}x{crop} views"
+            ),
+            Text(
+                "add up (s/{crop})^2 over the sizes {sizes}",
+                crop=crop,
+                sizes=", ".join(map(str, scales)),
+            ),
+            {"count": len(scales), "crop": crop},
+            shows="cost",
+        ),
     )
 
 
@@ -117,20 +130,6 @@ def check_multiscale_cost(
         answer,
         COST,
         _cost_table(scales, crop),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{cost} is not the cost of the {count} views in {crop}x{crop} "
-                "views",
-                cost=fmt(value),
-                count=len(scales),
-                crop=crop,
-            ),
-            Text(
-                "add up (s/{crop})^2 over the sizes {sizes}",
-                crop=crop,
-                sizes=", ".join(map(str, scales)),
-            ),
-        ),
         near=lambda got, target: abs(got.value - target) <= NEAR * target,
         shown=fmt,
         read=read_number,
@@ -209,6 +208,15 @@ def _views_table(size: int, padding: int) -> Table:
         ),
         wrong,  # two readings of one number (10 = ten-crop = 5 x 2): say both
         shared="join",
+        otherwise=Otherwise(
+            N_("{views} is not the number of views"),
+            Text(
+                "count the window's positions in the {side}x{side} padded "
+                "image, then the flips",
+                side=size + 2 * padding,
+            ),
+            shows="views",
+        ),
     )
 
 
@@ -218,19 +226,7 @@ def check_crop_views(answer, size: int = 16, padding: int = 2) -> Feedback:
     """How many different views a random crop (``size x size`` out of the image
     zero-padded by ``padding`` pixels) with a random horizontal flip can show the
     network during training: every position times flipped or not."""
-    return judge(
-        answer,
-        VIEWS,
-        _views_table(size, padding),
-        lambda value, question: Feedback.wrong(
-            Text("{views} is not the number of views", views=value),
-            Text(
-                "count the window's positions in the {side}x{side} padded "
-                "image, then the flips",
-                side=size + 2 * padding,
-            ),
-        ),
-    )
+    return judge(answer, VIEWS, _views_table(size, padding))
 
 
 def _probe() -> tuple[nn.Module, torch.Tensor]:

@@ -26,6 +26,7 @@ from .feedback import (
 )
 from .harness import (
     Mistake,
+    Otherwise,
     Table,
     call_student,
     judge,
@@ -107,6 +108,17 @@ def _epochs_table() -> Table[float]:
                 shows="epochs",
             ),
         ],
+        otherwise=Otherwise(
+            N_(
+                "{epochs} epochs is not what 64,000 iterations of batch 128 on "
+                "45,000 images give"
+            ),
+            _(
+                "images seen = iterations x batch size; epochs = images seen / "
+                "training images"
+            ),
+            shows="epochs",
+        ),
     )
 
 
@@ -131,17 +143,6 @@ def check_epochs(answer) -> Feedback:
         answer,
         EPOCHS,
         _epochs_table(),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{epochs} epochs is not what 64,000 iterations of batch 128 on "
-                "45,000 images give",
-                epochs=fmt(value),
-            ),
-            _(
-                "images seen = iterations x batch size; epochs = images seen / "
-                "training images"
-            ),
-        ),
         near=_epochs_near,
         shown=fmt,
         read=read_number,
@@ -196,6 +197,13 @@ def _lr_table(step: int) -> Table[float]:
             step=step,
         ),
         wrong,
+        otherwise=Otherwise(
+            N_("{rate} is not a rate this schedule ever uses"),
+            _(
+                "the schedule is piecewise constant: 0.1, then 0.01, then 0.001"
+            ),
+            shows="rate",
+        ),
     )
 
 
@@ -206,23 +214,7 @@ def check_lr_at(answer, step: int = 40_000) -> Feedback:
 
     Right up to a relative 1e-6 (and the rounding of the answer's dtype): a float32 0.1 is 0.1
     (``LR``'s tolerance, which :func:`~.harness.judge` matches every rate of the table by)."""
-    return judge(
-        answer,
-        LR,
-        _lr_table(step),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{rate} is not a rate this schedule ever uses",
-                rate=fmt(value),
-            ),
-            _(
-                "the schedule is piecewise constant: 0.1, then 0.01, then "
-                "0.001"
-            ),
-        ),
-        shown=fmt,
-        read=read_number,
-    )
+    return judge(answer, LR, _lr_table(step), shown=fmt, read=read_number)
 
 
 @checker

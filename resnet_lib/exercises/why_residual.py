@@ -6,7 +6,7 @@ import math
 
 from ..i18n import N_, Text, _
 from .feedback import Feedback, Question, QuestionError, checker, read_number
-from .harness import Mistake, Table, judge, table, tabled
+from .harness import Mistake, Otherwise, Table, judge, table, tabled
 
 PATHS = Question(N_("number of paths"), "answer = math.comb(n, k)")
 MEAN = Question(
@@ -96,6 +96,16 @@ def _paths_table(depth: int, length: int) -> Table:
         ),
         candidates,
         shared="first",
+        otherwise=Otherwise(
+            N_(
+                "{value:,} is not the number of paths that use {length} of {n} blocks"
+            ),
+            _(
+                "a path is a choice, for every block, of its residual branch or "
+                "its shortcut"
+            ),
+            {"length": length, "n": n},
+        ),
     )
 
 
@@ -104,25 +114,7 @@ def _paths_table(depth: int, length: int) -> Table:
 def check_path_count(answer, depth: int = 56, length: int = 13) -> Feedback:
     """How many of the paths through the CIFAR ResNet of ``depth`` layers use exactly
     ``length`` residual blocks."""
-    n = _blocks(depth)
-    return judge(
-        answer,
-        PATHS,
-        _paths_table(depth, length),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{value:,} is not the number of paths that use {length} of "
-                "{n} blocks",
-                value=value,
-                length=length,
-                n=n,
-            ),
-            _(
-                "a path is a choice, for every block, of its residual branch "
-                "or its shortcut"
-            ),
-        ),
-    )
+    return judge(answer, PATHS, _paths_table(depth, length))
 
 
 def _mean_table(depth: int) -> Table[float]:
@@ -164,6 +156,13 @@ def _mean_table(depth: int) -> Table[float]:
             ),
         ],
         shared="first",
+        otherwise=Otherwise(
+            N_("{value:g} is not the mean number of blocks on a path"),
+            _(
+                "sum k x C(n, k) over k and divide by 2^n, or think of each "
+                "block separately"
+            ),
+        ),
     )
 
 
@@ -173,21 +172,7 @@ def check_mean_path_length(answer, depth: int = 56) -> Feedback:
     """The mean length, in residual blocks, of the paths through a CIFAR ResNet
     (right, and each mistake named, up to a relative 1e-9: ``MEAN``'s tolerance)."""
     return judge(
-        answer,
-        MEAN,
-        _mean_table(depth),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{value:g} is not the mean number of blocks on a path",
-                value=float(value),
-            ),
-            _(
-                "sum k x C(n, k) over k and divide by 2^n, or think of each "
-                "block separately"
-            ),
-        ),
-        shown=float,
-        read=read_number,
+        answer, MEAN, _mean_table(depth), shown=float, read=read_number
     )
 
 
@@ -211,6 +196,13 @@ def _shape_table(depth: int) -> Table:
                 _("count the stages whose first block has stride 2"),
             )
         ],
+        otherwise=Otherwise(
+            N_("{value} is not the number of blocks that change the shape"),
+            _(
+                "a CIFAR ResNet has three stages; look at where the map size "
+                "changes"
+            ),
+        ),
     )
 
 
@@ -219,18 +211,4 @@ def _shape_table(depth: int) -> Table:
 def check_shape_changing_blocks(answer, depth: int = 56) -> Feedback:
     """How many blocks of the CIFAR ResNet change the shape of the signal (the ones
     whose deletion hurts most in the lesion study)."""
-    return judge(
-        answer,
-        SHAPE,
-        _shape_table(depth),
-        lambda value, question: Feedback.wrong(
-            Text(
-                "{value} is not the number of blocks that change the shape",
-                value=value,
-            ),
-            _(
-                "a CIFAR ResNet has three stages; look at where the map size "
-                "changes"
-            ),
-        ),
-    )
+    return judge(answer, SHAPE, _shape_table(depth))
