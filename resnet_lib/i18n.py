@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import math
 import os
+import sys
 import string
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -206,6 +206,15 @@ def _shown(value: Any, lang: str) -> Any:
     return value
 
 
+def _repr(value: Any) -> str:
+    """``repr(value)``; a whole number too long for ``repr`` (Python's limit, 4,300
+    digits by default) as :func:`scientific` writes it."""
+    limit = sys.get_int_max_str_digits()
+    if isinstance(value, int) and limit and digit_count(value) > limit:
+        return f"<a whole number of {digit_count(value):,} digits, {scientific(value)}>"
+    return repr(value)
+
+
 class Text:
     """A sentence with values in it, translatable after it was computed.
 
@@ -260,7 +269,7 @@ class Text:
         return format(self.render(), spec)
 
     def __repr__(self) -> str:
-        values = "".join(f", {k}={v!r}" for k, v in self.values.items())
+        values = "".join(f", {k}={_repr(v)}" for k, v in self.values.items())
         return f"Text({self.template!r}{values})"
 
     def __eq__(self, other: object) -> bool:
@@ -270,9 +279,7 @@ class Text:
         )
 
     def __hash__(self) -> int:
-        return hash(
-            (self.template, json.dumps(self.to_json(), sort_keys=True))
-        )
+        return hash((self.template, tuple(sorted(self.values.items()))))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON form (see :meth:`from_json`)."""

@@ -307,3 +307,22 @@ def test_a_long_whole_number_is_written_as_a_float_would_be():
     ]
     assert scientific(10**5000) == "1e+5000"  # str() refuses it
     assert scientific(123456) == "123456"
+
+
+def test_a_text_of_a_number_too_long_for_str_can_be_hashed_and_shown():
+    """Python's ``str`` refuses a whole number of over 4,300 digits; a Text holding one
+    still renders, hashes (equal Texts alike) and has a repr that says what it holds."""
+    huge = 10**5000 + 1
+    one, other = Text("{n} paths", n=huge), Text("{n} paths", n=huge)
+    assert one == other and hash(one) == hash(other) and len({one, other}) == 1
+    assert one != Text("{n} paths", n=huge + 1)
+    assert (
+        repr(one)
+        == "Text('{n} paths', n=<a whole number of 5,001 digits, 1e+5000>)"
+    )
+    assert str(one) == "1e+5000 paths"
+    with pytest.raises(ValueError):
+        str(huge)  # the reason for all this
+    assert repr(Text("{n} of {m}", n=3, m=Text("{x}", x="a"))) == (
+        "Text('{n} of {m}', n=3, m=Text('{x}', x='a'))"
+    )

@@ -63,8 +63,8 @@ def raised(err: BaseException) -> str:
 
 def error_line(err: BaseException) -> str:
     """``TypeName: first line of the message``, shortened to one readable line."""
-    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    text = text if len(text) <= 160 else text[:157] + "..."
+    lines = str(err).strip().splitlines()
+    text = clip(lines[0]) if lines else ""
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
