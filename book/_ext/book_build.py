@@ -26,10 +26,15 @@
    every edition and at any address (the ``edition`` role, ``edition_root``):
    ``{edition}`the student edition <student/>``` opens ``student/index.html`` of the
    site, from the book's pages as from the Chinese edition's.
+11. Rewrites every page when the library changes (``library_digest``, a config value
+   that Sphinx's HTML builder hashes): what is computed as a page is written (its answer
+   boxes, its translated code comments) comes from ``resnet_lib``, and an incremental
+   build would otherwise keep the pages whose sources did not change as they were.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
@@ -505,7 +510,26 @@ def _table_scroll_boxes(app) -> None:
         )
 
 
+def library_digest(package: Path | None = None) -> str:
+    """A SHA-256 of the library's code and catalogs (every ``.py`` and ``.po`` file of
+    ``package``, default: the installed ``resnet_lib``), by path and content."""
+    if package is None:
+        import resnet_lib
+
+        package = Path(resnet_lib.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".po") and path.is_file():
+            digest.update(
+                path.relative_to(package).as_posix().encode() + b"\0"
+            )
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def setup(app):
+    # a change to it makes the HTML builder write every page again (see 11.)
+    app.add_config_value("library_digest", library_digest(), "html")
     app.add_config_value("twin_dir", "notebooks", "html")
     app.add_config_value("edition_switch", {"中文": "zh/"}, "html")
     # where this edition is published in the site: "" (the book), "student/", ...
