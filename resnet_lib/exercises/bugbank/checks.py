@@ -23,6 +23,7 @@ from .compare import Trace, agree, randomize_norms
 from .specs import (
     BlockSpec,
     Diagnosis,
+    Run,
     call_of,
     convs_of,
     tv_basic,
@@ -46,12 +47,13 @@ def _map_sizes(tr: Trace) -> list[int]:
     return sizes
 
 
-def _diagnose_stride_once(args, student, st, ref, rt, x) -> Diagnosis:
-    theirs, ours = _map_sizes(st), _map_sizes(rt)
+def _diagnose_stride_once(run: Run) -> Diagnosis:
+    theirs = _map_sizes(run.student_trace)
+    ours = _map_sizes(run.reference_trace)
     if not theirs or theirs == ours:
         return None
     path = lambda sizes: " -> ".join(f"{s}x{s}" for s in sizes)  # noqa: E731
-    call = call_of(STRIDE_ONCE, args)
+    call = call_of(STRIDE_ONCE, run.args)
     if len(theirs) < len(ours):
         return (
             Text(
@@ -115,8 +117,9 @@ STRIDE_ONCE = BlockSpec(
 # --- 2. ResNeXt: groups gets the group width -------------------------------------------------------
 
 
-def _diagnose_groups(args, student, st, ref, rt, x) -> Diagnosis:
-    theirs, ours = convs_of(st, 3), convs_of(rt, 3)
+def _diagnose_groups(run: Run) -> Diagnosis:
+    theirs = convs_of(run.student_trace, 3)
+    ours = convs_of(run.reference_trace, 3)
     if (
         len(theirs) != 1
         or len(ours) != 1
@@ -127,14 +130,14 @@ def _diagnose_groups(args, student, st, ref, rt, x) -> Diagnosis:
     width = r.in_channels
     # the values both sentences below share (grouped or not grouped at all)
     values: dict[str, Any] = dict(
-        call=call_of(RESNEXT_GROUPS, args),
+        call=call_of(RESNEXT_GROUPS, run.args),
         width=width,
         groups=r.groups,
         group_width=width // r.groups,
         weight=str(tuple(r.weight.shape)),
         yours=str(tuple(c.weight.shape)),
-        params=count_params(student),
-        expected=count_params(ref),
+        params=count_params(run.student),
+        expected=count_params(run.reference),
     )
     hint = _(
         "Conv2d's groups is the number of groups, the cardinality (32); the "
@@ -344,8 +347,9 @@ PREACT_SHORTCUT = BlockSpec(
 # --- 5. no projection where only the channels change --------------------------------------------------
 
 
-def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
-    cin, planes, stride = args
+def _diagnose_missing_projection(run: Run) -> Diagnosis:
+    cin, planes, stride = run.args
+    st, x = run.student_trace, run.x
     out = planes * 4
     if stride != 1 or cin == out:
         return None
@@ -365,7 +369,8 @@ def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
         if st.error is not None
         else _("its shortcut has no 1x1 projection")
     )
-    call = call_of(MISSING_PROJECTION, args)
+    call = call_of(MISSING_PROJECTION, run.args)
+    missing = count_params(run.reference) - count_params(run.student)
     symptom = (
         Text(
             "running {call} raised {error}",
@@ -377,7 +382,7 @@ def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
             "{call} has {params:,} parameters fewer than torchvision's "
             "Bottleneck",
             call=call,
-            params=count_params(ref) - count_params(student),
+            params=missing,
         )
     )
     return (
@@ -391,7 +396,7 @@ def _diagnose_missing_projection(args, student, st, ref, rt, x) -> Diagnosis:
             cin=cin,
             out=out,
             shortcut=shortcut,
-            params=count_params(ref) - count_params(student),
+            params=missing,
         ),
         _(
             "a projection is needed when stride != 1 OR in_channels != "
@@ -418,8 +423,9 @@ MISSING_PROJECTION = BlockSpec(
 # --- 6. the stride on the first 1x1 (V1) where torchvision strides the 3x3 (V1.5) ----------------------
 
 
-def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
-    cin, planes, stride = args
+def _diagnose_v1(run: Run) -> Diagnosis:
+    _cin, planes, stride = run.args
+    st = run.student_trace
     if stride == 1:
         return None
     strided_1x1 = [
@@ -430,7 +436,7 @@ def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
     threes = convs_of(st, 3)
     if not strided_1x1 or not threes:
         return None
-    call = call_of(V1_V15, args)
+    call = call_of(V1_V15, run.args)
     if any(m.stride != (1, 1) for m in threes):
         return (
             Text(
@@ -450,7 +456,7 @@ def _diagnose_v1(args, student, st, ref, rt, x) -> Diagnosis:
         )
     if st.error is not None:
         return None
-    result = agree(ref, student, x)
+    result = agree(run.reference, run.student, run.x)
     differs = (
         result.matched
         and not result.same

@@ -100,6 +100,20 @@ def bug_found(
     )
 
 
+@dataclass(frozen=True)
+class Run:
+    """One configuration of a block exercise, run on the input ``x``: the constructor's
+    arguments, the student's block and the reference, and the trace of each (what a
+    spec's ``diagnose`` reads to name the bug)."""
+
+    args: tuple
+    student: nn.Module
+    student_trace: Trace
+    reference: nn.Module
+    reference_trace: Trace
+    x: Tensor
+
+
 @dataclass
 class BlockSpec:
     """How to check one block exercise: the shapes to build, the reference, known bugs.
@@ -122,11 +136,7 @@ class BlockSpec:
     batch: int = 2
     size: int = 8
     input_channels: Callable[[tuple], int] = lambda args: args[0]
-    diagnose: Optional[
-        Callable[
-            [tuple, nn.Module, Trace, nn.Module, Trace, Tensor], Diagnosis
-        ]
-    ] = None
+    diagnose: Optional[Callable[[Run], Diagnosis]] = None
     variants: Optional[Callable[[nn.Module, Tensor], dict[str, Tensor]]] = None
     variant_steps: dict[str, tuple[str, str]] = field(default_factory=dict)
     hint: str = N_(
@@ -164,7 +174,7 @@ def check_block(candidate: Any, spec: BlockSpec, seed: int = 0) -> Feedback:
         reference, hint = _(spec.reference_name), _(spec.hint)
         ref_trace, st = trace(ref.eval(), x), trace(student.eval(), x)
         if spec.diagnose is not None:
-            found = spec.diagnose(args, student, st, ref, ref_trace, x)
+            found = spec.diagnose(Run(args, student, st, ref, ref_trace, x))
             if found is not None:
                 return bug_found(call, reference, found)
         if st.error is not None:
