@@ -27,8 +27,8 @@ import contextlib
 import functools
 import math
 import os
-import sys
 import string
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Union
