@@ -344,7 +344,10 @@ def build_box(
     language = language or i18n.language()
     if hasattr(all_checkers().get(checker_name), "__choices__"):
         return _choice_box(label, checker_name, question, language)
-    table = mistakes(checker_name, **question)
+    with i18n.speaking(
+        language
+    ):  # the table's messages in the page's language
+        table = mistakes(checker_name, **question)
     asked = asked_by(checker_name)
     check = all_checkers()[checker_name]
     salt = hashlib.sha256(
@@ -368,8 +371,7 @@ def build_box(
                 entries[ident] = seal(salt, key, verdict)
         digits = tuple(sorted(used))
         words = box_words(integer, digits, several)
-        # the table again, in the page's language (a hint may be translated when built)
-        other = _other_hint(mistakes(checker_name, **question), values)
+        other = _other_hint(table, values)
     return Box(
         label,
         checker_name,

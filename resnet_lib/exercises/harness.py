@@ -134,8 +134,29 @@ Value = Union[int, float]
 A = TypeVar("A")
 
 
+class _Stepped:
+    """A verdict's hint held as its steps (a single message is taken as the only step):
+    the first is given with the verdict, the others when the student asks for them
+    (:class:`~.feedback.Feedback`'s ``steps``)."""
+
+    hint: Union[Message, tuple[Message, ...]]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hint, tuple):
+            object.__setattr__(self, "hint", (self.hint,))
+
+    @property
+    def steps(self) -> tuple[Message, ...]:
+        """The hint's steps, first to last."""
+        return self.hint if isinstance(self.hint, tuple) else (self.hint,)
+
+    def _wrong(self, message: Message) -> Feedback:
+        first, *rest = self.steps or ("",)
+        return Feedback.wrong(message, first, tuple(rest))
+
+
 @dataclass(frozen=True)
-class Mistake(Generic[A]):
+class Mistake(_Stepped, Generic[A]):
     """A wrong answer a checker recognises: the number, what it says, and its hint.
 
     ``hint`` holds the hint's steps, from what is wrong to the fix (a single message is
@@ -150,15 +171,6 @@ class Mistake(Generic[A]):
     hint: Union[Message, tuple[Message, ...]] = ()
     shows: str = ""
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.hint, tuple):
-            object.__setattr__(self, "hint", (self.hint,))
-
-    @property
-    def steps(self) -> tuple[Message, ...]:
-        """The hint's steps, first to last."""
-        return self.hint if isinstance(self.hint, tuple) else (self.hint,)
-
     def feedback(self, shown: Any = None) -> Feedback:
         """The verdict this mistake gets; ``shown`` replaces the answer in the message."""
         message = self.message
@@ -166,12 +178,7 @@ class Mistake(Generic[A]):
             message = Text(
                 message.template, **{**message.values, self.shows: shown}
             )
-        return _wrong(message, self.steps)
-
-
-def _wrong(message: Message, steps: tuple[Message, ...]) -> Feedback:
-    first, *rest = steps or ("",)
-    return Feedback.wrong(message, first, tuple(rest))
+        return self._wrong(message)
 
 
 #: how close to the right answer a number is "close" (a relative 10%)
@@ -179,7 +186,7 @@ CLOSE = 0.1
 
 
 @dataclass(frozen=True)
-class Otherwise:
+class Otherwise(_Stepped):
     """What an answer that no row of a :class:`Table` names gets: ``message``, a template
     marked with ``N_`` whose field ``shows`` writes the answer (as read, or as
     :func:`judge`'s ``shown`` writes it) and whose other fields are ``values``; the
@@ -201,16 +208,10 @@ class Otherwise:
     shows: str = "value"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.hint, tuple):
-            object.__setattr__(self, "hint", (self.hint,))
+        super().__post_init__()
         for template in filter(None, (self.message, self.close)):
             # a field missing or left over is an error now, not when an answer comes
             Text(template, **{self.shows: 0}, **self.values)
-
-    @property
-    def steps(self) -> tuple[Message, ...]:
-        """The hint's steps, first to last."""
-        return self.hint if isinstance(self.hint, tuple) else (self.hint,)
 
     def feedback(self, value: Any, answer: Any, shown: Any = None) -> Feedback:
         """The verdict on ``value`` (the right answer being ``answer``), written as
@@ -221,13 +222,12 @@ class Otherwise:
             and abs(value - answer) / max(abs(answer), 1) < CLOSE
         )
         template = self.close if close else self.message
-        return _wrong(
+        return self._wrong(
             Text(
                 template,
                 **{self.shows: value if shown is None else shown},
                 **self.values,
-            ),
-            self.steps,
+            )
         )
 
 
