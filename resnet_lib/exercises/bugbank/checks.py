@@ -5,17 +5,16 @@ still there. Every checker returns a :class:`Feedback`; none raises on a student
 
 from __future__ import annotations
 
-import copy
 import numbers
 from typing import Any, Optional, cast
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...nn.blocks import PreActBlock
 from ...nn.models import cifar_resnet
 from ...counting import count_params
+from ...diagnostics import as_found, gradient_norms
 from ...i18n import N_, Text, _
 from ..feedback import Feedback, describe
 from ..harness import call_student, error_line
@@ -534,14 +533,15 @@ def _as_floats(value: Any) -> Optional[list[float]]:
 def _reference_norms(
     model: nn.Module, x: Tensor, y: Tensor, train: bool
 ) -> list[float]:
-    twin = copy.deepcopy(model).train(train)
-    loss = F.cross_entropy(twin(x), y)
-    weights = [
-        m.weight
-        for m in twin.modules()
-        if isinstance(m, (nn.Conv2d, nn.Linear))
-    ]
-    return [g.norm().item() for g in torch.autograd.grad(loss, weights)]
+    """What the chapter's own measurement reports for ``model`` in train (or eval) mode:
+    every Conv2d's and Linear's gradient norm (a CIFAR ResNet runs them in
+    ``model.modules()`` order), the model left as it was found."""
+    with as_found(model):
+        model.train(train)
+        return [
+            layer.norm
+            for layer in gradient_norms(model, x, y, include_shortcuts=True)
+        ]
 
 
 def _close_lists(a: list[float], b: list[float]) -> bool:
