@@ -206,11 +206,29 @@ def _shown(value: Any, lang: str) -> Any:
     return value
 
 
+#: Python's default limit on the digits of a whole number that ``str()`` writes and
+#: ``int()`` reads (3.11 and later; ``sys.get_int_max_str_digits()`` is the one in force)
+STR_DIGITS = 4300
+
+
+def str_writes(value: int) -> bool:
+    """Whether ``str(value)`` writes ``value`` here and ``int()`` reads it back in any
+    Python that keeps the default limit (:data:`STR_DIGITS`). A Python with no limit
+    (before 3.10.7, or the limit set to 0) is held to the default too, so the answer is
+    the same in a learner's kernel and in the process that reads what it wrote."""
+    get = getattr(sys, "get_int_max_str_digits", None)
+    limit = get() if get is not None else 0
+    return digit_count(value) <= min(limit or STR_DIGITS, STR_DIGITS)
+
+
 def _repr(value: Any) -> str:
-    """``repr(value)``; a whole number too long for ``repr`` (Python's limit, 4,300
-    digits by default) as :func:`scientific` writes it."""
-    limit = sys.get_int_max_str_digits()
-    if isinstance(value, int) and limit and digit_count(value) > limit:
+    """``repr(value)``; a whole number too long for ``repr`` (:func:`str_writes`) as
+    :func:`scientific` writes it."""
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not str_writes(value)
+    ):
         return f"<a whole number of {digit_count(value):,} digits, {scientific(value)}>"
     return repr(value)
 

@@ -35,6 +35,7 @@ from resnet_lib.exercises.feedback import describe, say
 from resnet_lib.exercises import answers, graphs
 from resnet_lib.exercises.architecture import check_basic_block
 from resnet_lib.exercises.training import check_random_crop
+from resnet_lib.i18n import Text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,6 +81,26 @@ def test_an_answer_comes_back_as_it_was_given(value):
         assert back.dtype == value.dtype and np.array_equal(back, value)
     else:
         assert back == value
+
+
+def test_a_long_whole_number_travels_in_decimal_as_far_as_int_reads_it(
+    monkeypatch,
+):
+    """Decimal up to Python's default 4,300 digits, hex beyond, whatever limit the
+    learner's kernel has set (or a Python without one): the marker's process, with the
+    default limit, reads every one back."""
+    longest, longer = 10**4300 - 1, 10**4300
+    assert set(encode(longest)["int"]) == {"9"}
+    assert encode(longer)["int"].startswith("0x")
+    for limit in (0, 100_000):  # no limit, or a higher one, in the kernel
+        monkeypatch.setattr(sys, "get_int_max_str_digits", lambda: limit)
+        assert encode(longer)["int"].startswith("0x")
+    monkeypatch.delattr(sys, "get_int_max_str_digits")  # before Python 3.10.7
+    assert encode(longer)["int"].startswith("0x")
+    assert "4,301 digits" in repr(Text("{n}", n=longer))
+    monkeypatch.undo()
+    assert decode(encode(longest)) == longest
+    assert decode(encode(-longer)) == -longer
 
 
 def test_what_cannot_travel_is_described_and_never_run():

@@ -344,21 +344,19 @@ def build_box(
     language = language or i18n.language()
     if hasattr(all_checkers().get(checker_name), "__choices__"):
         return _choice_box(label, checker_name, question, language)
-    with i18n.speaking(
-        language
-    ):  # the table's messages in the page's language
-        table = mistakes(checker_name, **question)
     asked = asked_by(checker_name)
     check = all_checkers()[checker_name]
     salt = hashlib.sha256(
         f"{label}|{checker_name}|{sorted(question.items())}".encode()
     ).hexdigest()[:16]
-    values = [table.answer, *(m.answer for m in table.mistakes)]
-    several = isinstance(table.answer, tuple)
-    integer = asked.integer or several
     entries: dict[str, str] = {}
     used: set[int] = set()
+    # the table's messages and the checker's verdicts in the page's language
     with i18n.speaking(language):
+        table = mistakes(checker_name, **question)
+        values = [table.answer, *(m.answer for m in table.mistakes)]
+        several = isinstance(table.answer, tuple)
+        integer = asked.integer or several
         for value in values:
             key = _key(value, several, integer, check, question, used)
             verdict = _verdict(

@@ -34,6 +34,8 @@ import importlib
 import math
 from typing import Any, Callable, Optional
 
+from ..i18n import str_writes
+
 #: the most numbers an array is recorded with (larger ones are recorded as Opaque)
 MAX_NUMBERS = 1 << 20
 
@@ -87,11 +89,9 @@ def encode(value: Any, models: bool = False) -> Any:
     if isinstance(value, int):
         if abs(value) < 2**53:
             return value
-        # in decimal while str() writes it (up to 4,300 digits), else in hex,
-        # which has no such limit: a verdict on 10**5000 comes back too
-        return {
-            "int": str(value) if value.bit_length() < 14_000 else hex(value)
-        }
+        # in decimal where str() writes it and int() reads it back (4,300 digits),
+        # else in hex, which has no such limit: a verdict on 10**5000 comes back too
+        return {"int": str(value) if str_writes(value) else hex(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
     if type(value) is fractions.Fraction:

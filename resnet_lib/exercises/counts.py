@@ -6,7 +6,6 @@ Shared by the block checkers of the architecture chapters and of the chapters af
 
 from __future__ import annotations
 
-
 from ..i18n import N_, Text, _
 from .feedback import Message, QuestionError
 from ..counting import Count
